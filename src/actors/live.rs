@@ -1,0 +1,56 @@
+//! LiveHub: fans out events to signed-in browsers (SSE streams subscribe here) and anything else
+//! that watches the desk. Publishing never blocks; a slow subscriber misses events, not the sender.
+
+use crate::domain::{ConversationId, MessageStatus, WorkstreamId};
+use crate::metrics::Metrics;
+use std::sync::Arc;
+use tokio::sync::broadcast;
+
+const CAPACITY: usize = 4_096;
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum LiveEvent {
+    /// A message (inbound or outbound) was stored.
+    MessageStored {
+        conversation: ConversationId,
+        seq: u64,
+    },
+    /// An outbound message's delivery status moved.
+    StatusChanged {
+        conversation: ConversationId,
+        seq: u64,
+        status: MessageStatus,
+    },
+    /// A WhatsApp conversation became template-only.
+    WindowExpired { conversation: ConversationId },
+    /// A customer opened a new conversation.
+    ConversationOpened {
+        conversation: ConversationId,
+        workstream: Option<WorkstreamId>,
+    },
+}
+
+#[derive(Clone)]
+pub struct LiveHub {
+    tx: broadcast::Sender<LiveEvent>,
+    metrics: Arc<Metrics>,
+}
+
+impl LiveHub {
+    pub fn new(metrics: Arc<Metrics>) -> Self {
+        Self {
+            tx: broadcast::Sender::new(CAPACITY),
+            metrics,
+        }
+    }
+
+    pub fn publish(&self, event: LiveEvent) {
+        Metrics::inc(&self.metrics.notifications_total);
+        // No subscriber is fine: nobody is watching.
+        let _ = self.tx.send(event);
+    }
+
+    pub fn subscribe(&self) -> broadcast::Receiver<LiveEvent> {
+        self.tx.subscribe()
+    }
+}

@@ -1,0 +1,77 @@
+//! Every message the actors exchange, one named struct each.
+
+use super::conversation::ConversationActor;
+use crate::domain::{ConversationId, JobId, Timestamp, WorkstreamId};
+use crate::store::StoreError;
+use crate::store::outbox::{OutboundRequest, SendRefusal};
+use crate::store::records::{Conversation, Message, OutboxJob};
+use actix::prelude::*;
+
+/// Registry: make sure a live actor exists for this (not Closed) conversation and give it the
+/// latest stored record.
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct Track {
+    pub conversation: Conversation,
+    /// The conversation was just opened: hand it to its workstream.
+    pub opened: bool,
+}
+
+/// Registry: the live actor of a conversation, if it is not Closed.
+#[derive(Message)]
+#[rtype(result = "Option<Addr<ConversationActor>>")]
+pub struct Lookup(pub ConversationId);
+
+/// Registry: how many conversation actors are alive.
+#[derive(Message)]
+#[rtype(result = "usize")]
+pub struct LiveCount;
+
+/// Conversation: the stored record changed (customer message, assignment); re-arm timers.
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct Refresh(pub Conversation);
+
+/// Conversation: store an agent's or omnidesk's message and queue it for sending.
+#[derive(Message)]
+#[rtype(result = "Result<Result<Message, SendRefusal>, StoreError>")]
+pub struct Send(pub OutboundRequest);
+
+/// Conversation: when its reply window closes, if armed (for tests and the agent page).
+#[derive(Message)]
+#[rtype(result = "Option<Timestamp>")]
+pub struct ArmedDeadline;
+
+/// Workstream: a conversation waits for an agent.
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct Enqueue(pub ConversationId);
+
+/// Workstream: the conversations waiting in its queue, oldest first.
+#[derive(Message)]
+#[rtype(result = "Vec<ConversationId>")]
+pub struct QueueSnapshot;
+
+/// Registry: the supervisor of a workstream's queue.
+#[derive(Message)]
+#[rtype(result = "Addr<super::workstream::WorkstreamSupervisor>")]
+pub struct Supervisor(pub WorkstreamId);
+
+/// Outbox: a job was committed; send it when pacing allows.
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct JobQueued(pub OutboxJob);
+
+/// Outbox: one attempt finished (sent to itself from the attempt's future).
+#[derive(Message)]
+#[rtype(result = "()")]
+pub(super) struct AttemptDone {
+    pub job: JobId,
+    /// The job stays pending and is retried at this instant.
+    pub retry_at: Option<Timestamp>,
+}
+
+/// Outbox: how many jobs are pending or in flight.
+#[derive(Message)]
+#[rtype(result = "usize")]
+pub struct PendingCount;

@@ -1,0 +1,24 @@
+//! The live parts of the process (DESIGN.md "Actors"). They own timers and in-memory state and can
+//! all be rebuilt from the store at start-up.
+
+pub mod conversation;
+pub mod live;
+pub mod messages;
+pub mod outbox;
+pub mod registry;
+pub mod workstream;
+
+use crate::clock::Clock;
+use crate::metrics::Metrics;
+use crate::store::Store;
+use std::sync::Arc;
+
+/// What every conversation and workstream actor is built with.
+#[derive(Clone)]
+pub struct Shared {
+    pub store: Store,
+    pub clock: Clock,
+    pub live: live::LiveHub,
+    pub metrics: Arc<Metrics>,
+    pub outbox: actix::Addr<outbox::OutboxDispatcher>,
+}

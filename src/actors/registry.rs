@@ -1,0 +1,92 @@
+//! ConversationRegistry: conversation id → live actor, and workstream id → supervisor. Finding or
+//! opening the conversation for (business number, customer) happens inside the store's single
+//! writer (see `Store::ingest`), so the registry only has to start actors for what was committed.
+
+use super::Shared;
+use super::conversation::ConversationActor;
+use super::messages::{Enqueue, LiveCount, Lookup, Refresh, Supervisor, Track};
+use super::workstream::WorkstreamSupervisor;
+use crate::domain::{ConversationId, ConversationState, WorkstreamId};
+use actix::prelude::*;
+use std::collections::HashMap;
+
+pub struct ConversationRegistry {
+    conversations: HashMap<ConversationId, Addr<ConversationActor>>,
+    supervisors: HashMap<WorkstreamId, Addr<WorkstreamSupervisor>>,
+    shared: Shared,
+}
+
+impl ConversationRegistry {
+    pub fn new(shared: Shared) -> Self {
+        Self {
+            conversations: HashMap::new(),
+            supervisors: HashMap::new(),
+            shared,
+        }
+    }
+
+    fn supervisor(&mut self, id: WorkstreamId) -> Addr<WorkstreamSupervisor> {
+        self.supervisors
+            .entry(id)
+            .or_insert_with(|| WorkstreamSupervisor::new(id).start())
+            .clone()
+    }
+}
+
+impl Actor for ConversationRegistry {
+    type Context = Context<Self>;
+}
+
+impl Handler<Track> for ConversationRegistry {
+    type Result = ();
+
+    fn handle(&mut self, msg: Track, _: &mut Self::Context) {
+        let c = msg.conversation;
+        let id = c.id;
+        if c.state.is_closed() {
+            if let Some(addr) = self.conversations.remove(&id) {
+                addr.do_send(Refresh(c));
+            }
+            return;
+        }
+        let waiting_for_agent = c.state == ConversationState::Open && (msg.opened || c.agent.is_none());
+        let workstream = c.workstream_id;
+        match self.conversations.get(&id).filter(|a| a.connected()) {
+            Some(addr) => addr.do_send(Refresh(c)),
+            None => {
+                let addr = ConversationActor::new(&c, self.shared.clone()).start();
+                self.conversations.insert(id, addr);
+            }
+        }
+        if waiting_for_agent {
+            if let Some(ws) = workstream {
+                self.supervisor(ws).do_send(Enqueue(id));
+            }
+        }
+    }
+}
+
+impl Handler<Lookup> for ConversationRegistry {
+    type Result = Option<Addr<ConversationActor>>;
+
+    fn handle(&mut self, msg: Lookup, _: &mut Self::Context) -> Self::Result {
+        self.conversations.get(&msg.0).filter(|a| a.connected()).cloned()
+    }
+}
+
+impl Handler<LiveCount> for ConversationRegistry {
+    type Result = usize;
+
+    fn handle(&mut self, _: LiveCount, _: &mut Self::Context) -> usize {
+        self.conversations.retain(|_, a| a.connected());
+        self.conversations.len()
+    }
+}
+
+impl Handler<Supervisor> for ConversationRegistry {
+    type Result = Addr<WorkstreamSupervisor>;
+
+    fn handle(&mut self, msg: Supervisor, _: &mut Self::Context) -> Self::Result {
+        self.supervisor(msg.0)
+    }
+}

@@ -1,0 +1,246 @@
+//! Operator subcommands that work on the store directly (run them while the server is stopped:
+//! the store file is locked by a running server). They configure what the admin console will.
+
+use crate::config::Settings;
+use crate::domain::template::TemplateText;
+use crate::domain::{AccountId, AccountSid, Channel, ContentSid, NumberId, PhoneNumber, WorkstreamId};
+use crate::metrics::Metrics;
+use crate::secrets::{MasterKey, SecretString};
+use crate::store::Store;
+use crate::store::records::{DistributionMode, NumberKind, ProviderKind};
+use crate::store::setup::{NewAccount, NewNumber, NewTemplate, NewWorkstream};
+use anyhow::{Context, bail};
+use clap::{Subcommand, ValueEnum};
+use std::io::Read;
+use std::sync::Arc;
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Messaging accounts.
+    #[command(subcommand)]
+    Account(AccountCmd),
+    /// Business sender numbers.
+    #[command(subcommand)]
+    Number(NumberCmd),
+    /// Workstreams.
+    #[command(subcommand)]
+    Workstream(WorkstreamCmd),
+    /// WhatsApp message templates.
+    #[command(subcommand)]
+    Template(TemplateCmd),
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum ChannelArg {
+    Sms,
+    Whatsapp,
+}
+
+impl From<ChannelArg> for Channel {
+    fn from(c: ChannelArg) -> Self {
+        match c {
+            ChannelArg::Sms => Channel::Sms,
+            ChannelArg::Whatsapp => Channel::WhatsApp,
+        }
+    }
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AccountCmd {
+    /// Adds a Twilio account; the auth token is read from standard input.
+    Add {
+        #[arg(long)]
+        name: String,
+        #[arg(long, value_enum)]
+        channel: ChannelArg,
+        /// Account SID (AC + 32 hex digits); omit with --simulator.
+        #[arg(long)]
+        sid: Option<String>,
+        /// Use the built-in Simulator instead of Twilio.
+        #[arg(long)]
+        simulator: bool,
+    },
+    /// Lists accounts with their callback URLs.
+    List,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum KindArg {
+    LongCode,
+    ShortCode,
+    TollFree,
+    Whatsapp,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum NumberCmd {
+    /// Adds a sender number to an account.
+    Add {
+        #[arg(long)]
+        account: u64,
+        /// E.164 with "+" (or a short code).
+        #[arg(long)]
+        number: String,
+        #[arg(long, value_enum)]
+        kind: KindArg,
+        #[arg(long, default_value = "")]
+        name: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum WorkstreamCmd {
+    /// Adds a workstream serving the given numbers.
+    Add {
+        #[arg(long)]
+        name: String,
+        #[arg(long, value_enum)]
+        channel: ChannelArg,
+        /// Number ids, comma-separated.
+        #[arg(long, value_delimiter = ',')]
+        numbers: Vec<u64>,
+        #[arg(long)]
+        pick: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TemplateCmd {
+    /// Adds a template with {{1}}… placeholders.
+    Add {
+        #[arg(long)]
+        name: String,
+        #[arg(long, default_value = "en")]
+        language: String,
+        #[arg(long)]
+        text: String,
+        #[arg(long)]
+        content_sid: Option<String>,
+        #[arg(long, value_delimiter = ',')]
+        workstreams: Vec<u64>,
+    },
+}
+
+pub fn run(command: Command, settings: &Settings) -> anyhow::Result<()> {
+    let env_key = std::env::var("OMNIDESK_MASTER_KEY").ok();
+    std::fs::create_dir_all(&settings.data_dir)?;
+    let key = MasterKey::load_or_create(&settings.data_dir, env_key.as_deref())?;
+    let store = Store::open(&settings.data_dir, key, Arc::new(Metrics::default()))
+        .context("opening the store (is the server running? stop it first)")?;
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    let result = rt.block_on(execute(command, &store, settings));
+    drop(rt);
+    store.close();
+    result
+}
+
+async fn execute(command: Command, store: &Store, settings: &Settings) -> anyhow::Result<()> {
+    let now = crate::clock::Clock::system().now();
+    match command {
+        Command::Account(AccountCmd::Add {
+            name,
+            channel,
+            sid,
+            simulator,
+        }) => {
+            let (provider, sid, token) = if simulator {
+                (ProviderKind::Simulator, None, None)
+            } else {
+                let sid = AccountSid::parse(sid.as_deref().unwrap_or(""))?;
+                let mut token = String::new();
+                std::io::stdin().read_to_string(&mut token)?;
+                let token = token.trim();
+                if token.is_empty() {
+                    bail!("give the auth token on standard input");
+                }
+                (ProviderKind::Twilio, Some(sid), Some(SecretString::new(token)))
+            };
+            let account = store
+                .create_account(
+                    NewAccount {
+                        name,
+                        channel: channel.into(),
+                        provider,
+                        sid,
+                        auth_token: token,
+                    },
+                    now,
+                )
+                .await??;
+            println!("account {} created", account.id.get());
+            print_urls(settings, account.webhook_key.as_str());
+        }
+        Command::Account(AccountCmd::List) => {
+            for a in store.accounts().await? {
+                println!("{}\t{}\t{}\t{:?}", a.id.get(), a.name, a.channel, a.provider);
+                print_urls(settings, a.webhook_key.as_str());
+            }
+        }
+        Command::Number(NumberCmd::Add {
+            account,
+            number,
+            kind,
+            name,
+        }) => {
+            let kind = match kind {
+                KindArg::LongCode => NumberKind::LongCode,
+                KindArg::ShortCode => NumberKind::ShortCode,
+                KindArg::TollFree => NumberKind::TollFree,
+                KindArg::Whatsapp => NumberKind::WhatsApp,
+            };
+            let n = store
+                .add_number(NewNumber {
+                    account_id: AccountId::new(account),
+                    number: PhoneNumber::parse(&number)?,
+                    kind,
+                    name,
+                    description: String::new(),
+                })
+                .await??;
+            println!("number {} added ({})", n.id.get(), n.number);
+        }
+        Command::Workstream(WorkstreamCmd::Add {
+            name,
+            channel,
+            numbers,
+            pick,
+        }) => {
+            let ws = store
+                .add_workstream(NewWorkstream {
+                    name,
+                    channel: channel.into(),
+                    numbers: numbers.into_iter().map(NumberId::new).collect(),
+                    mode: if pick { DistributionMode::Pick } else { DistributionMode::Push },
+                })
+                .await??;
+            println!("workstream {} added", ws.id.get());
+        }
+        Command::Template(TemplateCmd::Add {
+            name,
+            language,
+            text,
+            content_sid,
+            workstreams,
+        }) => {
+            let t = store
+                .add_template(NewTemplate {
+                    name,
+                    language,
+                    text: TemplateText::parse(&text)?,
+                    content_sid: content_sid.as_deref().map(ContentSid::parse).transpose()?,
+                    workstreams: workstreams.into_iter().map(WorkstreamId::new).collect(),
+                })
+                .await?;
+            println!("template {} added", t.id.get());
+        }
+    }
+    Ok(())
+}
+
+fn print_urls(settings: &Settings, key: &str) {
+    let base = settings.public_url();
+    println!("  inbound URL (\"A message comes in\"): {base}/webhooks/twilio/{key}");
+    println!("  status callback URL:                {base}/webhooks/twilio/{key}/status");
+}

@@ -1,0 +1,114 @@
+//! Settings from flags and OMNIDESK_* environment variables, with defaults that serve on loopback
+//! with the store in ./omnidesk-data.
+
+use clap::{Args, Parser};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+#[derive(Debug, Parser)]
+#[command(name = "omnidesk", version, about = "A self-hosted contact center for WhatsApp and SMS")]
+pub struct Cli {
+    #[command(flatten)]
+    pub settings: Settings,
+    #[command(subcommand)]
+    pub command: Option<crate::cli::Command>,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct Settings {
+    /// Address to listen on.
+    #[arg(long, env = "OMNIDESK_LISTEN", default_value = "127.0.0.1:8080", global = true)]
+    pub listen: SocketAddr,
+    /// Directory holding the store, the master key and media files.
+    #[arg(long, env = "OMNIDESK_DATA_DIR", default_value = "./omnidesk-data", global = true)]
+    pub data_dir: PathBuf,
+    /// The URL providers call (used for callback URLs and signature checks).
+    #[arg(long, env = "OMNIDESK_PUBLIC_URL", global = true)]
+    pub public_url: Option<String>,
+    /// Base URL of Twilio's REST API (tests point this at a local fake).
+    #[arg(long, env = "OMNIDESK_TWILIO_API_BASE", default_value = "https://api.twilio.com", global = true)]
+    pub twilio_api_base: String,
+    /// Timeout of one provider request, in milliseconds.
+    #[arg(long, env = "OMNIDESK_PROVIDER_TIMEOUT_MS", default_value_t = 15_000, global = true)]
+    pub provider_timeout_ms: u64,
+    /// Largest inbound media file fetched, in bytes.
+    #[arg(long, env = "OMNIDESK_MEDIA_MAX_BYTES", default_value_t = 5 * 1024 * 1024, global = true)]
+    pub media_max_bytes: u64,
+    /// HTTP worker threads (0 = one per core).
+    #[arg(long, env = "OMNIDESK_WORKERS", default_value_t = 0, global = true)]
+    pub workers: usize,
+    #[command(flatten)]
+    pub pacing: Pacing,
+}
+
+/// Messages per second per sender number, by number type (DESIGN.md: OutboxDispatcher).
+#[derive(Debug, Clone, Copy, Args)]
+pub struct Pacing {
+    #[arg(long = "pace-long-code", env = "OMNIDESK_PACE_LONG_CODE", default_value_t = 1.0, global = true)]
+    pub long_code: f64,
+    #[arg(long = "pace-toll-free", env = "OMNIDESK_PACE_TOLL_FREE", default_value_t = 3.0, global = true)]
+    pub toll_free: f64,
+    #[arg(long = "pace-short-code", env = "OMNIDESK_PACE_SHORT_CODE", default_value_t = 100.0, global = true)]
+    pub short_code: f64,
+    #[arg(long = "pace-whatsapp", env = "OMNIDESK_PACE_WHATSAPP", default_value_t = 80.0, global = true)]
+    pub whatsapp: f64,
+}
+
+impl Default for Pacing {
+    fn default() -> Self {
+        Self {
+            long_code: 1.0,
+            toll_free: 3.0,
+            short_code: 100.0,
+            whatsapp: 80.0,
+        }
+    }
+}
+
+impl Settings {
+    /// Defaults for a given data directory, as if no flags were given (used by tests and tools).
+    pub fn for_data_dir(data_dir: PathBuf) -> Self {
+        Self {
+            listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            data_dir,
+            public_url: None,
+            twilio_api_base: "https://api.twilio.com".into(),
+            provider_timeout_ms: 15_000,
+            media_max_bytes: 5 * 1024 * 1024,
+            workers: 0,
+            pacing: Pacing::default(),
+        }
+    }
+
+    /// The public URL without a trailing slash; defaults to http:// + the listen address.
+    pub fn public_url(&self) -> String {
+        match &self.public_url {
+            Some(u) => u.trim_end_matches('/').to_owned(),
+            None => format!("http://{}", self.listen),
+        }
+    }
+
+    pub fn provider_timeout(&self) -> Duration {
+        Duration::from_millis(self.provider_timeout_ms.max(1))
+    }
+
+    /// Checks what clap cannot: URL shapes and positive rates.
+    pub fn validate(&self) -> Result<(), String> {
+        for (name, url) in [
+            ("--public-url", self.public_url()),
+            ("--twilio-api-base", self.twilio_api_base.clone()),
+        ] {
+            if !(url.starts_with("http://") || url.starts_with("https://")) {
+                return Err(format!("{name} must start with http:// or https://"));
+            }
+        }
+        let p = self.pacing;
+        for rate in [p.long_code, p.toll_free, p.short_code, p.whatsapp] {
+            if !(rate.is_finite() && rate > 0.0) {
+                return Err("pacing rates must be positive numbers of messages per second".into());
+            }
+        }
+        Ok(())
+    }
+}

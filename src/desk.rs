@@ -1,0 +1,180 @@
+//! Desk: the one handle the web layer, the CLI and tests use to act on the contact center. It
+//! stores first and notifies after the commit: a webhook is answered only once its message is
+//! durable, and actors, live pages and media fetches are told only about what was committed.
+
+use crate::actors::Shared;
+use crate::actors::live::LiveEvent;
+use crate::actors::messages::{Lookup, Send, Track};
+use crate::actors::registry::ConversationRegistry;
+use crate::config::Settings;
+use crate::domain::inbound::InboundMessage;
+use crate::domain::{MessageStatus, Timestamp};
+use crate::media::MediaFetcher;
+use crate::metrics::Metrics;
+use crate::providers::Credentials;
+use crate::providers::simulator::Simulator;
+use crate::store::conversations::Ingested;
+use crate::store::outbox::{OutboundRequest, SendRefusal, StatusUpdate};
+use crate::store::records::{Message, SendFailure};
+use crate::store::setup::AccountWithToken;
+use crate::store::{Store, StoreError};
+use actix::Addr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+#[derive(Debug, thiserror::Error)]
+pub enum DeskError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("an internal part of omnidesk is not running")]
+    Stopped(#[from] actix::MailboxError),
+}
+
+#[derive(Clone)]
+pub struct Desk {
+    pub shared: Shared,
+    pub registry: Addr<ConversationRegistry>,
+    pub media: MediaFetcher,
+    pub settings: Arc<Settings>,
+    pub simulator: Arc<Simulator>,
+    ready: Arc<AtomicBool>,
+}
+
+impl Desk {
+    pub fn new(
+        shared: Shared,
+        registry: Addr<ConversationRegistry>,
+        media: MediaFetcher,
+        settings: Arc<Settings>,
+        simulator: Arc<Simulator>,
+    ) -> Self {
+        Self {
+            shared,
+            registry,
+            media,
+            settings,
+            simulator,
+            ready: Arc::new(AtomicBool::new(false)),
+        }
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.shared.store
+    }
+
+    pub fn metrics(&self) -> &Metrics {
+        &self.shared.metrics
+    }
+
+    pub fn now(&self) -> Timestamp {
+        self.shared.clock.now()
+    }
+
+    /// Recovery is done: `/healthz` answers 200 from now on.
+    pub fn mark_ready(&self) {
+        self.ready.store(true, Ordering::Release);
+    }
+
+    pub fn is_ready(&self) -> bool {
+        self.ready.load(Ordering::Acquire)
+    }
+
+    /// Stores an inbound message durably, then hands it to its conversation, the live pages and
+    /// the media fetcher.
+    pub async fn take_inbound(
+        &self,
+        account: &AccountWithToken,
+        inbound: InboundMessage,
+    ) -> Result<Ingested, StoreError> {
+        let outcome = self
+            .store()
+            .ingest(account.account.id, inbound, self.now())
+            .await?;
+        let m = self.metrics();
+        match &outcome {
+            Ingested::Duplicate => Metrics::inc(&m.inbound_duplicates_total),
+            Ingested::UnknownNumber => Metrics::inc(&m.inbound_rejected_total),
+            Ingested::Stored(s) => {
+                Metrics::inc(&m.inbound_stored_total);
+                if s.opened {
+                    Metrics::inc(&m.conversations_opened_total);
+                }
+                self.registry.do_send(Track {
+                    conversation: s.conversation.clone(),
+                    opened: s.opened,
+                });
+                let live = &self.shared.live;
+                if s.opened {
+                    live.publish(LiveEvent::ConversationOpened {
+                        conversation: s.conversation.id,
+                        workstream: s.conversation.workstream_id,
+                    });
+                }
+                live.publish(LiveEvent::MessageStored {
+                    conversation: s.message.conversation_id,
+                    seq: s.message.seq,
+                });
+                if !s.message.media.is_empty() {
+                    self.media.spawn(s.message.clone(), credentials(account));
+                }
+            }
+        }
+        Ok(outcome)
+    }
+
+    /// Stores an outbound message (after the conversation's checks) and queues it for sending.
+    pub async fn send(
+        &self,
+        req: OutboundRequest,
+    ) -> Result<Result<Message, SendRefusal>, DeskError> {
+        let id = req.conversation_id;
+        match self.registry.send(Lookup(id)).await? {
+            Some(actor) => Ok(actor.send(Send(req)).await??),
+            None => Ok(Err(match self.store().conversation(id).await? {
+                Some(_) => SendRefusal::Closed,
+                None => SendRefusal::UnknownConversation,
+            })),
+        }
+    }
+
+    /// Applies a provider's delivery status callback.
+    pub async fn apply_status(
+        &self,
+        provider_id: String,
+        status: MessageStatus,
+        failure: Option<SendFailure>,
+    ) -> Result<StatusUpdate, StoreError> {
+        let update = self
+            .store()
+            .apply_status(provider_id.clone(), status, failure, self.now())
+            .await?;
+        match &update {
+            StatusUpdate::Applied(msg) => {
+                Metrics::inc(&self.metrics().status_callbacks_total);
+                self.shared.live.publish(LiveEvent::StatusChanged {
+                    conversation: msg.conversation_id,
+                    seq: msg.seq,
+                    status: msg.status,
+                });
+            }
+            StatusUpdate::Ignored(msg) => tracing::debug!(
+                provider_id, stored = %msg.status, late = %status, "status would move backwards; ignored"
+            ),
+            StatusUpdate::Unknown => {
+                tracing::info!(provider_id, %status, "status callback for an unknown message; ignored")
+            }
+        }
+        Ok(update)
+    }
+}
+
+/// The provider credentials of an account, if it has them.
+pub fn credentials(account: &AccountWithToken) -> Option<Credentials> {
+    match (&account.account.sid, &account.auth_token) {
+        (Some(sid), Some(token)) => Some(Credentials {
+            account_sid: sid.to_string(),
+            auth_token: token.clone(),
+        }),
+        _ => None,
+    }
+}

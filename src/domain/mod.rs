@@ -1,0 +1,23 @@
+//! Pure domain types and rules: parsed newtypes for everything that comes from outside, the
+//! conversation state machine, the WhatsApp reply window, templates and opt-out keywords.
+//! Nothing here does I/O; the store, actors and web layer build on these.
+
+pub mod conversation;
+pub mod ids;
+pub mod inbound;
+pub mod message;
+pub mod optout;
+pub mod phone;
+pub mod sid;
+pub mod template;
+pub mod time;
+pub mod window;
+
+pub use conversation::{ConversationEvent, ConversationState, TransitionError};
+pub use ids::{
+    AccountId, AgentId, ContactId, ConversationId, JobId, NumberId, TemplateId, WorkstreamId,
+};
+pub use message::{Direction, MessageStatus};
+pub use phone::{Address, Channel, PhoneNumber};
+pub use sid::{AccountSid, ContentSid, MessageSid, WebhookKey};
+pub use time::Timestamp;

@@ -1,0 +1,237 @@
+//! Inbound media: after the message is committed, each file is fetched in the background with the
+//! account's Basic auth, following redirects only to the provider's hosts, refused past the size
+//! limit, written under `<data dir>/media/`, and its outcome stored on the message (a failure is
+//! visible there). Pending fetches are resumed at start-up.
+
+use crate::actors::live::{LiveEvent, LiveHub};
+use crate::metrics::Metrics;
+use crate::providers::Credentials;
+use crate::store::Store;
+use crate::store::records::{MediaState, Message};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::io::AsyncWriteExt;
+
+const MAX_REDIRECTS: usize = 5;
+
+#[derive(Clone)]
+pub struct MediaFetcher {
+    http: reqwest::Client,
+    store: Store,
+    live: LiveHub,
+    metrics: Arc<Metrics>,
+    max_bytes: u64,
+    allowed: Arc<AllowedHosts>,
+    dir: PathBuf,
+}
+
+/// The hosts media may come from: Twilio's API and CDN, and the configured API base.
+#[derive(Debug)]
+pub struct AllowedHosts {
+    exact: Vec<String>,
+    suffixes: Vec<&'static str>,
+}
+
+impl AllowedHosts {
+    pub fn for_api_base(api_base: &str) -> Self {
+        let mut exact = vec!["api.twilio.com".to_owned()];
+        if let Ok(u) = reqwest::Url::parse(api_base) {
+            if let Some(h) = u.host_str() {
+                exact.push(h.to_ascii_lowercase());
+            }
+        }
+        Self {
+            exact,
+            suffixes: vec![".twilio.com", ".twiliocdn.com"],
+        }
+    }
+
+    pub fn allows(&self, url: &reqwest::Url) -> bool {
+        let scheme_ok = matches!(url.scheme(), "https" | "http");
+        let Some(host) = url.host_str().map(str::to_ascii_lowercase) else {
+            return false;
+        };
+        scheme_ok
+            && (self.exact.contains(&host) || self.suffixes.iter().any(|s| host.ends_with(s)))
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+enum FetchError {
+    #[error("media URL is not on the provider's hosts")]
+    HostNotAllowed,
+    #[error("media is larger than the {0} byte limit")]
+    TooLarge(u64),
+    #[error("the provider answered {0}")]
+    Status(reqwest::StatusCode),
+    #[error("download failed: {0}")]
+    Http(String),
+    #[error("could not store the file: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+impl MediaFetcher {
+    pub fn new(
+        store: Store,
+        live: LiveHub,
+        metrics: Arc<Metrics>,
+        api_base: &str,
+        max_bytes: u64,
+        timeout: Duration,
+    ) -> Result<Self, reqwest::Error> {
+        let allowed = Arc::new(AllowedHosts::for_api_base(api_base));
+        let policy_hosts = allowed.clone();
+        let policy = reqwest::redirect::Policy::custom(move |attempt| {
+            if attempt.previous().len() >= MAX_REDIRECTS {
+                attempt.error("too many redirects")
+            } else if policy_hosts.allows(attempt.url()) {
+                attempt.follow()
+            } else {
+                attempt.error("redirect to a host that is not the provider's")
+            }
+        });
+        let http = reqwest::Client::builder()
+            .redirect(policy)
+            .timeout(timeout.max(Duration::from_secs(30)))
+            .connect_timeout(timeout)
+            .build()?;
+        let dir = store.dir().join("media");
+        Ok(Self {
+            http,
+            store,
+            live,
+            metrics,
+            max_bytes,
+            allowed,
+            dir,
+        })
+    }
+
+    /// Fetches every pending item of `message` in the background.
+    pub fn spawn(&self, message: Message, credentials: Option<Credentials>) {
+        let this = self.clone();
+        actix::spawn(async move { this.fetch_all(message, credentials).await });
+    }
+
+    async fn fetch_all(&self, message: Message, credentials: Option<Credentials>) {
+        for (i, item) in message.media.iter().enumerate() {
+            if item.state != MediaState::Pending {
+                continue;
+            }
+            let state = match self.fetch_one(&message, i, &item.url, &item.content_type, &credentials).await {
+                Ok((file, bytes)) => {
+                    Metrics::inc(&self.metrics.media_fetched_total);
+                    MediaState::Stored { file, bytes }
+                }
+                Err(e) => {
+                    Metrics::inc(&self.metrics.media_failed_total);
+                    tracing::warn!(conversation = %message.conversation_id, seq = message.seq, error = %e, "media fetch failed");
+                    MediaState::Failed {
+                        reason: e.to_string(),
+                    }
+                }
+            };
+            match self
+                .store
+                .set_media_state(message.conversation_id, message.seq, i, state)
+                .await
+            {
+                Ok(_) => self.live.publish(LiveEvent::MessageStored {
+                    conversation: message.conversation_id,
+                    seq: message.seq,
+                }),
+                Err(e) => tracing::error!(error = %e, "storing a media outcome failed"),
+            }
+        }
+    }
+
+    async fn fetch_one(
+        &self,
+        message: &Message,
+        index: usize,
+        url: &str,
+        content_type: &str,
+        credentials: &Option<Credentials>,
+    ) -> Result<(String, u64), FetchError> {
+        let url = reqwest::Url::parse(url).map_err(|_| FetchError::HostNotAllowed)?;
+        if !self.allowed.allows(&url) {
+            return Err(FetchError::HostNotAllowed);
+        }
+        let mut req = self.http.get(url);
+        if let Some(c) = credentials {
+            req = req.basic_auth(&c.account_sid, Some(c.auth_token.expose()));
+        }
+        let mut resp = req.send().await.map_err(|e| FetchError::Http(e.to_string()))?;
+        if !resp.status().is_success() {
+            return Err(FetchError::Status(resp.status()));
+        }
+        if resp.content_length().is_some_and(|n| n > self.max_bytes) {
+            return Err(FetchError::TooLarge(self.max_bytes));
+        }
+        let dir = self.dir.join(message.conversation_id.get().to_string());
+        tokio::fs::create_dir_all(&dir).await?;
+        let name = format!("{}-{}.{}", message.seq, index, extension(content_type));
+        let tmp = dir.join(format!("{name}.part"));
+        let mut file = tokio::fs::File::create(&tmp).await?;
+        let mut total = 0u64;
+        loop {
+            let chunk = match resp.chunk().await {
+                Ok(Some(c)) => c,
+                Ok(None) => break,
+                Err(e) => {
+                    drop(file);
+                    let _ = tokio::fs::remove_file(&tmp).await;
+                    return Err(FetchError::Http(e.to_string()));
+                }
+            };
+            total += chunk.len() as u64;
+            if total > self.max_bytes {
+                drop(file);
+                let _ = tokio::fs::remove_file(&tmp).await;
+                return Err(FetchError::TooLarge(self.max_bytes));
+            }
+            file.write_all(&chunk).await?;
+        }
+        file.sync_all().await?;
+        drop(file);
+        tokio::fs::rename(&tmp, dir.join(&name)).await?;
+        Ok((format!("{}/{}", message.conversation_id.get(), name), total))
+    }
+}
+
+/// A file extension for a media type; unknown types are stored as `.bin`.
+fn extension(content_type: &str) -> &'static str {
+    match content_type.split(';').next().unwrap_or("").trim() {
+        "image/jpeg" => "jpg",
+        "image/png" => "png",
+        "image/gif" => "gif",
+        "image/webp" => "webp",
+        "audio/mpeg" => "mp3",
+        "audio/ogg" => "ogg",
+        "audio/amr" => "amr",
+        "video/mp4" => "mp4",
+        "application/pdf" => "pdf",
+        "text/csv" => "csv",
+        "text/vcard" => "vcf",
+        _ => "bin",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_provider_hosts_are_allowed() {
+        let a = AllowedHosts::for_api_base("http://127.0.0.1:4000");
+        let ok = ["https://api.twilio.com/x", "https://media.twiliocdn.com/y", "http://127.0.0.1:4000/m"];
+        for u in ok {
+            assert!(a.allows(&reqwest::Url::parse(u).unwrap()), "{u}");
+        }
+        let bad = ["https://evil.example/x", "https://twilio.com.evil.example/", "file:///etc/passwd", "http://127.0.0.2:4000/m"];
+        for u in bad {
+            assert!(!a.allows(&reqwest::Url::parse(u).unwrap()), "{u}");
+        }
+    }
+}

@@ -1,0 +1,232 @@
+//! Building and running the application: open the store, recover every actor from it (overdue
+//! window deadlines flip before serving), bind the listener (port 0 in tests), serve.
+
+use crate::actors::Shared;
+use crate::actors::live::LiveHub;
+use crate::actors::messages::Track;
+use crate::actors::outbox::{OutboxConfig, OutboxDispatcher};
+use crate::actors::registry::ConversationRegistry;
+use crate::clock::Clock;
+use crate::config::Settings;
+use crate::desk::{Desk, credentials};
+use crate::media::MediaFetcher;
+use crate::metrics::Metrics;
+use crate::providers::simulator::Simulator;
+use crate::providers::twilio::TwilioClient;
+use crate::secrets::MasterKey;
+use crate::store::Store;
+use crate::store::conversations::Flip;
+use actix::Actor;
+use actix_web::dev::{Server, ServerHandle};
+use actix_web::{App, HttpServer, web};
+use anyhow::Context as _;
+use std::net::TcpListener;
+use std::sync::Arc;
+
+pub struct Application {
+    port: u16,
+    server: Server,
+    desk: Desk,
+}
+
+impl Application {
+    /// Must run inside an actix `System` (the binary's main, or `spawn_in_thread`).
+    pub async fn build(settings: Settings, clock: Clock) -> anyhow::Result<Self> {
+        settings.validate().map_err(anyhow::Error::msg)?;
+        let listener = TcpListener::bind(settings.listen)
+            .with_context(|| format!("binding {}", settings.listen))?;
+        let bound = listener.local_addr()?;
+        let mut settings = settings;
+        if settings.public_url.is_none() {
+            settings.public_url = Some(format!("http://{bound}"));
+        }
+        let settings = Arc::new(settings);
+        std::fs::create_dir_all(&settings.data_dir)
+            .with_context(|| format!("creating {}", settings.data_dir.display()))?;
+        let env_key = std::env::var("OMNIDESK_MASTER_KEY").ok();
+        let key = MasterKey::load_or_create(&settings.data_dir, env_key.as_deref())?;
+        let metrics = Arc::new(Metrics::default());
+        let store = Store::open(&settings.data_dir, key, metrics.clone())?;
+        let desk = recover(store, clock, metrics, settings.clone()).await?;
+
+        let port = bound.port();
+        let data = web::Data::new(desk.clone());
+        let mut server = HttpServer::new(move || {
+            App::new()
+                .app_data(data.clone())
+                .wrap(actix_web::middleware::DefaultHeaders::new().add(("X-Content-Type-Options", "nosniff")))
+                .configure(crate::web::routes)
+        })
+        .listen(listener)?;
+        if settings.workers > 0 {
+            server = server.workers(settings.workers);
+        }
+        let server = server.run();
+        Ok(Self { port, server, desk })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    pub fn desk(&self) -> &Desk {
+        &self.desk
+    }
+
+    pub fn handle(&self) -> ServerHandle {
+        self.server.handle()
+    }
+
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}
+
+/// Rebuilds the live parts from the store: outbox jobs, conversation actors with their window
+/// timers (overdue deadlines flip first), workstream queues, pending media fetches.
+async fn recover(
+    store: Store,
+    clock: Clock,
+    metrics: Arc<Metrics>,
+    settings: Arc<Settings>,
+) -> anyhow::Result<Desk> {
+    let live = LiveHub::new(metrics.clone());
+    let twilio = TwilioClient::new(&settings.twilio_api_base, settings.provider_timeout())?;
+    let simulator = Arc::new(Simulator::default());
+    let jobs = store.pending_jobs_now()?;
+    let job_count = jobs.len();
+    let outbox = OutboxDispatcher::new(
+        store.clone(),
+        clock.clone(),
+        metrics.clone(),
+        live.clone(),
+        OutboxConfig {
+            twilio,
+            simulator: simulator.clone(),
+            public_url: settings.public_url(),
+            pacing: settings.pacing,
+        },
+        jobs,
+    )
+    .start();
+    let shared = Shared {
+        store: store.clone(),
+        clock: clock.clone(),
+        live: live.clone(),
+        metrics: metrics.clone(),
+        outbox,
+    };
+    let registry = ConversationRegistry::new(shared.clone()).start();
+
+    let open = store.open_conversations_now()?;
+    let mut flipped = 0;
+    for mut conversation in open.iter().cloned() {
+        let overdue = conversation
+            .window_expires_at
+            .is_some_and(|at| at <= clock.now() && !conversation.template_only);
+        if overdue {
+            if let Flip::Flipped(c) = store.flip_window(conversation.id, clock.now()).await? {
+                conversation = c;
+                flipped += 1;
+                Metrics::inc(&metrics.window_flips_total);
+            }
+        }
+        registry
+            .send(Track {
+                conversation,
+                opened: false,
+            })
+            .await?;
+    }
+
+    let media = MediaFetcher::new(
+        store.clone(),
+        live,
+        metrics,
+        &settings.twilio_api_base,
+        settings.media_max_bytes,
+        settings.provider_timeout(),
+    )?;
+    let pending_media = store.pending_media_now()?;
+    for message in &pending_media {
+        let account = match store.conversation(message.conversation_id).await? {
+            Some(c) => store.account_with_token(c.account_id).await?,
+            None => None,
+        };
+        media.spawn(message.clone(), account.as_ref().and_then(credentials));
+    }
+    tracing::info!(
+        conversations = open.len(),
+        flipped,
+        outbox_jobs = job_count,
+        media_fetches = pending_media.len(),
+        "recovered from the store"
+    );
+    let desk = Desk::new(shared, registry, media, settings, simulator);
+    desk.mark_ready();
+    Ok(desk)
+}
+
+/// An application running on its own thread with its own actix System: what tests and the load
+/// tool start, stop, and start again on the same data directory.
+pub struct RunningApp {
+    pub port: u16,
+    pub desk: Desk,
+    handle: ServerHandle,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl RunningApp {
+    pub fn start(settings: Settings, clock: Clock) -> anyhow::Result<Self> {
+        let (tx, rx) = std::sync::mpsc::channel();
+        let thread = std::thread::Builder::new()
+            .name("omnidesk-app".into())
+            .spawn(move || {
+                let system = actix_web::rt::System::new();
+                let store = system.block_on(async move {
+                    match Application::build(settings, clock).await {
+                        Ok(app) => {
+                            let store = app.desk().store().clone();
+                            let _ = tx.send(Ok((app.port(), app.desk().clone(), app.handle())));
+                            if let Err(e) = app.run_until_stopped().await {
+                                tracing::error!(error = %e, "server stopped with an error");
+                            }
+                            Some(store)
+                        }
+                        Err(e) => {
+                            let _ = tx.send(Err(e));
+                            None
+                        }
+                    }
+                });
+                drop(system);
+                // Every actor is gone with the System; wait for the writer so the file is closed.
+                if let Some(store) = store {
+                    store.close();
+                }
+            })?;
+        let (port, desk, handle) = rx
+            .recv()
+            .context("the application thread ended before starting")??;
+        Ok(Self {
+            port,
+            desk,
+            handle,
+            thread: Some(thread),
+        })
+    }
+
+    pub fn address(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+
+    /// Stops serving, drops every actor and closes the store.
+    pub async fn stop(mut self) {
+        self.handle.stop(true).await;
+        let thread = self.thread.take();
+        drop(self.desk);
+        if let Some(t) = thread {
+            let _ = tokio::task::spawn_blocking(move || t.join()).await;
+        }
+    }
+}

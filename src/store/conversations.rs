@@ -1,0 +1,426 @@
+//! Conversations, contacts and messages: taking in a customer message (dedupe, contact, find or
+//! open the conversation, window deadline, all in one write), the 24-hour flip, and reads.
+
+use super::records::{
+    Contact, Conversation, InboundExtras, Media, MediaState, Message, SenderNumber,
+};
+use super::tables::*;
+use super::{Store, StoreError, codec, get_record, next_id};
+use crate::domain::inbound::InboundMessage;
+use crate::domain::optout::{self, OptKeyword};
+use crate::domain::window::window_expiry;
+use crate::domain::{
+    AccountId, ContactId, ConversationEvent, ConversationId, ConversationState, Direction,
+    MessageStatus, NumberId, Timestamp, WorkstreamId,
+};
+use redb::{ReadTransaction, ReadableTable, WriteTransaction};
+
+/// What became of an inbound webhook's message.
+#[derive(Debug)]
+pub enum Ingested {
+    /// The MessageSid was stored before: nothing changed.
+    Duplicate,
+    /// The `To` number is not configured on this account: nothing stored.
+    UnknownNumber,
+    Stored(Box<StoredInbound>),
+}
+
+#[derive(Debug)]
+pub struct StoredInbound {
+    pub conversation: Conversation,
+    pub message: Message,
+    /// This message opened the conversation.
+    pub opened: bool,
+    pub opt: Option<OptKeyword>,
+}
+
+/// Outcome of the window deadline firing.
+#[derive(Debug)]
+pub enum Flip {
+    /// Stored: the conversation is now template-only.
+    Flipped(Conversation),
+    /// A customer message moved the deadline; re-arm at this instant.
+    Moved(Timestamp),
+    /// Nothing to do (already flipped, closed, or no window).
+    Unchanged,
+}
+
+impl Store {
+    /// Stores an inbound message with its dedupe record, contact, conversation and new window
+    /// deadline in one atomic write. Creation is serialised by the single writer, so two first
+    /// messages from one customer at the same instant open exactly one conversation.
+    pub async fn ingest(
+        &self,
+        account_id: AccountId,
+        inbound: InboundMessage,
+        now: Timestamp,
+    ) -> Result<Ingested, StoreError> {
+        self.write(move |tx| ingest_in(tx, account_id, &inbound, now))
+            .await
+    }
+
+    /// Flips the conversation to template-only if its stored deadline has passed at `now`.
+    pub async fn flip_window(
+        &self,
+        id: ConversationId,
+        now: Timestamp,
+    ) -> Result<Flip, StoreError> {
+        self.write(move |tx| {
+            let mut convs = tx.open_table(CONVERSATION_RECORD)?;
+            let Some(mut c) = get_record::<Conversation, _>(&convs, id.get())? else {
+                return Ok(Flip::Unchanged);
+            };
+            match c.window_expires_at {
+                Some(_) if c.template_only || c.state.is_closed() => Ok(Flip::Unchanged),
+                Some(at) if at > now => Ok(Flip::Moved(at)),
+                Some(_) => {
+                    c.template_only = true;
+                    c.updated_at = now;
+                    convs.insert(id.get(), codec::encode(&c)?.as_slice())?;
+                    Ok(Flip::Flipped(c))
+                }
+                None => Ok(Flip::Unchanged),
+            }
+        })
+        .await
+    }
+
+    pub async fn conversation(
+        &self,
+        id: ConversationId,
+    ) -> Result<Option<Conversation>, StoreError> {
+        self.read(move |rtx| conversation(rtx, id)).await
+    }
+
+    /// Every conversation that is not Closed (start-up recovery).
+    pub fn open_conversations_now(&self) -> Result<Vec<Conversation>, StoreError> {
+        self.read_now(|rtx| {
+            let index = rtx.open_table(NUMBERCUSTOMER_OPENCONVERSATION)?;
+            let convs = rtx.open_table(CONVERSATION_RECORD)?;
+            let mut out = Vec::new();
+            for row in index.iter()? {
+                let (_, id) = row?;
+                let id = id.value();
+                let c = get_record::<Conversation, _>(&convs, id)?
+                    .ok_or_else(|| StoreError::Missing(format!("conversation {id}")))?;
+                out.push(c);
+            }
+            Ok(out)
+        })
+    }
+
+    pub async fn messages(&self, id: ConversationId) -> Result<Vec<Message>, StoreError> {
+        self.read(move |rtx| {
+            let t = rtx.open_table(CONVERSATION_MESSAGES)?;
+            let mut out = Vec::new();
+            for row in t.range((id.get(), 0)..=(id.get(), u64::MAX))? {
+                let (_, v) = row?;
+                out.push(codec::decode(v.value())?);
+            }
+            Ok(out)
+        })
+        .await
+    }
+
+    pub async fn message(
+        &self,
+        id: ConversationId,
+        seq: u64,
+    ) -> Result<Option<Message>, StoreError> {
+        self.read(move |rtx| message(rtx, id, seq)).await
+    }
+
+    pub async fn contact(&self, id: ContactId) -> Result<Option<Contact>, StoreError> {
+        self.read(move |rtx| get_record(&rtx.open_table(CONTACT_RECORD)?, id.get()))
+            .await
+    }
+
+    /// The message a provider id belongs to.
+    pub async fn message_by_provider_id(
+        &self,
+        provider_id: String,
+    ) -> Result<Option<Message>, StoreError> {
+        self.read(move |rtx| {
+            let found = rtx
+                .open_table(PROVIDERID_MESSAGE)?
+                .get(provider_id.as_str())?
+                .map(|g| g.value());
+            match found {
+                Some((c, s)) => message(rtx, ConversationId::new(c), s),
+                None => Ok(None),
+            }
+        })
+        .await
+    }
+
+    /// How many messages are stored in all (for tests and the load tool).
+    pub async fn message_count(&self) -> Result<u64, StoreError> {
+        self.read(|rtx| {
+            use redb::ReadableTableMetadata;
+            Ok(rtx.open_table(CONVERSATION_MESSAGES)?.len()?)
+        })
+        .await
+    }
+
+    /// Every conversation ever opened for a customer number, oldest first.
+    pub async fn conversations_of(&self, customer: String) -> Result<Vec<Conversation>, StoreError> {
+        self.read(move |rtx| {
+            let convs = rtx.open_table(CONVERSATION_RECORD)?;
+            let mut out = Vec::new();
+            for row in convs.iter()? {
+                let (_, v) = row?;
+                let c: Conversation = codec::decode(v.value())?;
+                if c.customer.as_str() == customer {
+                    out.push(c);
+                }
+            }
+            Ok(out)
+        })
+        .await
+    }
+}
+
+pub(crate) fn conversation(
+    rtx: &ReadTransaction,
+    id: ConversationId,
+) -> Result<Option<Conversation>, StoreError> {
+    get_record(&rtx.open_table(CONVERSATION_RECORD)?, id.get())
+}
+
+pub(crate) fn message(
+    rtx: &ReadTransaction,
+    id: ConversationId,
+    seq: u64,
+) -> Result<Option<Message>, StoreError> {
+    match rtx.open_table(CONVERSATION_MESSAGES)?.get((id.get(), seq))? {
+        Some(g) => codec::decode(g.value()).map(Some),
+        None => Ok(None),
+    }
+}
+
+fn ingest_in(
+    tx: &WriteTransaction,
+    account_id: AccountId,
+    m: &InboundMessage,
+    now: Timestamp,
+) -> Result<Ingested, StoreError> {
+    let mut provider_ids = tx.open_table(PROVIDERID_MESSAGE)?;
+    if provider_ids.get(m.message_sid.as_str())?.is_some() {
+        return Ok(Ingested::Duplicate);
+    }
+    let address = SenderNumber::address_key(m.channel, &m.to.number);
+    let number_id = tx
+        .open_table(ADDRESS_NUMBER)?
+        .get(address.as_str())?
+        .map(|g| g.value());
+    let Some(number_id) = number_id else {
+        return Ok(Ingested::UnknownNumber);
+    };
+    let number: SenderNumber = get_record(&tx.open_table(NUMBER_RECORD)?, number_id)?
+        .ok_or_else(|| StoreError::Missing(format!("number {number_id}")))?;
+    if number.account_id != account_id {
+        return Ok(Ingested::UnknownNumber);
+    }
+
+    let opt = optout::keyword(&m.body);
+    let contact = upsert_contact(tx, m, opt, now)?;
+
+    let mut open_index = tx.open_table(NUMBERCUSTOMER_OPENCONVERSATION)?;
+    let mut convs = tx.open_table(CONVERSATION_RECORD)?;
+    let key = (number_id, m.from.number.as_str());
+    let existing = open_index.get(key)?.map(|g| g.value());
+    let (mut conv, opened) = match existing {
+        Some(id) => {
+            let c = get_record::<Conversation, _>(&convs, id)?
+                .ok_or_else(|| StoreError::Missing(format!("conversation {id}")))?;
+            (c, false)
+        }
+        None => {
+            let id = ConversationId::new(next_id(tx, "conversation")?);
+            let workstream_id = tx
+                .open_table(NUMBER_WORKSTREAM)?
+                .get(number_id)?
+                .map(|g| WorkstreamId::new(g.value()));
+            open_index.insert(key, id.get())?;
+            let c = Conversation {
+                id,
+                account_id,
+                number_id: NumberId::new(number_id),
+                workstream_id,
+                channel: m.channel,
+                customer: m.from.number.clone(),
+                contact_id: contact.id,
+                state: ConversationState::Open,
+                agent: None,
+                created_at: now,
+                updated_at: now,
+                last_customer_at: None,
+                window_expires_at: None,
+                template_only: false,
+                next_seq: 1,
+                closed_at: None,
+            };
+            (c, true)
+        }
+    };
+    // A customer message never fails to land: states that take no customer message (none
+    // today but Closed, which is never in the open index) keep their state.
+    if let Ok(next) = conv.state.transition(ConversationEvent::CustomerMessage) {
+        conv.state = next;
+    }
+    conv.last_customer_at = Some(now);
+    conv.window_expires_at = window_expiry(m.channel, now);
+    conv.template_only = false;
+    conv.updated_at = now;
+    let seq = conv.next_seq;
+    conv.next_seq += 1;
+    convs.insert(conv.id.get(), codec::encode(&conv)?.as_slice())?;
+
+    let message = Message {
+        conversation_id: conv.id,
+        seq,
+        direction: Direction::Inbound,
+        body: m.body.clone(),
+        media: m
+            .media
+            .iter()
+            .map(|r| Media {
+                url: r.url.clone(),
+                content_type: r.content_type.clone(),
+                state: MediaState::Pending,
+            })
+            .collect(),
+        status: MessageStatus::Received,
+        provider_id: Some(m.message_sid.to_string()),
+        failure: None,
+        author: None,
+        template: None,
+        extras: InboundExtras {
+            profile_name: m.profile_name.clone(),
+            wa_id: m.wa_id.clone(),
+            message_type: m.message_type.clone(),
+            location: m.location.clone(),
+            button: m.button.clone(),
+        },
+        created_at: now,
+        updated_at: now,
+    };
+    tx.open_table(CONVERSATION_MESSAGES)?
+        .insert((conv.id.get(), seq), codec::encode(&message)?.as_slice())?;
+    provider_ids.insert(m.message_sid.as_str(), (conv.id.get(), seq))?;
+    if !message.media.is_empty() {
+        tx.open_table(PENDING_MEDIA)?
+            .insert((conv.id.get(), seq), 0)?;
+    }
+    Ok(Ingested::Stored(Box::new(StoredInbound {
+        conversation: conv,
+        message,
+        opened,
+        opt,
+    })))
+}
+
+fn upsert_contact(
+    tx: &WriteTransaction,
+    m: &InboundMessage,
+    opt: Option<OptKeyword>,
+    now: Timestamp,
+) -> Result<Contact, StoreError> {
+    let mut by_phone = tx.open_table(PHONE_CONTACT)?;
+    let mut contacts = tx.open_table(CONTACT_RECORD)?;
+    let phone = m.from.number.as_str();
+    let existing = by_phone.get(phone)?.map(|g| g.value());
+    let mut contact = match existing {
+        Some(id) => get_record::<Contact, _>(&contacts, id)?
+            .ok_or_else(|| StoreError::Missing(format!("contact {id}")))?,
+        None => {
+            let id = ContactId::new(next_id(tx, "contact")?);
+            by_phone.insert(phone, id.get())?;
+            Contact {
+                id,
+                phone: m.from.number.clone(),
+                name: None,
+                wa_id: None,
+                opted_out_sms: false,
+                opted_out_whatsapp: false,
+                created_at: now,
+                updated_at: now,
+            }
+        }
+    };
+    let before = (contact.name.clone(), contact.wa_id.clone(), contact.opted_out(m.channel));
+    if contact.name.is_none() {
+        contact.name = m.profile_name.clone();
+    }
+    if m.wa_id.is_some() {
+        contact.wa_id = m.wa_id.clone();
+    }
+    match opt {
+        Some(OptKeyword::OptOut) => contact.set_opted_out(m.channel, true),
+        Some(OptKeyword::OptIn) => contact.set_opted_out(m.channel, false),
+        None => {}
+    }
+    let after = (contact.name.clone(), contact.wa_id.clone(), contact.opted_out(m.channel));
+    if existing.is_none() || before != after {
+        contact.updated_at = now;
+        contacts.insert(contact.id.get(), codec::encode(&contact)?.as_slice())?;
+    }
+    Ok(contact)
+}
+
+/// Records the outcome of fetching media item `index` of a message; clears the pending marker
+/// once no item is pending.
+pub(crate) fn set_media_state(
+    tx: &WriteTransaction,
+    id: ConversationId,
+    seq: u64,
+    index: usize,
+    state: MediaState,
+) -> Result<Option<Message>, StoreError> {
+    let mut msgs = tx.open_table(CONVERSATION_MESSAGES)?;
+    let Some(mut msg) = msgs
+        .get((id.get(), seq))?
+        .map(|g| codec::decode::<Message>(g.value()))
+        .transpose()?
+    else {
+        return Ok(None);
+    };
+    let Some(item) = msg.media.get_mut(index) else {
+        return Ok(None);
+    };
+    item.state = state;
+    msgs.insert((id.get(), seq), codec::encode(&msg)?.as_slice())?;
+    if msg.media.iter().all(|m| m.state != MediaState::Pending) {
+        tx.open_table(PENDING_MEDIA)?.remove((id.get(), seq))?;
+    }
+    Ok(Some(msg))
+}
+
+impl Store {
+    pub async fn set_media_state(
+        &self,
+        id: ConversationId,
+        seq: u64,
+        index: usize,
+        state: MediaState,
+    ) -> Result<Option<Message>, StoreError> {
+        self.write(move |tx| set_media_state(tx, id, seq, index, state.clone()))
+            .await
+    }
+
+    /// Messages whose media still waits to be fetched (start-up recovery).
+    pub fn pending_media_now(&self) -> Result<Vec<Message>, StoreError> {
+        self.read_now(|rtx| {
+            let pending = rtx.open_table(PENDING_MEDIA)?;
+            let mut out = Vec::new();
+            for row in pending.iter()? {
+                let (k, _) = row?;
+                let (c, s) = k.value();
+                if let Some(m) = message(rtx, ConversationId::new(c), s)? {
+                    out.push(m);
+                }
+            }
+            Ok(out)
+        })
+    }
+}

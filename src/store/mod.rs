@@ -1,0 +1,188 @@
+//! The durable store: one redb file, written only by the group-commit writer thread (`writer`),
+//! read from blocking threads through MVCC snapshots. Aggregate modules hold the reads and the
+//! write closures for their records; `tables` declares every table.
+
+pub mod codec;
+pub mod conversations;
+pub mod outbox;
+pub mod records;
+pub mod setup;
+pub mod tables;
+mod writer;
+
+use crate::metrics::Metrics;
+use crate::secrets::MasterKey;
+use redb::{Database, ReadTransaction, ReadableDatabase, ReadableTable, WriteTransaction};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use tokio::sync::oneshot;
+
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum StoreError {
+    #[error("storage error: {0}")]
+    Storage(String),
+    #[error("record encoding error: {0}")]
+    Codec(String),
+    #[error("the store is shutting down")]
+    Closed,
+    #[error("stored record {0} is missing")]
+    Missing(String),
+    #[error("a stored secret could not be decrypted")]
+    Secret,
+}
+
+macro_rules! storage_errors {
+    ($($t:ty),+) => {$(
+        impl From<$t> for StoreError {
+            fn from(e: $t) -> Self {
+                StoreError::Storage(redb::Error::from(e).to_string())
+            }
+        }
+    )+};
+}
+storage_errors!(
+    redb::Error,
+    redb::TableError,
+    redb::StorageError,
+    redb::TransactionError,
+    redb::CommitError,
+    redb::DatabaseError
+);
+
+const DB_FILE: &str = "omnidesk.redb";
+
+/// The handle every part of the process shares. Cloning is cheap.
+#[derive(Clone)]
+pub struct Store {
+    db: Arc<Database>,
+    queue: writer::Queue,
+    writer_thread: Arc<Mutex<Option<std::thread::JoinHandle<()>>>>,
+    key: MasterKey,
+    dir: PathBuf,
+}
+
+impl Store {
+    /// Opens (or creates) the store in `dir`, creating every table.
+    pub fn open(dir: &Path, key: MasterKey, metrics: Arc<Metrics>) -> Result<Self, StoreError> {
+        std::fs::create_dir_all(dir).map_err(|e| StoreError::Storage(e.to_string()))?;
+        let db = Arc::new(Database::create(dir.join(DB_FILE))?);
+        let tx = db.begin_write()?;
+        tables::create_all(&tx)?;
+        tx.commit()?;
+        let (queue, handle) =
+            writer::spawn(db.clone(), metrics).map_err(|e| StoreError::Storage(e.to_string()))?;
+        Ok(Self {
+            db,
+            queue,
+            writer_thread: Arc::new(Mutex::new(Some(handle))),
+            key,
+            dir: dir.to_owned(),
+        })
+    }
+
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    pub fn master_key(&self) -> &MasterKey {
+        &self.key
+    }
+
+    /// Runs `f` in the next group commit and answers after the fsync that covers it.
+    pub async fn write<R, F>(&self, f: F) -> Result<R, StoreError>
+    where
+        F: FnMut(&WriteTransaction) -> Result<R, StoreError> + Send + 'static,
+        R: Send + 'static,
+    {
+        let (tx, rx) = oneshot::channel();
+        self.queue
+            .send(Box::new(writer::Op::new(f, tx)))
+            .map_err(|_| StoreError::Closed)?;
+        rx.await.map_err(|_| StoreError::Closed)?
+    }
+
+    /// Runs `f` on a read snapshot, on a blocking thread.
+    pub async fn read<R, F>(&self, f: F) -> Result<R, StoreError>
+    where
+        F: FnOnce(&ReadTransaction) -> Result<R, StoreError> + Send + 'static,
+        R: Send + 'static,
+    {
+        let db = self.db.clone();
+        tokio::task::spawn_blocking(move || {
+            let rtx = db.begin_read()?;
+            f(&rtx)
+        })
+        .await
+        .map_err(|_| StoreError::Closed)?
+    }
+
+    /// Same as `read`, for callers already on a blocking thread (CLI, start-up).
+    pub fn read_now<R>(
+        &self,
+        f: impl FnOnce(&ReadTransaction) -> Result<R, StoreError>,
+    ) -> Result<R, StoreError> {
+        let rtx = self.db.begin_read()?;
+        f(&rtx)
+    }
+
+    /// Same as `write`, blocking the calling thread (CLI, start-up).
+    pub fn write_now<R, F>(&self, f: F) -> Result<R, StoreError>
+    where
+        F: FnMut(&WriteTransaction) -> Result<R, StoreError> + Send + 'static,
+        R: Send + 'static,
+    {
+        let (tx, rx) = oneshot::channel();
+        self.queue
+            .send(Box::new(writer::Op::new(f, tx)))
+            .map_err(|_| StoreError::Closed)?;
+        rx.blocking_recv().map_err(|_| StoreError::Closed)?
+    }
+
+    /// Stops the writer once every other handle is gone and waits for it; used when a process or
+    /// a test stops an instance and wants the file closed.
+    pub fn close(self) {
+        let handle = self.writer_thread.lock().ok().and_then(|mut h| h.take());
+        drop(self.queue);
+        drop(self.db);
+        if let Some(h) = handle {
+            let _ = h.join();
+        }
+    }
+}
+
+/// Hands out the next id for `counter` (ids start at 1).
+pub(crate) fn next_id(tx: &WriteTransaction, counter: &str) -> Result<u64, StoreError> {
+    let mut t = tx.open_table(tables::META_COUNTER)?;
+    let next = t.get(counter)?.map(|g| g.value()).unwrap_or(0) + 1;
+    t.insert(counter, next)?;
+    Ok(next)
+}
+
+/// Reads and decodes one record from a `u64 → bytes` table.
+pub(crate) fn get_record<T, TX>(
+    table: &TX,
+    id: u64,
+) -> Result<Option<T>, StoreError>
+where
+    T: serde::de::DeserializeOwned,
+    TX: ReadableTable<u64, &'static [u8]>,
+{
+    match table.get(id)? {
+        Some(g) => codec::decode(g.value()).map(Some),
+        None => Ok(None),
+    }
+}
+
+/// Every record of a `u64 → bytes` table, in id order.
+pub(crate) fn all_records<T, TX>(table: &TX) -> Result<Vec<T>, StoreError>
+where
+    T: serde::de::DeserializeOwned,
+    TX: ReadableTable<u64, &'static [u8]>,
+{
+    let mut out = Vec::new();
+    for row in table.iter()? {
+        let (_, v) = row?;
+        out.push(codec::decode(v.value())?);
+    }
+    Ok(out)
+}

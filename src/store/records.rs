@@ -1,0 +1,212 @@
+//! The records kept in the store. Field order is part of the encoding: add fields at the end and
+//! bump `codec::SCHEMA_VERSION` with a reader for the old layout.
+
+use crate::domain::inbound::{Button, Location};
+use crate::domain::template::TemplateText;
+use crate::domain::{
+    AccountId, AccountSid, AgentId, Channel, ContactId, ContentSid, ConversationId,
+    ConversationState, Direction, JobId, MessageStatus, NumberId, PhoneNumber, TemplateId,
+    Timestamp, WebhookKey, WorkstreamId,
+};
+use crate::secrets::Sealed;
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ProviderKind {
+    Twilio,
+    /// Loops back inside the process: for demos and trying omnidesk without a provider.
+    Simulator,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Account {
+    pub id: AccountId,
+    pub name: String,
+    pub channel: Channel,
+    pub provider: ProviderKind,
+    pub sid: Option<AccountSid>,
+    /// The Twilio auth token, sealed under the master key.
+    pub auth_token: Option<Sealed>,
+    pub webhook_key: WebhookKey,
+    pub created_at: Timestamp,
+}
+
+impl Account {
+    /// The associated data binding a sealed token to its account.
+    pub fn token_purpose(id: AccountId) -> String {
+        format!("omnidesk:account:{}:auth_token", id.get())
+    }
+}
+
+/// The number's type sets its default send pace.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum NumberKind {
+    LongCode,
+    ShortCode,
+    TollFree,
+    WhatsApp,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SenderNumber {
+    pub id: NumberId,
+    pub account_id: AccountId,
+    pub channel: Channel,
+    pub number: PhoneNumber,
+    pub kind: NumberKind,
+    pub name: String,
+    pub description: String,
+}
+
+impl SenderNumber {
+    pub fn address_key(channel: Channel, number: &PhoneNumber) -> String {
+        format!("{}:{}", channel.as_str(), number)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum DistributionMode {
+    Push,
+    Pick,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Workstream {
+    pub id: WorkstreamId,
+    pub name: String,
+    pub channel: Channel,
+    pub numbers: Vec<NumberId>,
+    pub mode: DistributionMode,
+    pub fallback_queue: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Template {
+    pub id: TemplateId,
+    pub name: String,
+    pub language: String,
+    pub text: TemplateText,
+    pub content_sid: Option<ContentSid>,
+    pub workstreams: Vec<WorkstreamId>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Contact {
+    pub id: ContactId,
+    pub phone: PhoneNumber,
+    pub name: Option<String>,
+    pub wa_id: Option<String>,
+    pub opted_out_sms: bool,
+    pub opted_out_whatsapp: bool,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+}
+
+impl Contact {
+    pub fn opted_out(&self, channel: Channel) -> bool {
+        match channel {
+            Channel::Sms => self.opted_out_sms,
+            Channel::WhatsApp => self.opted_out_whatsapp,
+        }
+    }
+
+    pub fn set_opted_out(&mut self, channel: Channel, out: bool) {
+        match channel {
+            Channel::Sms => self.opted_out_sms = out,
+            Channel::WhatsApp => self.opted_out_whatsapp = out,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Conversation {
+    pub id: ConversationId,
+    pub account_id: AccountId,
+    pub number_id: NumberId,
+    pub workstream_id: Option<WorkstreamId>,
+    pub channel: Channel,
+    pub customer: PhoneNumber,
+    pub contact_id: ContactId,
+    pub state: ConversationState,
+    pub agent: Option<AgentId>,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+    pub last_customer_at: Option<Timestamp>,
+    /// WhatsApp: last customer message + 24 h. None for SMS.
+    pub window_expires_at: Option<Timestamp>,
+    /// Set when the window's deadline fired: only templates may be sent.
+    pub template_only: bool,
+    /// The seq the next message gets.
+    pub next_seq: u64,
+    pub closed_at: Option<Timestamp>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum MediaState {
+    Pending,
+    Stored { file: String, bytes: u64 },
+    Failed { reason: String },
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Media {
+    pub url: String,
+    pub content_type: String,
+    pub state: MediaState,
+}
+
+/// What the provider reported when a send failed for good.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SendFailure {
+    pub code: Option<u32>,
+    pub message: String,
+}
+
+/// How an outbound template message was sent.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TemplateUse {
+    pub template_id: TemplateId,
+    pub content_sid: Option<ContentSid>,
+    /// `ContentVariables` JSON when a Content SID is used.
+    pub variables: String,
+}
+
+/// WhatsApp extras of an inbound message.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct InboundExtras {
+    pub profile_name: Option<String>,
+    pub wa_id: Option<String>,
+    pub message_type: Option<String>,
+    pub location: Option<Location>,
+    pub button: Option<Button>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Message {
+    pub conversation_id: ConversationId,
+    pub seq: u64,
+    pub direction: Direction,
+    pub body: String,
+    pub media: Vec<Media>,
+    pub status: MessageStatus,
+    pub provider_id: Option<String>,
+    pub failure: Option<SendFailure>,
+    pub author: Option<AgentId>,
+    pub template: Option<TemplateUse>,
+    pub extras: InboundExtras,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OutboxJob {
+    pub id: JobId,
+    pub conversation_id: ConversationId,
+    pub seq: u64,
+    pub number_id: NumberId,
+    /// The sender's type, which sets its pace.
+    pub number_kind: NumberKind,
+    pub attempts: u32,
+    pub not_before: Timestamp,
+    pub last_error: Option<String>,
+}

@@ -1,0 +1,71 @@
+//! Every redb table, in one place. Names read `key_value`; values are postcard records behind a
+//! schema-version byte (see `codec`) unless the value is a plain id.
+
+use redb::TableDefinition;
+
+/// Counter name → last id handed out (ids start at 1 and are never reused).
+pub const META_COUNTER: TableDefinition<&str, u64> = TableDefinition::new("meta_counter");
+
+/// Account id → `Account`.
+pub const ACCOUNT_RECORD: TableDefinition<u64, &[u8]> = TableDefinition::new("account_record");
+/// Webhook key (the unguessable URL segment) → account id.
+pub const WEBHOOKKEY_ACCOUNT: TableDefinition<&str, u64> = TableDefinition::new("webhookkey_account");
+
+/// Number id → `SenderNumber`.
+pub const NUMBER_RECORD: TableDefinition<u64, &[u8]> = TableDefinition::new("number_record");
+/// Channel address (`sms:+1415…`, `whatsapp:+1415…`) → number id. One number per address.
+pub const ADDRESS_NUMBER: TableDefinition<&str, u64> = TableDefinition::new("address_number");
+
+/// Workstream id → `Workstream`.
+pub const WORKSTREAM_RECORD: TableDefinition<u64, &[u8]> = TableDefinition::new("workstream_record");
+/// Number id → the workstream that serves it.
+pub const NUMBER_WORKSTREAM: TableDefinition<u64, u64> = TableDefinition::new("number_workstream");
+
+/// Template id → `Template`.
+pub const TEMPLATE_RECORD: TableDefinition<u64, &[u8]> = TableDefinition::new("template_record");
+
+/// Contact id → `Contact`.
+pub const CONTACT_RECORD: TableDefinition<u64, &[u8]> = TableDefinition::new("contact_record");
+/// Customer phone number (E.164) → contact id.
+pub const PHONE_CONTACT: TableDefinition<&str, u64> = TableDefinition::new("phone_contact");
+
+/// Conversation id → `Conversation`.
+pub const CONVERSATION_RECORD: TableDefinition<u64, &[u8]> =
+    TableDefinition::new("conversation_record");
+/// (business number id, customer number) → the conversation that is not Closed. Removed on close,
+/// so the next customer message starts a new conversation.
+pub const NUMBERCUSTOMER_OPENCONVERSATION: TableDefinition<(u64, &str), u64> =
+    TableDefinition::new("numbercustomer_openconversation");
+/// (conversation id, message seq) → `Message`; seq counts from 1 within a conversation.
+pub const CONVERSATION_MESSAGES: TableDefinition<(u64, u64), &[u8]> =
+    TableDefinition::new("conversation_messages");
+/// Provider message id (Twilio MessageSid) → (conversation id, seq). Dedupes inbound webhooks and
+/// finds outbound messages for status callbacks.
+pub const PROVIDERID_MESSAGE: TableDefinition<&str, (u64, u64)> =
+    TableDefinition::new("providerid_message");
+
+/// Job id → `OutboxJob`: outbound messages not yet accepted by the provider.
+pub const OUTBOX_JOB: TableDefinition<u64, &[u8]> = TableDefinition::new("outbox_job");
+/// (conversation id, seq) → 0: inbound messages whose media is still to be fetched.
+pub const PENDING_MEDIA: TableDefinition<(u64, u64), u8> = TableDefinition::new("pending_media");
+
+/// Creates every table so read transactions never meet a missing one.
+pub fn create_all(tx: &redb::WriteTransaction) -> Result<(), redb::TableError> {
+    tx.open_table(META_COUNTER)?;
+    tx.open_table(ACCOUNT_RECORD)?;
+    tx.open_table(WEBHOOKKEY_ACCOUNT)?;
+    tx.open_table(NUMBER_RECORD)?;
+    tx.open_table(ADDRESS_NUMBER)?;
+    tx.open_table(WORKSTREAM_RECORD)?;
+    tx.open_table(NUMBER_WORKSTREAM)?;
+    tx.open_table(TEMPLATE_RECORD)?;
+    tx.open_table(CONTACT_RECORD)?;
+    tx.open_table(PHONE_CONTACT)?;
+    tx.open_table(CONVERSATION_RECORD)?;
+    tx.open_table(NUMBERCUSTOMER_OPENCONVERSATION)?;
+    tx.open_table(CONVERSATION_MESSAGES)?;
+    tx.open_table(PROVIDERID_MESSAGE)?;
+    tx.open_table(OUTBOX_JOB)?;
+    tx.open_table(PENDING_MEDIA)?;
+    Ok(())
+}

@@ -1,0 +1,20 @@
+//! `GET /healthz` (200 once recovery is done) and `GET /metrics` (Prometheus text format).
+
+use crate::desk::Desk;
+use actix_web::{HttpResponse, web};
+
+pub async fn healthz(desk: web::Data<Desk>) -> HttpResponse {
+    if desk.is_ready() {
+        HttpResponse::Ok().content_type("text/plain").body("ok\n")
+    } else {
+        HttpResponse::ServiceUnavailable()
+            .content_type("text/plain")
+            .body("recovering\n")
+    }
+}
+
+pub async fn metrics(desk: web::Data<Desk>) -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/plain; version=0.0.4")
+        .body(desk.metrics().render())
+}

@@ -1,0 +1,3 @@
+//! Provider webhooks. They answer with a bare status and a one-line reason, never a page.
+
+pub mod twilio;

@@ -1,0 +1,163 @@
+//! `POST /webhooks/twilio/{account_key}` (inbound SMS and WhatsApp) and `…/status` (delivery
+//! status callbacks). Checks run in the order of DESIGN.md: unknown key 404, bad signature 403,
+//! malformed 400, number not configured 404; none of these stores anything. Success is answered
+//! only after the durable commit.
+
+use crate::desk::Desk;
+use crate::domain::inbound::{Fields, InboundError, InboundMessage};
+use crate::domain::message::twilio_error_text;
+use crate::domain::{MessageSid, MessageStatus, WebhookKey};
+use crate::metrics::Metrics;
+use crate::providers::twilio::signature;
+use crate::store::StoreError;
+use crate::store::conversations::Ingested;
+use crate::store::records::SendFailure;
+use crate::store::setup::AccountWithToken;
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, ResponseError, web};
+
+const EMPTY_TWIML: &str = "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Response/>";
+const SIGNATURE_HEADER: &str = "X-Twilio-Signature";
+
+#[derive(Debug, thiserror::Error)]
+pub enum WebhookError {
+    #[error("unknown webhook URL")]
+    UnknownKey,
+    #[error("invalid X-Twilio-Signature")]
+    BadSignature,
+    #[error("malformed request: {0}")]
+    Malformed(String),
+    #[error("the number {0} is not configured on this account")]
+    UnknownNumber(String),
+    #[error("temporarily unavailable, try again")]
+    Unavailable(#[from] StoreError),
+}
+
+impl From<InboundError> for WebhookError {
+    fn from(e: InboundError) -> Self {
+        Self::Malformed(e.to_string())
+    }
+}
+
+impl ResponseError for WebhookError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            Self::UnknownKey | Self::UnknownNumber(_) => StatusCode::NOT_FOUND,
+            Self::BadSignature => StatusCode::FORBIDDEN,
+            Self::Malformed(_) => StatusCode::BAD_REQUEST,
+            // The provider retries on 5xx, so nothing acknowledged is lost.
+            Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        if let Self::Unavailable(e) = self {
+            tracing::error!(error = %e, "webhook could not be stored");
+        }
+        HttpResponse::build(self.status_code())
+            .content_type("text/plain; charset=utf-8")
+            .body(format!("{self}\n"))
+    }
+}
+
+/// Finds the account, parses the form and checks the signature: what both webhooks share.
+async fn authenticate(
+    req: &HttpRequest,
+    key: &str,
+    body: &[u8],
+    desk: &Desk,
+) -> Result<(AccountWithToken, Vec<(String, String)>), WebhookError> {
+    let reject = |e: WebhookError| {
+        Metrics::inc(&desk.metrics().inbound_rejected_total);
+        e
+    };
+    let key = WebhookKey::parse(key).ok_or_else(|| reject(WebhookError::UnknownKey))?;
+    let account = desk
+        .store()
+        .account_for_webhook(key)
+        .await?
+        .ok_or_else(|| reject(WebhookError::UnknownKey))?;
+    let pairs: Vec<(String, String)> = serde_urlencoded::from_bytes(body)
+        .map_err(|_| reject(WebhookError::Malformed("body is not form-encoded UTF-8".into())))?;
+    let token = account
+        .auth_token
+        .as_ref()
+        .ok_or_else(|| reject(WebhookError::BadSignature))?;
+    let given = req
+        .headers()
+        .get(SIGNATURE_HEADER)
+        .and_then(|v| v.to_str().ok())
+        .ok_or_else(|| reject(WebhookError::BadSignature))?;
+    let path = req.uri().path_and_query().map_or("/", |p| p.as_str());
+    let url = format!("{}{}", desk.settings.public_url(), path);
+    if !signature::validate_form(token.expose(), &url, &pairs, given) {
+        return Err(reject(WebhookError::BadSignature));
+    }
+    Ok((account, pairs))
+}
+
+pub async fn inbound(
+    req: HttpRequest,
+    key: web::Path<String>,
+    body: web::Bytes,
+    desk: web::Data<Desk>,
+) -> Result<HttpResponse, WebhookError> {
+    let (account, pairs) = authenticate(&req, &key, &body, &desk).await?;
+    let reject = |e: WebhookError| {
+        Metrics::inc(&desk.metrics().inbound_rejected_total);
+        e
+    };
+    let message = InboundMessage::parse(&pairs).map_err(|e| reject(e.into()))?;
+    if account.account.sid.as_ref() != Some(&message.account_sid) {
+        return Err(reject(WebhookError::Malformed(
+            "AccountSid does not match this account".into(),
+        )));
+    }
+    let to = message.to.number.to_string();
+    match desk.take_inbound(&account, message).await? {
+        Ingested::Stored(_) | Ingested::Duplicate => Ok(HttpResponse::Ok()
+            .content_type("text/xml")
+            .body(EMPTY_TWIML)),
+        Ingested::UnknownNumber => Err(WebhookError::UnknownNumber(to)),
+    }
+}
+
+pub async fn status(
+    req: HttpRequest,
+    key: web::Path<String>,
+    body: web::Bytes,
+    desk: web::Data<Desk>,
+) -> Result<HttpResponse, WebhookError> {
+    let (_, pairs) = authenticate(&req, &key, &body, &desk).await?;
+    let fields = Fields::new(&pairs)?;
+    let sid = MessageSid::parse(fields.require("MessageSid")?)
+        .map_err(|e| WebhookError::Malformed(format!("MessageSid: {e}")))?;
+    let raw_status = fields
+        .get("MessageStatus")?
+        .or(fields.get("SmsStatus")?)
+        .ok_or(InboundError::Missing("MessageStatus"))?;
+    let status = MessageStatus::parse_twilio(raw_status)
+        .ok_or_else(|| WebhookError::Malformed("MessageStatus is not a known status".into()))?;
+    let failure = match fields.text("ErrorCode")? {
+        Some(code) => {
+            let code: u32 = code
+                .parse()
+                .map_err(|_| WebhookError::Malformed("ErrorCode is not a number".into()))?;
+            let message = fields
+                .text("ErrorMessage")?
+                .or_else(|| twilio_error_text(code).map(str::to_owned))
+                .unwrap_or_else(|| format!("Twilio error {code}"));
+            Some(SendFailure {
+                code: Some(code),
+                message,
+            })
+        }
+        None if status.is_failure() => Some(SendFailure {
+            code: None,
+            message: format!("the provider reported the message {status}"),
+        }),
+        None => None,
+    };
+    desk.apply_status(sid.to_string(), status, failure).await?;
+    Ok(HttpResponse::Ok().content_type("text/plain").body(""))
+}
