@@ -3,7 +3,9 @@
 
 use crate::config::Settings;
 use crate::domain::template::TemplateText;
-use crate::domain::{AccountId, AccountSid, Channel, ContentSid, NumberId, PhoneNumber, WorkstreamId};
+use crate::domain::{
+    AccountId, AccountSid, Channel, ContentSid, NumberId, PhoneNumber, WorkstreamId,
+};
 use crate::metrics::Metrics;
 use crate::secrets::{MasterKey, SecretString};
 use crate::store::Store;
@@ -155,7 +157,11 @@ async fn execute(command: Command, store: &Store, settings: &Settings) -> anyhow
                 if token.is_empty() {
                     bail!("give the auth token on standard input");
                 }
-                (ProviderKind::Twilio, Some(sid), Some(SecretString::new(token)))
+                (
+                    ProviderKind::Twilio,
+                    Some(sid),
+                    Some(SecretString::new(token)),
+                )
             };
             let account = store
                 .create_account(
@@ -174,7 +180,13 @@ async fn execute(command: Command, store: &Store, settings: &Settings) -> anyhow
         }
         Command::Account(AccountCmd::List) => {
             for a in store.accounts().await? {
-                println!("{}\t{}\t{}\t{:?}", a.id.get(), a.name, a.channel, a.provider);
+                println!(
+                    "{}\t{}\t{}\t{:?}",
+                    a.id.get(),
+                    a.name,
+                    a.channel,
+                    a.provider
+                );
                 print_urls(settings, a.webhook_key.as_str());
             }
         }
@@ -212,7 +224,11 @@ async fn execute(command: Command, store: &Store, settings: &Settings) -> anyhow
                     name,
                     channel: channel.into(),
                     numbers: numbers.into_iter().map(NumberId::new).collect(),
-                    mode: if pick { DistributionMode::Pick } else { DistributionMode::Push },
+                    mode: if pick {
+                        DistributionMode::Pick
+                    } else {
+                        DistributionMode::Push
+                    },
                 })
                 .await??;
             println!("workstream {} added", ws.id.get());

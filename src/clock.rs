@@ -74,7 +74,8 @@ mod tests {
     async fn a_manual_clock_wakes_sleepers_when_advanced() {
         let clock = Clock::manual(Timestamp::from_millis(0));
         let c = clock.clone();
-        let sleeper = tokio::spawn(async move { c.sleep_until(Timestamp::from_millis(5_000)).await });
+        let sleeper =
+            tokio::spawn(async move { c.sleep_until(Timestamp::from_millis(5_000)).await });
         tokio::task::yield_now().await;
         assert!(!sleeper.is_finished());
         clock.advance(Duration::from_secs(4));

@@ -7,7 +7,11 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 #[derive(Debug, Parser)]
-#[command(name = "omnidesk", version, about = "A self-hosted contact center for WhatsApp and SMS")]
+#[command(
+    name = "omnidesk",
+    version,
+    about = "A self-hosted contact center for WhatsApp and SMS"
+)]
 pub struct Cli {
     #[command(flatten)]
     pub settings: Settings,
@@ -18,19 +22,39 @@ pub struct Cli {
 #[derive(Debug, Clone, Args)]
 pub struct Settings {
     /// Address to listen on.
-    #[arg(long, env = "OMNIDESK_LISTEN", default_value = "127.0.0.1:8080", global = true)]
+    #[arg(
+        long,
+        env = "OMNIDESK_LISTEN",
+        default_value = "127.0.0.1:8080",
+        global = true
+    )]
     pub listen: SocketAddr,
     /// Directory holding the store, the master key and media files.
-    #[arg(long, env = "OMNIDESK_DATA_DIR", default_value = "./omnidesk-data", global = true)]
+    #[arg(
+        long,
+        env = "OMNIDESK_DATA_DIR",
+        default_value = "./omnidesk-data",
+        global = true
+    )]
     pub data_dir: PathBuf,
     /// The URL providers call (used for callback URLs and signature checks).
     #[arg(long, env = "OMNIDESK_PUBLIC_URL", global = true)]
     pub public_url: Option<String>,
     /// Base URL of Twilio's REST API (tests point this at a local fake).
-    #[arg(long, env = "OMNIDESK_TWILIO_API_BASE", default_value = "https://api.twilio.com", global = true)]
+    #[arg(
+        long,
+        env = "OMNIDESK_TWILIO_API_BASE",
+        default_value = "https://api.twilio.com",
+        global = true
+    )]
     pub twilio_api_base: String,
     /// Timeout of one provider request, in milliseconds.
-    #[arg(long, env = "OMNIDESK_PROVIDER_TIMEOUT_MS", default_value_t = 15_000, global = true)]
+    #[arg(
+        long,
+        env = "OMNIDESK_PROVIDER_TIMEOUT_MS",
+        default_value_t = 15_000,
+        global = true
+    )]
     pub provider_timeout_ms: u64,
     /// Largest inbound media file fetched, in bytes.
     #[arg(long, env = "OMNIDESK_MEDIA_MAX_BYTES", default_value_t = 5 * 1024 * 1024, global = true)]
@@ -45,13 +69,33 @@ pub struct Settings {
 /// Messages per second per sender number, by number type (DESIGN.md: OutboxDispatcher).
 #[derive(Debug, Clone, Copy, Args)]
 pub struct Pacing {
-    #[arg(long = "pace-long-code", env = "OMNIDESK_PACE_LONG_CODE", default_value_t = 1.0, global = true)]
+    #[arg(
+        long = "pace-long-code",
+        env = "OMNIDESK_PACE_LONG_CODE",
+        default_value_t = 1.0,
+        global = true
+    )]
     pub long_code: f64,
-    #[arg(long = "pace-toll-free", env = "OMNIDESK_PACE_TOLL_FREE", default_value_t = 3.0, global = true)]
+    #[arg(
+        long = "pace-toll-free",
+        env = "OMNIDESK_PACE_TOLL_FREE",
+        default_value_t = 3.0,
+        global = true
+    )]
     pub toll_free: f64,
-    #[arg(long = "pace-short-code", env = "OMNIDESK_PACE_SHORT_CODE", default_value_t = 100.0, global = true)]
+    #[arg(
+        long = "pace-short-code",
+        env = "OMNIDESK_PACE_SHORT_CODE",
+        default_value_t = 100.0,
+        global = true
+    )]
     pub short_code: f64,
-    #[arg(long = "pace-whatsapp", env = "OMNIDESK_PACE_WHATSAPP", default_value_t = 80.0, global = true)]
+    #[arg(
+        long = "pace-whatsapp",
+        env = "OMNIDESK_PACE_WHATSAPP",
+        default_value_t = 80.0,
+        global = true
+    )]
     pub whatsapp: f64,
 }
 

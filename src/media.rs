@@ -52,8 +52,7 @@ impl AllowedHosts {
         let Some(host) = url.host_str().map(str::to_ascii_lowercase) else {
             return false;
         };
-        scheme_ok
-            && (self.exact.contains(&host) || self.suffixes.iter().any(|s| host.ends_with(s)))
+        scheme_ok && (self.exact.contains(&host) || self.suffixes.iter().any(|s| host.ends_with(s)))
     }
 }
 
@@ -119,7 +118,10 @@ impl MediaFetcher {
             if item.state != MediaState::Pending {
                 continue;
             }
-            let state = match self.fetch_one(&message, i, &item.url, &item.content_type, &credentials).await {
+            let state = match self
+                .fetch_one(&message, i, &item.url, &item.content_type, &credentials)
+                .await
+            {
                 Ok((file, bytes)) => {
                     Metrics::inc(&self.metrics.media_fetched_total);
                     MediaState::Stored { file, bytes }
@@ -162,7 +164,10 @@ impl MediaFetcher {
         if let Some(c) = credentials {
             req = req.basic_auth(&c.account_sid, Some(c.auth_token.expose()));
         }
-        let mut resp = req.send().await.map_err(|e| FetchError::Http(e.to_string()))?;
+        let mut resp = req
+            .send()
+            .await
+            .map_err(|e| FetchError::Http(e.to_string()))?;
         if !resp.status().is_success() {
             return Err(FetchError::Status(resp.status()));
         }
@@ -225,11 +230,20 @@ mod tests {
     #[test]
     fn only_provider_hosts_are_allowed() {
         let a = AllowedHosts::for_api_base("http://127.0.0.1:4000");
-        let ok = ["https://api.twilio.com/x", "https://media.twiliocdn.com/y", "http://127.0.0.1:4000/m"];
+        let ok = [
+            "https://api.twilio.com/x",
+            "https://media.twiliocdn.com/y",
+            "http://127.0.0.1:4000/m",
+        ];
         for u in ok {
             assert!(a.allows(&reqwest::Url::parse(u).unwrap()), "{u}");
         }
-        let bad = ["https://evil.example/x", "https://twilio.com.evil.example/", "file:///etc/passwd", "http://127.0.0.2:4000/m"];
+        let bad = [
+            "https://evil.example/x",
+            "https://twilio.com.evil.example/",
+            "file:///etc/passwd",
+            "http://127.0.0.2:4000/m",
+        ];
         for u in bad {
             assert!(!a.allows(&reqwest::Url::parse(u).unwrap()), "{u}");
         }

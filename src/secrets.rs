@@ -150,7 +150,9 @@ mod tests {
         assert!(key.open(&sealed, "account:2").is_err(), "purpose is bound");
         let again = MasterKey::load_or_create(dir.path(), None).unwrap();
         assert_eq!(again.open(&sealed, "account:1").unwrap().expose(), "tok3n");
-        let other = MasterKey::from_base64(&base64::engine::general_purpose::STANDARD.encode([7u8; 32])).unwrap();
+        let other =
+            MasterKey::from_base64(&base64::engine::general_purpose::STANDARD.encode([7u8; 32]))
+                .unwrap();
         assert!(other.open(&sealed, "account:1").is_err());
     }
 
@@ -160,7 +162,10 @@ mod tests {
         use std::os::unix::fs::PermissionsExt;
         let dir = tempfile::tempdir().unwrap();
         MasterKey::load_or_create(dir.path(), None).unwrap();
-        let mode = std::fs::metadata(dir.path().join(KEY_FILE)).unwrap().permissions().mode();
+        let mode = std::fs::metadata(dir.path().join(KEY_FILE))
+            .unwrap()
+            .permissions()
+            .mode();
         assert_eq!(mode & 0o777, 0o600);
     }
 

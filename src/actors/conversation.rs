@@ -107,7 +107,13 @@ impl Handler<ArmedDeadline> for ConversationActor {
 }
 
 impl Handler<Send> for ConversationActor {
-    type Result = AtomicResponse<Self, Result<Result<crate::store::records::Message, crate::store::outbox::SendRefusal>, crate::store::StoreError>>;
+    type Result = AtomicResponse<
+        Self,
+        Result<
+            Result<crate::store::records::Message, crate::store::outbox::SendRefusal>,
+            crate::store::StoreError,
+        >,
+    >;
 
     /// Atomic so one agent's messages are stored (and therefore sent) in the order given.
     fn handle(&mut self, msg: Send, _: &mut Self::Context) -> Self::Result {

@@ -121,7 +121,8 @@ impl OutboxDispatcher {
                 continue;
             }
             let gap = interval(&self.pacing, p.kind);
-            self.next_free.insert(p.number, free.max(now).saturating_add(gap));
+            self.next_free
+                .insert(p.number, free.max(now).saturating_add(gap));
             p.in_flight = true;
             start.push(id);
         }
@@ -315,10 +316,7 @@ impl AttemptRun {
         }
     }
 
-    async fn send(
-        &self,
-        ctx: &SendContext,
-    ) -> Result<crate::providers::Accepted, SendError> {
+    async fn send(&self, ctx: &SendContext) -> Result<crate::providers::Accepted, SendError> {
         let account = &ctx.account.account;
         let channel = ctx.conversation.channel;
         let request = SendRequest {
@@ -332,11 +330,11 @@ impl AttemptRun {
             },
             body: ctx.message.body.clone(),
             media_urls: Vec::new(),
-            content: ctx.message.template.as_ref().and_then(|t| {
-                t.content_sid
-                    .clone()
-                    .map(|sid| (sid, t.variables.clone()))
-            }),
+            content: ctx
+                .message
+                .template
+                .as_ref()
+                .and_then(|t| t.content_sid.clone().map(|sid| (sid, t.variables.clone()))),
             status_callback: Some(format!(
                 "{}/webhooks/twilio/{}/status",
                 self.public_url,
@@ -374,7 +372,9 @@ mod tests {
     fn backoff_grows_is_capped_and_honours_retry_after() {
         for attempt in 0..20 {
             let d = backoff(attempt, None);
-            let step = BACKOFF_BASE.saturating_mul(1 << attempt.min(16)).min(BACKOFF_CAP);
+            let step = BACKOFF_BASE
+                .saturating_mul(1 << attempt.min(16))
+                .min(BACKOFF_CAP);
             assert!(d >= step / 2 && d <= step, "attempt {attempt}: {d:?}");
         }
         assert!(backoff(0, Some(Duration::from_secs(30))) >= Duration::from_secs(30));

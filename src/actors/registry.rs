@@ -49,7 +49,8 @@ impl Handler<Track> for ConversationRegistry {
             }
             return;
         }
-        let waiting_for_agent = c.state == ConversationState::Open && (msg.opened || c.agent.is_none());
+        let waiting_for_agent =
+            c.state == ConversationState::Open && (msg.opened || c.agent.is_none());
         let workstream = c.workstream_id;
         match self.conversations.get(&id).filter(|a| a.connected()) {
             Some(addr) => addr.do_send(Refresh(c)),
@@ -70,7 +71,10 @@ impl Handler<Lookup> for ConversationRegistry {
     type Result = Option<Addr<ConversationActor>>;
 
     fn handle(&mut self, msg: Lookup, _: &mut Self::Context) -> Self::Result {
-        self.conversations.get(&msg.0).filter(|a| a.connected()).cloned()
+        self.conversations
+            .get(&msg.0)
+            .filter(|a| a.connected())
+            .cloned()
     }
 }
 

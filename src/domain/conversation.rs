@@ -116,7 +116,11 @@ mod tests {
         let s = s.transition(E::CloseSession).unwrap();
         assert_eq!(s, S::Waiting);
         let s = s.transition(E::CustomerMessage).unwrap();
-        assert_eq!(s, S::Open, "a customer reply brings a waiting conversation back to Open");
+        assert_eq!(
+            s,
+            S::Open,
+            "a customer reply brings a waiting conversation back to Open"
+        );
         let s = s.transition(E::Assign).unwrap();
         let s = s.transition(E::End).unwrap();
         assert_eq!(s, S::WrapUp);
@@ -133,7 +137,10 @@ mod tests {
             E::End,
             E::Close,
         ] {
-            assert!(S::Closed.transition(e).is_err(), "{e:?} reopened a closed conversation");
+            assert!(
+                S::Closed.transition(e).is_err(),
+                "{e:?} reopened a closed conversation"
+            );
         }
     }
 

@@ -49,6 +49,8 @@ pub struct InboundMessage {
 
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum InboundError {
+    #[error("body is not form-encoded UTF-8")]
+    NotForm,
     #[error("missing field {0}")]
     Missing(&'static str),
     #[error("field {0} appears more than once")]
@@ -73,6 +75,27 @@ pub enum InboundError {
     Invalid(&'static str, &'static str),
 }
 
+/// Decodes an `application/x-www-form-urlencoded` body strictly: invalid UTF-8 after
+/// percent-decoding is an error, not silently replaced (which would also change what the
+/// signature covers).
+pub fn parse_form(body: &[u8]) -> Result<Vec<(String, String)>, InboundError> {
+    let text = std::str::from_utf8(body).map_err(|_| InboundError::NotForm)?;
+    let decode = |s: &str| -> Result<String, InboundError> {
+        let spaced = s.replace('+', " ");
+        percent_encoding::percent_decode_str(&spaced)
+            .decode_utf8()
+            .map(|c| c.into_owned())
+            .map_err(|_| InboundError::NotForm)
+    };
+    text.split('&')
+        .filter(|p| !p.is_empty())
+        .map(|pair| {
+            let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+            Ok((decode(k)?, decode(v)?))
+        })
+        .collect()
+}
+
 /// The form fields of one webhook, with lookup by name.
 pub struct Fields<'a> {
     pairs: &'a [(String, String)],
@@ -82,7 +105,9 @@ impl<'a> Fields<'a> {
     pub fn new(pairs: &'a [(String, String)]) -> Result<Self, InboundError> {
         for (k, v) in pairs {
             if k.contains('\0') || v.contains('\0') {
-                return Err(InboundError::Nul(k.replace('\0', "").chars().take(40).collect()));
+                return Err(InboundError::Nul(
+                    k.replace('\0', "").chars().take(40).collect(),
+                ));
             }
         }
         Ok(Self { pairs })
@@ -120,8 +145,10 @@ impl<'a> Fields<'a> {
 }
 
 fn address(fields: &Fields<'_>, name: &'static str) -> Result<Address, InboundError> {
-    Address::parse_twilio(fields.require(name)?)
-        .map_err(|source| InboundError::Phone { field: name, source })
+    Address::parse_twilio(fields.require(name)?).map_err(|source| InboundError::Phone {
+        field: name,
+        source,
+    })
 }
 
 fn coordinate(v: &str, field: &'static str, bound: f64) -> Result<f64, InboundError> {
@@ -134,26 +161,26 @@ fn coordinate(v: &str, field: &'static str, bound: f64) -> Result<f64, InboundEr
 impl InboundMessage {
     pub fn parse(pairs: &[(String, String)]) -> Result<Self, InboundError> {
         let f = Fields::new(pairs)?;
-        let message_sid = MessageSid::parse(f.require("MessageSid")?).map_err(|source| {
-            InboundError::Sid {
+        let message_sid =
+            MessageSid::parse(f.require("MessageSid")?).map_err(|source| InboundError::Sid {
                 field: "MessageSid",
                 source,
-            }
-        })?;
-        let account_sid = AccountSid::parse(f.require("AccountSid")?).map_err(|source| {
-            InboundError::Sid {
+            })?;
+        let account_sid =
+            AccountSid::parse(f.require("AccountSid")?).map_err(|source| InboundError::Sid {
                 field: "AccountSid",
                 source,
-            }
-        })?;
+            })?;
         let messaging_service_sid = match f.text("MessagingServiceSid")? {
             None => None,
-            Some(v) => Some(MessagingServiceSid::parse(&v).map_err(|source| {
-                InboundError::Sid {
-                    field: "MessagingServiceSid",
-                    source,
-                }
-            })?),
+            Some(v) => {
+                Some(
+                    MessagingServiceSid::parse(&v).map_err(|source| InboundError::Sid {
+                        field: "MessagingServiceSid",
+                        source,
+                    })?,
+                )
+            }
         };
         let from = address(&f, "From")?;
         let to = address(&f, "To")?;
@@ -207,14 +234,18 @@ fn parse_media(f: &Fields<'_>) -> Result<Vec<MediaRef>, InboundError> {
             .map_err(|_| InboundError::Invalid("NumMedia", "not a number"))?,
     };
     if count > MAX_MEDIA {
-        return Err(InboundError::Invalid("NumMedia", "more than 10 media items"));
+        return Err(InboundError::Invalid(
+            "NumMedia",
+            "more than 10 media items",
+        ));
     }
     let mut media = Vec::with_capacity(count);
     for i in 0..count {
         let url_field = format!("MediaUrl{i}");
-        let url = f
-            .get(&url_field)?
-            .ok_or(InboundError::Invalid("NumMedia", "a MediaUrlN field is missing"))?;
+        let url = f.get(&url_field)?.ok_or(InboundError::Invalid(
+            "NumMedia",
+            "a MediaUrlN field is missing",
+        ))?;
         let is_http = url.starts_with("https://") || url.starts_with("http://");
         if !is_http || url.len() > MAX_FIELD_CHARS {
             return Err(InboundError::Invalid("MediaUrl", "not an http(s) URL"));
@@ -223,7 +254,10 @@ fn parse_media(f: &Fields<'_>) -> Result<Vec<MediaRef>, InboundError> {
             .get(&format!("MediaContentType{i}"))?
             .unwrap_or("application/octet-stream");
         if content_type.len() > 255 || !content_type.contains('/') {
-            return Err(InboundError::Invalid("MediaContentType", "not a media type"));
+            return Err(InboundError::Invalid(
+                "MediaContentType",
+                "not a media type",
+            ));
         }
         media.push(MediaRef {
             url: url.to_owned(),
@@ -256,6 +290,16 @@ mod tests {
     }
 
     #[test]
+    fn forms_decode_strictly() {
+        let p = parse_form(b"Body=caf%C3%A9+au+lait&Empty=&Flag").unwrap();
+        assert_eq!(p[0], ("Body".into(), "café au lait".into()));
+        assert_eq!(p[1], ("Empty".into(), "".into()));
+        assert_eq!(p[2], ("Flag".into(), "".into()));
+        assert_eq!(parse_form(b"Body=%FF%FE"), Err(InboundError::NotForm));
+        assert_eq!(parse_form(&[0xff, b'=', b'1']), Err(InboundError::NotForm));
+    }
+
+    #[test]
     fn a_whatsapp_message_with_media_and_location_parses() {
         let m = InboundMessage::parse(&form(&[
             ("NumMedia", "1"),
@@ -284,19 +328,34 @@ mod tests {
             (vec![("MessageSid", "nope")], "bad MessageSid"),
             (vec![("AccountSid", "AC123")], "bad AccountSid"),
             (vec![("From", "whatsapp:14155550100")], "From without plus"),
-            (vec![("To", "+14155550199")], "To on another channel than From"),
+            (
+                vec![("To", "+14155550199")],
+                "To on another channel than From",
+            ),
             (vec![("Body", "hi\0there")], "NUL byte"),
             (vec![("Body", long.as_str())], "body too long"),
-            (vec![("NumMedia", "2"), ("MediaUrl0", "https://a/1")], "missing MediaUrl1"),
+            (
+                vec![("NumMedia", "2"), ("MediaUrl0", "https://a/1")],
+                "missing MediaUrl1",
+            ),
             (vec![("NumMedia", "11")], "too many media"),
             (vec![("NumMedia", "x")], "NumMedia not a number"),
-            (vec![("NumMedia", "1"), ("MediaUrl0", "file:///etc/passwd")], "not http"),
-            (vec![("Latitude", "95"), ("Longitude", "0")], "latitude out of range"),
+            (
+                vec![("NumMedia", "1"), ("MediaUrl0", "file:///etc/passwd")],
+                "not http",
+            ),
+            (
+                vec![("Latitude", "95"), ("Longitude", "0")],
+                "latitude out of range",
+            ),
             (vec![("Latitude", "NaN"), ("Longitude", "0")], "NaN"),
             (vec![("Latitude", "1")], "latitude without longitude"),
         ];
         for (extra, why) in cases {
-            assert!(InboundMessage::parse(&form(&extra)).is_err(), "accepted: {why}");
+            assert!(
+                InboundMessage::parse(&form(&extra)).is_err(),
+                "accepted: {why}"
+            );
         }
         let mut missing = form(&[]);
         missing.retain(|(k, _)| k != "From");

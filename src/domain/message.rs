@@ -110,7 +110,10 @@ mod tests {
         assert!(S::Queued.may_become(S::Sent));
         assert!(S::Sent.may_become(S::Delivered));
         assert!(S::Delivered.may_become(S::Read));
-        assert!(!S::Delivered.may_become(S::Sent), "a late sent must not undo delivered");
+        assert!(
+            !S::Delivered.may_become(S::Sent),
+            "a late sent must not undo delivered"
+        );
         assert!(!S::Read.may_become(S::Delivered));
         assert!(!S::Sent.may_become(S::Sent));
         assert!(S::Sent.may_become(S::Failed));

@@ -60,9 +60,7 @@ impl PhoneNumber {
         let all_digits = |d: &str| d.bytes().all(|b| b.is_ascii_digit());
         let ok = match s.strip_prefix('+') {
             Some(digits) => {
-                (6..=15).contains(&digits.len())
-                    && all_digits(digits)
-                    && !digits.starts_with('0')
+                (6..=15).contains(&digits.len()) && all_digits(digits) && !digits.starts_with('0')
             }
             None => (3..=8).contains(&s.len()) && all_digits(s),
         };
@@ -99,6 +97,8 @@ impl Address {
     /// Parses a Twilio `From`/`To` value: `whatsapp:+E164` or a bare SMS number.
     pub fn parse_twilio(s: &str) -> Result<Self, PhoneError> {
         match s.strip_prefix("whatsapp:") {
+            // WhatsApp has no short codes: its addresses are always E.164.
+            Some(rest) if !rest.starts_with('+') => Err(PhoneError::Malformed),
             Some(rest) => Ok(Self {
                 channel: Channel::WhatsApp,
                 number: PhoneNumber::parse(rest)?,
@@ -144,7 +144,10 @@ mod tests {
             ("+١٢٣٤٥٦٧", "non-ASCII digits"),
         ];
         for (input, why) in cases {
-            assert!(PhoneNumber::parse(input).is_err(), "{input:?} accepted: {why}");
+            assert!(
+                PhoneNumber::parse(input).is_err(),
+                "{input:?} accepted: {why}"
+            );
         }
     }
 
@@ -157,5 +160,9 @@ mod tests {
         let s = Address::parse_twilio("+14155550100").unwrap();
         assert_eq!(s.channel, Channel::Sms);
         assert_eq!(s.to_twilio(), "+14155550100");
+        assert!(
+            Address::parse_twilio("whatsapp:12345").is_err(),
+            "no WhatsApp short codes"
+        );
     }
 }

@@ -11,11 +11,7 @@ pub struct SidError {
     prefix: &'static str,
 }
 
-fn parse_sid(
-    s: &str,
-    prefixes: &[&'static str],
-    what: &'static str,
-) -> Result<String, SidError> {
+fn parse_sid(s: &str, prefixes: &[&'static str], what: &'static str) -> Result<String, SidError> {
     let s = s.trim();
     let ok = s.len() == 34
         && prefixes.iter().any(|p| s.starts_with(p))
@@ -77,8 +73,7 @@ impl WebhookKey {
     /// Accepts only what `generate` can produce, so junk paths never reach the store.
     pub fn parse(s: &str) -> Option<Self> {
         let ok = s.len() == 43
-            && s
-                .bytes()
+            && s.bytes()
                 .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
         ok.then(|| Self(s.to_owned()))
     }

@@ -38,7 +38,11 @@ fn pieces(text: &str) -> Result<Vec<Piece<'_>>, TemplateError> {
             Ok(n) if (1..=99).contains(&n) && inner.bytes().all(|b| b.is_ascii_digit()) => {
                 out.push(Piece::Slot(n))
             }
-            _ => return Err(TemplateError::BadPlaceholder(inner.chars().take(20).collect())),
+            _ => {
+                return Err(TemplateError::BadPlaceholder(
+                    inner.chars().take(20).collect(),
+                ));
+            }
         }
         rest = &rest[start + 2 + len + 2..];
     }
@@ -143,7 +147,7 @@ mod tests {
         );
         assert_eq!(
             t.content_variables(&vals(&["Ana", "#42"])).unwrap(),
-            r#"{"1":"Ana","2":"#42"}"#
+            r##"{"1":"Ana","2":"#42"}"##
         );
     }
 
@@ -158,15 +162,24 @@ mod tests {
             ("Hi {{-1}}", "negative"),
         ];
         for (text, why) in cases {
-            assert!(TemplateText::parse(text).is_err(), "{text:?} accepted: {why}");
+            assert!(
+                TemplateText::parse(text).is_err(),
+                "{text:?} accepted: {why}"
+            );
         }
     }
 
     #[test]
     fn missing_or_extra_values_are_refused() {
         let t = TemplateText::parse("Hi {{1}}, code {{2}}").unwrap();
-        assert_eq!(t.render(&vals(&["Ana"])), Err(TemplateError::MissingValue(2)));
-        assert_eq!(t.render(&vals(&["", "x"])), Err(TemplateError::MissingValue(1)));
+        assert_eq!(
+            t.render(&vals(&["Ana"])),
+            Err(TemplateError::MissingValue(2))
+        );
+        assert_eq!(
+            t.render(&vals(&["", "x"])),
+            Err(TemplateError::MissingValue(1))
+        );
         assert!(matches!(
             t.render(&vals(&["a", "b", "c"])),
             Err(TemplateError::TooManyValues { .. })

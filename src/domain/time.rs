@@ -46,12 +46,18 @@ mod tests {
     fn until_is_zero_for_the_past() {
         let t = Timestamp::from_millis(1_000);
         assert_eq!(t.until(Timestamp::from_millis(500)), Duration::ZERO);
-        assert_eq!(t.until(Timestamp::from_millis(1_500)), Duration::from_millis(500));
+        assert_eq!(
+            t.until(Timestamp::from_millis(1_500)),
+            Duration::from_millis(500)
+        );
     }
 
     #[test]
     fn adding_saturates_instead_of_overflowing() {
         let t = Timestamp::from_millis(i64::MAX - 1);
-        assert_eq!(t.saturating_add(Duration::from_secs(10)).as_millis(), i64::MAX);
+        assert_eq!(
+            t.saturating_add(Duration::from_secs(10)).as_millis(),
+            i64::MAX
+        );
     }
 }

@@ -35,8 +35,14 @@ mod tests {
         let at = Timestamp::from_millis(1_000);
         let exp = window_expiry(Channel::WhatsApp, at).unwrap();
         assert_eq!(exp.as_millis(), 1_000 + 86_400_000);
-        assert!(free_form_allowed(Some(exp), Timestamp::from_millis(exp.as_millis() - 1)));
-        assert!(!free_form_allowed(Some(exp), exp), "the window is closed at the instant itself");
+        assert!(free_form_allowed(
+            Some(exp),
+            Timestamp::from_millis(exp.as_millis() - 1)
+        ));
+        assert!(
+            !free_form_allowed(Some(exp), exp),
+            "the window is closed at the instant itself"
+        );
     }
 
     #[test]

@@ -37,7 +37,10 @@ mod tests {
 
     #[test]
     fn records_round_trip_behind_the_version_byte() {
-        let r = R { a: 7, b: "x".into() };
+        let r = R {
+            a: 7,
+            b: "x".into(),
+        };
         let bytes = encode(&r).unwrap();
         assert_eq!(bytes[0], SCHEMA_VERSION);
         assert_eq!(decode::<R>(&bytes).unwrap(), r);
@@ -45,7 +48,11 @@ mod tests {
 
     #[test]
     fn unknown_versions_and_garbage_are_errors_not_panics() {
-        let mut bytes = encode(&R { a: 1, b: "y".into() }).unwrap();
+        let mut bytes = encode(&R {
+            a: 1,
+            b: "y".into(),
+        })
+        .unwrap();
         bytes[0] = 99;
         assert!(decode::<R>(&bytes).is_err());
         assert!(decode::<R>(&[]).is_err());

@@ -163,7 +163,10 @@ impl Store {
     }
 
     /// Every conversation ever opened for a customer number, oldest first.
-    pub async fn conversations_of(&self, customer: String) -> Result<Vec<Conversation>, StoreError> {
+    pub async fn conversations_of(
+        &self,
+        customer: String,
+    ) -> Result<Vec<Conversation>, StoreError> {
         self.read(move |rtx| {
             let convs = rtx.open_table(CONVERSATION_RECORD)?;
             let mut out = Vec::new();
@@ -192,7 +195,10 @@ pub(crate) fn message(
     id: ConversationId,
     seq: u64,
 ) -> Result<Option<Message>, StoreError> {
-    match rtx.open_table(CONVERSATION_MESSAGES)?.get((id.get(), seq))? {
+    match rtx
+        .open_table(CONVERSATION_MESSAGES)?
+        .get((id.get(), seq))?
+    {
         Some(g) => codec::decode(g.value()).map(Some),
         None => Ok(None),
     }
@@ -348,7 +354,11 @@ fn upsert_contact(
             }
         }
     };
-    let before = (contact.name.clone(), contact.wa_id.clone(), contact.opted_out(m.channel));
+    let before = (
+        contact.name.clone(),
+        contact.wa_id.clone(),
+        contact.opted_out(m.channel),
+    );
     if contact.name.is_none() {
         contact.name = m.profile_name.clone();
     }
@@ -360,7 +370,11 @@ fn upsert_contact(
         Some(OptKeyword::OptIn) => contact.set_opted_out(m.channel, false),
         None => {}
     }
-    let after = (contact.name.clone(), contact.wa_id.clone(), contact.opted_out(m.channel));
+    let after = (
+        contact.name.clone(),
+        contact.wa_id.clone(),
+        contact.opted_out(m.channel),
+    );
     if existing.is_none() || before != after {
         contact.updated_at = now;
         contacts.insert(contact.id.get(), codec::encode(&contact)?.as_slice())?;

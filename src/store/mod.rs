@@ -159,10 +159,7 @@ pub(crate) fn next_id(tx: &WriteTransaction, counter: &str) -> Result<u64, Store
 }
 
 /// Reads and decodes one record from a `u64 → bytes` table.
-pub(crate) fn get_record<T, TX>(
-    table: &TX,
-    id: u64,
-) -> Result<Option<T>, StoreError>
+pub(crate) fn get_record<T, TX>(table: &TX, id: u64) -> Result<Option<T>, StoreError>
 where
     T: serde::de::DeserializeOwned,
     TX: ReadableTable<u64, &'static [u8]>,

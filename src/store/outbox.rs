@@ -129,18 +129,19 @@ impl Store {
         let store = self.clone();
         let ctx = self
             .read(move |rtx| {
-                let Some(job) = get_record::<OutboxJob, _>(&rtx.open_table(OUTBOX_JOB)?, job.get())?
+                let Some(job) =
+                    get_record::<OutboxJob, _>(&rtx.open_table(OUTBOX_JOB)?, job.get())?
                 else {
                     return Ok(None);
                 };
                 let missing = |what: &str| StoreError::Missing(format!("{what} of {}", job.id));
-                let message =
-                    message(rtx, job.conversation_id, job.seq)?.ok_or_else(|| missing("message"))?;
-                let conversation =
-                    conversation(rtx, job.conversation_id)?.ok_or_else(|| missing("conversation"))?;
+                let message = message(rtx, job.conversation_id, job.seq)?
+                    .ok_or_else(|| missing("message"))?;
+                let conversation = conversation(rtx, job.conversation_id)?
+                    .ok_or_else(|| missing("conversation"))?;
                 let number = setup::number(rtx, job.number_id)?.ok_or_else(|| missing("number"))?;
-                let account = setup::account(rtx, number.account_id)?
-                    .ok_or_else(|| missing("account"))?;
+                let account =
+                    setup::account(rtx, number.account_id)?.ok_or_else(|| missing("account"))?;
                 Ok(Some((job, message, conversation, number, account)))
             })
             .await?;
@@ -222,7 +223,8 @@ fn enqueue_in(
     if conv.state.is_closed() {
         return Ok(Err(SendRefusal::Closed));
     }
-    let contact: Option<Contact> = get_record(&tx.open_table(CONTACT_RECORD)?, conv.contact_id.get())?;
+    let contact: Option<Contact> =
+        get_record(&tx.open_table(CONTACT_RECORD)?, conv.contact_id.get())?;
     if contact.is_some_and(|c| c.opted_out(conv.channel)) {
         return Ok(Err(SendRefusal::OptedOut));
     }
@@ -242,8 +244,7 @@ fn enqueue_in(
                 return Ok(Err(SendRefusal::TemplateNotWhatsApp));
             }
             let templates = tx.open_table(TEMPLATE_RECORD)?;
-            let Some(t) =
-                get_record::<super::records::Template, _>(&templates, template_id.get())?
+            let Some(t) = get_record::<super::records::Template, _>(&templates, template_id.get())?
             else {
                 return Ok(Err(SendRefusal::UnknownTemplate));
             };

@@ -75,8 +75,7 @@ impl Store {
         new: NewAccount,
         now: Timestamp,
     ) -> Result<Result<Account, SetupError>, StoreError> {
-        if new.provider == ProviderKind::Twilio && (new.sid.is_none() || new.auth_token.is_none())
-        {
+        if new.provider == ProviderKind::Twilio && (new.sid.is_none() || new.auth_token.is_none()) {
             return Ok(Err(SetupError::MissingCredentials));
         }
         let key = self.master_key().clone();
@@ -113,7 +112,10 @@ impl Store {
     ) -> Result<Option<AccountWithToken>, StoreError> {
         let store = self.clone();
         self.read(move |rtx| {
-            let Some(id) = rtx.open_table(WEBHOOKKEY_ACCOUNT)?.get(key.as_str())?.map(|g| g.value())
+            let Some(id) = rtx
+                .open_table(WEBHOOKKEY_ACCOUNT)?
+                .get(key.as_str())?
+                .map(|g| g.value())
             else {
                 return Ok(None);
             };
@@ -164,7 +166,11 @@ impl Store {
             let channel = acct.channel;
             let expected_whatsapp = new.kind == NumberKind::WhatsApp;
             if expected_whatsapp != (channel == Channel::WhatsApp) {
-                let number = if expected_whatsapp { Channel::WhatsApp } else { Channel::Sms };
+                let number = if expected_whatsapp {
+                    Channel::WhatsApp
+                } else {
+                    Channel::Sms
+                };
                 return Ok(Err(SetupError::ChannelMismatch {
                     account: channel,
                     number,

@@ -9,7 +9,8 @@ pub const META_COUNTER: TableDefinition<&str, u64> = TableDefinition::new("meta_
 /// Account id → `Account`.
 pub const ACCOUNT_RECORD: TableDefinition<u64, &[u8]> = TableDefinition::new("account_record");
 /// Webhook key (the unguessable URL segment) → account id.
-pub const WEBHOOKKEY_ACCOUNT: TableDefinition<&str, u64> = TableDefinition::new("webhookkey_account");
+pub const WEBHOOKKEY_ACCOUNT: TableDefinition<&str, u64> =
+    TableDefinition::new("webhookkey_account");
 
 /// Number id → `SenderNumber`.
 pub const NUMBER_RECORD: TableDefinition<u64, &[u8]> = TableDefinition::new("number_record");
@@ -17,7 +18,8 @@ pub const NUMBER_RECORD: TableDefinition<u64, &[u8]> = TableDefinition::new("num
 pub const ADDRESS_NUMBER: TableDefinition<&str, u64> = TableDefinition::new("address_number");
 
 /// Workstream id → `Workstream`.
-pub const WORKSTREAM_RECORD: TableDefinition<u64, &[u8]> = TableDefinition::new("workstream_record");
+pub const WORKSTREAM_RECORD: TableDefinition<u64, &[u8]> =
+    TableDefinition::new("workstream_record");
 /// Number id → the workstream that serves it.
 pub const NUMBER_WORKSTREAM: TableDefinition<u64, u64> = TableDefinition::new("number_workstream");
 

@@ -17,6 +17,9 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             web::scope("/webhooks/twilio")
                 .app_data(web::PayloadConfig::new(MAX_WEBHOOK_BYTES))
                 .route("/{account_key}", web::post().to(webhooks::twilio::inbound))
-                .route("/{account_key}/status", web::post().to(webhooks::twilio::status)),
+                .route(
+                    "/{account_key}/status",
+                    web::post().to(webhooks::twilio::status),
+                ),
         );
 }

@@ -1,1 +1,10 @@
+//! HTTP-level tests: the real application on port 0, real redb in a temp dir, Twilio faked on
+//! 127.0.0.1.
 
+mod crash;
+mod helpers;
+mod inbound;
+mod media;
+mod outbound;
+mod restart;
+mod status;

@@ -45,7 +45,10 @@ impl TwilioClient {
     }
 
     fn form(request: &SendRequest) -> Vec<(&'static str, String)> {
-        let mut form = vec![("To", request.to.to_twilio()), ("From", request.from.to_twilio())];
+        let mut form = vec![
+            ("To", request.to.to_twilio()),
+            ("From", request.from.to_twilio()),
+        ];
         match &request.content {
             Some((sid, variables)) => {
                 form.push(("ContentSid", sid.to_string()));
@@ -82,7 +85,10 @@ impl Provider for TwilioClient {
         let resp = self
             .http
             .post(url)
-            .basic_auth(&credentials.account_sid, Some(credentials.auth_token.expose()))
+            .basic_auth(
+                &credentials.account_sid,
+                Some(credentials.auth_token.expose()),
+            )
             .form(&Self::form(request))
             .send()
             .await

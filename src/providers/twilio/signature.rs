@@ -93,7 +93,11 @@ fn url_variants(url: &str) -> Vec<String> {
     match port_sep {
         Some(_) => out.push(format!("{scheme}://{prefix}{host}{tail}")),
         None => {
-            let port = if scheme.eq_ignore_ascii_case("https") { 443 } else { 80 };
+            let port = if scheme.eq_ignore_ascii_case("https") {
+                443
+            } else {
+                80
+            };
             out.push(format!("{scheme}://{prefix}{host}:{port}{tail}"));
         }
     }
@@ -127,21 +131,34 @@ mod tests {
         assert!(validate_form("tok", "https://x.example/h", &params, &sig));
         let changed = vec![("Body".to_owned(), "hi!".to_owned())];
         assert!(!validate_form("tok", "https://x.example/h", &changed, &sig));
-        assert!(!validate_form("other", "https://x.example/h", &params, &sig));
+        assert!(!validate_form(
+            "other",
+            "https://x.example/h",
+            &params,
+            &sig
+        ));
         assert!(!validate_form("tok", "https://x.example/h", &params, ""));
     }
 
     /// Every vector made by Twilio's official library must agree with our check.
     #[test]
     fn agrees_with_every_official_vector() {
-        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/testdata/twilio_signature_vectors.json");
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../shared/testdata/twilio_signature_vectors.json"
+        );
         let text = std::fs::read_to_string(path).expect("shared/ must sit beside the repository");
         let doc: serde_json::Value = serde_json::from_str(&text).unwrap();
         let pairs = |v: &serde_json::Value| -> Vec<(String, String)> {
             v.as_array()
                 .unwrap()
                 .iter()
-                .map(|p| (p[0].as_str().unwrap().to_owned(), p[1].as_str().unwrap().to_owned()))
+                .map(|p| {
+                    (
+                        p[0].as_str().unwrap().to_owned(),
+                        p[1].as_str().unwrap().to_owned(),
+                    )
+                })
                 .collect()
         };
         let mut checked = 0;
@@ -150,15 +167,26 @@ mod tests {
             let url = v["url"].as_str().unwrap();
             let params = pairs(&v["params"]);
             let sig = v["signature"].as_str().unwrap();
-            assert_eq!(compute(token, url, &params), sig, "computed signature for {url}");
+            assert_eq!(
+                compute(token, url, &params),
+                sig,
+                "computed signature for {url}"
+            );
             for case in v["validate"].as_array().unwrap() {
                 let mut p = params.clone();
                 if let Some(extra) = case.get("extra_param") {
-                    p.push((extra[0].as_str().unwrap().into(), extra[1].as_str().unwrap().into()));
+                    p.push((
+                        extra[0].as_str().unwrap().into(),
+                        extra[1].as_str().unwrap().into(),
+                    ));
                 }
                 let check_url = case["url"].as_str().unwrap();
                 let want = case["valid"].as_bool().unwrap();
-                assert_eq!(validate_form(token, check_url, &p, sig), want, "{check_url} {case}");
+                assert_eq!(
+                    validate_form(token, check_url, &p, sig),
+                    want,
+                    "{check_url} {case}"
+                );
                 checked += 1;
             }
         }
@@ -167,7 +195,10 @@ mod tests {
             let url = v["url"].as_str().unwrap();
             let body = v["body"].as_str().unwrap();
             let sig = v["signature"].as_str().unwrap();
-            assert_eq!(validate_body(token, url, body.as_bytes(), sig), v["valid"].as_bool().unwrap());
+            assert_eq!(
+                validate_body(token, url, body.as_bytes(), sig),
+                v["valid"].as_bool().unwrap()
+            );
             let other = format!("{body} ");
             assert_eq!(
                 validate_body(token, url, other.as_bytes(), sig),

@@ -4,7 +4,7 @@
 //! only after the durable commit.
 
 use crate::desk::Desk;
-use crate::domain::inbound::{Fields, InboundError, InboundMessage};
+use crate::domain::inbound::{Fields, InboundError, InboundMessage, parse_form};
 use crate::domain::message::twilio_error_text;
 use crate::domain::{MessageSid, MessageStatus, WebhookKey};
 use crate::metrics::Metrics;
@@ -77,8 +77,7 @@ async fn authenticate(
         .account_for_webhook(key)
         .await?
         .ok_or_else(|| reject(WebhookError::UnknownKey))?;
-    let pairs: Vec<(String, String)> = serde_urlencoded::from_bytes(body)
-        .map_err(|_| reject(WebhookError::Malformed("body is not form-encoded UTF-8".into())))?;
+    let pairs = parse_form(body).map_err(|e| reject(e.into()))?;
     let token = account
         .auth_token
         .as_ref()
