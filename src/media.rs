@@ -36,10 +36,11 @@ pub struct AllowedHosts {
 impl AllowedHosts {
     pub fn for_api_base(api_base: &str) -> Self {
         let mut exact = vec!["api.twilio.com".to_owned()];
-        if let Ok(u) = reqwest::Url::parse(api_base) {
-            if let Some(h) = u.host_str() {
-                exact.push(h.to_ascii_lowercase());
-            }
+        if let Some(h) = reqwest::Url::parse(api_base)
+            .ok()
+            .and_then(|u| u.host_str().map(str::to_ascii_lowercase))
+        {
+            exact.push(h);
         }
         Self {
             exact,

@@ -127,12 +127,15 @@ async fn recover(
         let overdue = conversation
             .window_expires_at
             .is_some_and(|at| at <= clock.now() && !conversation.template_only);
-        if overdue {
-            if let Flip::Flipped(c) = store.flip_window(conversation.id, clock.now()).await? {
-                conversation = c;
-                flipped += 1;
-                Metrics::inc(&metrics.window_flips_total);
-            }
+        let flip = if overdue {
+            Some(store.flip_window(conversation.id, clock.now()).await?)
+        } else {
+            None
+        };
+        if let Some(Flip::Flipped(c)) = flip {
+            conversation = c;
+            flipped += 1;
+            Metrics::inc(&metrics.window_flips_total);
         }
         registry
             .send(Track {

@@ -59,10 +59,8 @@ impl Handler<Track> for ConversationRegistry {
                 self.conversations.insert(id, addr);
             }
         }
-        if waiting_for_agent {
-            if let Some(ws) = workstream {
-                self.supervisor(ws).do_send(Enqueue(id));
-            }
+        if let Some(ws) = workstream.filter(|_| waiting_for_agent) {
+            self.supervisor(ws).do_send(Enqueue(id));
         }
     }
 }

@@ -135,7 +135,7 @@ impl<'a> Fields<'a> {
     pub fn text(&self, name: &'static str) -> Result<Option<String>, InboundError> {
         match self.get(name)? {
             None => Ok(None),
-            Some(v) if v.is_empty() => Ok(None),
+            Some("") => Ok(None),
             Some(v) if v.chars().count() > MAX_FIELD_CHARS => {
                 Err(InboundError::TooLong(name, MAX_FIELD_CHARS))
             }

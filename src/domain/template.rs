@@ -87,10 +87,9 @@ impl TemplateText {
     }
 
     fn check_values(&self, values: &[String]) -> Result<(), TemplateError> {
-        if let Some(i) = values.iter().position(|v| v.trim().is_empty()) {
-            if i < self.placeholders {
-                return Err(TemplateError::MissingValue(i + 1));
-            }
+        let blank = values.iter().position(|v| v.trim().is_empty());
+        if let Some(i) = blank.filter(|&i| i < self.placeholders) {
+            return Err(TemplateError::MissingValue(i + 1));
         }
         if values.len() < self.placeholders {
             return Err(TemplateError::MissingValue(values.len() + 1));

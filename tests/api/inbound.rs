@@ -3,6 +3,8 @@ use omnidesk::actors::live::LiveEvent;
 use omnidesk::domain::{ConversationState, MessageStatus};
 use std::collections::HashSet;
 
+type Form = Vec<(String, String)>;
+
 async fn assert_nothing_stored(app: &TestApp) {
     assert_eq!(
         app.message_count().await,
@@ -154,7 +156,8 @@ async fn malformed_webhooks_are_400_with_the_reason_and_store_nothing() {
     let sid = new_sid();
     let base = wa_form(&sid, "hi");
     let long = "x".repeat(4_097);
-    let cases: Vec<(Vec<(String, String)>, &str, &str)> = vec![
+    // (form, what the reason must mention, why the form is invalid)
+    let cases: Vec<(Form, &str, &str)> = vec![
         (
             with(base.clone(), "MessageSid", "12"),
             "MessageSid",
