@@ -99,10 +99,12 @@ impl Desk {
                 if s.opened {
                     Metrics::inc(&m.conversations_opened_total);
                 }
-                self.registry.do_send(Track {
-                    conversation: s.conversation.clone(),
-                    opened: s.opened,
-                });
+                if s.actor_affected {
+                    self.registry.do_send(Track {
+                        conversation: s.conversation.clone(),
+                        opened: s.opened,
+                    });
+                }
                 let live = &self.shared.live;
                 if s.opened {
                     live.publish(LiveEvent::ConversationOpened {

@@ -7,7 +7,7 @@
 
 use super::Shared;
 use super::live::LiveEvent;
-use super::messages::{ArmedDeadline, JobQueued, Refresh, Send};
+use super::messages::{JobQueued, Refresh, Send};
 use crate::domain::{ConversationId, Timestamp};
 use crate::metrics::Metrics;
 use crate::store::conversations::Flip;
@@ -95,14 +95,6 @@ impl Handler<Refresh> for ConversationActor {
         } else if changed {
             self.arm(ctx);
         }
-    }
-}
-
-impl Handler<ArmedDeadline> for ConversationActor {
-    type Result = Option<Timestamp>;
-
-    fn handle(&mut self, _: ArmedDeadline, _: &mut Self::Context) -> Self::Result {
-        self.timer.and(self.deadline)
     }
 }
 

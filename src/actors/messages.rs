@@ -37,11 +37,6 @@ pub struct Refresh(pub Conversation);
 #[rtype(result = "Result<Result<Message, SendRefusal>, StoreError>")]
 pub struct Send(pub OutboundRequest);
 
-/// Conversation: when its reply window closes, if armed (for tests and the agent page).
-#[derive(Message)]
-#[rtype(result = "Option<Timestamp>")]
-pub struct ArmedDeadline;
-
 /// Workstream: a conversation waits for an agent.
 #[derive(Message)]
 #[rtype(result = "()")]

@@ -31,6 +31,9 @@ pub struct StoredInbound {
     pub message: Message,
     /// This message opened the conversation.
     pub opened: bool,
+    /// The conversation's actor must hear of it: opened, its state moved, or its window reopened.
+    /// Otherwise its window timer finds the moved deadline when it fires.
+    pub actor_affected: bool,
     pub opt: Option<OptKeyword>,
 }
 
@@ -271,6 +274,7 @@ fn ingest_in(
     };
     // A customer message never fails to land: states that take no customer message (none
     // today but Closed, which is never in the open index) keep their state.
+    let before = (conv.state, conv.template_only);
     if let Ok(next) = conv.state.transition(ConversationEvent::CustomerMessage) {
         conv.state = next;
     }
@@ -318,10 +322,12 @@ fn ingest_in(
         tx.open_table(PENDING_MEDIA)?
             .insert((conv.id.get(), seq), 0)?;
     }
+    let actor_affected = opened || before != (conv.state, conv.template_only);
     Ok(Ingested::Stored(Box::new(StoredInbound {
         conversation: conv,
         message,
         opened,
+        actor_affected,
         opt,
     })))
 }

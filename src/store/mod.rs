@@ -14,7 +14,8 @@ use crate::metrics::Metrics;
 use crate::secrets::MasterKey;
 use redb::{Database, ReadTransaction, ReadableDatabase, ReadableTable, WriteTransaction};
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, RwLock};
 use tokio::sync::oneshot;
 
 #[derive(Debug, Clone, thiserror::Error)]
@@ -59,6 +60,9 @@ pub struct Store {
     writer_thread: Arc<Mutex<Option<std::thread::JoinHandle<()>>>>,
     key: MasterKey,
     dir: PathBuf,
+    /// Accounts by webhook key, with their tokens decrypted: every webhook needs one, and they
+    /// change only through this store, which forgets the cache on every account change.
+    account_cache: Arc<RwLock<HashMap<String, Arc<setup::AccountWithToken>>>>,
 }
 
 impl Store {
@@ -77,6 +81,7 @@ impl Store {
             writer_thread: Arc::new(Mutex::new(Some(handle))),
             key,
             dir: dir.to_owned(),
+            account_cache: Arc::default(),
         })
     }
 

@@ -13,6 +13,7 @@ use crate::domain::{
 };
 use crate::secrets::SecretString;
 use redb::{ReadTransaction, ReadableTable};
+use std::sync::Arc;
 
 /// Refusals of a setup request; nothing was written.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -105,13 +106,22 @@ impl Store {
         .await
     }
 
-    /// The account a webhook URL names, with its token decrypted.
+    /// The account a webhook URL names, with its token decrypted (cached after the first use).
     pub async fn account_for_webhook(
         &self,
         key: WebhookKey,
-    ) -> Result<Option<AccountWithToken>, StoreError> {
+    ) -> Result<Option<Arc<AccountWithToken>>, StoreError> {
+        let cached = self
+            .account_cache
+            .read()
+            .ok()
+            .and_then(|c| c.get(key.as_str()).cloned());
+        if cached.is_some() {
+            return Ok(cached);
+        }
         let store = self.clone();
-        self.read(move |rtx| {
+        let cache_key = key.as_str().to_owned();
+        let found = self.read(move |rtx| {
             let Some(id) = rtx
                 .open_table(WEBHOOKKEY_ACCOUNT)?
                 .get(key.as_str())?
@@ -124,7 +134,19 @@ impl Store {
             };
             store.with_token(account).map(Some)
         })
-        .await
+        .await?
+        .map(Arc::new);
+        if let (Some(a), Ok(mut cache)) = (&found, self.account_cache.write()) {
+            cache.insert(cache_key, a.clone());
+        }
+        Ok(found)
+    }
+
+    /// Drops cached accounts; every write that changes an account calls this after its commit.
+    pub fn forget_cached_accounts(&self) {
+        if let Ok(mut cache) = self.account_cache.write() {
+            cache.clear();
+        }
     }
 
     pub async fn account_with_token(

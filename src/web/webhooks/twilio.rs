@@ -15,6 +15,7 @@ use crate::store::records::SendFailure;
 use crate::store::setup::AccountWithToken;
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, ResponseError, web};
+use std::sync::Arc;
 
 const EMPTY_TWIML: &str = "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Response/>";
 const SIGNATURE_HEADER: &str = "X-Twilio-Signature";
@@ -66,7 +67,7 @@ async fn authenticate(
     key: &str,
     body: &[u8],
     desk: &Desk,
-) -> Result<(AccountWithToken, Vec<(String, String)>), WebhookError> {
+) -> Result<(Arc<AccountWithToken>, Vec<(String, String)>), WebhookError> {
     let reject = |e: WebhookError| {
         Metrics::inc(&desk.metrics().inbound_rejected_total);
         e
