@@ -4,7 +4,8 @@
 //! fsync, actors). Then it offers a fixed 2,000 msgs/s to omnidesk and reports latency measured
 //! from each request's scheduled start, so a stall is not hidden.
 //!
-//! Run: `cargo bench --bench inbound` (BENCH_SECS, BENCH_CONNECTIONS, BENCH_RATE override).
+//! Run: `cargo bench --bench inbound` (BENCH_SECS, BENCH_CONNECTIONS, BENCH_RATE,
+//! BENCH_PACED_ONLY=1 override).
 
 use actix_web::{App, HttpResponse, HttpServer, web};
 use hdrhistogram::Histogram;
@@ -191,9 +192,12 @@ fn start_bare_server() -> (u16, actix_web::dev::ServerHandle) {
 }
 
 fn main() {
+    omnidesk::telemetry::init();
     let secs: u64 = env_or("BENCH_SECS", 5);
     let connections: usize = env_or("BENCH_CONNECTIONS", 64);
     let rate: u64 = env_or("BENCH_RATE", 2_000);
+    // BENCH_PACED_ONLY=1 skips the two saturation runs.
+    let paced_only = env_or("BENCH_PACED_ONLY", 0) == 1;
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(1)
         .enable_all()
@@ -203,8 +207,13 @@ fn main() {
         let count = 200_000;
         let (bare_port, bare) = start_bare_server();
         let bare_url = format!("http://127.0.0.1:{bare_port}/webhooks/twilio/k");
-        let ceiling_reqs = Arc::new(prepare(&bare_url, count, "00"));
-        let ceiling = saturate(&bare_url, ceiling_reqs, connections, secs).await;
+        let ceiling = if paced_only {
+            Report { sent: 1, errors: 0, elapsed: Duration::from_secs(1), hist: Histogram::new(3).unwrap() }
+        } else {
+            let ceiling_reqs = Arc::new(prepare(&bare_url, count, "00"));
+            saturate(&bare_url, ceiling_reqs, connections, secs).await
+        };
+        let bare_paced = fixed_rate(&bare_url, Arc::new(prepare(&bare_url, (rate * secs) as usize, "03")), rate, secs).await;
         bare.stop(true).await;
 
         let dir = tempfile::tempdir().unwrap();
@@ -238,8 +247,12 @@ fn main() {
             .unwrap()
             .unwrap();
         let url = format!("{}/webhooks/twilio/{}", app.address(), account.webhook_key.as_str());
-        let durable_reqs = Arc::new(prepare(&url, count, "01"));
-        let durable = saturate(&url, durable_reqs, connections, secs).await;
+        let durable = if paced_only {
+            Report { sent: 0, errors: 0, elapsed: Duration::from_secs(1), hist: Histogram::new(3).unwrap() }
+        } else {
+            let durable_reqs = Arc::new(prepare(&url, count, "01"));
+            saturate(&url, durable_reqs, connections, secs).await
+        };
         let paced_reqs = Arc::new(prepare(&url, (rate * secs) as usize, "02"));
         let paced = fixed_rate(&url, paced_reqs, rate, secs).await;
         let stored = app.desk.store().message_count().await.unwrap();
@@ -250,6 +263,7 @@ fn main() {
         println!();
         println!("inbound webhooks over loopback, {connections} connections, {secs} s per run, {} cores", std::thread::available_parallelism().map_or(0, |n| n.get()));
         println!("{}", ceiling.line("ceiling (bare actix-web form parse)"));
+        println!("{}", bare_paced.line(&format!("ceiling at {rate} msgs/s offered")));
         println!("{}", durable.line("omnidesk durable inbound"));
         println!("{}", paced.line(&format!("omnidesk at {rate} msgs/s offered")));
         println!(

@@ -17,6 +17,8 @@ use tokio::sync::oneshot;
 
 /// Most write requests in one transaction: bounds the latency one batch adds to its first caller.
 const MAX_BATCH: usize = 1_024;
+/// A commit slower than this is logged: it delays every caller in its batch.
+const SLOW_COMMIT: std::time::Duration = std::time::Duration::from_millis(50);
 
 /// A queued write, type-erased so one channel carries every kind.
 pub(super) trait WriteOp: Send {
@@ -115,8 +117,13 @@ fn commit_batch(db: &Database, mut batch: Vec<Box<dyn WriteOp>>, metrics: &Metri
             batch.remove(i).finish(Err(err));
             continue;
         }
+        let started = std::time::Instant::now();
         match tx.commit() {
             Ok(()) => {
+                let took = started.elapsed();
+                if took > SLOW_COMMIT {
+                    tracing::warn!(ms = took.as_millis() as u64, writes = batch.len(), "slow commit");
+                }
                 Metrics::inc(&metrics.store_commits_total);
                 Metrics::add(&metrics.store_writes_total, batch.len() as u64);
                 for op in batch {
