@@ -49,7 +49,10 @@ fn prepare(url: &str, count: usize, tag: &str) -> Vec<Prepared> {
                 ("AccountSid", SID),
                 ("From", &format!("whatsapp:{customer}")),
                 ("To", &format!("whatsapp:{BUSINESS}")),
-                ("Body", "Hello, I would like to change my delivery address please."),
+                (
+                    "Body",
+                    "Hello, I would like to change my delivery address please.",
+                ),
                 ("NumMedia", "0"),
                 ("ProfileName", "Load Test"),
                 ("WaId", &customer[1..]),
@@ -97,7 +100,10 @@ async fn post(http: &reqwest::Client, url: &str, p: &Prepared) -> bool {
 
 /// Closed loop: `connections` clients post back to back for `secs`.
 async fn saturate(url: &str, reqs: Arc<Vec<Prepared>>, connections: usize, secs: u64) -> Report {
-    let http = reqwest::Client::builder().pool_max_idle_per_host(connections).build().unwrap();
+    let http = reqwest::Client::builder()
+        .pool_max_idle_per_host(connections)
+        .build()
+        .unwrap();
     let next = Arc::new(AtomicUsize::new(0));
     let start = Instant::now();
     let stop = start + Duration::from_secs(secs);
@@ -121,7 +127,12 @@ async fn saturate(url: &str, reqs: Arc<Vec<Prepared>>, connections: usize, secs:
             (hist, ok, errors)
         }));
     }
-    let mut report = Report { sent: 0, errors: 0, elapsed: Duration::ZERO, hist: Histogram::new(3).unwrap() };
+    let mut report = Report {
+        sent: 0,
+        errors: 0,
+        elapsed: Duration::ZERO,
+        hist: Histogram::new(3).unwrap(),
+    };
     for t in tasks {
         let (h, ok, errors) = t.await.unwrap();
         report.hist.add(h).unwrap();
@@ -134,7 +145,10 @@ async fn saturate(url: &str, reqs: Arc<Vec<Prepared>>, connections: usize, secs:
 
 /// Open loop: one request every 1/rate s for `secs`; latency counts from the scheduled start.
 async fn fixed_rate(url: &str, reqs: Arc<Vec<Prepared>>, rate: u64, secs: u64) -> Report {
-    let http = reqwest::Client::builder().pool_max_idle_per_host(256).build().unwrap();
+    let http = reqwest::Client::builder()
+        .pool_max_idle_per_host(256)
+        .build()
+        .unwrap();
     let total = (rate * secs) as usize;
     let interval = Duration::from_secs_f64(1.0 / rate as f64);
     let start = Instant::now();
@@ -148,7 +162,12 @@ async fn fixed_rate(url: &str, reqs: Arc<Vec<Prepared>>, rate: u64, secs: u64) -
             (ok, scheduled.elapsed())
         }));
     }
-    let mut report = Report { sent: 0, errors: 0, elapsed: Duration::ZERO, hist: Histogram::new(3).unwrap() };
+    let mut report = Report {
+        sent: 0,
+        errors: 0,
+        elapsed: Duration::ZERO,
+        hist: Histogram::new(3).unwrap(),
+    };
     for t in tasks {
         let (ok, latency) = t.await.unwrap();
         if ok {
@@ -208,12 +227,23 @@ fn main() {
         let (bare_port, bare) = start_bare_server();
         let bare_url = format!("http://127.0.0.1:{bare_port}/webhooks/twilio/k");
         let ceiling = if paced_only {
-            Report { sent: 1, errors: 0, elapsed: Duration::from_secs(1), hist: Histogram::new(3).unwrap() }
+            Report {
+                sent: 1,
+                errors: 0,
+                elapsed: Duration::from_secs(1),
+                hist: Histogram::new(3).unwrap(),
+            }
         } else {
             let ceiling_reqs = Arc::new(prepare(&bare_url, count, "00"));
             saturate(&bare_url, ceiling_reqs, connections, secs).await
         };
-        let bare_paced = fixed_rate(&bare_url, Arc::new(prepare(&bare_url, (rate * secs) as usize, "03")), rate, secs).await;
+        let bare_paced = fixed_rate(
+            &bare_url,
+            Arc::new(prepare(&bare_url, (rate * secs) as usize, "03")),
+            rate,
+            secs,
+        )
+        .await;
         bare.stop(true).await;
 
         let dir = tempfile::tempdir().unwrap();
@@ -246,9 +276,18 @@ fn main() {
             .await
             .unwrap()
             .unwrap();
-        let url = format!("{}/webhooks/twilio/{}", app.address(), account.webhook_key.as_str());
+        let url = format!(
+            "{}/webhooks/twilio/{}",
+            app.address(),
+            account.webhook_key.as_str()
+        );
         let durable = if paced_only {
-            Report { sent: 0, errors: 0, elapsed: Duration::from_secs(1), hist: Histogram::new(3).unwrap() }
+            Report {
+                sent: 0,
+                errors: 0,
+                elapsed: Duration::from_secs(1),
+                hist: Histogram::new(3).unwrap(),
+            }
         } else {
             let durable_reqs = Arc::new(prepare(&url, count, "01"));
             saturate(&url, durable_reqs, connections, secs).await
@@ -261,11 +300,20 @@ fn main() {
         app.stop().await;
 
         println!();
-        println!("inbound webhooks over loopback, {connections} connections, {secs} s per run, {} cores", std::thread::available_parallelism().map_or(0, |n| n.get()));
+        println!(
+            "inbound webhooks over loopback, {connections} connections, {secs} s per run, {} cores",
+            std::thread::available_parallelism().map_or(0, |n| n.get())
+        );
         println!("{}", ceiling.line("ceiling (bare actix-web form parse)"));
-        println!("{}", bare_paced.line(&format!("ceiling at {rate} msgs/s offered")));
+        println!(
+            "{}",
+            bare_paced.line(&format!("ceiling at {rate} msgs/s offered"))
+        );
         println!("{}", durable.line("omnidesk durable inbound"));
-        println!("{}", paced.line(&format!("omnidesk at {rate} msgs/s offered")));
+        println!(
+            "{}",
+            paced.line(&format!("omnidesk at {rate} msgs/s offered"))
+        );
         println!(
             "durable / ceiling: {:.0}%   messages stored: {stored}   writes per fsync: {:.1}",
             100.0 * durable.sent as f64 * ceiling.elapsed.as_secs_f64()
@@ -273,6 +321,9 @@ fn main() {
             writes as f64 / commits.max(1) as f64
         );
         let expected = (durable.sent + paced.sent) as u64;
-        assert!(stored >= expected, "every acknowledged message is stored ({stored} < {expected})");
+        assert!(
+            stored >= expected,
+            "every acknowledged message is stored ({stored} < {expected})"
+        );
     });
 }

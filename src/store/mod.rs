@@ -13,8 +13,8 @@ mod writer;
 use crate::metrics::Metrics;
 use crate::secrets::MasterKey;
 use redb::{Database, ReadTransaction, ReadableDatabase, ReadableTable, WriteTransaction};
-use std::path::{Path, PathBuf};
 use std::collections::HashMap;
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, RwLock};
 use tokio::sync::oneshot;
 

@@ -121,21 +121,22 @@ impl Store {
         }
         let store = self.clone();
         let cache_key = key.as_str().to_owned();
-        let found = self.read(move |rtx| {
-            let Some(id) = rtx
-                .open_table(WEBHOOKKEY_ACCOUNT)?
-                .get(key.as_str())?
-                .map(|g| g.value())
-            else {
-                return Ok(None);
-            };
-            let Some(account) = account(rtx, AccountId::new(id))? else {
-                return Ok(None);
-            };
-            store.with_token(account).map(Some)
-        })
-        .await?
-        .map(Arc::new);
+        let found = self
+            .read(move |rtx| {
+                let Some(id) = rtx
+                    .open_table(WEBHOOKKEY_ACCOUNT)?
+                    .get(key.as_str())?
+                    .map(|g| g.value())
+                else {
+                    return Ok(None);
+                };
+                let Some(account) = account(rtx, AccountId::new(id))? else {
+                    return Ok(None);
+                };
+                store.with_token(account).map(Some)
+            })
+            .await?
+            .map(Arc::new);
         if let (Some(a), Ok(mut cache)) = (&found, self.account_cache.write()) {
             cache.insert(cache_key, a.clone());
         }

@@ -122,7 +122,11 @@ fn commit_batch(db: &Database, mut batch: Vec<Box<dyn WriteOp>>, metrics: &Metri
             Ok(()) => {
                 let took = started.elapsed();
                 if took > SLOW_COMMIT {
-                    tracing::warn!(ms = took.as_millis() as u64, writes = batch.len(), "slow commit");
+                    tracing::warn!(
+                        ms = took.as_millis() as u64,
+                        writes = batch.len(),
+                        "slow commit"
+                    );
                 }
                 Metrics::inc(&metrics.store_commits_total);
                 Metrics::add(&metrics.store_writes_total, batch.len() as u64);

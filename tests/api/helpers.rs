@@ -385,10 +385,12 @@ impl TestApp {
         self.app = Some(app);
     }
 
-    pub async fn stop(mut self) {
+    /// Stops the app; the data directory lives as long as the returned handle.
+    pub async fn stop(mut self) -> TempDir {
         if let Some(app) = self.app.take() {
             app.stop().await;
         }
+        self.dir
     }
 }
 

@@ -5,6 +5,7 @@ mod crash;
 mod helpers;
 mod inbound;
 mod media;
+mod operations;
 mod outbound;
 mod restart;
 mod status;
