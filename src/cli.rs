@@ -30,6 +30,26 @@ pub enum Command {
     /// WhatsApp message templates.
     #[command(subcommand)]
     Template(TemplateCmd),
+    /// Users who sign in to omnidesk.
+    #[command(subcommand)]
+    User(UserCmd),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UserCmd {
+    /// Adds a user; the password is read from standard input.
+    Add {
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        name: String,
+        /// admin, supervisor or agent.
+        #[arg(long)]
+        role: String,
+        /// Read the password from standard input (required: never pass it as an argument).
+        #[arg(long)]
+        password_stdin: bool,
+    },
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -250,6 +270,47 @@ async fn execute(command: Command, store: &Store, settings: &Settings) -> anyhow
                 })
                 .await?;
             println!("template {} added", t.id.get());
+        }
+        Command::User(UserCmd::Add {
+            email,
+            name,
+            role,
+            password_stdin,
+        }) => {
+            let email = crate::domain::user::Email::parse(&email).map_err(anyhow::Error::msg)?;
+            let role = crate::domain::user::Role::parse(&role)
+                .ok_or_else(|| anyhow::anyhow!("--role must be admin, supervisor or agent"))?;
+            let name = name.trim().to_owned();
+            if name.is_empty() || name.chars().count() > 100 {
+                bail!("--name must be 1 to 100 characters");
+            }
+            if !password_stdin {
+                bail!("give the password on standard input with --password-stdin");
+            }
+            let mut password = String::new();
+            std::io::stdin().read_to_string(&mut password)?;
+            let password = password.trim_end_matches(['\n', '\r']).to_owned();
+            crate::domain::user::check_new_password(&password).map_err(anyhow::Error::msg)?;
+            let hash = crate::auth::password::hash_now(&password)?;
+            let user = store
+                .add_user(
+                    crate::store::users::NewUser {
+                        email,
+                        name,
+                        role,
+                        password_hash: hash,
+                        capacity: 10,
+                        languages: vec!["en".into()],
+                    },
+                    now,
+                )
+                .await??;
+            println!(
+                "user {} added ({}, {})",
+                user.id.get(),
+                user.email,
+                user.role
+            );
         }
     }
     Ok(())

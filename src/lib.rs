@@ -10,10 +10,12 @@
 //! - `providers`: the provider trait, Twilio (REST client, signatures) and the Simulator.
 //! - `media`: background fetch of inbound media.
 //! - `desk`: the facade handlers, the CLI and tests act through.
-//! - `web`: HTTP routes (webhooks, health, metrics).
+//! - `auth`: passwords, sessions, CSRF, the login throttle.
+//! - `web`: HTTP routes (webhooks, sign-in, admin console, health, metrics) and the page model.
 //! - `cli`: operator subcommands.
 
 pub mod actors;
+pub mod auth;
 pub mod cli;
 pub mod clock;
 pub mod config;

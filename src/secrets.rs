@@ -61,7 +61,11 @@ impl fmt::Debug for Sealed {
 }
 
 #[derive(Clone)]
-pub struct MasterKey(XChaCha20Poly1305);
+pub struct MasterKey {
+    cipher: XChaCha20Poly1305,
+    /// For deriving purpose-bound keys (e.g. cookie MACs); never stored or logged.
+    raw: [u8; 32],
+}
 
 impl MasterKey {
     /// Loads the key from the environment value if given, else from the data directory, creating
@@ -87,7 +91,7 @@ impl MasterKey {
                 let mut file = opts.open(&path)?;
                 file.write_all(text.as_bytes())?;
                 file.sync_all()?;
-                Ok(Self(XChaCha20Poly1305::new((&key).into())))
+                Ok(Self::from_bytes(key))
             }
             Err(e) => Err(e.into()),
         }
@@ -98,7 +102,23 @@ impl MasterKey {
             .decode(b64.trim())
             .map_err(|_| SecretError::BadKey)?;
         let key: [u8; 32] = bytes.try_into().map_err(|_| SecretError::BadKey)?;
-        Ok(Self(XChaCha20Poly1305::new((&key).into())))
+        Ok(Self::from_bytes(key))
+    }
+
+    fn from_bytes(raw: [u8; 32]) -> Self {
+        Self {
+            cipher: XChaCha20Poly1305::new((&raw).into()),
+            raw,
+        }
+    }
+
+    /// A key for `purpose`, derived from the master key with HMAC-SHA256.
+    pub fn derive(&self, purpose: &str) -> [u8; 32] {
+        use hmac::{Hmac, Mac};
+        let mut mac =
+            <Hmac<sha2::Sha256> as Mac>::new_from_slice(&self.raw).expect("HMAC takes any key");
+        mac.update(purpose.as_bytes());
+        mac.finalize().into_bytes().into()
     }
 
     pub fn seal(&self, secret: &SecretString, purpose: &str) -> Sealed {
@@ -110,7 +130,7 @@ impl MasterKey {
         };
         // Encryption only fails for plaintexts beyond 256 GiB.
         let ciphertext = self
-            .0
+            .cipher
             .encrypt(XNonce::from_slice(&nonce), payload)
             .expect("secret too large to encrypt");
         Sealed {
@@ -128,7 +148,7 @@ impl MasterKey {
             aad: purpose.as_bytes(),
         };
         let plain = self
-            .0
+            .cipher
             .decrypt(XNonce::from_slice(&sealed.nonce), payload)
             .map_err(|_| SecretError::Decrypt)?;
         String::from_utf8(plain)

@@ -6,6 +6,7 @@ use crate::actors::live::LiveHub;
 use crate::actors::messages::Track;
 use crate::actors::outbox::{OutboxConfig, OutboxDispatcher};
 use crate::actors::registry::ConversationRegistry;
+use crate::auth::AuthState;
 use crate::clock::Clock;
 use crate::config::Settings;
 use crate::desk::{Desk, credentials};
@@ -27,6 +28,7 @@ pub struct Application {
     port: u16,
     server: Server,
     desk: Desk,
+    auth: AuthState,
 }
 
 impl Application {
@@ -46,18 +48,29 @@ impl Application {
         let env_key = std::env::var("OMNIDESK_MASTER_KEY").ok();
         let key = MasterKey::load_or_create(&settings.data_dir, env_key.as_deref())?;
         let metrics = Arc::new(Metrics::default());
+        let auth = AuthState::new(
+            key.derive("omnidesk device cookie"),
+            settings.public_url().starts_with("https://"),
+        );
         let store = Store::open(&settings.data_dir, key, metrics.clone())?;
+        if !store.has_admin().await? {
+            let token = auth.issue_setup_token();
+            let url = format!("{}/setup?token={token}", settings.public_url());
+            tracing::warn!("no admin exists yet; the one-time setup link is printed on stderr");
+            eprintln!(
+                "\nomnidesk has no admin yet. Create the first one here (works once):\n  {url}\n"
+            );
+        }
         let desk = recover(store, clock, metrics, settings.clone()).await?;
 
         let port = bound.port();
         let data = web::Data::new(desk.clone());
+        let auth_data = web::Data::new(auth.clone());
         let mut server = HttpServer::new(move || {
             App::new()
                 .app_data(data.clone())
-                .wrap(
-                    actix_web::middleware::DefaultHeaders::new()
-                        .add(("X-Content-Type-Options", "nosniff")),
-                )
+                .app_data(auth_data.clone())
+                .wrap(crate::web::security_headers())
                 .configure(crate::web::routes)
         })
         .listen(listener)?;
@@ -65,7 +78,12 @@ impl Application {
             server = server.workers(settings.workers);
         }
         let server = server.run();
-        Ok(Self { port, server, desk })
+        Ok(Self {
+            port,
+            server,
+            desk,
+            auth,
+        })
     }
 
     pub fn port(&self) -> u16 {
@@ -74,6 +92,10 @@ impl Application {
 
     pub fn desk(&self) -> &Desk {
         &self.desk
+    }
+
+    pub fn auth(&self) -> &AuthState {
+        &self.auth
     }
 
     pub fn handle(&self) -> ServerHandle {
@@ -178,6 +200,7 @@ async fn recover(
 pub struct RunningApp {
     pub port: u16,
     pub desk: Desk,
+    pub auth: AuthState,
     handle: ServerHandle,
     thread: Option<std::thread::JoinHandle<()>>,
 }
@@ -193,7 +216,13 @@ impl RunningApp {
                     match Application::build(settings, clock).await {
                         Ok(app) => {
                             let store = app.desk().store().clone();
-                            let _ = tx.send(Ok((app.port(), app.desk().clone(), app.handle())));
+                            let started = (
+                                app.port(),
+                                app.desk().clone(),
+                                app.auth().clone(),
+                                app.handle(),
+                            );
+                            let _ = tx.send(Ok(started));
                             if let Err(e) = app.run_until_stopped().await {
                                 tracing::error!(error = %e, "server stopped with an error");
                             }
@@ -211,12 +240,13 @@ impl RunningApp {
                     store.close();
                 }
             })?;
-        let (port, desk, handle) = rx
+        let (port, desk, auth, handle) = rx
             .recv()
             .context("the application thread ended before starting")??;
         Ok(Self {
             port,
             desk,
+            auth,
             handle,
             thread: Some(thread),
         })

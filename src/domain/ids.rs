@@ -41,5 +41,5 @@ id_type!(/// An outbox job.
     JobId, "job-");
 id_type!(/// A message template.
     TemplateId, "tpl-");
-id_type!(/// A signed-in user acting as an agent.
-    AgentId, "agent-");
+id_type!(/// A user: admin, supervisor or agent.
+    UserId, "user-");

@@ -11,11 +11,12 @@ pub mod phone;
 pub mod sid;
 pub mod template;
 pub mod time;
+pub mod user;
 pub mod window;
 
 pub use conversation::{ConversationEvent, ConversationState, TransitionError};
 pub use ids::{
-    AccountId, AgentId, ContactId, ConversationId, JobId, NumberId, TemplateId, WorkstreamId,
+    AccountId, ContactId, ConversationId, JobId, NumberId, TemplateId, UserId, WorkstreamId,
 };
 pub use message::{Direction, MessageStatus};
 pub use phone::{Address, Channel, PhoneNumber};

@@ -8,6 +8,7 @@ pub mod outbox;
 pub mod records;
 pub mod setup;
 pub mod tables;
+pub mod users;
 mod writer;
 
 use crate::metrics::Metrics;

@@ -14,7 +14,7 @@ use crate::domain::optout::OPTED_OUT_TEXT;
 use crate::domain::template::TemplateError;
 use crate::domain::window::{WINDOW_EXPIRED_TEXT, free_form_allowed};
 use crate::domain::{
-    AgentId, Channel, ConversationId, Direction, JobId, MessageStatus, TemplateId, Timestamp,
+    Channel, ConversationId, Direction, JobId, MessageStatus, TemplateId, Timestamp, UserId,
 };
 use redb::{ReadableTable, WriteTransaction};
 
@@ -34,7 +34,7 @@ pub enum OutboundContent {
 pub struct OutboundRequest {
     pub conversation_id: ConversationId,
     pub content: OutboundContent,
-    pub author: Option<AgentId>,
+    pub author: Option<UserId>,
     /// `Outbound` for agents, `Automated` for omnidesk's own messages.
     pub direction: Direction,
 }

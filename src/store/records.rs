@@ -4,9 +4,9 @@
 use crate::domain::inbound::{Button, Location};
 use crate::domain::template::TemplateText;
 use crate::domain::{
-    AccountId, AccountSid, AgentId, Channel, ContactId, ContentSid, ConversationId,
-    ConversationState, Direction, JobId, MessageStatus, NumberId, PhoneNumber, TemplateId,
-    Timestamp, WebhookKey, WorkstreamId,
+    AccountId, AccountSid, Channel, ContactId, ContentSid, ConversationId, ConversationState,
+    Direction, JobId, MessageStatus, NumberId, PhoneNumber, TemplateId, Timestamp, UserId,
+    WebhookKey, WorkstreamId,
 };
 use crate::secrets::Sealed;
 use serde::{Deserialize, Serialize};
@@ -128,7 +128,7 @@ pub struct Conversation {
     pub customer: PhoneNumber,
     pub contact_id: ContactId,
     pub state: ConversationState,
-    pub agent: Option<AgentId>,
+    pub agent: Option<UserId>,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
     pub last_customer_at: Option<Timestamp>,
@@ -191,7 +191,7 @@ pub struct Message {
     pub status: MessageStatus,
     pub provider_id: Option<String>,
     pub failure: Option<SendFailure>,
-    pub author: Option<AgentId>,
+    pub author: Option<UserId>,
     pub template: Option<TemplateUse>,
     pub extras: InboundExtras,
     pub created_at: Timestamp,

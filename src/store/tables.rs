@@ -51,6 +51,16 @@ pub const OUTBOX_JOB: TableDefinition<u64, &[u8]> = TableDefinition::new("outbox
 /// (conversation id, seq) → 0: inbound messages whose media is still to be fetched.
 pub const PENDING_MEDIA: TableDefinition<(u64, u64), u8> = TableDefinition::new("pending_media");
 
+/// User id → `User`.
+pub const USER_RECORD: TableDefinition<u64, &[u8]> = TableDefinition::new("user_record");
+/// Lower-cased e-mail → user id.
+pub const EMAIL_USER: TableDefinition<&str, u64> = TableDefinition::new("email_user");
+/// SHA-256 of the session token (hex) → `Session`. The token itself is never stored.
+pub const TOKENHASH_SESSION: TableDefinition<&str, &[u8]> =
+    TableDefinition::new("tokenhash_session");
+/// (user id, session token hash) → 0: a user's sessions, to end them all at once.
+pub const USER_SESSIONS: TableDefinition<(u64, &str), u8> = TableDefinition::new("user_sessions");
+
 /// Creates every table so read transactions never meet a missing one.
 pub fn create_all(tx: &redb::WriteTransaction) -> Result<(), redb::TableError> {
     tx.open_table(META_COUNTER)?;
@@ -69,5 +79,9 @@ pub fn create_all(tx: &redb::WriteTransaction) -> Result<(), redb::TableError> {
     tx.open_table(PROVIDERID_MESSAGE)?;
     tx.open_table(OUTBOX_JOB)?;
     tx.open_table(PENDING_MEDIA)?;
+    tx.open_table(USER_RECORD)?;
+    tx.open_table(EMAIL_USER)?;
+    tx.open_table(TOKENHASH_SESSION)?;
+    tx.open_table(USER_SESSIONS)?;
     Ok(())
 }

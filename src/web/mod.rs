@@ -1,7 +1,11 @@
 //! HTTP routes by area. Handlers are short: they parse, call the `Desk`, and map the outcome to a
 //! response.
 
+pub mod admin;
+pub mod assets;
+pub mod auth;
 pub mod health;
+pub mod ui;
 pub mod webhooks;
 
 use actix_web::web;
@@ -10,8 +14,36 @@ use actix_web::web;
 /// rest of Twilio's fields fit well within this.
 pub const MAX_WEBHOOK_BYTES: usize = 128 * 1024;
 
+/// Headers on every response: a strict CSP (no inline scripts or styles, no framing), no MIME
+/// sniffing, no referrer leaks.
+pub fn security_headers() -> actix_web::middleware::DefaultHeaders {
+    actix_web::middleware::DefaultHeaders::new()
+        .add((
+            "Content-Security-Policy",
+            "default-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'",
+        ))
+        .add(("X-Content-Type-Options", "nosniff"))
+        .add(("X-Frame-Options", "DENY"))
+        .add(("Referrer-Policy", "same-origin"))
+}
+
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/healthz", web::get().to(health::healthz))
+    cfg.route("/", web::get().to(auth::home))
+        .route("/agent", web::get().to(auth::agent_home))
+        .route("/login", web::get().to(auth::login::show))
+        .route("/login", web::post().to(auth::login::submit))
+        .route("/logout", web::post().to(auth::login::logout))
+        .route("/setup", web::get().to(auth::setup::show))
+        .route("/setup", web::post().to(auth::setup::submit))
+        .route("/account/password", web::get().to(auth::password::show))
+        .route("/account/password", web::post().to(auth::password::submit))
+        .route("/static/{path:.*}", web::get().to(assets::serve))
+        .service(
+            web::scope("/admin")
+                .wrap(actix_web::middleware::from_fn(admin::require_admin))
+                .configure(admin::routes),
+        )
+        .route("/healthz", web::get().to(health::healthz))
         .route("/metrics", web::get().to(health::metrics))
         .service(
             web::scope("/webhooks/twilio")

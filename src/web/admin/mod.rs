@@ -1,0 +1,40 @@
+//! `/admin/...`: configuration, for admins only. The whole scope sits behind `require_admin`, and
+//! every handler also takes the `Admin` extractor, so a route cannot be added unguarded.
+
+pub mod users;
+
+use crate::auth::session::SignedIn;
+use crate::domain::user::Role;
+use crate::web::ui::{PageError, redirect};
+use actix_web::body::{EitherBody, MessageBody};
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::middleware::Next;
+use actix_web::{HttpResponse, ResponseError, web};
+
+pub async fn require_admin(
+    mut req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, actix_web::Error> {
+    let refusal = match req.extract::<SignedIn>().await {
+        Ok(u) if u.user.role == Role::Admin => None,
+        Ok(_) => Some(PageError::Forbidden.error_response()),
+        Err(e) => Some(e.error_response()),
+    };
+    match refusal {
+        Some(resp) => Ok(req.into_response(resp).map_into_right_body()),
+        None => next
+            .call(req)
+            .await
+            .map(ServiceResponse::map_into_left_body),
+    }
+}
+
+async fn index() -> HttpResponse {
+    redirect("/admin/accounts")
+}
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("", web::get().to(index))
+        .route("/", web::get().to(index))
+        .configure(users::routes);
+}

@@ -1,0 +1,230 @@
+//! Server-rendered pages. Every page is a `Page`: a title, the navigation of the signed-in user and
+//! a list of sections (forms, tables, information, text, links) rendered by `templates/page.html`.
+//! Askama escapes every value, so user text can never become markup.
+
+pub mod form;
+pub mod validate;
+
+pub use form::{Field, FieldErrors, FieldKind, FormModel};
+
+use crate::auth::session::SignedIn;
+use crate::domain::user::Role;
+use crate::store::StoreError;
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, ResponseError};
+use askama::Template;
+
+/// The header of a signed-in page.
+#[derive(Debug, Clone)]
+pub struct Nav {
+    pub user_name: String,
+    pub role: Role,
+    pub csrf: String,
+    /// Which admin section is highlighted.
+    pub active: &'static str,
+}
+
+impl Nav {
+    pub fn for_user(user: &SignedIn, active: &'static str) -> Self {
+        Self {
+            user_name: user.user.name.clone(),
+            role: user.user.role,
+            csrf: user.csrf.clone(),
+            active,
+        }
+    }
+
+    pub fn is_admin(&self) -> bool {
+        self.role == Role::Admin
+    }
+}
+
+/// Admin navigation: (section key, label, href).
+pub const ADMIN_SECTIONS: [(&str, &str, &str); 7] = [
+    ("accounts", "Accounts", "/admin/accounts"),
+    ("workstreams", "Workstreams", "/admin/workstreams"),
+    ("templates", "Templates", "/admin/templates"),
+    ("quick-replies", "Quick replies", "/admin/quick-replies"),
+    ("hours", "Operating hours", "/admin/hours"),
+    (
+        "automated",
+        "Automated messages",
+        "/admin/automated-messages",
+    ),
+    ("users", "Users", "/admin/users"),
+];
+
+#[derive(Debug, Clone)]
+pub enum Cell {
+    Text(String),
+    Link {
+        href: String,
+        text: String,
+    },
+    /// A small form with one button (e.g. "Delete"), carrying the CSRF token.
+    Post {
+        action: String,
+        label: String,
+        csrf: String,
+    },
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Table {
+    pub columns: Vec<String>,
+    pub rows: Vec<Vec<Cell>>,
+    pub empty: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct InfoRow {
+    pub label: String,
+    pub value: String,
+    /// Shows a copy button beside the value.
+    pub copy: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct Link {
+    pub href: String,
+    pub text: String,
+}
+
+#[derive(Debug, Clone)]
+pub enum Section {
+    Heading(String),
+    Text(String),
+    /// A highlighted notice (success or information).
+    Notice(String),
+    /// A highlighted problem.
+    Problem(String),
+    Form(FormModel),
+    Table(Table),
+    Info(Vec<InfoRow>),
+    Links(Vec<Link>),
+    /// Wizard progress: steps with the index of the current one.
+    Steps(Vec<String>, usize),
+}
+
+#[derive(Template)]
+#[template(path = "page.html")]
+pub struct Page {
+    pub title: String,
+    pub nav: Option<Nav>,
+    pub sections: Vec<Section>,
+}
+
+impl Page {
+    pub fn new(title: impl Into<String>, nav: Option<Nav>) -> Self {
+        Self {
+            title: title.into(),
+            nav,
+            sections: Vec::new(),
+        }
+    }
+
+    pub fn with(mut self, section: Section) -> Self {
+        self.sections.push(section);
+        self
+    }
+
+    pub fn admin_sections(&self) -> &'static [(&'static str, &'static str, &'static str)] {
+        &ADMIN_SECTIONS
+    }
+
+    pub fn respond(&self, status: StatusCode) -> HttpResponse {
+        match self.render() {
+            Ok(html) => HttpResponse::build(status)
+                .content_type("text/html; charset=utf-8")
+                .insert_header(("Cache-Control", "no-store"))
+                .body(html),
+            Err(e) => {
+                tracing::error!(error = %e, "page render failed");
+                HttpResponse::InternalServerError()
+                    .content_type("text/plain; charset=utf-8")
+                    .body("The page could not be rendered.")
+            }
+        }
+    }
+
+    pub fn ok(&self) -> HttpResponse {
+        self.respond(StatusCode::OK)
+    }
+}
+
+/// See-other redirect after a successful POST.
+pub fn redirect(to: &str) -> HttpResponse {
+    HttpResponse::SeeOther()
+        .insert_header(("Location", to.to_owned()))
+        .finish()
+}
+
+/// What a page handler can fail with; rendered as an error page, never with internals.
+#[derive(Debug, thiserror::Error)]
+pub enum PageError {
+    #[error("Please sign in.")]
+    NotSignedIn,
+    #[error("You do not have access to this page.")]
+    Forbidden,
+    #[error(
+        "This form has expired or did not come from omnidesk. Go back, reload the page and try again."
+    )]
+    Csrf,
+    #[error("Not found.")]
+    NotFound,
+    #[error("{0}")]
+    BadRequest(String),
+    #[error("The form is too large.")]
+    TooLarge,
+    #[error("Too many attempts. Wait a few minutes and try again.")]
+    Throttled,
+    #[error("omnidesk could not complete this just now. Try again in a moment.")]
+    Unavailable(#[from] StoreError),
+    #[error("Something went wrong on our side.")]
+    Internal,
+}
+
+impl From<actix::MailboxError> for PageError {
+    fn from(_: actix::MailboxError) -> Self {
+        PageError::Internal
+    }
+}
+
+impl From<crate::desk::DeskError> for PageError {
+    fn from(e: crate::desk::DeskError) -> Self {
+        match e {
+            crate::desk::DeskError::Store(s) => PageError::Unavailable(s),
+            crate::desk::DeskError::Stopped(_) => PageError::Internal,
+        }
+    }
+}
+
+impl ResponseError for PageError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            Self::NotSignedIn => StatusCode::SEE_OTHER,
+            Self::Forbidden | Self::Csrf => StatusCode::FORBIDDEN,
+            Self::NotFound => StatusCode::NOT_FOUND,
+            Self::BadRequest(_) => StatusCode::BAD_REQUEST,
+            Self::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::Throttled => StatusCode::TOO_MANY_REQUESTS,
+            Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        match self {
+            Self::NotSignedIn => return redirect("/login"),
+            Self::Unavailable(e) => tracing::error!(error = %e, "page failed on the store"),
+            _ => {}
+        }
+        Page::new("Sorry", None)
+            .with(Section::Problem(self.to_string()))
+            .with(Section::Links(vec![Link {
+                href: "/".into(),
+                text: "Back to omnidesk".into(),
+            }]))
+            .respond(self.status_code())
+    }
+}
