@@ -39,6 +39,10 @@ id_type!(/// A conversation.
     ConversationId, "conv-");
 id_type!(/// An outbox job.
     JobId, "job-");
+id_type!(/// An operating-hours record.
+    HoursId, "hours-");
+id_type!(/// A quick reply.
+    QuickReplyId, "qr-");
 id_type!(/// A message template.
     TemplateId, "tpl-");
 id_type!(/// A user: admin, supervisor or agent.

@@ -16,7 +16,8 @@ pub mod window;
 
 pub use conversation::{ConversationEvent, ConversationState, TransitionError};
 pub use ids::{
-    AccountId, ContactId, ConversationId, JobId, NumberId, TemplateId, UserId, WorkstreamId,
+    AccountId, ContactId, ConversationId, HoursId, JobId, NumberId, QuickReplyId, TemplateId,
+    UserId, WorkstreamId,
 };
 pub use message::{Direction, MessageStatus};
 pub use phone::{Address, Channel, PhoneNumber};

@@ -4,6 +4,7 @@
 
 pub mod codec;
 pub mod conversations;
+pub mod hours;
 pub mod outbox;
 pub mod records;
 pub mod setup;

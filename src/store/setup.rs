@@ -280,6 +280,11 @@ impl Store {
         .await
     }
 
+    pub async fn templates(&self) -> Result<Vec<Template>, StoreError> {
+        self.read(|rtx| all_records(&rtx.open_table(TEMPLATE_RECORD)?))
+            .await
+    }
+
     pub async fn workstreams(&self) -> Result<Vec<Workstream>, StoreError> {
         self.read(|rtx| all_records(&rtx.open_table(WORKSTREAM_RECORD)?))
             .await

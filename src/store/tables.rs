@@ -61,6 +61,11 @@ pub const TOKENHASH_SESSION: TableDefinition<&str, &[u8]> =
 /// (user id, session token hash) → 0: a user's sessions, to end them all at once.
 pub const USER_SESSIONS: TableDefinition<(u64, &str), u8> = TableDefinition::new("user_sessions");
 
+/// Hours id → `OperatingHours`.
+pub const HOURS_RECORD: TableDefinition<u64, &[u8]> = TableDefinition::new("hours_record");
+
+// (more tables: add them above this line and to `create_all`)
+
 /// Creates every table so read transactions never meet a missing one.
 pub fn create_all(tx: &redb::WriteTransaction) -> Result<(), redb::TableError> {
     tx.open_table(META_COUNTER)?;
@@ -83,5 +88,7 @@ pub fn create_all(tx: &redb::WriteTransaction) -> Result<(), redb::TableError> {
     tx.open_table(EMAIL_USER)?;
     tx.open_table(TOKENHASH_SESSION)?;
     tx.open_table(USER_SESSIONS)?;
+    tx.open_table(HOURS_RECORD)?;
+    // (more tables: open them above this line)
     Ok(())
 }

@@ -231,6 +231,10 @@ pub fn with(mut form: Vec<(String, String)>, key: &str, value: &str) -> Vec<(Str
 }
 
 impl TestApp {
+    pub fn app_auth(&self) -> &omnidesk::auth::AuthState {
+        &self.app.as_ref().expect("app running").auth
+    }
+
     pub fn desk(&self) -> &Desk {
         &self.app.as_ref().expect("app running").desk
     }

@@ -1,6 +1,7 @@
 //! HTTP-level tests: the real application on port 0, real redb in a temp dir, Twilio faked on
 //! 127.0.0.1.
 
+mod admin_routes;
 mod crash;
 mod helpers;
 mod inbound;
@@ -8,4 +9,6 @@ mod media;
 mod operations;
 mod outbound;
 mod restart;
+mod signin;
+// (test modules: add above this line)
 mod status;

@@ -2,6 +2,7 @@
 //! every handler also takes the `Admin` extractor, so a route cannot be added unguarded.
 
 pub mod users;
+// (admin areas: declare modules above this line)
 
 use crate::auth::session::SignedIn;
 use crate::domain::user::Role;
@@ -37,4 +38,5 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("", web::get().to(index))
         .route("/", web::get().to(index))
         .configure(users::routes);
+    // (admin areas: add `cfg.configure(area::routes);` lines above this one)
 }
