@@ -13,6 +13,7 @@ use crate::media::MediaFetcher;
 use crate::metrics::Metrics;
 use crate::providers::Credentials;
 use crate::providers::simulator::Simulator;
+use crate::providers::twilio::TwilioClient;
 use crate::store::conversations::Ingested;
 use crate::store::outbox::{OutboundRequest, SendRefusal, StatusUpdate};
 use crate::store::records::{Message, SendFailure};
@@ -37,6 +38,8 @@ pub struct Desk {
     pub media: MediaFetcher,
     pub settings: Arc<Settings>,
     pub simulator: Arc<Simulator>,
+    /// The same client the outbox sends with; admin pages use it to validate credentials.
+    pub twilio: TwilioClient,
     ready: Arc<AtomicBool>,
 }
 
@@ -47,6 +50,7 @@ impl Desk {
         media: MediaFetcher,
         settings: Arc<Settings>,
         simulator: Arc<Simulator>,
+        twilio: TwilioClient,
     ) -> Self {
         Self {
             shared,
@@ -54,6 +58,7 @@ impl Desk {
             media,
             settings,
             simulator,
+            twilio,
             ready: Arc::new(AtomicBool::new(false)),
         }
     }

@@ -126,7 +126,7 @@ async fn recover(
         metrics.clone(),
         live.clone(),
         OutboxConfig {
-            twilio,
+            twilio: twilio.clone(),
             simulator: simulator.clone(),
             public_url: settings.public_url(),
             pacing: settings.pacing,
@@ -190,7 +190,7 @@ async fn recover(
         media_fetches = pending_media.len(),
         "recovered from the store"
     );
-    let desk = Desk::new(shared, registry, media, settings, simulator);
+    let desk = Desk::new(shared, registry, media, settings, simulator, twilio);
     desk.mark_ready();
     Ok(desk)
 }

@@ -2,17 +2,23 @@
 //! conversation state machine, the WhatsApp reply window, templates and opt-out keywords.
 //! Nothing here does I/O; the store, actors and web layer build on these.
 
+pub mod automated;
 pub mod conversation;
+pub mod hours;
 pub mod ids;
 pub mod inbound;
+pub mod language;
 pub mod message;
 pub mod optout;
 pub mod phone;
+pub mod quick_reply;
 pub mod sid;
 pub mod template;
+pub mod template_name;
 pub mod time;
 pub mod user;
 pub mod window;
+pub mod workstream;
 
 pub use conversation::{ConversationEvent, ConversationState, TransitionError};
 pub use ids::{

@@ -2,14 +2,18 @@
 //! read from blocking threads through MVCC snapshots. Aggregate modules hold the reads and the
 //! write closures for their records; `tables` declares every table.
 
+pub mod automated;
 pub mod codec;
 pub mod conversations;
 pub mod hours;
 pub mod outbox;
+pub mod quick_replies;
 pub mod records;
 pub mod setup;
 pub mod tables;
+pub mod templates;
 pub mod users;
+pub mod workstreams;
 mod writer;
 
 use crate::metrics::Metrics;

@@ -3,6 +3,8 @@
 
 use crate::domain::inbound::{Button, Location};
 use crate::domain::template::TemplateText;
+use crate::domain::workstream::{Attachments, Distribution, SetupProgress, Survey};
+use crate::domain::{HoursId, language::LanguageCode};
 use crate::domain::{
     AccountId, AccountSid, Channel, ContactId, ContentSid, ConversationId, ConversationState,
     Direction, JobId, MessageStatus, NumberId, PhoneNumber, TemplateId, Timestamp, UserId,
@@ -70,24 +72,62 @@ pub enum DistributionMode {
     Pick,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+/// A workstream: the numbers it serves, its channel setup and its work distribution settings.
+/// `Deserialize` is written by hand in `store::workstreams` so records stored before the settings
+/// existed still read (with the defaults).
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Workstream {
     pub id: WorkstreamId,
+    /// Unique among workstreams regardless of case (`WorkstreamName`).
     pub name: String,
     pub channel: Channel,
+    /// Each number serves at most one workstream (`NUMBER_WORKSTREAM` mirrors this list).
     pub numbers: Vec<NumberId>,
+    /// Fixed at creation.
     pub mode: DistributionMode,
     pub fallback_queue: String,
+    /// The channel's language; None until the setup's language step is saved.
+    pub language: Option<LanguageCode>,
+    /// "Channel operation hours": the operating-hours record when the toggle is on.
+    pub operation_hours: Option<HoursId>,
+    pub survey: Option<Survey>,
+    pub attachments: Attachments,
+    pub distribution: Distribution,
+    pub setup: SetupProgress,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+/// A WhatsApp message template. `Deserialize` is written by hand in `store::templates` so records
+/// stored before `variants` existed still read (with no variants).
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Template {
     pub id: TemplateId,
+    /// Lowercase letters, digits and underscores (`TemplateName`); unique per default language.
     pub name: String,
+    /// The default language, as typed (`en`, `es_MX`).
     pub language: String,
     pub text: TemplateText,
     pub content_sid: Option<ContentSid>,
+    /// The workstreams whose agents are offered this template.
     pub workstreams: Vec<WorkstreamId>,
+    /// The approved text in other languages; each has as many placeholders as `text`.
+    pub variants: Vec<TemplateVariant>,
+}
+
+impl Template {
+    /// The text for `language` (ignoring case and `_`/`-`), else the default text.
+    pub fn text_for(&self, language: &str) -> &TemplateText {
+        let key = crate::domain::language::language_key(language);
+        self.variants
+            .iter()
+            .find(|v| crate::domain::language::language_key(&v.language) == key)
+            .map_or(&self.text, |v| &v.text)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TemplateVariant {
+    pub language: String,
+    pub text: TemplateText,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

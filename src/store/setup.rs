@@ -1,18 +1,20 @@
-//! Configuration records: messaging accounts, sender numbers, workstreams and templates. Until the
-//! admin console exists these are created through this API (tests, the CLI, the demo seed).
+//! Configuration records: messaging accounts, sender numbers, workstreams and templates, created
+//! and changed through this API by the admin pages, the CLI, tests and the demo seed. Deleting a
+//! number or an account unhooks it from routing and sending but keeps every conversation.
 
 use super::records::{
-    Account, DistributionMode, NumberKind, ProviderKind, SenderNumber, Template, Workstream,
+    Account, Conversation, DistributionMode, Message, NumberKind, OutboxJob, ProviderKind,
+    SendFailure, SenderNumber, Template, Workstream,
 };
 use super::tables::*;
 use super::{Store, StoreError, all_records, codec, get_record, next_id};
 use crate::domain::template::TemplateText;
 use crate::domain::{
-    AccountId, AccountSid, Channel, ContentSid, NumberId, PhoneNumber, TemplateId, Timestamp,
-    WebhookKey, WorkstreamId,
+    AccountId, AccountSid, Channel, ContentSid, ConversationState, MessageStatus, NumberId,
+    PhoneNumber, TemplateId, Timestamp, WebhookKey, WorkstreamId,
 };
 use crate::secrets::SecretString;
-use redb::{ReadTransaction, ReadableTable};
+use redb::{ReadTransaction, ReadableTable, WriteTransaction};
 use std::sync::Arc;
 
 /// Refusals of a setup request; nothing was written.
@@ -48,6 +50,8 @@ pub struct NewNumber {
     pub description: String,
 }
 
+/// A workstream from the CLI, tests and the demo seed; every other setting starts at its default
+/// (see `Workstream::with_defaults`). The admin pages use `store::workstreams` instead.
 pub struct NewWorkstream {
     pub name: String,
     pub channel: Channel,
@@ -244,14 +248,8 @@ impl Store {
                 }
             }
             let id = WorkstreamId::new(next_id(tx, "workstream")?);
-            let ws = Workstream {
-                id,
-                name: new.name.clone(),
-                channel: new.channel,
-                numbers: new.numbers.clone(),
-                mode: new.mode,
-                fallback_queue: format!("{} (default)", new.name),
-            };
+            let mut ws = Workstream::with_defaults(id, &new.name, new.channel, new.mode);
+            ws.numbers = new.numbers.clone();
             for n in &new.numbers {
                 served.insert(n.get(), id.get())?;
             }
@@ -272,6 +270,7 @@ impl Store {
                 text: new.text.clone(),
                 content_sid: new.content_sid.clone(),
                 workstreams: new.workstreams.clone(),
+                variants: Vec::new(),
             };
             tx.open_table(TEMPLATE_RECORD)?
                 .insert(id.get(), codec::encode(&t)?.as_slice())?;
@@ -305,4 +304,217 @@ pub(crate) fn number(
     id: NumberId,
 ) -> Result<Option<SenderNumber>, StoreError> {
     get_record(&rtx.open_table(NUMBER_RECORD)?, id.get())
+}
+
+/// The changes the account page can make; `auth_token: None` keeps the stored secret.
+pub struct AccountUpdate {
+    pub name: String,
+    pub sid: Option<AccountSid>,
+    pub auth_token: Option<SecretString>,
+}
+
+/// Which open conversations to count.
+#[derive(Debug, Clone, Copy)]
+pub enum OpenOn {
+    Number(NumberId),
+    Account(AccountId),
+}
+
+/// Why an outbound message still in the outbox ended failed when its number went away.
+pub const NUMBER_DELETED: &str = "The sending number was deleted before this message was sent.";
+
+impl Store {
+    pub async fn account(&self, id: AccountId) -> Result<Option<Account>, StoreError> {
+        self.read(move |rtx| account(rtx, id)).await
+    }
+
+    pub async fn number(&self, id: NumberId) -> Result<Option<SenderNumber>, StoreError> {
+        self.read(move |rtx| number(rtx, id)).await
+    }
+
+    /// Every configured number, in id order.
+    pub async fn numbers(&self) -> Result<Vec<SenderNumber>, StoreError> {
+        self.read(|rtx| all_records(&rtx.open_table(NUMBER_RECORD)?))
+            .await
+    }
+
+    /// The numbers of one account, in id order.
+    pub async fn numbers_of(&self, id: AccountId) -> Result<Vec<SenderNumber>, StoreError> {
+        self.read(move |rtx| numbers_of(&rtx.open_table(NUMBER_RECORD)?, id))
+            .await
+    }
+
+    /// Renames an account or changes its credentials; webhooks see the change at once.
+    pub async fn update_account(
+        &self,
+        id: AccountId,
+        update: AccountUpdate,
+    ) -> Result<Result<Account, SetupError>, StoreError> {
+        let key = self.master_key().clone();
+        let saved = self
+            .write(move |tx| {
+                let mut accounts = tx.open_table(ACCOUNT_RECORD)?;
+                let Some(mut account) = get_record::<Account, _>(&accounts, id.get())? else {
+                    return Ok(Err(SetupError::UnknownAccount));
+                };
+                if account.provider == ProviderKind::Twilio && update.sid.is_none() {
+                    return Ok(Err(SetupError::MissingCredentials));
+                }
+                account.name = update.name.clone();
+                account.sid = update.sid.clone();
+                if let Some(token) = &update.auth_token {
+                    account.auth_token = Some(key.seal(token, &Account::token_purpose(id)));
+                }
+                accounts.insert(id.get(), codec::encode(&account)?.as_slice())?;
+                Ok(Ok(account))
+            })
+            .await;
+        self.forget_cached_accounts();
+        saved
+    }
+
+    /// Removes a number: its address mapping, its workstream link, and its unsent outbox jobs
+    /// (their messages end failed). Conversations and messages stay.
+    pub async fn delete_number(
+        &self,
+        id: NumberId,
+        now: Timestamp,
+    ) -> Result<Result<SenderNumber, SetupError>, StoreError> {
+        let deleted = self
+            .write(move |tx| {
+                let Some(n) =
+                    get_record::<SenderNumber, _>(&tx.open_table(NUMBER_RECORD)?, id.get())?
+                else {
+                    return Ok(Err(SetupError::UnknownNumber));
+                };
+                remove_numbers(tx, std::slice::from_ref(&n), now)?;
+                Ok(Ok(n))
+            })
+            .await;
+        self.forget_cached_accounts();
+        deleted
+    }
+
+    /// Removes an account, its webhook key (its URLs answer 404 from now on) and its numbers as
+    /// `delete_number` does. Conversations and messages stay.
+    pub async fn delete_account(
+        &self,
+        id: AccountId,
+        now: Timestamp,
+    ) -> Result<Result<Account, SetupError>, StoreError> {
+        let deleted = self
+            .write(move |tx| {
+                let mut accounts = tx.open_table(ACCOUNT_RECORD)?;
+                let Some(account) = get_record::<Account, _>(&accounts, id.get())? else {
+                    return Ok(Err(SetupError::UnknownAccount));
+                };
+                let numbers = numbers_of(&tx.open_table(NUMBER_RECORD)?, id)?;
+                remove_numbers(tx, &numbers, now)?;
+                tx.open_table(WEBHOOKKEY_ACCOUNT)?
+                    .remove(account.webhook_key.as_str())?;
+                accounts.remove(id.get())?;
+                Ok(Ok(account))
+            })
+            .await;
+        self.forget_cached_accounts();
+        deleted
+    }
+
+    /// How many conversations that are not Closed use a number or an account.
+    pub async fn open_conversation_count(&self, on: OpenOn) -> Result<u64, StoreError> {
+        self.read(move |rtx| {
+            let index = rtx.open_table(NUMBERCUSTOMER_OPENCONVERSATION)?;
+            let convs = rtx.open_table(CONVERSATION_RECORD)?;
+            let rows = match on {
+                OpenOn::Number(n) => index.range((n.get(), "")..)?,
+                OpenOn::Account(_) => index.range::<(u64, &str)>(..)?,
+            };
+            let mut count = 0;
+            for row in rows {
+                let (key, conv) = row?;
+                if let OpenOn::Number(n) = on
+                    && key.value().0 != n.get()
+                {
+                    break;
+                }
+                let Some(c) = get_record::<Conversation, _>(&convs, conv.value())? else {
+                    continue;
+                };
+                let uses = match on {
+                    OpenOn::Number(n) => c.number_id == n,
+                    OpenOn::Account(a) => c.account_id == a,
+                };
+                if uses && c.state != ConversationState::Closed {
+                    count += 1;
+                }
+            }
+            Ok(count)
+        })
+        .await
+    }
+}
+
+fn numbers_of<T>(table: &T, id: AccountId) -> Result<Vec<SenderNumber>, StoreError>
+where
+    T: ReadableTable<u64, &'static [u8]>,
+{
+    let all: Vec<SenderNumber> = all_records(table)?;
+    Ok(all.into_iter().filter(|n| n.account_id == id).collect())
+}
+
+/// Unhooks numbers from everything that routes to them or sends from them. The caller has made
+/// every check: this only writes.
+fn remove_numbers(
+    tx: &WriteTransaction,
+    numbers: &[SenderNumber],
+    now: Timestamp,
+) -> Result<(), StoreError> {
+    let mut records = tx.open_table(NUMBER_RECORD)?;
+    let mut by_address = tx.open_table(ADDRESS_NUMBER)?;
+    let mut served = tx.open_table(NUMBER_WORKSTREAM)?;
+    let mut workstreams = tx.open_table(WORKSTREAM_RECORD)?;
+    for n in numbers {
+        records.remove(n.id.get())?;
+        by_address.remove(SenderNumber::address_key(n.channel, &n.number).as_str())?;
+        let ws = served.remove(n.id.get())?.map(|g| g.value());
+        if let Some(ws) = ws
+            && let Some(mut w) = get_record::<Workstream, _>(&workstreams, ws)?
+        {
+            w.numbers.retain(|x| *x != n.id);
+            workstreams.insert(ws, codec::encode(&w)?.as_slice())?;
+        }
+    }
+    fail_unsent(tx, numbers, now)
+}
+
+/// Outbox jobs of deleted numbers can never be sent: their messages end failed with the reason.
+fn fail_unsent(
+    tx: &WriteTransaction,
+    numbers: &[SenderNumber],
+    now: Timestamp,
+) -> Result<(), StoreError> {
+    let mut jobs = tx.open_table(OUTBOX_JOB)?;
+    let doomed: Vec<OutboxJob> = all_records::<OutboxJob, _>(&jobs)?
+        .into_iter()
+        .filter(|j| numbers.iter().any(|n| n.id == j.number_id))
+        .collect();
+    let mut msgs = tx.open_table(CONVERSATION_MESSAGES)?;
+    for job in doomed {
+        jobs.remove(job.id.get())?;
+        let key = (job.conversation_id.get(), job.seq);
+        let msg = msgs
+            .get(key)?
+            .map(|g| codec::decode::<Message>(g.value()))
+            .transpose()?;
+        if let Some(mut m) = msg {
+            m.status = MessageStatus::Failed;
+            m.failure = Some(SendFailure {
+                code: None,
+                message: NUMBER_DELETED.into(),
+            });
+            m.updated_at = now;
+            msgs.insert(key, codec::encode(&m)?.as_slice())?;
+        }
+    }
+    Ok(())
 }

@@ -64,6 +64,15 @@ pub const USER_SESSIONS: TableDefinition<(u64, &str), u8> = TableDefinition::new
 /// Hours id → `OperatingHours`.
 pub const HOURS_RECORD: TableDefinition<u64, &[u8]> = TableDefinition::new("hours_record");
 
+/// Quick reply id → `QuickReply`.
+pub const QUICKREPLY_RECORD: TableDefinition<u64, &[u8]> =
+    TableDefinition::new("quickreply_record");
+
+/// "trigger|channel|workstream id or 0|locale" (see `OverrideKey::storage_key`) →
+/// `AutomatedOverride`: an admin's text for a channel default (0) or one workstream.
+pub const AUTOMATED_OVERRIDE: TableDefinition<&str, &[u8]> =
+    TableDefinition::new("automated_override");
+
 // (more tables: add them above this line and to `create_all`)
 
 /// Creates every table so read transactions never meet a missing one.
@@ -89,6 +98,8 @@ pub fn create_all(tx: &redb::WriteTransaction) -> Result<(), redb::TableError> {
     tx.open_table(TOKENHASH_SESSION)?;
     tx.open_table(USER_SESSIONS)?;
     tx.open_table(HOURS_RECORD)?;
+    tx.open_table(QUICKREPLY_RECORD)?;
+    tx.open_table(AUTOMATED_OVERRIDE)?;
     // (more tables: open them above this line)
     Ok(())
 }

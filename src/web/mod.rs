@@ -5,6 +5,7 @@ pub mod admin;
 pub mod assets;
 pub mod auth;
 pub mod health;
+pub mod media;
 pub mod ui;
 pub mod webhooks;
 
@@ -38,6 +39,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/account/password", web::get().to(auth::password::show))
         .route("/account/password", web::post().to(auth::password::submit))
         .route("/static/{path:.*}", web::get().to(assets::serve))
+        .route("/media/{conversation}/{seq}/{index}", web::get().to(media::serve))
         .service(
             web::scope("/admin")
                 .wrap(actix_web::middleware::from_fn(admin::require_admin))

@@ -10,5 +10,8 @@ mod operations;
 mod outbound;
 mod restart;
 mod signin;
+mod admin_users;
+mod admin_hours;
+mod admin_templates;
 // (test modules: add above this line)
 mod status;

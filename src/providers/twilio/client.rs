@@ -1,6 +1,6 @@
-//! Twilio's REST API (2010-04-01): create a message. Requests follow the official OpenAPI spec in
-//! shared/twilio: form fields To, From, Body, MediaUrl, ContentSid, ContentVariables and
-//! StatusCallback, Basic auth with the Account SID and auth token.
+//! Twilio's REST API (2010-04-01): create a message, and fetch an account to validate credentials.
+//! Requests follow the official OpenAPI spec in shared/twilio: form fields To, From, Body, MediaUrl,
+//! ContentSid, ContentVariables and StatusCallback, Basic auth with the Account SID and auth token.
 
 use super::super::{Accepted, Credentials, Provider, SendError, SendRequest};
 use crate::domain::MessageStatus;
@@ -21,10 +21,75 @@ struct MessageResource {
     status: Option<String>,
 }
 
+/// Longest provider error text passed on to a page.
+const MAX_ERROR_CHARS: usize = 300;
+
 #[derive(Deserialize)]
 struct ApiError {
     code: Option<u32>,
     message: Option<String>,
+}
+
+/// What an account fetch tells us. Only these fields are read: the resource also carries the
+/// account's auth token, which must never travel further.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct AccountInfo {
+    pub status: AccountStatus,
+    #[serde(rename = "type")]
+    pub kind: AccountType,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum AccountStatus {
+    Active,
+    Suspended,
+    Closed,
+    /// A status this version does not know.
+    #[serde(other)]
+    Other,
+}
+
+impl std::fmt::Display for AccountStatus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Self::Active => "active",
+            Self::Suspended => "suspended",
+            Self::Closed => "closed",
+            Self::Other => "unknown",
+        })
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+pub enum AccountType {
+    Trial,
+    Full,
+    /// A type this version does not know.
+    #[serde(other)]
+    Other,
+}
+
+impl std::fmt::Display for AccountType {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Self::Trial => "Trial",
+            Self::Full => "Full",
+            Self::Other => "unknown",
+        })
+    }
+}
+
+/// Why an account fetch did not succeed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum FetchError {
+    #[error("The Account SID or Auth token is wrong.")]
+    Unauthorized,
+    /// Twilio answered with an error; `message` is Twilio's own text when it sent one.
+    #[error("Twilio answered {status}: {message}")]
+    Refused { status: u16, message: String },
+    #[error("Could not check with Twilio: {0}")]
+    Unreachable(String),
 }
 
 impl TwilioClient {
@@ -42,6 +107,59 @@ impl TwilioClient {
 
     pub fn base_url(&self) -> &str {
         &self.base_url
+    }
+
+    /// `GET /2010-04-01/Accounts/{Sid}.json`: proves the credentials and reports the account's
+    /// status and type.
+    pub async fn fetch_account(
+        &self,
+        credentials: &Credentials,
+    ) -> Result<AccountInfo, FetchError> {
+        let url = format!(
+            "{}/2010-04-01/Accounts/{}.json",
+            self.base_url, credentials.account_sid
+        );
+        let resp = self
+            .http
+            .get(url)
+            .basic_auth(
+                &credentials.account_sid,
+                Some(credentials.auth_token.expose()),
+            )
+            .send()
+            .await
+            .map_err(|e| {
+                FetchError::Unreachable(if e.is_timeout() {
+                    "Twilio did not answer in time.".into()
+                } else {
+                    "Twilio could not be reached.".into()
+                })
+            })?;
+        let status = resp.status();
+        if status == reqwest::StatusCode::UNAUTHORIZED {
+            return Err(FetchError::Unauthorized);
+        }
+        if status.is_success() {
+            return resp
+                .json()
+                .await
+                .map_err(|_| FetchError::Unreachable("Twilio's answer could not be read.".into()));
+        }
+        let err: Option<ApiError> = resp.json().await.ok();
+        let code = err.as_ref().and_then(|e| e.code);
+        let message = err
+            .and_then(|e| e.message)
+            .or_else(|| code.and_then(twilio_error_text).map(str::to_owned))
+            .unwrap_or_else(|| {
+                status
+                    .canonical_reason()
+                    .unwrap_or("no explanation given")
+                    .to_owned()
+            });
+        Err(FetchError::Refused {
+            status: status.as_u16(),
+            message: message.chars().take(MAX_ERROR_CHARS).collect(),
+        })
     }
 
     fn form(request: &SendRequest) -> Vec<(&'static str, String)> {

@@ -2,6 +2,16 @@
 //! every handler also takes the `Admin` extractor, so a route cannot be added unguarded.
 
 pub mod users;
+pub mod automated;
+pub mod hours;
+pub mod accounts;
+pub mod accounts_wizard;
+pub mod numbers;
+pub mod quick_replies;
+pub mod templates;
+pub mod workstream_settings;
+pub mod workstream_setup;
+pub mod workstreams;
 // (admin areas: declare modules above this line)
 
 use crate::auth::session::SignedIn;
@@ -38,5 +48,11 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("", web::get().to(index))
         .route("/", web::get().to(index))
         .configure(users::routes);
+    cfg.configure(hours::routes);
+    cfg.configure(automated::routes);
+    cfg.configure(accounts::routes);
+    cfg.configure(templates::routes);
+    cfg.configure(quick_replies::routes);
+    cfg.configure(workstreams::routes);
     // (admin areas: add `cfg.configure(area::routes);` lines above this one)
 }

@@ -1,0 +1,548 @@
+//! Workstreams as the admin pages change them: create, rename, the channel-setup steps, the work
+//! distribution settings, copy and delete. `NUMBER_WORKSTREAM` is kept equal to the workstreams'
+//! number lists (a number serves at most one workstream), and every refusal is decided before the
+//! first write of its closure.
+
+use super::records::{Conversation, DistributionMode, SenderNumber, Workstream};
+use super::tables::{
+    CONVERSATION_RECORD, HOURS_RECORD, NUMBER_RECORD, NUMBER_WORKSTREAM,
+    NUMBERCUSTOMER_OPENCONVERSATION, WORKSTREAM_RECORD,
+};
+use super::{Store, StoreError, all_records, codec, get_record, next_id};
+use crate::domain::language::LanguageCode;
+use crate::domain::workstream::{
+    Attachments, Distribution, QueueName, SetupProgress, SetupStep, Survey, WorkstreamName,
+    name_key,
+};
+use crate::domain::{Channel, ConversationState, HoursId, NumberId, WorkstreamId};
+use redb::{ReadableTable, WriteTransaction};
+use serde::Deserialize;
+use serde::de::{self, Deserializer, SeqAccess, Visitor};
+use std::fmt;
+
+/// Why a workstream change was refused; nothing was written.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum WorkstreamRefusal {
+    #[error("No such workstream.")]
+    Unknown,
+    #[error("A workstream named {0} already exists.")]
+    DuplicateName(String),
+    #[error("One of the chosen numbers no longer exists.")]
+    UnknownNumber,
+    #[error("{0} is not a number of this workstream's channel.")]
+    ChannelMismatch(String),
+    #[error("{0} already serves another workstream.")]
+    NumberInUse(String),
+    #[error("That operating-hours record no longer exists.")]
+    UnknownHours,
+    #[error(
+        "{0} open conversation(s) use this workstream. It can be deleted once they are closed."
+    )]
+    InUse(u64),
+}
+
+/// A new workstream as the create form gives it.
+#[derive(Debug, Clone)]
+pub struct WorkstreamDraft {
+    pub name: WorkstreamName,
+    pub channel: Channel,
+    pub mode: DistributionMode,
+    /// None: "<name> (default)".
+    pub fallback_queue: Option<QueueName>,
+}
+
+/// What the workstream's own form changes; the channel and the mode are fixed.
+#[derive(Debug, Clone)]
+pub struct WorkstreamProfile {
+    pub name: WorkstreamName,
+    pub fallback_queue: QueueName,
+}
+
+/// One saved step of "Set up the channel".
+#[derive(Debug, Clone)]
+pub enum SetupChange {
+    Numbers(Vec<NumberId>),
+    Language(LanguageCode),
+    Behaviors {
+        operation_hours: Option<HoursId>,
+        survey: Option<Survey>,
+    },
+    Features(Attachments),
+    Finish,
+}
+
+impl SetupChange {
+    fn step(&self) -> SetupStep {
+        match self {
+            SetupChange::Numbers(_) => SetupStep::Numbers,
+            SetupChange::Language(_) => SetupStep::Language,
+            SetupChange::Behaviors { .. } => SetupStep::Behaviors,
+            SetupChange::Features(_) => SetupStep::Features,
+            SetupChange::Finish => SetupStep::Summary,
+        }
+    }
+}
+
+type Refusable<T> = Result<Result<T, WorkstreamRefusal>, StoreError>;
+
+impl DistributionMode {
+    pub const ALL: [DistributionMode; 2] = [DistributionMode::Push, DistributionMode::Pick];
+
+    /// The form value.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DistributionMode::Push => "push",
+            DistributionMode::Pick => "pick",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|m| m.as_str() == s)
+    }
+}
+
+impl fmt::Display for DistributionMode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            DistributionMode::Push => "Push",
+            DistributionMode::Pick => "Pick",
+        })
+    }
+}
+
+impl Workstream {
+    /// A workstream with no numbers and every setting at its default.
+    pub fn with_defaults(
+        id: WorkstreamId,
+        name: &str,
+        channel: Channel,
+        mode: DistributionMode,
+    ) -> Self {
+        Self {
+            id,
+            name: name.to_owned(),
+            channel,
+            numbers: Vec::new(),
+            mode,
+            fallback_queue: QueueName::default_for(name).as_str().to_owned(),
+            language: None,
+            operation_hours: None,
+            survey: None,
+            attachments: Attachments::default(),
+            distribution: Distribution::default(),
+            setup: SetupProgress::default(),
+        }
+    }
+}
+
+impl Store {
+    pub async fn workstream(&self, id: WorkstreamId) -> Result<Option<Workstream>, StoreError> {
+        self.read(move |rtx| get_record(&rtx.open_table(WORKSTREAM_RECORD)?, id.get()))
+            .await
+    }
+
+    /// Creates a workstream with no numbers and default settings.
+    pub async fn create_workstream(&self, draft: WorkstreamDraft) -> Refusable<Workstream> {
+        self.write(move |tx| {
+            let mut table = tx.open_table(WORKSTREAM_RECORD)?;
+            if name_taken(&table, &draft.name.key(), None)? {
+                return Ok(Err(duplicate(&draft.name)));
+            }
+            let id = WorkstreamId::new(next_id(tx, "workstream")?);
+            let mut ws =
+                Workstream::with_defaults(id, draft.name.as_str(), draft.channel, draft.mode);
+            if let Some(q) = &draft.fallback_queue {
+                ws.fallback_queue = q.as_str().to_owned();
+            }
+            table.insert(id.get(), codec::encode(&ws)?.as_slice())?;
+            Ok(Ok(ws))
+        })
+        .await
+    }
+
+    pub async fn update_workstream_profile(
+        &self,
+        id: WorkstreamId,
+        profile: WorkstreamProfile,
+    ) -> Refusable<Workstream> {
+        self.write(move |tx| {
+            let mut table = tx.open_table(WORKSTREAM_RECORD)?;
+            let Some(mut ws) = get_record::<Workstream, _>(&table, id.get())? else {
+                return Ok(Err(WorkstreamRefusal::Unknown));
+            };
+            if name_taken(&table, &profile.name.key(), Some(id))? {
+                return Ok(Err(duplicate(&profile.name)));
+            }
+            ws.name = profile.name.as_str().to_owned();
+            ws.fallback_queue = profile.fallback_queue.as_str().to_owned();
+            table.insert(id.get(), codec::encode(&ws)?.as_slice())?;
+            Ok(Ok(ws))
+        })
+        .await
+    }
+
+    /// Saves one step of the channel setup and moves the setup past it.
+    pub async fn save_workstream_setup(
+        &self,
+        id: WorkstreamId,
+        change: SetupChange,
+    ) -> Refusable<Workstream> {
+        self.write(move |tx| {
+            let Some(mut ws) =
+                get_record::<Workstream, _>(&tx.open_table(WORKSTREAM_RECORD)?, id.get())?
+            else {
+                return Ok(Err(WorkstreamRefusal::Unknown));
+            };
+            match &change {
+                SetupChange::Numbers(wanted) => {
+                    if let Err(refusal) = check_numbers(tx, &ws, wanted)? {
+                        return Ok(Err(refusal));
+                    }
+                    serve_numbers(tx, id, wanted)?;
+                    ws.numbers = wanted.clone();
+                }
+                SetupChange::Language(l) => ws.language = Some(l.clone()),
+                SetupChange::Behaviors {
+                    operation_hours,
+                    survey,
+                } => {
+                    if let Some(h) = operation_hours
+                        && tx.open_table(HOURS_RECORD)?.get(h.get())?.is_none()
+                    {
+                        return Ok(Err(WorkstreamRefusal::UnknownHours));
+                    }
+                    ws.operation_hours = *operation_hours;
+                    ws.survey = survey.clone();
+                }
+                SetupChange::Features(a) => ws.attachments = *a,
+                SetupChange::Finish => ws.setup.finished = true,
+            }
+            ws.setup.saved(change.step());
+            tx.open_table(WORKSTREAM_RECORD)?
+                .insert(id.get(), codec::encode(&ws)?.as_slice())?;
+            Ok(Ok(ws))
+        })
+        .await
+    }
+
+    pub async fn set_workstream_distribution(
+        &self,
+        id: WorkstreamId,
+        distribution: Distribution,
+    ) -> Refusable<Workstream> {
+        self.write(move |tx| {
+            let mut table = tx.open_table(WORKSTREAM_RECORD)?;
+            let Some(mut ws) = get_record::<Workstream, _>(&table, id.get())? else {
+                return Ok(Err(WorkstreamRefusal::Unknown));
+            };
+            ws.distribution = distribution.clone();
+            table.insert(id.get(), codec::encode(&ws)?.as_slice())?;
+            Ok(Ok(ws))
+        })
+        .await
+    }
+
+    /// "Copy of <name>" with every setting but the numbers (a number serves one workstream), so
+    /// the copy's channel setup starts again at its numbers.
+    pub async fn copy_workstream(&self, id: WorkstreamId) -> Refusable<Workstream> {
+        self.write(move |tx| {
+            let mut table = tx.open_table(WORKSTREAM_RECORD)?;
+            let Some(original) = get_record::<Workstream, _>(&table, id.get())? else {
+                return Ok(Err(WorkstreamRefusal::Unknown));
+            };
+            let mut name = None;
+            for n in 1..=1_000 {
+                let candidate = WorkstreamName::copy_of(&original.name, n);
+                if !name_taken(&table, &candidate.key(), None)? {
+                    name = Some(candidate);
+                    break;
+                }
+            }
+            let Some(name) = name else {
+                let taken = WorkstreamName::copy_of(&original.name, 1);
+                return Ok(Err(duplicate(&taken)));
+            };
+            let copy = Workstream {
+                id: WorkstreamId::new(next_id(tx, "workstream")?),
+                name: name.as_str().to_owned(),
+                numbers: Vec::new(),
+                setup: SetupProgress::default(),
+                ..original
+            };
+            table.insert(copy.id.get(), codec::encode(&copy)?.as_slice())?;
+            Ok(Ok(copy))
+        })
+        .await
+    }
+
+    /// Deletes a workstream no open conversation uses, and frees its numbers.
+    pub async fn delete_workstream(&self, id: WorkstreamId) -> Refusable<Workstream> {
+        self.write(move |tx| {
+            let mut table = tx.open_table(WORKSTREAM_RECORD)?;
+            let Some(ws) = get_record::<Workstream, _>(&table, id.get())? else {
+                return Ok(Err(WorkstreamRefusal::Unknown));
+            };
+            let open = open_conversations(
+                &tx.open_table(NUMBERCUSTOMER_OPENCONVERSATION)?,
+                &tx.open_table(CONVERSATION_RECORD)?,
+                id,
+            )?;
+            if open > 0 {
+                return Ok(Err(WorkstreamRefusal::InUse(open)));
+            }
+            serve_numbers(tx, id, &[])?;
+            table.remove(id.get())?;
+            Ok(Ok(ws))
+        })
+        .await
+    }
+
+    /// Every number with the workstream that serves it, in id order.
+    pub async fn numbers_with_workstreams(
+        &self,
+    ) -> Result<Vec<(SenderNumber, Option<WorkstreamId>)>, StoreError> {
+        self.read(|rtx| {
+            let served = rtx.open_table(NUMBER_WORKSTREAM)?;
+            let numbers: Vec<SenderNumber> = all_records(&rtx.open_table(NUMBER_RECORD)?)?;
+            let mut out = Vec::with_capacity(numbers.len());
+            for n in numbers {
+                let ws = served.get(n.id.get())?.map(|g| WorkstreamId::new(g.value()));
+                out.push((n, ws));
+            }
+            Ok(out)
+        })
+        .await
+    }
+
+    /// How many conversations that are not Closed belong to the workstream.
+    pub async fn workstream_open_conversations(&self, id: WorkstreamId) -> Result<u64, StoreError> {
+        self.read(move |rtx| {
+            open_conversations(
+                &rtx.open_table(NUMBERCUSTOMER_OPENCONVERSATION)?,
+                &rtx.open_table(CONVERSATION_RECORD)?,
+                id,
+            )
+        })
+        .await
+    }
+}
+
+fn duplicate(name: &WorkstreamName) -> WorkstreamRefusal {
+    WorkstreamRefusal::DuplicateName(name.as_str().to_owned())
+}
+
+/// Whether another workstream (not `except`) has the name with this key.
+fn name_taken<T>(table: &T, key: &str, except: Option<WorkstreamId>) -> Result<bool, StoreError>
+where
+    T: ReadableTable<u64, &'static [u8]>,
+{
+    let all: Vec<Workstream> = all_records(table)?;
+    Ok(all
+        .iter()
+        .any(|w| Some(w.id) != except && name_key(&w.name) == key))
+}
+
+/// Counts the open-conversation index's conversations of `id` that are not Closed.
+fn open_conversations<I, C>(index: &I, convs: &C, id: WorkstreamId) -> Result<u64, StoreError>
+where
+    I: ReadableTable<(u64, &'static str), u64>,
+    C: ReadableTable<u64, &'static [u8]>,
+{
+    let mut count = 0;
+    for row in index.iter()? {
+        let (_, conv) = row?;
+        let Some(c) = get_record::<Conversation, _>(convs, conv.value())? else {
+            continue;
+        };
+        if c.workstream_id == Some(id) && c.state != ConversationState::Closed {
+            count += 1;
+        }
+    }
+    Ok(count)
+}
+
+/// Every wanted number exists, is of the workstream's channel and serves no other workstream.
+fn check_numbers(
+    tx: &WriteTransaction,
+    ws: &Workstream,
+    wanted: &[NumberId],
+) -> Result<Result<(), WorkstreamRefusal>, StoreError> {
+    let numbers = tx.open_table(NUMBER_RECORD)?;
+    let served = tx.open_table(NUMBER_WORKSTREAM)?;
+    for n in wanted {
+        let Some(num) = get_record::<SenderNumber, _>(&numbers, n.get())? else {
+            return Ok(Err(WorkstreamRefusal::UnknownNumber));
+        };
+        if num.channel != ws.channel {
+            return Ok(Err(WorkstreamRefusal::ChannelMismatch(
+                num.number.to_string(),
+            )));
+        }
+        if served
+            .get(n.get())?
+            .is_some_and(|g| g.value() != ws.id.get())
+        {
+            return Ok(Err(WorkstreamRefusal::NumberInUse(num.number.to_string())));
+        }
+    }
+    Ok(Ok(()))
+}
+
+/// Makes `numbers` exactly the numbers that `NUMBER_WORKSTREAM` gives to `id`. Only writes: the
+/// caller has checked that none serves another workstream.
+fn serve_numbers(
+    tx: &WriteTransaction,
+    id: WorkstreamId,
+    numbers: &[NumberId],
+) -> Result<(), StoreError> {
+    let mut served = tx.open_table(NUMBER_WORKSTREAM)?;
+    let mut dropped = Vec::new();
+    for row in served.iter()? {
+        let (n, ws) = row?;
+        if ws.value() == id.get() && !numbers.iter().any(|x| x.get() == n.value()) {
+            dropped.push(n.value());
+        }
+    }
+    for n in dropped {
+        served.remove(n)?;
+    }
+    for n in numbers {
+        served.insert(n.get(), id.get())?;
+    }
+    Ok(())
+}
+
+/// The fields in stored order. Records written before the channel-setup and distribution
+/// settings existed end after `fallback_queue`.
+const FIELDS: &[&str] = &[
+    "id",
+    "name",
+    "channel",
+    "numbers",
+    "mode",
+    "fallback_queue",
+    "language",
+    "operation_hours",
+    "survey",
+    "attachments",
+    "distribution",
+    "setup",
+];
+
+/// Reads a `Workstream` field by field: an old record ends where `language` would start (postcard
+/// reports the end of input there) and gets the default settings; a newer record must carry them
+/// all.
+impl<'de> Deserialize<'de> for Workstream {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_struct("Workstream", FIELDS, WorkstreamVisitor)
+    }
+}
+
+struct WorkstreamVisitor;
+
+fn required<'de, T: Deserialize<'de>, A: SeqAccess<'de>>(
+    seq: &mut A,
+    index: usize,
+) -> Result<T, A::Error> {
+    seq.next_element()?
+        .ok_or_else(|| de::Error::invalid_length(index, &"a workstream record"))
+}
+
+impl<'de> Visitor<'de> for WorkstreamVisitor {
+    type Value = Workstream;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a workstream record")
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Workstream, A::Error> {
+        let id: WorkstreamId = required(&mut seq, 0)?;
+        let name: String = required(&mut seq, 1)?;
+        let channel = required(&mut seq, 2)?;
+        let numbers: Vec<NumberId> = required(&mut seq, 3)?;
+        let mode = required(&mut seq, 4)?;
+        let mut ws = Workstream::with_defaults(id, &name, channel, mode);
+        ws.numbers = numbers;
+        ws.fallback_queue = required(&mut seq, 5)?;
+        let Ok(Some(language)) = seq.next_element::<Option<LanguageCode>>() else {
+            return Ok(ws);
+        };
+        ws.language = language;
+        ws.operation_hours = required(&mut seq, 7)?;
+        ws.survey = required(&mut seq, 8)?;
+        ws.attachments = required(&mut seq, 9)?;
+        ws.distribution = required(&mut seq, 10)?;
+        ws.setup = required(&mut seq, 11)?;
+        Ok(ws)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::workstream::{Presence, SurveyLink, WrapUp};
+    use serde::Serialize;
+
+    /// The layout before the settings existed.
+    #[derive(Serialize)]
+    struct WorkstreamV1 {
+        id: WorkstreamId,
+        name: String,
+        channel: Channel,
+        numbers: Vec<NumberId>,
+        mode: DistributionMode,
+        fallback_queue: String,
+    }
+
+    #[test]
+    fn records_from_before_the_settings_read_with_the_defaults() {
+        let old = WorkstreamV1 {
+            id: WorkstreamId::new(3),
+            name: "Support".into(),
+            channel: Channel::WhatsApp,
+            numbers: vec![NumberId::new(1)],
+            mode: DistributionMode::Pick,
+            fallback_queue: "Support (default)".into(),
+        };
+        let ws: Workstream = codec::decode(&codec::encode(&old).unwrap()).unwrap();
+        let mut expected =
+            Workstream::with_defaults(old.id, "Support", Channel::WhatsApp, DistributionMode::Pick);
+        expected.numbers = vec![NumberId::new(1)];
+        assert_eq!(ws, expected);
+    }
+
+    #[test]
+    fn records_with_every_setting_round_trip() {
+        let mut ws = Workstream::with_defaults(
+            WorkstreamId::new(1),
+            "Sales",
+            Channel::Sms,
+            DistributionMode::Push,
+        );
+        ws.language = LanguageCode::parse("es-MX").ok();
+        ws.operation_hours = Some(HoursId::new(2));
+        ws.survey = Some(Survey {
+            link: SurveyLink::parse("https://example.com/s").unwrap(),
+            message: "How did we do?".into(),
+        });
+        ws.attachments.agents = true;
+        ws.distribution.allowed_presences = vec![Presence::Away];
+        ws.distribution.wrap_up = WrapUp::Minutes(5);
+        ws.setup.saved(SetupStep::Features);
+        let back: Workstream = codec::decode(&codec::encode(&ws).unwrap()).unwrap();
+        assert_eq!(back, ws);
+    }
+
+    #[test]
+    fn a_record_cut_inside_the_settings_is_an_error_not_defaults() {
+        let mut ws = Workstream::with_defaults(
+            WorkstreamId::new(1),
+            "Sales",
+            Channel::Sms,
+            DistributionMode::Push,
+        );
+        ws.language = LanguageCode::parse("en").ok();
+        let bytes = codec::encode(&ws).unwrap();
+        assert!(codec::decode::<Workstream>(&bytes[..bytes.len() - 2]).is_err());
+    }
+}

@@ -1,0 +1,349 @@
+//! The "New account" wizard, without JavaScript: channel details → provider → account details
+//! (the account is created here) → numbers → callback information → done. The first steps carry
+//! earlier answers in hidden fields and re-check them at every step; the auth token is never put
+//! back into a page.
+
+use super::accounts::{self, account_sid, auth_token, load_account};
+use super::numbers::{self, Refused};
+use crate::auth::csrf::{CsrfForm, FormData};
+use crate::auth::session::{Admin, SignedIn};
+use crate::desk::Desk;
+use crate::domain::Channel;
+use crate::domain::user::Role;
+use crate::store::records::{Account, ProviderKind};
+use crate::store::setup::NewAccount;
+use crate::web::ui::validate;
+use crate::web::ui::{
+    Field, FieldErrors, FieldKind, FormModel, Link, Page, PageError, Section, redirect,
+};
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, web};
+
+const STEPS: [&str; 6] = [
+    "Channel details",
+    "Provider",
+    "Account details",
+    "Numbers",
+    "Callback information",
+    "Done",
+];
+const CHANNELS: [(&str, &str); 2] = [("whatsapp", "WhatsApp"), ("sms", "SMS")];
+const PROVIDERS: [(&str, &str); 2] = [("twilio", "Twilio"), ("simulator", "Simulator")];
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/accounts/new", web::get().to(start))
+        .route("/accounts/new/provider", web::post().to(choose_provider))
+        .route("/accounts/new/details", web::post().to(enter_details))
+        .route("/accounts", web::post().to(create))
+        .route("/accounts/{id}/setup/numbers", web::get().to(numbers_step))
+        .route("/accounts/{id}/setup/numbers", web::post().to(add_number))
+        .route(
+            "/accounts/{id}/setup/callback",
+            web::get().to(callback_step),
+        )
+        .route("/accounts/{id}/setup/done", web::get().to(done));
+}
+
+fn step(admin: &SignedIn, title: &str, current: usize) -> Page {
+    accounts::page(admin, title).with(Section::Steps(STEPS.map(String::from).to_vec(), current))
+}
+
+/// What the first step asks.
+struct ChannelDetails {
+    name: String,
+    channel: Channel,
+}
+
+fn channel_details(f: &FormData, errors: &mut FieldErrors) -> ChannelDetails {
+    let name = validate::line(f, "name", "Name", 100, true, errors);
+    let channel = match validate::choice(f, "channel", "Channel", &["whatsapp", "sms"], errors) {
+        "sms" => Channel::Sms,
+        _ => Channel::WhatsApp,
+    };
+    ChannelDetails { name, channel }
+}
+
+fn provider(f: &FormData, errors: &mut FieldErrors) -> ProviderKind {
+    match validate::choice(f, "provider", "Provider", &["twilio", "simulator"], errors) {
+        "simulator" => ProviderKind::Simulator,
+        _ => ProviderKind::Twilio,
+    }
+}
+
+fn provider_value(p: ProviderKind) -> &'static str {
+    match p {
+        ProviderKind::Twilio => "twilio",
+        ProviderKind::Simulator => "simulator",
+    }
+}
+
+fn channel_form(csrf: &str) -> FormModel {
+    FormModel::new("/admin/accounts/new/provider", csrf, "Next")
+        .field(Field::text("name", "Name").required())
+        .field(Field::select("channel", "Channel", &CHANNELS).value("whatsapp"))
+        .cancel("/admin/accounts")
+}
+
+fn provider_form(csrf: &str, d: &ChannelDetails) -> FormModel {
+    FormModel::new("/admin/accounts/new/details", csrf, "Next")
+        .field(Field::hidden("name", &d.name))
+        .field(Field::hidden("channel", d.channel.as_str()))
+        .field(Field::select("provider", "Provider", &PROVIDERS).value("twilio"))
+        .cancel("/admin/accounts")
+}
+
+fn details_form(csrf: &str, d: &ChannelDetails, p: ProviderKind) -> FormModel {
+    let form = FormModel::new("/admin/accounts", csrf, "Create account")
+        .field(Field::hidden("name", &d.name))
+        .field(Field::hidden("channel", d.channel.as_str()))
+        .field(Field::hidden("provider", provider_value(p)));
+    let form = match p {
+        ProviderKind::Twilio => form
+            .field(
+                Field::text("account_sid", "Account SID")
+                    .required()
+                    .help("From the Twilio console: AC followed by 32 hexadecimal digits."),
+            )
+            .field(
+                Field::new("auth_token", "Auth token", FieldKind::Password)
+                    .required()
+                    .help("Stored encrypted; never shown again."),
+            ),
+        ProviderKind::Simulator => form,
+    };
+    form.cancel("/admin/accounts")
+}
+
+fn channel_step(admin: &SignedIn, form: FormModel) -> Page {
+    step(admin, "New account", 0).with(Section::Form(form))
+}
+
+fn provider_step(admin: &SignedIn, form: FormModel) -> Page {
+    step(admin, "New account", 1).with(Section::Form(form))
+}
+
+fn details_step(admin: &SignedIn, p: ProviderKind, form: FormModel) -> Page {
+    let page = step(admin, "New account", 2);
+    let page = match p {
+        ProviderKind::Simulator => page.with(Section::Text(
+            "The Simulator needs no credentials: it answers inside omnidesk.".into(),
+        )),
+        ProviderKind::Twilio => page,
+    };
+    page.with(Section::Form(form))
+}
+
+async fn start(Admin(admin): Admin) -> HttpResponse {
+    channel_step(&admin, channel_form(&admin.csrf)).ok()
+}
+
+/// The earlier steps' answers, or the page of the first step that needs correcting.
+fn earlier_steps(
+    f: &CsrfForm,
+    need_provider: bool,
+) -> Result<(ChannelDetails, ProviderKind), HttpResponse> {
+    let csrf = &f.user.csrf;
+    let mut errors = FieldErrors::default();
+    let d = channel_details(&f.form, &mut errors);
+    if !errors.is_empty() {
+        let form = channel_form(csrf).refill(&f.form, &errors);
+        return Err(channel_step(&f.user, form).respond(StatusCode::UNPROCESSABLE_ENTITY));
+    }
+    if !need_provider {
+        return Ok((d, ProviderKind::Twilio));
+    }
+    let p = provider(&f.form, &mut errors);
+    if !errors.is_empty() {
+        let form = provider_form(csrf, &d).refill(&f.form, &errors);
+        return Err(provider_step(&f.user, form).respond(StatusCode::UNPROCESSABLE_ENTITY));
+    }
+    Ok((d, p))
+}
+
+async fn choose_provider(f: CsrfForm) -> Result<HttpResponse, PageError> {
+    f.user.require(Role::Admin)?;
+    Ok(match earlier_steps(&f, false) {
+        Ok((d, _)) => provider_step(&f.user, provider_form(&f.user.csrf, &d)).ok(),
+        Err(page) => page,
+    })
+}
+
+async fn enter_details(f: CsrfForm) -> Result<HttpResponse, PageError> {
+    f.user.require(Role::Admin)?;
+    Ok(match earlier_steps(&f, true) {
+        Ok((d, p)) => details_step(&f.user, p, details_form(&f.user.csrf, &d, p)).ok(),
+        Err(page) => page,
+    })
+}
+
+async fn create(f: CsrfForm, desk: web::Data<Desk>) -> Result<HttpResponse, PageError> {
+    f.user.require(Role::Admin)?;
+    let (d, p) = match earlier_steps(&f, true) {
+        Ok(answers) => answers,
+        Err(page) => return Ok(page),
+    };
+    let mut errors = FieldErrors::default();
+    let (sid, token) = match p {
+        ProviderKind::Twilio => {
+            let sid = account_sid(&f.form, &mut errors);
+            let token = auth_token(&f.form, "auth_token", &mut errors);
+            if token.is_none() && errors.get("auth_token").is_none() {
+                errors.add("auth_token", "Enter the auth token.");
+            }
+            (sid, token)
+        }
+        ProviderKind::Simulator => (None, None),
+    };
+    let refuse = |errors: &FieldErrors| {
+        let form = details_form(&f.user.csrf, &d, p).refill(&f.form, errors);
+        details_step(&f.user, p, form).respond(StatusCode::UNPROCESSABLE_ENTITY)
+    };
+    if !errors.is_empty() {
+        return Ok(refuse(&errors));
+    }
+    let new = NewAccount {
+        name: d.name.clone(),
+        channel: d.channel,
+        provider: p,
+        sid,
+        auth_token: token,
+    };
+    match desk.store().create_account(new, desk.now()).await? {
+        Ok(a) => {
+            desk.store().forget_cached_accounts();
+            Ok(redirect(&format!(
+                "/admin/accounts/{}/setup/numbers",
+                a.id.get()
+            )))
+        }
+        Err(e) => Ok(refuse(&FieldErrors::one("", e.to_string()))),
+    }
+}
+
+fn setup_title(a: &Account) -> String {
+    format!("New account: {}", a.name)
+}
+
+fn next(href: String, text: &str) -> Section {
+    Section::Links(vec![Link {
+        href,
+        text: text.into(),
+    }])
+}
+
+fn number_form(admin: &SignedIn, a: &Account) -> FormModel {
+    let id = a.id.get();
+    let action = format!("/admin/accounts/{id}/setup/numbers");
+    numbers::number_form(
+        &action,
+        &admin.csrf,
+        a.channel,
+        &format!("/admin/accounts/{id}"),
+    )
+}
+
+async fn numbers_page(
+    desk: &Desk,
+    admin: &SignedIn,
+    a: &Account,
+    form: FormModel,
+    notice: Option<&str>,
+) -> Result<Page, PageError> {
+    let list = desk.store().numbers_of(a.id).await?;
+    let mut page = step(admin, &setup_title(a), 3);
+    if let Some(n) = notice {
+        page = page.with(Section::Notice(n.into()));
+    }
+    Ok(page
+        .with(numbers::table(a, &list, false))
+        .with(Section::Heading("Add a number".into()))
+        .with(Section::Form(form))
+        .with(next(
+            format!("/admin/accounts/{}/setup/callback", a.id.get()),
+            "Next: callback information",
+        )))
+}
+
+#[derive(serde::Deserialize)]
+struct Added {
+    added: Option<String>,
+}
+
+async fn numbers_step(
+    Admin(admin): Admin,
+    id: web::Path<u64>,
+    q: web::Query<Added>,
+    desk: web::Data<Desk>,
+) -> Result<HttpResponse, PageError> {
+    let a = load_account(&desk, *id).await?;
+    let notice = match q.added {
+        Some(_) => "Number added. Add another, or go on to the callback information.",
+        None => "Account created. Add its numbers.",
+    };
+    let form = number_form(&admin, &a);
+    Ok(numbers_page(&desk, &admin, &a, form, Some(notice))
+        .await?
+        .ok())
+}
+
+async fn add_number(
+    f: CsrfForm,
+    id: web::Path<u64>,
+    desk: web::Data<Desk>,
+) -> Result<HttpResponse, PageError> {
+    f.user.require(Role::Admin)?;
+    let a = load_account(&desk, *id).await?;
+    match numbers::add(&desk, &a, &f.form).await? {
+        Ok(_) => Ok(redirect(&format!(
+            "/admin/accounts/{}/setup/numbers?added=1",
+            a.id.get()
+        ))),
+        Err(Refused(errors, status)) => {
+            let form = number_form(&f.user, &a).refill(&f.form, &errors);
+            Ok(numbers_page(&desk, &f.user, &a, form, None)
+                .await?
+                .respond(status))
+        }
+    }
+}
+
+async fn callback_step(
+    Admin(admin): Admin,
+    id: web::Path<u64>,
+    desk: web::Data<Desk>,
+) -> Result<HttpResponse, PageError> {
+    let a = load_account(&desk, *id).await?;
+    Ok(step(&admin, &setup_title(&a), 4)
+        .with(accounts::callback_help())
+        .with(accounts::callback_rows(&desk, &a))
+        .with(next(
+            format!("/admin/accounts/{}/setup/done", a.id.get()),
+            "Next: done",
+        ))
+        .ok())
+}
+
+async fn done(
+    Admin(admin): Admin,
+    id: web::Path<u64>,
+    desk: web::Data<Desk>,
+) -> Result<HttpResponse, PageError> {
+    let a = load_account(&desk, *id).await?;
+    let count = desk.store().numbers_of(a.id).await?.len();
+    Ok(step(&admin, &setup_title(&a), 5)
+        .with(Section::Notice(format!(
+            "{} is ready with {count} number(s).",
+            a.name
+        )))
+        .with(Section::Links(vec![
+            Link {
+                href: format!("/admin/accounts/{}", a.id.get()),
+                text: "Open the account".into(),
+            },
+            Link {
+                href: "/admin/accounts".into(),
+                text: "All accounts".into(),
+            },
+        ]))
+        .ok())
+}

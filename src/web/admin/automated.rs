@@ -1,0 +1,442 @@
+//! `/admin/automated-messages`: the text of each automated message per channel and locale, as a
+//! channel default or for one workstream. Shows what would be sent and where it comes from; saving
+//! stores an override, "reset to default" removes it (see `domain::automated::resolve`).
+
+use crate::auth::csrf::CsrfForm;
+use crate::auth::session::{Admin, SignedIn};
+use crate::desk::Desk;
+use crate::domain::automated::{
+    AutomatedText, BUILTIN_LOCALES, Locale, OverrideKey, Resolved, Source, Trigger,
+    WorkstreamScope, resolve,
+};
+use crate::domain::user::Role;
+use crate::domain::{Channel, WorkstreamId};
+use crate::store::automated::{AutomatedOverride, default_locale};
+use crate::store::records::Workstream;
+use crate::web::ui::{
+    Cell, Field, FieldErrors, FieldKind, FormModel, InfoRow, Link, Nav, Page, PageError, Section,
+    Table, redirect,
+};
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, web};
+use std::collections::HashMap;
+
+const BASE: &str = "/admin/automated-messages";
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/automated-messages", web::get().to(list))
+        .route("/automated-messages/locale", web::post().to(pick_locale))
+        .route(
+            "/automated-messages/{trigger}/{channel}/{workstream}/{locale}",
+            web::get().to(edit),
+        )
+        .route(
+            "/automated-messages/{trigger}/{channel}/{workstream}/{locale}",
+            web::post().to(save),
+        )
+        .route(
+            "/automated-messages/{trigger}/{channel}/{workstream}/{locale}/reset",
+            web::post().to(reset),
+        );
+}
+
+fn page(admin: &SignedIn, title: &str) -> Page {
+    Page::new(title, Some(Nav::for_user(admin, "automated")))
+}
+
+/// Which texts a page shows: a channel, its default or one workstream, and a locale.
+struct Scope {
+    channel: Channel,
+    workstream: Option<Workstream>,
+    locale: Locale,
+}
+
+impl Scope {
+    fn ws_id(&self) -> Option<WorkstreamId> {
+        self.workstream.as_ref().map(|w| w.id)
+    }
+
+    fn key(&self, trigger: Trigger) -> OverrideKey {
+        OverrideKey {
+            trigger,
+            channel: self.channel,
+            workstream: self.ws_id(),
+            locale: self.locale.clone(),
+        }
+    }
+
+    fn applies_to(&self) -> String {
+        match &self.workstream {
+            Some(w) => format!("Workstream {}", w.name),
+            None => format!("{} channel default", self.channel),
+        }
+    }
+
+    fn query(&self) -> String {
+        let ws = self.ws_id().map_or(0, WorkstreamId::get);
+        format!(
+            "channel={}&workstream={ws}&locale={}",
+            self.channel.as_str(),
+            self.locale
+        )
+    }
+
+    fn edit_path(&self, trigger: Trigger) -> String {
+        let ws = self.ws_id().map_or(0, WorkstreamId::get);
+        format!(
+            "{BASE}/{}/{}/{ws}/{}",
+            trigger.key(),
+            self.channel.as_str(),
+            self.locale
+        )
+    }
+
+    /// What would be sent for `trigger` to a customer writing in this locale.
+    fn resolve(&self, trigger: Trigger, overrides: &HashMap<String, String>) -> Resolved {
+        let default_locale = self.workstream.as_ref().and_then(default_locale);
+        let ws = self.workstream.as_ref().map(|w| WorkstreamScope {
+            id: w.id,
+            default_locale: default_locale.as_ref(),
+        });
+        resolve(trigger, self.channel, ws, &self.locale, |k| {
+            overrides.get(&k.storage_key()).cloned()
+        })
+    }
+}
+
+/// Builds a scope from URL parts; anything unknown (or a workstream of another channel) is 404.
+async fn scope(
+    desk: &Desk,
+    channel: &str,
+    workstream: &str,
+    locale: &str,
+) -> Result<Scope, PageError> {
+    let channel = Channel::parse(channel).map_err(|_| PageError::NotFound)?;
+    let locale = Locale::parse(locale).map_err(|_| PageError::NotFound)?;
+    let id: u64 = workstream.parse().map_err(|_| PageError::NotFound)?;
+    let workstream = match id {
+        0 => None,
+        id => {
+            let all = desk.store().workstreams().await?;
+            let ws = all
+                .into_iter()
+                .find(|w| w.id.get() == id && w.channel == channel);
+            Some(ws.ok_or(PageError::NotFound)?)
+        }
+    };
+    Ok(Scope {
+        channel,
+        workstream,
+        locale,
+    })
+}
+
+fn source_text(source: &Source, scope: &Scope) -> String {
+    match source {
+        Source::BuiltIn(l) => format!("Built-in ({l})"),
+        Source::Override(k) if k.workstream.is_some() => format!("This workstream ({})", k.locale),
+        Source::Override(k) if scope.workstream.is_some() => {
+            format!("Channel default ({})", k.locale)
+        }
+        Source::Override(k) => format!("Set here ({})", k.locale),
+    }
+}
+
+#[derive(serde::Deserialize)]
+struct ListQuery {
+    channel: Option<String>,
+    workstream: Option<String>,
+    locale: Option<String>,
+    saved: Option<String>,
+    reset: Option<String>,
+}
+
+fn override_map(all: &[AutomatedOverride]) -> HashMap<String, String> {
+    all.iter()
+        .map(|o| (o.key.storage_key(), o.text.as_str().to_owned()))
+        .collect()
+}
+
+/// Links to every channel, workstream of the channel, and locale in use.
+fn scope_links(
+    scope: &Scope,
+    workstreams: &[Workstream],
+    all: &[AutomatedOverride],
+) -> Vec<Section> {
+    let loc = &scope.locale;
+    let channels = [Channel::WhatsApp, Channel::Sms]
+        .map(|c| Link {
+            href: format!("{BASE}?channel={}&workstream=0&locale={loc}", c.as_str()),
+            text: c.to_string(),
+        })
+        .to_vec();
+    let ch = scope.channel.as_str();
+    let mut targets = vec![Link {
+        href: format!("{BASE}?channel={ch}&workstream=0&locale={loc}"),
+        text: "Channel default".into(),
+    }];
+    targets.extend(
+        workstreams
+            .iter()
+            .filter(|w| w.channel == scope.channel)
+            .map(|w| Link {
+                href: format!("{BASE}?channel={ch}&workstream={}&locale={loc}", w.id.get()),
+                text: w.name.clone(),
+            }),
+    );
+    let mut locales: Vec<String> = BUILTIN_LOCALES.iter().map(|(l, _)| l.to_string()).collect();
+    for o in all {
+        if !locales.iter().any(|l| l == o.key.locale.as_str()) {
+            locales.push(o.key.locale.to_string());
+        }
+    }
+    let ws = scope.ws_id().map_or(0, WorkstreamId::get);
+    let locales = locales
+        .into_iter()
+        .map(|l| Link {
+            href: format!("{BASE}?channel={ch}&workstream={ws}&locale={l}"),
+            text: l,
+        })
+        .collect();
+    vec![
+        Section::Links(channels),
+        Section::Links(targets),
+        Section::Links(locales),
+    ]
+}
+
+fn trigger_table(scope: &Scope, all: &[AutomatedOverride], csrf: &str) -> Table {
+    let overrides = override_map(all);
+    let rows = Trigger::ALL
+        .into_iter()
+        .map(|t| {
+            let r = scope.resolve(t, &overrides);
+            let here = overrides.contains_key(&scope.key(t).storage_key());
+            let reset = if here {
+                Cell::Post {
+                    action: format!("{}/reset", scope.edit_path(t)),
+                    label: "Reset to default".into(),
+                    csrf: csrf.to_owned(),
+                }
+            } else {
+                Cell::Text(String::new())
+            };
+            let edit = Cell::Link {
+                href: scope.edit_path(t),
+                text: "Edit".into(),
+            };
+            vec![
+                Cell::Text(t.label().into()),
+                Cell::Text(r.text),
+                Cell::Text(source_text(&r.source, scope)),
+                edit,
+                reset,
+            ]
+        })
+        .collect();
+    Table {
+        columns: ["Trigger", "Text", "From", "", ""]
+            .map(String::from)
+            .to_vec(),
+        rows,
+        empty: String::new(),
+    }
+}
+
+fn locale_form(scope: &Scope, csrf: &str) -> FormModel {
+    let ws = scope.ws_id().map_or(0, WorkstreamId::get);
+    FormModel::new(format!("{BASE}/locale"), csrf, "Show")
+        .field(Field::hidden("channel", scope.channel.as_str()))
+        .field(Field::hidden("workstream", &ws.to_string()))
+        .field(
+            Field::text("locale", "Another language").help("A language code such as fr or pt-BR."),
+        )
+}
+
+fn list_page(
+    admin: &SignedIn,
+    scope: &Scope,
+    workstreams: &[Workstream],
+    all: &[AutomatedOverride],
+    locale_form: FormModel,
+) -> Page {
+    let mut p = page(admin, "Automated messages");
+    for s in scope_links(scope, workstreams, all) {
+        p = p.with(s);
+    }
+    p.with(Section::Heading(format!(
+        "{} · {}",
+        scope.applies_to(),
+        scope.locale
+    )))
+    .with(Section::Table(trigger_table(scope, all, &admin.csrf)))
+    .with(Section::Form(locale_form))
+}
+
+async fn list(
+    Admin(admin): Admin,
+    q: web::Query<ListQuery>,
+    desk: web::Data<Desk>,
+) -> Result<HttpResponse, PageError> {
+    let scope = scope(
+        &desk,
+        q.channel.as_deref().unwrap_or("whatsapp"),
+        q.workstream.as_deref().unwrap_or("0"),
+        q.locale.as_deref().unwrap_or("en"),
+    )
+    .await?;
+    let workstreams = desk.store().workstreams().await?;
+    let all = desk.store().automated_overrides().await?;
+    let mut p = list_page(
+        &admin,
+        &scope,
+        &workstreams,
+        &all,
+        locale_form(&scope, &admin.csrf),
+    );
+    if q.saved.is_some() {
+        p.sections.insert(0, Section::Notice("Saved.".into()));
+    } else if q.reset.is_some() {
+        p.sections
+            .insert(0, Section::Notice("Reset to default.".into()));
+    }
+    Ok(p.ok())
+}
+
+async fn pick_locale(f: CsrfForm, desk: web::Data<Desk>) -> Result<HttpResponse, PageError> {
+    f.user.require(Role::Admin)?;
+    let scope = scope(&desk, f.form.get("channel"), f.form.get("workstream"), "en").await?;
+    match Locale::parse(f.form.get("locale")) {
+        Ok(locale) => {
+            let scope = Scope { locale, ..scope };
+            Ok(redirect(&format!("{BASE}?{}", scope.query())))
+        }
+        Err(e) => {
+            let workstreams = desk.store().workstreams().await?;
+            let all = desk.store().automated_overrides().await?;
+            let form = locale_form(&scope, &f.user.csrf)
+                .refill(&f.form, &FieldErrors::one("locale", e.to_string()));
+            Ok(list_page(&f.user, &scope, &workstreams, &all, form)
+                .respond(StatusCode::UNPROCESSABLE_ENTITY))
+        }
+    }
+}
+
+type EditPath = web::Path<(String, String, String, String)>;
+
+/// The trigger and scope a path names.
+async fn target(desk: &Desk, path: &EditPath) -> Result<(Trigger, Scope), PageError> {
+    let (trigger, channel, ws, locale) = path.as_ref();
+    let trigger = Trigger::parse(trigger).ok_or(PageError::NotFound)?;
+    Ok((trigger, scope(desk, channel, ws, locale).await?))
+}
+
+fn text_form(trigger: Trigger, scope: &Scope, csrf: &str, text: &str) -> FormModel {
+    FormModel::new(scope.edit_path(trigger), csrf, "Save")
+        .field(
+            Field::new("text", "Text", FieldKind::TextArea { rows: 6 })
+                .value(text)
+                .required()
+                .help(trigger.placeholder_help()),
+        )
+        .cancel(&format!("{BASE}?{}", scope.query()))
+}
+
+fn edit_page(
+    admin: &SignedIn,
+    trigger: Trigger,
+    scope: &Scope,
+    current: &Resolved,
+    form: FormModel,
+    has_override: bool,
+) -> Page {
+    let info = |label: &str, value: String| InfoRow {
+        label: label.into(),
+        value,
+        copy: false,
+    };
+    let mut p = page(admin, &format!("Automated message: {}", trigger.label()))
+        .with(Section::Info(vec![
+            info("Channel", scope.channel.to_string()),
+            info("Applies to", scope.applies_to()),
+            info("Locale", scope.locale.to_string()),
+            info("Now sent", current.text.clone()),
+            info("From", source_text(&current.source, scope)),
+        ]))
+        .with(Section::Form(form));
+    if has_override {
+        let reset = FormModel::new(
+            format!("{}/reset", scope.edit_path(trigger)),
+            &admin.csrf,
+            "Reset to default",
+        )
+        .danger();
+        p = p
+            .with(Section::Heading("Reset".into()))
+            .with(Section::Text(
+                "Removes this text; the next fallback applies again.".into(),
+            ))
+            .with(Section::Form(reset));
+    }
+    p
+}
+
+/// The text now resolved for the path and whether an override sits exactly there.
+async fn current(
+    desk: &Desk,
+    trigger: Trigger,
+    scope: &Scope,
+) -> Result<(Resolved, bool), PageError> {
+    let all = desk.store().automated_overrides().await?;
+    let overrides = override_map(&all);
+    let here = overrides.contains_key(&scope.key(trigger).storage_key());
+    Ok((scope.resolve(trigger, &overrides), here))
+}
+
+async fn edit(
+    Admin(admin): Admin,
+    path: EditPath,
+    desk: web::Data<Desk>,
+) -> Result<HttpResponse, PageError> {
+    let (trigger, scope) = target(&desk, &path).await?;
+    let (resolved, here) = current(&desk, trigger, &scope).await?;
+    let form = text_form(trigger, &scope, &admin.csrf, &resolved.text);
+    Ok(edit_page(&admin, trigger, &scope, &resolved, form, here).ok())
+}
+
+async fn save(
+    f: CsrfForm,
+    path: EditPath,
+    desk: web::Data<Desk>,
+) -> Result<HttpResponse, PageError> {
+    f.user.require(Role::Admin)?;
+    let (trigger, scope) = target(&desk, &path).await?;
+    let text = match AutomatedText::parse(trigger, f.form.get("text")) {
+        Ok(text) => text,
+        Err(e) => {
+            let (resolved, here) = current(&desk, trigger, &scope).await?;
+            let form = text_form(trigger, &scope, &f.user.csrf, "")
+                .refill(&f.form, &FieldErrors::one("text", e.to_string()));
+            return Ok(edit_page(&f.user, trigger, &scope, &resolved, form, here)
+                .respond(StatusCode::UNPROCESSABLE_ENTITY));
+        }
+    };
+    desk.store()
+        .set_automated_override(scope.key(trigger), text, desk.now())
+        .await?
+        .map_err(|_| PageError::NotFound)?;
+    Ok(redirect(&format!("{BASE}?{}&saved=1", scope.query())))
+}
+
+async fn reset(
+    f: CsrfForm,
+    path: EditPath,
+    desk: web::Data<Desk>,
+) -> Result<HttpResponse, PageError> {
+    f.user.require(Role::Admin)?;
+    let (trigger, scope) = target(&desk, &path).await?;
+    desk.store()
+        .reset_automated_override(scope.key(trigger))
+        .await?;
+    Ok(redirect(&format!("{BASE}?{}&reset=1", scope.query())))
+}

@@ -1,0 +1,321 @@
+//! `/admin/accounts/{id}/numbers/...`: add a sender number to an account and delete one after a
+//! confirmation. The number form and its validation are shared with the new-account wizard.
+
+use super::accounts::{self, load_account, open_text};
+use crate::auth::csrf::{CsrfForm, FormData};
+use crate::auth::session::{Admin, SignedIn};
+use crate::desk::Desk;
+use crate::domain::user::Role;
+use crate::domain::{Channel, NumberId, PhoneNumber};
+use crate::store::records::{Account, NumberKind, SenderNumber};
+use crate::store::setup::{NewNumber, OpenOn, SetupError};
+use crate::web::ui::validate;
+use crate::web::ui::{Cell, Field, FieldErrors, FormModel, PageError, Section, Table, redirect};
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, web};
+
+const SMS_KINDS: [(&str, &str); 3] = [
+    ("long_code", "Long code"),
+    ("short_code", "Short code"),
+    ("toll_free", "Toll free"),
+];
+
+const WHATSAPP_FORMAT: &str =
+    "Enter the number in E.164 format: \"+\", the country code and the number, e.g. +14155550100.";
+const SMS_FORMAT: &str = "Enter the country code and the number as 6 to 15 digits, not starting \
+                          with 0, with no spaces or signs, e.g. 14252306549.";
+const SHORT_CODE_FORMAT: &str =
+    "A short code is 3 to 8 digits with no spaces or signs, e.g. 55555.";
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/accounts/{id}/numbers/new", web::get().to(new))
+        .route("/accounts/{id}/numbers", web::post().to(create))
+        .route(
+            "/accounts/{id}/numbers/{number}/delete",
+            web::get().to(confirm_delete),
+        )
+        .route(
+            "/accounts/{id}/numbers/{number}/delete",
+            web::post().to(delete),
+        );
+}
+
+/// The add-number form for an account's channel.
+pub fn number_form(action: &str, csrf: &str, channel: Channel, cancel: &str) -> FormModel {
+    let form = FormModel::new(action, csrf, "Add number");
+    let form = match channel {
+        Channel::WhatsApp => form.field(Field::text("name", "Name").required()).field(
+            Field::text("number", "Number")
+                .required()
+                .help("E.164 with the leading \"+\", e.g. +14155550100."),
+        ),
+        Channel::Sms => form
+            .field(
+                Field::text("number", "Number")
+                    .required()
+                    .help("Country code and number, digits only, e.g. 14252306549."),
+            )
+            .field(Field::select("type", "Type", &SMS_KINDS).value("long_code"))
+            .field(Field::text("description", "Description")),
+    };
+    form.cancel(cancel)
+}
+
+/// Reads the number form of an account; errors are recorded beside their fields.
+fn parse(f: &FormData, account: &Account, errors: &mut FieldErrors) -> Option<NewNumber> {
+    let raw = f.get("number").trim();
+    let (name, kind, number, description) = match account.channel {
+        Channel::WhatsApp => {
+            let name = validate::line(f, "name", "Name", 100, true, errors);
+            (
+                name,
+                NumberKind::WhatsApp,
+                whatsapp_number(raw),
+                String::new(),
+            )
+        }
+        Channel::Sms => {
+            let kind = match validate::choice(
+                f,
+                "type",
+                "Type",
+                &["long_code", "short_code", "toll_free"],
+                errors,
+            ) {
+                "short_code" => NumberKind::ShortCode,
+                "toll_free" => NumberKind::TollFree,
+                _ => NumberKind::LongCode,
+            };
+            let description = validate::line(f, "description", "Description", 200, false, errors);
+            (String::new(), kind, sms_number(raw, kind), description)
+        }
+    };
+    let number = match number {
+        Ok(n) => Some(n),
+        Err(e) => {
+            errors.add("number", e);
+            None
+        }
+    };
+    number
+        .filter(|_| errors.is_empty())
+        .map(|number| NewNumber {
+            account_id: account.id,
+            number,
+            kind,
+            name,
+            description,
+        })
+}
+
+fn whatsapp_number(raw: &str) -> Result<PhoneNumber, &'static str> {
+    if raw.is_empty() {
+        return Err("Enter the number, e.g. +14155550100.");
+    }
+    match PhoneNumber::parse(raw) {
+        Ok(n) if !n.is_short_code() => Ok(n),
+        _ => Err(WHATSAPP_FORMAT),
+    }
+}
+
+/// SMS numbers are typed as digits only; long codes and toll-free numbers are kept in E.164.
+fn sms_number(raw: &str, kind: NumberKind) -> Result<PhoneNumber, &'static str> {
+    let short = kind == NumberKind::ShortCode;
+    if raw.is_empty() {
+        return Err("Enter the number, e.g. 14252306549.");
+    }
+    let format = if short { SHORT_CODE_FORMAT } else { SMS_FORMAT };
+    if !raw.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(format);
+    }
+    let parsed = if short {
+        PhoneNumber::parse(raw)
+            .ok()
+            .filter(PhoneNumber::is_short_code)
+    } else {
+        PhoneNumber::parse(&format!("+{raw}")).ok()
+    };
+    parsed.ok_or(format)
+}
+
+/// Why an add was refused, for the form: field errors and the status to answer with.
+pub struct Refused(pub FieldErrors, pub StatusCode);
+
+/// Validates and stores a number on `account`.
+pub async fn add(
+    desk: &Desk,
+    account: &Account,
+    f: &FormData,
+) -> Result<Result<SenderNumber, Refused>, PageError> {
+    let mut errors = FieldErrors::default();
+    let Some(new) = parse(f, account, &mut errors) else {
+        return Ok(Err(Refused(errors, StatusCode::UNPROCESSABLE_ENTITY)));
+    };
+    Ok(match desk.store().add_number(new).await? {
+        Ok(n) => Ok(n),
+        Err(SetupError::DuplicateNumber(n)) => Err(Refused(
+            FieldErrors::one("number", format!("The number {n} is already configured.")),
+            StatusCode::CONFLICT,
+        )),
+        Err(SetupError::UnknownAccount) => return Err(PageError::NotFound),
+        Err(e) => Err(Refused(
+            FieldErrors::one("", e.to_string()),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        )),
+    })
+}
+
+pub fn kind_label(kind: NumberKind) -> &'static str {
+    match kind {
+        NumberKind::LongCode => "Long code",
+        NumberKind::ShortCode => "Short code",
+        NumberKind::TollFree => "Toll free",
+        NumberKind::WhatsApp => "WhatsApp",
+    }
+}
+
+/// The numbers of an account as a table; `delete` adds a delete link per row.
+pub fn table(account: &Account, numbers: &[SenderNumber], delete: bool) -> Section {
+    let rows = numbers
+        .iter()
+        .map(|n| {
+            let mut row = vec![
+                Cell::Text(n.number.to_string()),
+                Cell::Text(kind_label(n.kind).into()),
+                Cell::Text(
+                    if n.name.is_empty() {
+                        &n.description
+                    } else {
+                        &n.name
+                    }
+                    .clone(),
+                ),
+            ];
+            if delete {
+                row.push(Cell::Link {
+                    href: format!(
+                        "/admin/accounts/{}/numbers/{}/delete",
+                        account.id.get(),
+                        n.id.get()
+                    ),
+                    text: "Delete".into(),
+                });
+            }
+            row
+        })
+        .collect();
+    let mut columns = vec![
+        "Number".to_owned(),
+        "Type".into(),
+        "Name or description".into(),
+    ];
+    if delete {
+        columns.push(String::new());
+    }
+    Section::Table(Table {
+        columns,
+        rows,
+        empty: "No numbers yet.".into(),
+    })
+}
+
+fn new_page(admin: &SignedIn, account: &Account, form: FormModel) -> crate::web::ui::Page {
+    accounts::page(admin, &format!("Add a number to {}", account.name)).with(Section::Form(form))
+}
+
+fn form_for(admin: &SignedIn, account: &Account) -> FormModel {
+    let id = account.id.get();
+    number_form(
+        &format!("/admin/accounts/{id}/numbers"),
+        &admin.csrf,
+        account.channel,
+        &format!("/admin/accounts/{id}"),
+    )
+}
+
+async fn new(
+    Admin(admin): Admin,
+    id: web::Path<u64>,
+    desk: web::Data<Desk>,
+) -> Result<HttpResponse, PageError> {
+    let account = load_account(&desk, *id).await?;
+    Ok(new_page(&admin, &account, form_for(&admin, &account)).ok())
+}
+
+async fn create(
+    f: CsrfForm,
+    id: web::Path<u64>,
+    desk: web::Data<Desk>,
+) -> Result<HttpResponse, PageError> {
+    f.user.require(Role::Admin)?;
+    let account = load_account(&desk, *id).await?;
+    match add(&desk, &account, &f.form).await? {
+        Ok(_) => Ok(redirect(&format!(
+            "/admin/accounts/{}?added=1",
+            account.id.get()
+        ))),
+        Err(Refused(errors, status)) => {
+            let form = form_for(&f.user, &account).refill(&f.form, &errors);
+            Ok(new_page(&f.user, &account, form).respond(status))
+        }
+    }
+}
+
+/// The number at `/accounts/{id}/numbers/{number}`, only if it belongs to that account.
+async fn load_number(desk: &Desk, ids: (u64, u64)) -> Result<(Account, SenderNumber), PageError> {
+    let account = load_account(desk, ids.0).await?;
+    let number = desk
+        .store()
+        .number(NumberId::new(ids.1))
+        .await?
+        .filter(|n| n.account_id == account.id)
+        .ok_or(PageError::NotFound)?;
+    Ok((account, number))
+}
+
+async fn confirm_delete(
+    Admin(admin): Admin,
+    ids: web::Path<(u64, u64)>,
+    desk: web::Data<Desk>,
+) -> Result<HttpResponse, PageError> {
+    let (account, number) = load_number(&desk, *ids).await?;
+    let open = desk
+        .store()
+        .open_conversation_count(OpenOn::Number(number.id))
+        .await?;
+    let back = format!("/admin/accounts/{}", account.id.get());
+    Ok(accounts::page(&admin, &format!("Delete {}?", number.number))
+        .with(Section::Text(open_text(open, "number")))
+        .with(Section::Text(
+            "Messages sent to this number are no longer taken in, and replies not yet sent from it \
+             end failed."
+                .into(),
+        ))
+        .with(Section::Form(
+            FormModel::new(
+                format!("{back}/numbers/{}/delete", number.id.get()),
+                &admin.csrf,
+                "Delete number",
+            )
+            .danger()
+            .cancel(&back),
+        ))
+        .ok())
+}
+
+async fn delete(
+    f: CsrfForm,
+    ids: web::Path<(u64, u64)>,
+    desk: web::Data<Desk>,
+) -> Result<HttpResponse, PageError> {
+    f.user.require(Role::Admin)?;
+    let (account, number) = load_number(&desk, *ids).await?;
+    desk.store()
+        .delete_number(number.id, desk.now())
+        .await?
+        .map_err(|_| PageError::NotFound)?;
+    Ok(redirect(&format!(
+        "/admin/accounts/{}?number_deleted=1",
+        account.id.get()
+    )))
+}

@@ -1,0 +1,372 @@
+//! `/admin/workstreams/{id}/setup/…`: "Set up the channel", a wizard without JavaScript:
+//! numbers, language, behaviors, user features, summary, finish. Each step is saved when
+//! submitted (`store::workstreams::save_workstream_setup`), so a setup left half-way resumes
+//! where it stopped.
+
+use super::workstream_settings::{Related, related, summary};
+use super::workstreams::{check, href, load, page};
+use crate::auth::csrf::{CsrfForm, FormData};
+use crate::auth::session::{Admin, SignedIn};
+use crate::desk::Desk;
+use crate::domain::language::LanguageCode;
+use crate::domain::user::Role;
+use crate::domain::workstream::{
+    self as rules, Attachments, SettingError, SetupStep, Survey, SurveyLink,
+};
+use crate::domain::{Channel, HoursId};
+use crate::store::records::Workstream;
+use crate::store::workstreams::{SetupChange, WorkstreamRefusal};
+use crate::web::ui::{
+    Field, FieldErrors, FieldKind, FormModel, Link, Page, PageError, Section, redirect,
+};
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, web};
+
+const HOURS_HELP: &str =
+    "Required when Channel operation hours is on; records are kept under Operating hours.";
+const HOURS_MISSING: &str =
+    "Choose an operating-hours record from the list, or turn Channel operation hours off.";
+const SURVEY_LINK_HELP: &str =
+    "Optional: an https link sent when the conversation ends (at most 2,000 characters).";
+const AUTOMATED_TEXT: &str = "Custom automated messages (greeting, agent assigned, out of \
+    hours…) are kept per channel and language, and can be overridden for this workstream.";
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/workstreams/{id}/setup", web::get().to(resume))
+        .route("/workstreams/{id}/setup/{step}", web::get().to(show))
+        .route("/workstreams/{id}/setup/{step}", web::post().to(save));
+}
+
+fn step_href(ws: &Workstream, step: SetupStep) -> String {
+    href(ws.id, &format!("/setup/{}", step.slug()))
+}
+
+/// Opens the setup where it stopped (the summary once finished).
+async fn resume(
+    Admin(_): Admin,
+    id: web::Path<u64>,
+    desk: web::Data<Desk>,
+) -> Result<HttpResponse, PageError> {
+    let ws = load(&desk, *id).await?;
+    Ok(redirect(&step_href(&ws, ws.setup.reached)))
+}
+
+fn parse_step(s: &str) -> Result<SetupStep, PageError> {
+    SetupStep::parse(s).ok_or(PageError::NotFound)
+}
+
+/// The form of one step, filled from the stored workstream.
+fn form(csrf: &str, ws: &Workstream, step: SetupStep, r: &Related) -> FormModel {
+    let submit = if step == SetupStep::Summary {
+        "Finish"
+    } else {
+        "Save and continue"
+    };
+    let f = FormModel::new(step_href(ws, step), csrf, submit);
+    match step {
+        SetupStep::Numbers => {
+            let options = r
+                .choices
+                .iter()
+                .map(|c| {
+                    (
+                        c.id.get().to_string(),
+                        c.label.clone(),
+                        ws.numbers.contains(&c.id),
+                    )
+                })
+                .collect();
+            f.field(
+                Field::new("numbers", "Numbers", FieldKind::Choices { options }).help(format!(
+                    "{} numbers that no other workstream serves.",
+                    ws.channel
+                )),
+            )
+        }
+        SetupStep::Language => f.field(
+            Field::text("language", "Language")
+                .value(
+                    ws.language
+                        .as_ref()
+                        .map_or("en".to_owned(), |l| l.to_string()),
+                )
+                .required()
+                .help("One language code, like en or es-MX."),
+        ),
+        SetupStep::Behaviors => behaviors_form(f, ws, r),
+        SetupStep::Features => f.field(
+            Field::new(
+                "attachments",
+                "File attachments",
+                FieldKind::Choices {
+                    options: attachment_options(ws.attachments),
+                },
+            )
+            .help("Files follow the channel's limits: 5 MB, and the types WhatsApp or MMS accept."),
+        ),
+        SetupStep::Summary => f,
+    }
+}
+
+fn behaviors_form(f: FormModel, ws: &Workstream, r: &Related) -> FormModel {
+    let mut hours = vec![(String::new(), "Choose a record".to_owned())];
+    hours.extend(
+        r.hours
+            .iter()
+            .map(|h| (h.id.get().to_string(), h.name.clone())),
+    );
+    let (link, message) = ws
+        .survey
+        .as_ref()
+        .map_or((String::new(), String::new()), |s| {
+            (s.link.as_str().to_owned(), s.message.clone())
+        });
+    f.field(Field::checkbox(
+        "hours_on",
+        "Channel operation hours",
+        ws.operation_hours.is_some(),
+    ))
+    .field(
+        Field::new(
+            "hours",
+            "Operating hours",
+            FieldKind::Select { options: hours },
+        )
+        .value(
+            ws.operation_hours
+                .map(|h| h.get().to_string())
+                .unwrap_or_default(),
+        )
+        .help(HOURS_HELP),
+    )
+    .field(
+        Field::text("survey_link", "Post-conversation survey link")
+            .value(link)
+            .help(SURVEY_LINK_HELP),
+    )
+    .field(
+        Field::new(
+            "survey_message",
+            "Survey message",
+            FieldKind::TextArea { rows: 3 },
+        )
+        .value(message)
+        .help("Optional text before the link (at most 1,000 characters)."),
+    )
+}
+
+/// What a step shows around its form: explanations and links to the pages that hold the rest.
+fn step_page(
+    admin: &SignedIn,
+    ws: &Workstream,
+    step: SetupStep,
+    r: &Related,
+    form: FormModel,
+) -> Page {
+    let labels = SetupStep::ALL
+        .iter()
+        .map(|s| s.label().to_owned())
+        .collect();
+    let mut p = page(admin, &format!("Set up the channel: {}", ws.name))
+        .with(Section::Steps(labels, step.index()))
+        .with(Section::Heading(step.label().into()));
+    match step {
+        SetupStep::Numbers if r.choices.is_empty() => {
+            p = p.with(Section::Problem(format!(
+                "No {} number is free. Add one to a {} account under Accounts, \
+                 or free one from another workstream.",
+                ws.channel, ws.channel
+            )));
+        }
+        SetupStep::Behaviors => p = behaviors_info(p, ws, r),
+        SetupStep::Summary => {
+            p = p
+                .with(Section::Text(
+                    "Check the settings, then select Finish.".into(),
+                ))
+                .with(Section::Info(summary(ws, r)));
+        }
+        _ => {}
+    }
+    p = p.with(Section::Form(form));
+    if let Some(prev) = step.previous() {
+        p = p.with(Section::Links(vec![Link {
+            href: step_href(ws, prev),
+            text: format!("Back to {}", prev.label()),
+        }]));
+    }
+    p
+}
+
+fn behaviors_info(p: Page, ws: &Workstream, r: &Related) -> Page {
+    let p = p
+        .with(Section::Text(AUTOMATED_TEXT.into()))
+        .with(Section::Links(vec![Link {
+            href: "/admin/automated-messages".into(),
+            text: "Automated messages".into(),
+        }]));
+    if ws.channel != Channel::WhatsApp {
+        return p;
+    }
+    let listed = if r.templates.is_empty() {
+        "WhatsApp message templates: none is listed for this workstream yet.".to_owned()
+    } else {
+        format!(
+            "WhatsApp message templates listed for this workstream: {}.",
+            r.templates.join(", ")
+        )
+    };
+    p.with(Section::Text(listed))
+        .with(Section::Links(vec![Link {
+            href: format!("/admin/templates?workstream={}", ws.id.get()),
+            text: "WhatsApp message templates".into(),
+        }]))
+}
+
+async fn show(
+    Admin(admin): Admin,
+    path: web::Path<(u64, String)>,
+    desk: web::Data<Desk>,
+) -> Result<HttpResponse, PageError> {
+    let step = parse_step(&path.1)?;
+    let ws = load(&desk, path.0).await?;
+    let r = related(&desk, &ws).await?;
+    let f = form(&admin.csrf, &ws, step, &r);
+    Ok(step_page(&admin, &ws, step, &r, f).ok())
+}
+
+/// The change a submitted step asks for, or None with the errors recorded.
+fn parse_change(
+    f: &FormData,
+    ws: &Workstream,
+    step: SetupStep,
+    r: &Related,
+    errors: &mut FieldErrors,
+) -> Option<SetupChange> {
+    match step {
+        SetupStep::Numbers => {
+            let ids = rules::parse_number_ids(&f.all("numbers")).and_then(|ids| {
+                let listed = ids.iter().all(|id| r.choices.iter().any(|c| c.id == *id));
+                if listed {
+                    Ok(ids)
+                } else {
+                    Err(SettingError::UnknownNumber)
+                }
+            });
+            check(errors, "numbers", ids).map(SetupChange::Numbers)
+        }
+        SetupStep::Language => check(errors, "language", LanguageCode::parse(f.get("language")))
+            .map(SetupChange::Language),
+        SetupStep::Behaviors => parse_behaviors(f, r, errors),
+        SetupStep::Features => check(
+            errors,
+            "attachments",
+            Attachments::parse(&f.all("attachments")),
+        )
+        .map(SetupChange::Features),
+        SetupStep::Summary => {
+            if ws.numbers.is_empty() {
+                errors.add("", "Choose the workstream's numbers before finishing.");
+            } else if ws.language.is_none() {
+                errors.add("", "Choose the workstream's language before finishing.");
+            }
+            Some(SetupChange::Finish)
+        }
+    }
+}
+
+fn parse_behaviors(f: &FormData, r: &Related, errors: &mut FieldErrors) -> Option<SetupChange> {
+    let operation_hours = if f.checked("hours_on") {
+        let picked = f
+            .get("hours")
+            .trim()
+            .parse::<u64>()
+            .ok()
+            .map(HoursId::new)
+            .filter(|h| r.hours.iter().any(|x| x.id == *h));
+        if picked.is_none() {
+            errors.add("hours", HOURS_MISSING);
+        }
+        picked
+    } else {
+        None
+    };
+    let link = f.get("survey_link");
+    let link = if link.trim().is_empty() {
+        Some(None)
+    } else {
+        check(errors, "survey_link", SurveyLink::parse(link)).map(Some)
+    };
+    let message = check(
+        errors,
+        "survey_message",
+        rules::parse_survey_message(f.get("survey_message")),
+    );
+    let survey = match (link, message) {
+        (Some(link), Some(message)) => {
+            check(errors, "survey_link", Survey::from_parts(link, message))
+        }
+        _ => None,
+    };
+    Some(SetupChange::Behaviors {
+        operation_hours,
+        survey: survey?,
+    })
+}
+
+/// Which field a store refusal belongs beside.
+fn refusal_field(e: &WorkstreamRefusal) -> &'static str {
+    match e {
+        WorkstreamRefusal::UnknownHours => "hours",
+        WorkstreamRefusal::UnknownNumber
+        | WorkstreamRefusal::ChannelMismatch(_)
+        | WorkstreamRefusal::NumberInUse(_) => "numbers",
+        _ => "",
+    }
+}
+
+async fn save(
+    f: CsrfForm,
+    path: web::Path<(u64, String)>,
+    desk: web::Data<Desk>,
+) -> Result<HttpResponse, PageError> {
+    f.user.require(Role::Admin)?;
+    let step = parse_step(&path.1)?;
+    let ws = load(&desk, path.0).await?;
+    let r = related(&desk, &ws).await?;
+    let refuse = |errors: &FieldErrors, status| {
+        let form = form(&f.user.csrf, &ws, step, &r).refill(&f.form, errors);
+        step_page(&f.user, &ws, step, &r, form).respond(status)
+    };
+    let mut errors = FieldErrors::default();
+    let change = parse_change(&f.form, &ws, step, &r, &mut errors);
+    let Some(change) = change.filter(|_| errors.is_empty()) else {
+        return Ok(refuse(&errors, StatusCode::UNPROCESSABLE_ENTITY));
+    };
+    match desk.store().save_workstream_setup(ws.id, change).await? {
+        Ok(saved) => Ok(redirect(&match step.next() {
+            Some(next) => step_href(&saved, next),
+            None => href(saved.id, "?done=setup"),
+        })),
+        Err(WorkstreamRefusal::Unknown) => Err(PageError::NotFound),
+        Err(e) => Ok(refuse(
+            &FieldErrors::one(refusal_field(&e), e.to_string()),
+            StatusCode::CONFLICT,
+        )),
+    }
+}
+
+/// The attachment choices with the workstream's current ones checked.
+fn attachment_options(a: Attachments) -> Vec<(String, String, bool)> {
+    Attachments::CHOICES
+        .iter()
+        .map(|(v, l)| {
+            let on = if *v == "customers" {
+                a.customers
+            } else {
+                a.agents
+            };
+            (v.to_string(), l.to_string(), on)
+        })
+        .collect()
+}

@@ -1,0 +1,42 @@
+//! `GET /media/{conversation}/{seq}/{index}`: inbound media files, for signed-in users who may see
+//! the conversation (admins and supervisors: all; agents: their own). The file path comes from the
+//! stored record, never from the request.
+
+use crate::auth::session::SignedIn;
+use crate::desk::Desk;
+use crate::domain::ConversationId;
+use crate::domain::user::Role;
+use crate::store::records::MediaState;
+use crate::web::ui::PageError;
+use actix_web::{HttpResponse, web};
+
+pub async fn serve(
+    user: SignedIn,
+    path: web::Path<(u64, u64, usize)>,
+    desk: web::Data<Desk>,
+) -> Result<HttpResponse, PageError> {
+    let (conversation, seq, index) = path.into_inner();
+    let id = ConversationId::new(conversation);
+    let conv = desk.store().conversation(id).await?.ok_or(PageError::NotFound)?;
+    let allowed = match user.user.role {
+        Role::Admin | Role::Supervisor => true,
+        Role::Agent => conv.agent == Some(user.user.id),
+    };
+    if !allowed {
+        return Err(PageError::Forbidden);
+    }
+    let message = desk.store().message(id, seq).await?.ok_or(PageError::NotFound)?;
+    let item = message.media.get(index).ok_or(PageError::NotFound)?;
+    let MediaState::Stored { file, .. } = &item.state else {
+        return Err(PageError::NotFound);
+    };
+    let bytes = tokio::fs::read(desk.store().dir().join("media").join(file))
+        .await
+        .map_err(|_| PageError::NotFound)?;
+    Ok(HttpResponse::Ok()
+        .content_type(item.content_type.clone())
+        .insert_header(("Content-Disposition", "inline"))
+        .insert_header(("Content-Security-Policy", "default-src 'none'; sandbox"))
+        .insert_header(("Cache-Control", "private, max-age=3600"))
+        .body(bytes))
+}

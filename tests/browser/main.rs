@@ -1,0 +1,7 @@
+//! Browser tests: headless Chromium driven over WebDriver (chromedriver) against the real app on
+//! port 0. Each test saves a screenshot of every page it visits under
+//! `target/browser-screenshots/<test>/`. `.ci/run` installs Debian's chromium and
+//! chromium-driver; elsewhere, without chromedriver, the tests say so and skip (in CI they fail).
+
+mod admin_setup;
+mod harness;
