@@ -65,15 +65,16 @@ impl LoginThrottle {
         known_device: bool,
         now: Timestamp,
     ) -> Verdict {
-        if let Ok(a) = self.addresses.lock() {
-            if count(&a, &addr, now) >= MAX_PER_ADDRESS {
-                return Verdict::AddressBlocked;
-            }
+        let by_address = self.addresses.lock().map_or(0, |a| count(&a, &addr, now));
+        if by_address >= MAX_PER_ADDRESS {
+            return Verdict::AddressBlocked;
         }
-        if let Ok(a) = self.accounts.lock() {
-            if !known_device && count(&a, &account.to_owned(), now) >= MAX_PER_ACCOUNT {
-                return Verdict::AccountBlocked;
-            }
+        let by_account = self
+            .accounts
+            .lock()
+            .map_or(0, |a| count(&a, &account.to_owned(), now));
+        if !known_device && by_account >= MAX_PER_ACCOUNT {
+            return Verdict::AccountBlocked;
         }
         Verdict::Allowed
     }

@@ -8,8 +8,8 @@ use super::{Store, StoreError, codec, get_record};
 use crate::domain::automated::{
     self, AutomatedText, Locale, OverrideKey, Resolved, Source, Trigger, WorkstreamScope,
 };
-use crate::domain::{Channel, Timestamp};
-use redb::ReadableTable;
+use crate::domain::{Channel, Timestamp, WorkstreamId};
+use redb::{ReadableTable, WriteTransaction};
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -43,6 +43,24 @@ fn check_scope<T: ReadableTable<u64, &'static [u8]>>(
         }
         Some(_) => Ok(Ok(())),
     }
+}
+
+/// Removes every override of workstream `ws`, inside the caller's write (for deleting a
+/// workstream); returns how many went.
+pub fn remove_overrides_of(tx: &WriteTransaction, ws: WorkstreamId) -> Result<usize, StoreError> {
+    let mut table = tx.open_table(AUTOMATED_OVERRIDE)?;
+    let mut keys = Vec::new();
+    for row in table.iter()? {
+        let (k, v) = row?;
+        let o: AutomatedOverride = codec::decode(v.value())?;
+        if o.key.workstream == Some(ws) {
+            keys.push(k.value().to_owned());
+        }
+    }
+    for k in &keys {
+        table.remove(k.as_str())?;
+    }
+    Ok(keys.len())
 }
 
 /// The locale a workstream's texts default to: its language, if its setup has one.

@@ -4,12 +4,12 @@
 use crate::domain::inbound::{Button, Location};
 use crate::domain::template::TemplateText;
 use crate::domain::workstream::{Attachments, Distribution, SetupProgress, Survey};
-use crate::domain::{HoursId, language::LanguageCode};
 use crate::domain::{
     AccountId, AccountSid, Channel, ContactId, ContentSid, ConversationId, ConversationState,
     Direction, JobId, MessageStatus, NumberId, PhoneNumber, TemplateId, Timestamp, UserId,
     WebhookKey, WorkstreamId,
 };
+use crate::domain::{HoursId, language::LanguageCode};
 use crate::secrets::Sealed;
 use serde::{Deserialize, Serialize};
 

@@ -306,7 +306,9 @@ impl Store {
             let numbers: Vec<SenderNumber> = all_records(&rtx.open_table(NUMBER_RECORD)?)?;
             let mut out = Vec::with_capacity(numbers.len());
             for n in numbers {
-                let ws = served.get(n.id.get())?.map(|g| WorkstreamId::new(g.value()));
+                let ws = served
+                    .get(n.id.get())?
+                    .map(|g| WorkstreamId::new(g.value()));
                 out.push((n, ws));
             }
             Ok(out)

@@ -17,7 +17,11 @@ pub async fn serve(
 ) -> Result<HttpResponse, PageError> {
     let (conversation, seq, index) = path.into_inner();
     let id = ConversationId::new(conversation);
-    let conv = desk.store().conversation(id).await?.ok_or(PageError::NotFound)?;
+    let conv = desk
+        .store()
+        .conversation(id)
+        .await?
+        .ok_or(PageError::NotFound)?;
     let allowed = match user.user.role {
         Role::Admin | Role::Supervisor => true,
         Role::Agent => conv.agent == Some(user.user.id),
@@ -25,7 +29,11 @@ pub async fn serve(
     if !allowed {
         return Err(PageError::Forbidden);
     }
-    let message = desk.store().message(id, seq).await?.ok_or(PageError::NotFound)?;
+    let message = desk
+        .store()
+        .message(id, seq)
+        .await?
+        .ok_or(PageError::NotFound)?;
     let item = message.media.get(index).ok_or(PageError::NotFound)?;
     let MediaState::Stored { file, .. } = &item.state else {
         return Err(PageError::NotFound);

@@ -39,7 +39,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/account/password", web::get().to(auth::password::show))
         .route("/account/password", web::post().to(auth::password::submit))
         .route("/static/{path:.*}", web::get().to(assets::serve))
-        .route("/media/{conversation}/{seq}/{index}", web::get().to(media::serve))
+        .route(
+            "/media/{conversation}/{seq}/{index}",
+            web::get().to(media::serve),
+        )
         .service(
             web::scope("/admin")
                 .wrap(actix_web::middleware::from_fn(admin::require_admin))

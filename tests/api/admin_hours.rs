@@ -7,6 +7,7 @@ use omnidesk::domain::automated::{Locale, Source, Trigger};
 use omnidesk::domain::hours::{DAYS, DayHours};
 use omnidesk::domain::language::LanguageCode;
 use omnidesk::domain::{Channel, HoursId, WorkstreamId};
+use omnidesk::store::automated::remove_overrides_of;
 use omnidesk::store::codec;
 use omnidesk::store::records::Workstream;
 use omnidesk::store::tables::WORKSTREAM_RECORD;
@@ -107,120 +108,119 @@ async fn operating_hours_can_be_created_edited_and_deleted() {
     app.stop().await;
 }
 
+/// An invalid hours form: the fields changed from `hours_form`, the field the error shows beside,
+/// what it says, and why the input is invalid.
+struct Bad<'a> {
+    set: &'a [(&'a str, &'a str)],
+    at: &'a str,
+    says: &'a str,
+    why: &'a str,
+}
+
+const fn bad<'a>(
+    set: &'a [(&'a str, &'a str)],
+    at: &'a str,
+    says: &'a str,
+    why: &'a str,
+) -> Bad<'a> {
+    Bad { set, at, says, why }
+}
+
+impl Bad<'_> {
+    fn form(&self, name: &str) -> Vec<(String, String)> {
+        self.set
+            .iter()
+            .fold(hours_form(name), |f, (k, v)| with(f, k, v))
+    }
+}
+
 #[tokio::test]
 async fn bad_operating_hours_are_refused_beside_the_field_and_nothing_is_stored() {
     let long_reason = "r".repeat(201);
-    // (field, value, extra field, field showing the error, message, why it is invalid)
-    let cases: &[(&str, &str, (&str, &str), &str, &str, &str)] = &[
-        (
+    let unknown_zone = "is not a time zone omnidesk knows";
+    let order = "The closing time must be after the opening time";
+    let not_a_time = "is not a time. Enter it as HH:MM";
+    let long = [("holiday0_reason", long_reason.as_str())];
+    let cases = [
+        bad(
+            &[("time_zone", "Mars/Olympus")],
             "time_zone",
-            "Mars/Olympus",
-            ("", ""),
-            "time_zone",
-            "is not a time zone omnidesk knows",
+            unknown_zone,
             "unknown zone",
         ),
-        (
+        bad(
+            &[("time_zone", "../../etc/passwd")],
             "time_zone",
-            "",
-            ("", ""),
+            unknown_zone,
+            "a path",
+        ),
+        bad(
+            &[("time_zone", "")],
             "time_zone",
             "Enter the time zone",
             "no zone",
         ),
-        (
-            "time_zone",
-            "../../etc/passwd",
-            ("", ""),
-            "time_zone",
-            "is not a time zone omnidesk knows",
-            "a path",
-        ),
-        ("name", "", ("", ""), "name", "Enter the name", "no name"),
-        (
+        bad(&[("name", "")], "name", "Enter the name", "no name"),
+        bad(
+            &[("mon_from", "17:00"), ("mon_to", "09:00")],
             "mon_to",
-            "09:00",
-            ("mon_from", "17:00"),
-            "mon_to",
-            "The closing time must be after the opening time",
+            order,
             "from after to",
         ),
-        (
+        bad(
+            &[("tue_from", "09:00"), ("tue_to", "09:00")],
             "tue_to",
-            "09:00",
-            ("tue_from", "09:00"),
-            "tue_to",
-            "The closing time must be after the opening time",
+            order,
             "from equals to",
         ),
-        (
-            "wed_from",
-            "9am",
-            ("", ""),
-            "wed_from",
-            "is not a time. Enter it as HH:MM",
-            "bad time",
-        ),
-        (
+        bad(&[("wed_from", "9am")], "wed_from", not_a_time, "bad time"),
+        bad(
+            &[("thu_to", "25:00")],
             "thu_to",
-            "25:00",
-            ("", ""),
-            "thu_to",
-            "is not a time. Enter it as HH:MM",
+            not_a_time,
             "hour out of range",
         ),
-        (
-            "fri_from",
-            "",
-            ("", ""),
+        bad(
+            &[("fri_from", "")],
             "fri_from",
             "Enter the time as HH:MM",
-            "open day without a time",
+            "open day, no time",
         ),
-        (
-            "holiday0_date",
-            "2026-02-30",
-            ("", ""),
+        bad(
+            &[("holiday0_date", "2026-02-30")],
             "holiday0_date",
             "is not a date",
             "bad date",
         ),
-        (
-            "holiday0_date",
-            "25.12.2026",
-            ("", ""),
+        bad(
+            &[("holiday0_date", "25.12.2026")],
             "holiday0_date",
             "is not a date",
             "not ISO",
         ),
-        (
-            "holiday0_reason",
-            "",
-            ("", ""),
+        bad(
+            &[("holiday0_reason", "")],
             "holiday0_reason",
             "Enter the reason for this holiday",
             "empty reason",
         ),
-        (
-            "holiday0_reason",
-            &long_reason,
-            ("", ""),
+        bad(
+            &long,
             "holiday0_reason",
             "at most 200 characters",
             "reason too long",
         ),
-        (
-            "holiday1_date",
-            "2026-12-25",
-            ("holiday1_reason", "Again"),
+        bad(
+            &[
+                ("holiday1_date", "2026-12-25"),
+                ("holiday1_reason", "Again"),
+            ],
             "holiday1_date",
             "2026-12-25 is already listed",
             "duplicate date",
         ),
-        (
-            "holiday1_date",
-            "",
-            ("holiday1_reason", "No date"),
+        bad(
+            &[("holiday1_reason", "No date")],
             "holiday1_date",
             "Enter the date as YYYY-MM-DD",
             "reason without a date",
@@ -229,32 +229,25 @@ async fn bad_operating_hours_are_refused_beside_the_field_and_nothing_is_stored(
     let app = spawn_app().await;
     let mut admin = app.admin().await;
     admin.get("/admin/hours/new").await;
-    for (field, value, (extra, extra_value), shown_at, message, why) in cases {
-        let mut form = with(hours_form("Rejected"), field, value);
-        if !extra.is_empty() {
-            form = with(form, extra, extra_value);
-        }
-        let page = post(&mut admin, "/admin/hours", &form).await;
+    for case in &cases {
+        let why = case.why;
+        let page = post(&mut admin, "/admin/hours", &case.form("Rejected")).await;
         assert_eq!(
             page.status,
             StatusCode::UNPROCESSABLE_ENTITY,
             "{why}: {}",
             page.body
         );
-        let error = error_beside(&page.body, shown_at)
-            .unwrap_or_else(|| panic!("{why}: no error beside {shown_at}"));
-        assert!(
-            error.contains(&escaped(message)),
-            "{why}: {message:?} missing, got {error:?}"
-        );
-        if *field != "name" {
-            assert!(
-                page.body.contains("value=\"Rejected\""),
-                "{why}: input kept"
-            );
+        let error = error_beside(&page.body, case.at)
+            .unwrap_or_else(|| panic!("{why}: no error beside {}", case.at));
+        assert!(error.contains(&escaped(case.says)), "{why}: got {error:?}");
+        if case.set.iter().all(|(field, _)| *field != "name") {
+            assert!(page.body.contains("value=\"Rejected\""), "{why}: name kept");
         }
-        if !value.is_empty() && value.len() < 100 {
-            assert!(page.body.contains(&escaped(value)), "{why}: {value:?} kept");
+        for (_, value) in case.set {
+            if !value.is_empty() && value.len() < 100 {
+                assert!(page.body.contains(&escaped(value)), "{why}: {value:?} kept");
+            }
         }
     }
     assert!(
@@ -265,14 +258,19 @@ async fn bad_operating_hours_are_refused_beside_the_field_and_nothing_is_stored(
     // The same refusals apply to an edit, which changes nothing.
     post(&mut admin, "/admin/hours", &hours_form("Kept")).await;
     let before = app.desk().store().hours(HoursId::new(1)).await.unwrap();
-    for (field, value, (extra, extra_value), _, message, why) in cases {
-        let mut form = with(hours_form("Renamed"), field, value);
-        if !extra.is_empty() {
-            form = with(form, extra, extra_value);
-        }
-        let page = post(&mut admin, "/admin/hours/1", &form).await;
-        assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY, "edit, {why}");
-        assert!(page.body.contains(&escaped(message)), "edit, {why}");
+    for case in &cases {
+        let page = post(&mut admin, "/admin/hours/1", &case.form("Renamed")).await;
+        assert_eq!(
+            page.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "edit, {}",
+            case.why
+        );
+        assert!(
+            page.body.contains(&escaped(case.says)),
+            "edit, {}",
+            case.why
+        );
     }
     assert_eq!(
         app.desk().store().hours(HoursId::new(1)).await.unwrap(),
@@ -464,6 +462,18 @@ async fn a_workstream_override_applies_to_that_workstream_before_the_channel_def
         text(Some(&ws), "de").await,
         team,
         "before the channel default"
+    );
+
+    // Deleting a workstream takes its overrides with it (inside the delete's write).
+    let removed = store
+        .write(|tx| remove_overrides_of(tx, WorkstreamId::new(1)))
+        .await
+        .unwrap();
+    assert_eq!(removed, 1);
+    assert_eq!(
+        store.automated_overrides().await.unwrap().len(),
+        2,
+        "channel defaults stay"
     );
     app.stop().await;
 }

@@ -12,6 +12,10 @@ use reqwest::StatusCode;
 
 type Form<'a> = Vec<(&'a str, &'a str)>;
 
+/// A refused form: the fields changed from a good one, the field the error sits beside, the
+/// message shown there, and why the value is invalid.
+type Refused<'a> = (&'a [(&'a str, &'a str)], &'a str, &'a str, &'a str);
+
 /// `raw` appears in `body` only HTML-escaped (named or numeric entities), never as markup.
 fn assert_escaped(body: &str, raw: &str) {
     assert!(!body.contains(raw), "{raw:?} was not escaped");
@@ -152,7 +156,7 @@ async fn bad_template_values_are_refused_beside_the_field_and_nothing_is_stored(
     let mut b = app.admin().await;
     let long_name = "a".repeat(513);
     let long_text = format!("{{{{1}}}}{}", "x".repeat(1_020));
-    let cases: &[(&[(&str, &str)], &str, &str, &str)] = &[
+    let cases: &[Refused] = &[
         (
             &[("name", "")],
             "name",
@@ -577,7 +581,7 @@ async fn bad_quick_reply_values_are_refused_beside_the_field_and_nothing_is_stor
         .map(|i| format!("t{i}"))
         .collect::<Vec<_>>()
         .join(",");
-    let cases: &[(&[(&str, &str)], &str, &str, &str)] = &[
+    let cases: &[Refused] = &[
         (
             &[("title", "")],
             "title",
@@ -740,5 +744,91 @@ async fn quick_reply_pages_escape_what_admins_typed() {
             assert_escaped(&page.body, raw);
         }
     }
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn the_store_refuses_what_the_forms_never_send_and_writes_nothing() {
+    use omnidesk::domain::language::LanguageCode;
+    use omnidesk::domain::quick_reply::QuickReplyText;
+    use omnidesk::domain::template::TemplateText;
+    use omnidesk::domain::template_name::TemplateName;
+    use omnidesk::store::quick_replies::{QuickReplyDraft, QuickReplyRefusal};
+    use omnidesk::store::templates::{TemplateDraft, TemplateRefusal};
+
+    let app = spawn_app().await;
+    let sms = add_workstream(&app, "SMS support", Channel::Sms).await;
+    let store = app.desk().store();
+    let lang = |s: &str| LanguageCode::parse(s).unwrap();
+    let draft = |workstreams: Vec<WorkstreamId>, variants| TemplateDraft {
+        name: TemplateName::parse("store_check").unwrap(),
+        language: lang("en"),
+        text: TemplateText::parse("Hi {{1}}").unwrap(),
+        content_sid: None,
+        variants,
+        workstreams,
+    };
+    let hola = |s: &str| TemplateText::parse(s).unwrap();
+    let cases = [
+        (
+            draft(vec![WorkstreamId::new(99)], vec![]),
+            TemplateRefusal::UnknownWorkstream,
+            "no such workstream",
+        ),
+        (
+            draft(vec![sms], vec![]),
+            TemplateRefusal::NotWhatsApp("SMS support".into()),
+            "an SMS workstream",
+        ),
+        (
+            draft(
+                vec![],
+                vec![
+                    (lang("en_US"), hola("Hi {{1}}")),
+                    (lang("en-us"), hola("Yo {{1}}")),
+                ],
+            ),
+            TemplateRefusal::RepeatedLanguage("en-us".into()),
+            "one variant language twice",
+        ),
+        (
+            draft(vec![], vec![(lang("es"), hola("Hola"))]),
+            TemplateRefusal::PlaceholderCount {
+                language: "es".into(),
+                expected: 1,
+                given: 0,
+            },
+            "a variant without the placeholder",
+        ),
+    ];
+    for (d, refusal, why) in cases {
+        assert_eq!(
+            store.create_template(d).await.unwrap().unwrap_err(),
+            refusal,
+            "{why}"
+        );
+        assert_eq!(template_count(&app).await, 2, "{why}: something was stored");
+    }
+    let unknown = store
+        .update_template(TemplateId::new(99), draft(vec![], vec![]))
+        .await;
+    assert_eq!(unknown.unwrap().unwrap_err(), TemplateRefusal::Unknown);
+    assert!(store.template(TemplateId::new(99)).await.unwrap().is_none());
+
+    let reply = QuickReplyDraft {
+        title: "Hi".into(),
+        locale: lang("en"),
+        message: QuickReplyText::parse("Hi {FirstName{Customer}}").unwrap(),
+        tags: vec![],
+        workstreams: vec![WorkstreamId::new(99)],
+    };
+    let refused = store.create_quick_reply(reply.clone()).await.unwrap();
+    assert_eq!(refused.unwrap_err(), QuickReplyRefusal::UnknownWorkstream);
+    let refused = store
+        .update_quick_reply(QuickReplyId::new(1), reply)
+        .await
+        .unwrap();
+    assert_eq!(refused.unwrap_err(), QuickReplyRefusal::Unknown);
+    assert_eq!(quick_reply_count(&app).await, 0);
     app.stop().await;
 }

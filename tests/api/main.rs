@@ -1,7 +1,12 @@
 //! HTTP-level tests: the real application on port 0, real redb in a temp dir, Twilio faked on
 //! 127.0.0.1.
 
+mod admin_accounts;
+mod admin_hours;
 mod admin_routes;
+mod admin_templates;
+mod admin_users;
+mod admin_workstreams;
 mod crash;
 mod helpers;
 mod inbound;
@@ -10,8 +15,5 @@ mod operations;
 mod outbound;
 mod restart;
 mod signin;
-mod admin_users;
-mod admin_hours;
-mod admin_templates;
 // (test modules: add above this line)
 mod status;

@@ -125,20 +125,42 @@ async fn stored_media_is_served_only_to_signed_in_users_who_may_see_it() {
         .await;
     let sid = new_sid();
     let url = format!("{}/m/1", app.twilio.uri());
-    assert_eq!(app.post_inbound_wa(&media_form(&sid, &[url])).await.status(), 200);
+    assert_eq!(
+        app.post_inbound_wa(&media_form(&sid, &[url]))
+            .await
+            .status(),
+        200
+    );
     media_states(&app, &sid, 1).await;
     let msg = app.message_by_sid(&sid).await.unwrap();
     let media_path = format!("/media/{}/{}/0", msg.conversation_id.get(), msg.seq);
 
     let mut anonymous = crate::signin::Browser::new(&app.address);
-    assert_eq!(anonymous.get(&media_path).await.status, 303, "sign-in required");
+    assert_eq!(
+        anonymous.get(&media_path).await.status,
+        303,
+        "sign-in required"
+    );
     let mut agent = app.signed_in(Role::Agent, "agent@example.com").await;
-    assert_eq!(agent.get(&media_path).await.status, 403, "not the agent's conversation");
+    assert_eq!(
+        agent.get(&media_path).await.status,
+        403,
+        "not the agent's conversation"
+    );
     let mut sup = app.signed_in(Role::Supervisor, "sup@example.com").await;
     let page = sup.get(&media_path).await;
     assert_eq!(page.status, 200);
     assert_eq!(page.body, "PNGDATA");
-    assert_eq!(sup.get(&format!("/media/{}/{}/5", msg.conversation_id.get(), msg.seq)).await.status, 404);
+    assert_eq!(
+        sup.get(&format!(
+            "/media/{}/{}/5",
+            msg.conversation_id.get(),
+            msg.seq
+        ))
+        .await
+        .status,
+        404
+    );
     assert_eq!(sup.get("/media/999/1/0").await.status, 404);
     app.stop().await;
 }

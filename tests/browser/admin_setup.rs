@@ -9,7 +9,10 @@ async fn an_admin_signs_in_and_adds_a_user() {
     let client = browser(&driver).await;
     let mut tour = Tour::new(client, app.address(), "users");
     tour.sign_in().await;
-    assert!(tour.url().await.contains("/admin"), "lands in the admin console");
+    assert!(
+        tour.url().await.contains("/admin"),
+        "lands in the admin console"
+    );
     tour.visit("/admin/users", "users").await;
     tour.click_link("New user", "new-user").await;
     tour.fill("email", "agent@example.com").await;
@@ -17,7 +20,10 @@ async fn an_admin_signs_in_and_adds_a_user() {
     tour.select("role", "agent").await;
     tour.fill("password", "short").await;
     tour.submit("new-user-refused").await;
-    assert!(tour.text().await.contains("at least 12"), "the error is shown next to the field");
+    assert!(
+        tour.text().await.contains("at least 12"),
+        "the error is shown next to the field"
+    );
     tour.fill("password", "a long enough password").await;
     tour.submit("user-created").await;
     assert!(tour.text().await.contains("User created."));

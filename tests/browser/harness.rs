@@ -39,7 +39,11 @@ pub fn chromedriver() -> Option<ChromeDriver> {
         eprintln!("skipped: chromedriver not found (apt-get install chromium chromium-driver)");
         return None;
     };
-    let port = std::net::TcpListener::bind("127.0.0.1:0").ok()?.local_addr().ok()?.port();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .ok()?
+        .local_addr()
+        .ok()?
+        .port();
     let child = Command::new(path)
         .arg(format!("--port={port}"))
         .stdout(Stdio::null())
@@ -48,7 +52,10 @@ pub fn chromedriver() -> Option<ChromeDriver> {
         .expect("chromedriver starts");
     let deadline = Instant::now() + Duration::from_secs(20);
     while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(Instant::now() < deadline, "chromedriver did not start listening");
+        assert!(
+            Instant::now() < deadline,
+            "chromedriver did not start listening"
+        );
         std::thread::sleep(Duration::from_millis(50));
     }
     Some(ChromeDriver { child, port })
@@ -69,7 +76,9 @@ pub async fn browser(driver: &ChromeDriver) -> Client {
             ]
         }
     });
-    let serde_json::Value::Object(caps) = caps else { unreachable!() };
+    let serde_json::Value::Object(caps) = caps else {
+        unreachable!()
+    };
     ClientBuilder::rustls()
         .expect("TLS roots")
         .capabilities(caps)
@@ -115,10 +124,17 @@ pub struct Tour {
 
 impl Tour {
     pub fn new(client: Client, base: String, test: &str) -> Self {
-        let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/browser-screenshots").join(test);
+        let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .join("target/browser-screenshots")
+            .join(test);
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).unwrap();
-        Self { client, base, dir, shot: 0 }
+        Self {
+            client,
+            base,
+            dir,
+            shot: 0,
+        }
     }
 
     pub async fn screenshot(&mut self, name: &str) {
@@ -128,12 +144,19 @@ impl Tour {
     }
 
     pub async fn visit(&mut self, path: &str, name: &str) {
-        self.client.goto(&format!("{}{path}", self.base)).await.unwrap();
+        self.client
+            .goto(&format!("{}{path}", self.base))
+            .await
+            .unwrap();
         self.screenshot(name).await;
     }
 
     pub async fn fill(&self, field: &str, value: &str) {
-        let Ok(el) = self.client.find(Locator::Css(&format!("[name=\"{field}\"]"))).await else {
+        let Ok(el) = self
+            .client
+            .find(Locator::Css(&format!("[name=\"{field}\"]")))
+            .await
+        else {
             panic!("no field {field} on {}", self.url().await);
         };
         el.clear().await.unwrap();
@@ -141,14 +164,20 @@ impl Tour {
     }
 
     pub async fn select(&self, field: &str, value: &str) {
-        let el = self.client.find(Locator::Css(&format!("select[name=\"{field}\"]"))).await.unwrap();
+        let el = self
+            .client
+            .find(Locator::Css(&format!("select[name=\"{field}\"]")))
+            .await
+            .unwrap();
         el.select_by_value(value).await.unwrap();
     }
 
     pub async fn check(&self, field: &str, value: &str) {
         let el = self
             .client
-            .find(Locator::Css(&format!("input[name=\"{field}\"][value=\"{value}\"]")))
+            .find(Locator::Css(&format!(
+                "input[name=\"{field}\"][value=\"{value}\"]"
+            )))
             .await
             .unwrap_or_else(|_| panic!("no checkbox {field}={value}"));
         if !el.is_selected().await.unwrap() {
@@ -170,7 +199,13 @@ impl Tour {
     }
 
     pub async fn click_link(&mut self, text: &str, name: &str) {
-        self.client.find(Locator::LinkText(text)).await.unwrap_or_else(|_| panic!("no link {text:?}")).click().await.unwrap();
+        self.client
+            .find(Locator::LinkText(text))
+            .await
+            .unwrap_or_else(|_| panic!("no link {text:?}"))
+            .click()
+            .await
+            .unwrap();
         self.wait_loaded().await;
         self.screenshot(name).await;
     }
@@ -180,11 +215,21 @@ impl Tour {
     }
 
     pub async fn url(&self) -> String {
-        self.client.current_url().await.map(|u| u.to_string()).unwrap_or_default()
+        self.client
+            .current_url()
+            .await
+            .map(|u| u.to_string())
+            .unwrap_or_default()
     }
 
     pub async fn text(&self) -> String {
-        self.client.find(Locator::Css("main")).await.unwrap().text().await.unwrap()
+        self.client
+            .find(Locator::Css("main"))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap()
     }
 
     pub async fn sign_in(&mut self) {

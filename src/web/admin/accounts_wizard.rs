@@ -141,13 +141,15 @@ async fn start(Admin(admin): Admin) -> HttpResponse {
 fn earlier_steps(
     f: &CsrfForm,
     need_provider: bool,
-) -> Result<(ChannelDetails, ProviderKind), HttpResponse> {
+) -> Result<(ChannelDetails, ProviderKind), Box<HttpResponse>> {
     let csrf = &f.user.csrf;
     let mut errors = FieldErrors::default();
     let d = channel_details(&f.form, &mut errors);
     if !errors.is_empty() {
         let form = channel_form(csrf).refill(&f.form, &errors);
-        return Err(channel_step(&f.user, form).respond(StatusCode::UNPROCESSABLE_ENTITY));
+        return Err(Box::new(
+            channel_step(&f.user, form).respond(StatusCode::UNPROCESSABLE_ENTITY),
+        ));
     }
     if !need_provider {
         return Ok((d, ProviderKind::Twilio));
@@ -155,7 +157,9 @@ fn earlier_steps(
     let p = provider(&f.form, &mut errors);
     if !errors.is_empty() {
         let form = provider_form(csrf, &d).refill(&f.form, &errors);
-        return Err(provider_step(&f.user, form).respond(StatusCode::UNPROCESSABLE_ENTITY));
+        return Err(Box::new(
+            provider_step(&f.user, form).respond(StatusCode::UNPROCESSABLE_ENTITY),
+        ));
     }
     Ok((d, p))
 }
@@ -164,7 +168,7 @@ async fn choose_provider(f: CsrfForm) -> Result<HttpResponse, PageError> {
     f.user.require(Role::Admin)?;
     Ok(match earlier_steps(&f, false) {
         Ok((d, _)) => provider_step(&f.user, provider_form(&f.user.csrf, &d)).ok(),
-        Err(page) => page,
+        Err(page) => *page,
     })
 }
 
@@ -172,7 +176,7 @@ async fn enter_details(f: CsrfForm) -> Result<HttpResponse, PageError> {
     f.user.require(Role::Admin)?;
     Ok(match earlier_steps(&f, true) {
         Ok((d, p)) => details_step(&f.user, p, details_form(&f.user.csrf, &d, p)).ok(),
-        Err(page) => page,
+        Err(page) => *page,
     })
 }
 
@@ -180,7 +184,7 @@ async fn create(f: CsrfForm, desk: web::Data<Desk>) -> Result<HttpResponse, Page
     f.user.require(Role::Admin)?;
     let (d, p) = match earlier_steps(&f, true) {
         Ok(answers) => answers,
-        Err(page) => return Ok(page),
+        Err(page) => return Ok(*page),
     };
     let mut errors = FieldErrors::default();
     let (sid, token) = match p {

@@ -199,8 +199,11 @@ fn scope_links(
         })
         .collect();
     vec![
+        Section::Text("Channel:".into()),
         Section::Links(channels),
+        Section::Text("Applies to:".into()),
         Section::Links(targets),
+        Section::Text("Language:".into()),
         Section::Links(locales),
     ]
 }

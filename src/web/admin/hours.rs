@@ -44,7 +44,11 @@ fn summary(h: &OperatingHours) -> String {
         .filter(|(_, d)| d.open)
         .map(|((_, label), d)| {
             let from = format_clock(d.from_minute);
-            format!("{} {from}–{}", &label[..3], format_clock(d.to_minute))
+            format!(
+                "{} {from}–{}",
+                label.get(..3).unwrap_or(label),
+                format_clock(d.to_minute)
+            )
         })
         .collect();
     if open.is_empty() {
@@ -197,7 +201,8 @@ fn rows_for(stored: usize, submitted: Option<&FormData>) -> usize {
         .min(MAX_HOLIDAYS)
 }
 
-fn day_hours(f: &FormData, i: usize, key: &str, errors: &mut FieldErrors) -> DayHours {
+/// One day's fields; a closed day keeps whatever valid times were typed, for the form.
+fn day_hours(f: &FormData, key: &str, errors: &mut FieldErrors) -> DayHours {
     let (from_name, to_name) = (format!("{key}_from"), format!("{key}_to"));
     let from = parse_clock(f.get(&from_name), false);
     let to = parse_clock(f.get(&to_name), true);
@@ -222,7 +227,7 @@ fn day_hours(f: &FormData, i: usize, key: &str, errors: &mut FieldErrors) -> Day
             if let Err(e) = to {
                 field_err(&to_name, e);
             }
-            DayHours::office(i < 5)
+            DayHours::office(true)
         }
     }
 }
@@ -256,7 +261,7 @@ fn parse_input(f: &FormData) -> Result<HoursInput, FieldErrors> {
     let name = validate::line(f, "name", "Name", 100, true, &mut errors);
     let zone =
         ZoneName::parse(f.get("time_zone")).map_err(|e| errors.add("time_zone", e.to_string()));
-    let week: [DayHours; 7] = std::array::from_fn(|i| day_hours(f, i, DAYS[i].0, &mut errors));
+    let week: [DayHours; 7] = std::array::from_fn(|i| day_hours(f, DAYS[i].0, &mut errors));
     let holidays = holidays(f, &mut errors);
     match zone {
         Ok(time_zone) if errors.is_empty() => Ok(HoursInput {

@@ -1,14 +1,15 @@
 //! `/admin/...`: configuration, for admins only. The whole scope sits behind `require_admin`, and
 //! every handler also takes the `Admin` extractor, so a route cannot be added unguarded.
 
-pub mod users;
-pub mod automated;
-pub mod hours;
 pub mod accounts;
 pub mod accounts_wizard;
+pub mod automated;
+mod common;
+pub mod hours;
 pub mod numbers;
 pub mod quick_replies;
 pub mod templates;
+pub mod users;
 pub mod workstream_settings;
 pub mod workstream_setup;
 pub mod workstreams;

@@ -2,7 +2,9 @@
 //! workstream with `?workstream=ID`), create, edit, delete. Slugs are checked by
 //! `domain::quick_reply`; a reply linked to no workstream is offered everywhere.
 
-use super::templates::{Query, picked_workstreams, sentence, workstream_field, workstream_names};
+use super::common::{
+    Query, filter_links, picked_workstreams, sentence, workstream_field, workstream_names,
+};
 use crate::auth::csrf::{CsrfForm, FormData};
 use crate::auth::session::{Admin, SignedIn};
 use crate::desk::Desk;
@@ -73,7 +75,10 @@ async fn list(
     };
     Ok(p.with(Section::Links(vec![new]))
         .with(Section::Text(shown))
-        .with(Section::Links(filter_links(&workstreams)))
+        .with(Section::Links(filter_links(
+            "/admin/quick-replies",
+            &workstreams,
+        )))
         .with(Section::Table(Table {
             columns: ["Title", "Locale", "Message", "Tags", "Workstreams", ""]
                 .map(String::from)
@@ -109,18 +114,6 @@ fn row(r: &QuickReply, workstreams: &[Workstream]) -> Vec<Cell> {
             text: "Delete".into(),
         },
     ]
-}
-
-fn filter_links(workstreams: &[Workstream]) -> Vec<Link> {
-    let all = Link {
-        href: "/admin/quick-replies".into(),
-        text: "All".into(),
-    };
-    let each = workstreams.iter().map(|w| Link {
-        href: format!("/admin/quick-replies?workstream={}", w.id.get()),
-        text: w.name.clone(),
-    });
-    std::iter::once(all).chain(each).collect()
 }
 
 /// The quick-reply form, filled from `r` (empty for a new one).

@@ -3,6 +3,9 @@
 //! so the form needs no script. The checks live in `domain`; the store re-checks what needs the
 //! stored records (unique name per language, workstreams that exist and are WhatsApp).
 
+use super::common::{
+    Query, filter_links, picked_workstreams, sentence, workstream_field, workstream_names,
+};
 use crate::auth::csrf::{CsrfForm, FormData};
 use crate::auth::session::{Admin, SignedIn};
 use crate::desk::Desk;
@@ -10,7 +13,7 @@ use crate::domain::language::LanguageCode;
 use crate::domain::template::TemplateText;
 use crate::domain::template_name::TemplateName;
 use crate::domain::user::Role;
-use crate::domain::{Channel, ContentSid, TemplateId, WorkstreamId};
+use crate::domain::{Channel, ContentSid, TemplateId};
 use crate::store::records::{Template, Workstream};
 use crate::store::templates::{TemplateDraft, TemplateRefusal};
 use crate::web::ui::validate;
@@ -20,7 +23,6 @@ use crate::web::ui::{
 };
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
-use std::fmt::Display;
 
 /// WhatsApp's limit for a template body.
 pub const MAX_TEXT_CHARS: usize = 1_024;
@@ -41,109 +43,6 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 
 fn page(admin: &SignedIn, title: &str) -> Page {
     Page::new(title, Some(Nav::for_user(admin, "templates")))
-}
-
-/// The notices a redirect after a successful POST asks for.
-#[derive(serde::Deserialize)]
-pub(super) struct Query {
-    workstream: Option<String>,
-    created: Option<String>,
-    saved: Option<String>,
-    deleted: Option<String>,
-}
-
-impl Query {
-    pub(super) fn notice(&self, what: &str) -> Option<Section> {
-        let done = [
-            (&self.created, "created"),
-            (&self.saved, "saved"),
-            (&self.deleted, "deleted"),
-        ];
-        done.into_iter()
-            .find(|(flag, _)| flag.is_some())
-            .map(|(_, verb)| Section::Notice(format!("{what} {verb}.")))
-    }
-
-    /// The workstream `?workstream=ID` names: `Ok(None)` without one, 404 if it is unknown.
-    pub(super) fn workstream<'a>(
-        &self,
-        all: &'a [Workstream],
-    ) -> Result<Option<&'a Workstream>, PageError> {
-        match self.workstream.as_deref().map(str::trim) {
-            None | Some("") => Ok(None),
-            Some(raw) => raw
-                .parse::<u64>()
-                .ok()
-                .and_then(|id| all.iter().find(|w| w.id.get() == id))
-                .map(Some)
-                .ok_or(PageError::NotFound),
-        }
-    }
-}
-
-/// A domain error as a sentence: capital first letter, final full stop.
-pub(super) fn sentence(e: impl Display) -> String {
-    let s = e.to_string();
-    let mut chars = s.chars();
-    let mut out: String = chars
-        .next()
-        .map(|c| c.to_uppercase().collect())
-        .unwrap_or_default();
-    out.push_str(chars.as_str());
-    if !out.ends_with('.') {
-        out.push('.');
-    }
-    out
-}
-
-/// Checkboxes for `offered`, ticked for `picked`.
-pub(super) fn workstream_field(
-    label: &str,
-    offered: &[Workstream],
-    picked: &[WorkstreamId],
-) -> Field {
-    let options = offered
-        .iter()
-        .map(|w| {
-            (
-                w.id.get().to_string(),
-                w.name.clone(),
-                picked.contains(&w.id),
-            )
-        })
-        .collect();
-    Field::new("workstreams", label, FieldKind::Choices { options })
-}
-
-/// The ticked workstreams; anything not offered is an error, never stored.
-pub(super) fn picked_workstreams(
-    f: &FormData,
-    offered: &[Workstream],
-    errors: &mut FieldErrors,
-) -> Vec<WorkstreamId> {
-    let mut out = Vec::new();
-    for v in f.all("workstreams") {
-        let found = v
-            .trim()
-            .parse::<u64>()
-            .ok()
-            .and_then(|id| offered.iter().find(|w| w.id.get() == id));
-        match found {
-            Some(w) if !out.contains(&w.id) => out.push(w.id),
-            Some(_) => {}
-            None => errors.add("workstreams", "Choose workstreams from the list."),
-        }
-    }
-    out
-}
-
-/// Names of the workstreams in `ids` that still exist.
-pub(super) fn workstream_names(ids: &[WorkstreamId], all: &[Workstream]) -> String {
-    all.iter()
-        .filter(|w| ids.contains(&w.id))
-        .map(|w| w.name.as_str())
-        .collect::<Vec<_>>()
-        .join(", ")
 }
 
 async fn whatsapp_workstreams(desk: &Desk) -> Result<Vec<Workstream>, PageError> {
@@ -183,7 +82,10 @@ async fn list(
     };
     Ok(p.with(Section::Links(vec![new]))
         .with(filter_section(only, &workstreams))
-        .with(Section::Links(filter_links(&workstreams)))
+        .with(Section::Links(filter_links(
+            "/admin/templates",
+            &workstreams,
+        )))
         .with(Section::Table(Table {
             columns: [
                 "Name",
@@ -225,18 +127,6 @@ fn filter_section(only: Option<&Workstream>, workstreams: &[Workstream]) -> Sect
         None if workstreams.is_empty() => Section::Text("All templates.".into()),
         None => Section::Text("All templates. Show only one workstream's:".into()),
     }
-}
-
-fn filter_links(workstreams: &[Workstream]) -> Vec<Link> {
-    let all = Link {
-        href: "/admin/templates".into(),
-        text: "All".into(),
-    };
-    let each = workstreams.iter().map(|w| Link {
-        href: format!("/admin/templates?workstream={}", w.id.get()),
-        text: w.name.clone(),
-    });
-    std::iter::once(all).chain(each).collect()
 }
 
 /// The template form, filled from `t` (empty for a new template) with `rows` variant rows.

@@ -201,10 +201,16 @@ fn step_page(
 fn behaviors_info(p: Page, ws: &Workstream, r: &Related) -> Page {
     let p = p
         .with(Section::Text(AUTOMATED_TEXT.into()))
-        .with(Section::Links(vec![Link {
-            href: "/admin/automated-messages".into(),
-            text: "Automated messages".into(),
-        }]));
+        .with(Section::Links(vec![
+            Link {
+                href: "/admin/automated-messages".into(),
+                text: "Automated messages".into(),
+            },
+            Link {
+                href: "/admin/hours".into(),
+                text: "Operating hours".into(),
+            },
+        ]));
     if ws.channel != Channel::WhatsApp {
         return p;
     }

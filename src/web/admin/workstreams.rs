@@ -134,7 +134,6 @@ pub(super) struct Done {
 impl Done {
     fn notice(&self) -> Option<&'static str> {
         Some(match self.done.as_deref()? {
-            "created" => "Workstream created.",
             "saved" => "Saved.",
             "copied" => "Copy created. Choose its numbers under “Set up the channel”.",
             "setup" => "The channel is set up.",
@@ -185,11 +184,14 @@ async fn create(f: CsrfForm, desk: web::Data<Desk>) -> Result<HttpResponse, Page
     f.user.require(Role::Admin)?;
     let mut errors = FieldErrors::default();
     let (name, fallback_queue) = profile(&f.form, false, &mut errors);
-    let channel = check(
-        &mut errors,
-        "channel",
-        Channel::parse(f.form.get("channel")),
-    );
+    let channel = match f.form.get("channel") {
+        "whatsapp" => Some(Channel::WhatsApp),
+        "sms" => Some(Channel::Sms),
+        _ => None,
+    };
+    if channel.is_none() {
+        errors.add("channel", "Choose WhatsApp or SMS.");
+    }
     let mode = DistributionMode::parse(f.form.get("mode"));
     if mode.is_none() {
         errors.add("mode", "Choose Push or Pick.");
