@@ -2,6 +2,7 @@
 //! read from blocking threads through MVCC snapshots. Aggregate modules hold the reads and the
 //! write closures for their records; `tables` declares every table.
 
+pub mod accounts;
 pub mod automated;
 pub mod codec;
 pub mod conversations;
@@ -69,6 +70,9 @@ pub struct Store {
     /// Accounts by webhook key, with their tokens decrypted: every webhook needs one, and they
     /// change only through this store, which forgets the cache on every account change.
     account_cache: Arc<RwLock<HashMap<String, Arc<setup::AccountWithToken>>>>,
+    /// Bumped by every forget, so a lookup that read the store before an account change does not
+    /// put the stale account back into the cache.
+    account_generation: Arc<std::sync::atomic::AtomicU64>,
 }
 
 impl Store {
@@ -88,6 +92,7 @@ impl Store {
             key,
             dir: dir.to_owned(),
             account_cache: Arc::default(),
+            account_generation: Arc::default(),
         })
     }
 

@@ -54,6 +54,10 @@ pub enum SendRefusal {
     Empty,
     #[error("The message is longer than {MAX_OUTBOUND_CHARS} characters.")]
     TooLong,
+    #[error(
+        "The business number of this conversation was deleted: it can be read but no longer answered."
+    )]
+    NumberDeleted,
     #[error("No such template.")]
     UnknownTemplate,
     #[error("Templates can only be sent on WhatsApp conversations.")]
@@ -223,6 +227,12 @@ fn enqueue_in(
     if conv.state.is_closed() {
         return Ok(Err(SendRefusal::Closed));
     }
+    // Every refusal comes before the first write: a refused send must leave nothing behind.
+    let Some(number) =
+        get_record::<SenderNumber, _>(&tx.open_table(NUMBER_RECORD)?, conv.number_id.get())?
+    else {
+        return Ok(Err(SendRefusal::NumberDeleted));
+    };
     let contact: Option<Contact> =
         get_record(&tx.open_table(CONTACT_RECORD)?, conv.contact_id.get())?;
     if contact.is_some_and(|c| c.opted_out(conv.channel)) {
@@ -285,8 +295,6 @@ fn enqueue_in(
     };
     tx.open_table(CONVERSATION_MESSAGES)?
         .insert((conv.id.get(), seq), codec::encode(&message)?.as_slice())?;
-    let number: SenderNumber = get_record(&tx.open_table(NUMBER_RECORD)?, conv.number_id.get())?
-        .ok_or_else(|| StoreError::Missing(format!("number of {}", conv.id)))?;
     let job = OutboxJob {
         id: JobId::new(next_id(tx, "job")?),
         conversation_id: conv.id,

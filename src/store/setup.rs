@@ -15,7 +15,6 @@ use crate::domain::{
 };
 use crate::secrets::SecretString;
 use redb::{ReadTransaction, ReadableTable, WriteTransaction};
-use std::sync::Arc;
 
 /// Refusals of a setup request; nothing was written.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -108,77 +107,6 @@ impl Store {
             Ok(Ok(account))
         })
         .await
-    }
-
-    /// The account a webhook URL names, with its token decrypted (cached after the first use).
-    pub async fn account_for_webhook(
-        &self,
-        key: WebhookKey,
-    ) -> Result<Option<Arc<AccountWithToken>>, StoreError> {
-        let cached = self
-            .account_cache
-            .read()
-            .ok()
-            .and_then(|c| c.get(key.as_str()).cloned());
-        if cached.is_some() {
-            return Ok(cached);
-        }
-        let store = self.clone();
-        let cache_key = key.as_str().to_owned();
-        let found = self
-            .read(move |rtx| {
-                let Some(id) = rtx
-                    .open_table(WEBHOOKKEY_ACCOUNT)?
-                    .get(key.as_str())?
-                    .map(|g| g.value())
-                else {
-                    return Ok(None);
-                };
-                let Some(account) = account(rtx, AccountId::new(id))? else {
-                    return Ok(None);
-                };
-                store.with_token(account).map(Some)
-            })
-            .await?
-            .map(Arc::new);
-        if let (Some(a), Ok(mut cache)) = (&found, self.account_cache.write()) {
-            cache.insert(cache_key, a.clone());
-        }
-        Ok(found)
-    }
-
-    /// Drops cached accounts; every write that changes an account calls this after its commit.
-    pub fn forget_cached_accounts(&self) {
-        if let Ok(mut cache) = self.account_cache.write() {
-            cache.clear();
-        }
-    }
-
-    pub async fn account_with_token(
-        &self,
-        id: AccountId,
-    ) -> Result<Option<AccountWithToken>, StoreError> {
-        let store = self.clone();
-        self.read(move |rtx| match account(rtx, id)? {
-            Some(a) => store.with_token(a).map(Some),
-            None => Ok(None),
-        })
-        .await
-    }
-
-    fn with_token(&self, account: Account) -> Result<AccountWithToken, StoreError> {
-        let auth_token = match &account.auth_token {
-            Some(sealed) => Some(
-                self.master_key()
-                    .open(sealed, &Account::token_purpose(account.id))
-                    .map_err(|_| StoreError::Secret)?,
-            ),
-            None => None,
-        };
-        Ok(AccountWithToken {
-            account,
-            auth_token,
-        })
     }
 
     pub async fn add_number(

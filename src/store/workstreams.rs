@@ -292,6 +292,10 @@ impl Store {
             }
             serve_numbers(tx, id, &[])?;
             table.remove(id.get())?;
+            drop(table);
+            // Its automated-message overrides go with it; templates and quick replies keep the
+            // dead id (ids are never reused) so a reply linked only to it does not turn global.
+            super::automated::remove_overrides_of(tx, id)?;
             Ok(Ok(ws))
         })
         .await

@@ -428,3 +428,31 @@ async fn a_permanent_error_fails_the_message_with_the_code_and_text() {
     assert_eq!(app.metric("outbound_failed_total").await, 1);
     app.stop().await;
 }
+
+#[tokio::test]
+async fn a_reply_on_a_deleted_number_is_refused_and_leaves_nothing_behind() {
+    let app = spawn_app().await;
+    twilio_accepts(&app.twilio).await;
+    let conv = app.customer_writes_wa("hi").await;
+    app.desk()
+        .store()
+        .delete_number(app.fx.wa_number.id, app.desk().now())
+        .await
+        .unwrap()
+        .unwrap();
+    let refusal = app.reply(conv.id, "hello?").await.unwrap_err();
+    assert_eq!(refusal, SendRefusal::NumberDeleted);
+    assert_eq!(
+        app.messages(conv.id).await.len(),
+        1,
+        "the refused reply was not stored"
+    );
+    assert_eq!(
+        app.conversation(conv.id).await.next_seq,
+        2,
+        "the conversation is unchanged"
+    );
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    assert!(app.sent_messages().await.is_empty());
+    app.stop().await;
+}

@@ -30,3 +30,82 @@ async fn an_admin_signs_in_and_adds_a_user() {
     tour.client.close().await.unwrap();
     app.stop().await;
 }
+
+/// The walk-through: sign in, create a Twilio WhatsApp account with a number and a
+/// template, and set up a workstream for it, screenshotting every page.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_admin_sets_up_whatsapp_through_the_forms() {
+    let Some(driver) = chromedriver() else { return };
+    let (app, _dir) = app("http://127.0.0.1:9").await;
+    let client = browser(&driver).await;
+    let mut tour = Tour::new(client, app.address(), "whatsapp-setup");
+    tour.sign_in().await;
+
+    tour.visit("/admin/accounts", "accounts").await;
+    tour.click_link("New account", "account-channel").await;
+    tour.fill("name", "Support WhatsApp").await;
+    tour.select("channel", "whatsapp").await;
+    tour.submit("account-provider").await;
+    tour.select("provider", "twilio").await;
+    tour.submit("account-details").await;
+    tour.fill("account_sid", "AC0123456789abcdef0123456789abcdef")
+        .await;
+    tour.fill("auth_token", "browser-test-auth-token-1234")
+        .await;
+    tour.submit("account-numbers").await;
+    tour.fill("name", "Support line").await;
+    tour.fill("number", "12").await;
+    tour.submit("number-refused").await;
+    assert!(tour.text().await.contains("+"), "the format is explained");
+    tour.fill("number", "+14155550199").await;
+    tour.submit("number-added").await;
+    tour.click_link("Next: callback information", "callback-information")
+        .await;
+    let callback = tour.text().await;
+    assert!(callback.contains("/webhooks/twilio/"), "{callback}");
+    assert!(
+        !tour
+            .client
+            .source()
+            .await
+            .unwrap()
+            .contains("browser-test-auth-token-1234")
+    );
+    tour.click_link("Next: done", "account-done").await;
+
+    tour.visit("/admin/templates/new", "template-new").await;
+    tour.fill("name", "order_update").await;
+    tour.fill("language", "en").await;
+    tour.fill("text", "Hi {{1}}, your order {{2}} has shipped.")
+        .await;
+    tour.fill("content_sid", "HXb5b62575e6e4ff6129ad7c8efe1f983e")
+        .await;
+    tour.submit("template-created").await;
+    let templates = app.desk.store().templates().await.unwrap();
+    assert_eq!(templates.len(), 1, "the template was stored");
+
+    tour.visit("/admin/workstreams/new", "workstream-new").await;
+    tour.fill("name", "WhatsApp support").await;
+    tour.select("channel", "whatsapp").await;
+    tour.select("mode", "push").await;
+    tour.submit("setup-numbers").await;
+    let number = app.desk.store().accounts().await.unwrap();
+    assert_eq!(number.len(), 1);
+    tour.check("numbers", "1").await;
+    tour.submit("setup-language").await;
+    tour.fill("language", "en").await;
+    tour.submit("setup-behaviors").await;
+    tour.submit("setup-user-features").await;
+    tour.submit("setup-summary").await;
+    tour.submit("setup-finished").await;
+    let ws = app.desk.store().workstreams().await.unwrap();
+    assert_eq!(ws.len(), 1);
+    assert_eq!(ws[0].numbers.len(), 1, "the number serves the workstream");
+
+    tour.visit("/admin/hours", "hours").await;
+    tour.visit("/admin/automated-messages", "automated-messages")
+        .await;
+    tour.visit("/admin/quick-replies", "quick-replies").await;
+    tour.client.close().await.unwrap();
+    app.stop().await;
+}
