@@ -62,6 +62,9 @@ pub struct Settings {
     /// HTTP worker threads (0 = one per core).
     #[arg(long, env = "OMNIDESK_WORKERS", default_value_t = 0, global = true)]
     pub workers: usize,
+    /// Seed a demo admin, agent, Simulator numbers and workstreams when the store has no users.
+    #[arg(long, env = "OMNIDESK_DEMO", global = true)]
+    pub demo: bool,
     #[command(flatten)]
     pub pacing: Pacing,
 }
@@ -121,6 +124,7 @@ impl Settings {
             provider_timeout_ms: 15_000,
             media_max_bytes: 5 * 1024 * 1024,
             workers: 0,
+            demo: false,
             pacing: Pacing::default(),
         }
     }

@@ -144,6 +144,26 @@ impl Desk {
         }
     }
 
+    /// Whether `conv` is offered to `agent` or waits in a pick queue `agent` belongs to.
+    pub async fn is_offered_or_pickable(
+        &self,
+        conv: &crate::store::records::Conversation,
+        agent: crate::domain::UserId,
+    ) -> bool {
+        let Some(ws) = conv.workstream_id else {
+            return false;
+        };
+        let Ok(sup) = self.registry.send(crate::actors::messages::Supervisor(ws)).await else {
+            return false;
+        };
+        sup.send(crate::actors::messages::Visible {
+            conversation: conv.id,
+            agent,
+        })
+        .await
+        .unwrap_or(false)
+    }
+
     /// Applies a provider's delivery status callback.
     pub async fn apply_status(
         &self,

@@ -12,13 +12,15 @@
 //! - `desk`: the facade handlers, the CLI and tests act through.
 //! - `auth`: passwords, sessions, CSRF, the login throttle.
 //! - `web`: HTTP routes (webhooks, sign-in, admin console, health, metrics) and the page model.
-//! - `cli`: operator subcommands.
+//! - `cli`: operator subcommands; `demo`: the `--demo` seed (users, Simulator numbers,
+//!   workstreams).
 
 pub mod actors;
 pub mod auth;
 pub mod cli;
 pub mod clock;
 pub mod config;
+pub mod demo;
 pub mod desk;
 pub mod domain;
 pub mod media;
@@ -29,3 +31,4 @@ pub mod startup;
 pub mod store;
 pub mod telemetry;
 pub mod web;
+pub mod work;

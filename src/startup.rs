@@ -53,6 +53,9 @@ impl Application {
             settings.public_url().starts_with("https://"),
         );
         let store = Store::open(&settings.data_dir, key, metrics.clone())?;
+        if settings.demo {
+            crate::demo::seed_and_announce(&store, clock.now()).await?;
+        }
         if !store.has_admin().await? {
             let token = auth.issue_setup_token();
             let url = format!("{}/setup?token={token}", settings.public_url());
@@ -117,7 +120,8 @@ async fn recover(
 ) -> anyhow::Result<Desk> {
     let live = LiveHub::new(metrics.clone());
     let twilio = TwilioClient::new(&settings.twilio_api_base, settings.provider_timeout())?;
-    let simulator = Arc::new(Simulator::default());
+    let (simulator, status_reports) = Simulator::new(clock.clone());
+    let simulator = Arc::new(simulator);
     let jobs = store.pending_jobs_now()?;
     let job_count = jobs.len();
     let outbox = OutboxDispatcher::new(
@@ -134,16 +138,18 @@ async fn recover(
         jobs,
     )
     .start();
+    let open = store.open_conversations_now()?;
+    let roster = roster(&store, &open).await?.start_with(live.clone());
     let shared = Shared {
         store: store.clone(),
         clock: clock.clone(),
         live: live.clone(),
         metrics: metrics.clone(),
         outbox,
+        roster,
     };
     let registry = ConversationRegistry::new(shared.clone()).start();
 
-    let open = store.open_conversations_now()?;
     let mut flipped = 0;
     for mut conversation in open.iter().cloned() {
         let overdue = conversation
@@ -191,8 +197,62 @@ async fn recover(
         "recovered from the store"
     );
     let desk = Desk::new(shared, registry, media, settings, simulator, twilio);
+    status_reports.spawn(desk.clone());
     desk.mark_ready();
     Ok(desk)
+}
+
+/// What the roster starts from: every active user's stored presence and capacity, and the load of
+/// the conversations they hold (Active, and Wrap-up where the workstream blocks capacity).
+struct RosterSeed {
+    agents: Vec<(crate::domain::UserId, crate::domain::presence::Presence, u32)>,
+    loads: Vec<(crate::domain::UserId, u32)>,
+}
+
+impl RosterSeed {
+    fn start_with(self, live: LiveHub) -> actix::Addr<crate::actors::roster::AgentRoster> {
+        crate::actors::roster::AgentRoster::new(self.agents, self.loads, live).start()
+    }
+}
+
+async fn roster(
+    store: &Store,
+    open: &[crate::store::records::Conversation],
+) -> anyhow::Result<RosterSeed> {
+    use crate::domain::ConversationState;
+    use crate::domain::presence::Presence;
+    use crate::domain::workstream::WrapUp;
+    let presences: std::collections::HashMap<_, _> = store.presences_now()?.into_iter().collect();
+    let agents = store
+        .users()
+        .await?
+        .into_iter()
+        .filter(|u| !u.disabled)
+        .map(|u| {
+            let p = presences.get(&u.id).copied().unwrap_or(Presence::Offline);
+            (u.id, p, u.capacity)
+        })
+        .collect();
+    let workstreams: std::collections::HashMap<_, _> = store
+        .workstreams()
+        .await?
+        .into_iter()
+        .map(|w| (w.id, w))
+        .collect();
+    let loads = open
+        .iter()
+        .filter_map(|c| {
+            let agent = c.agent?;
+            let ws = workstreams.get(&c.workstream_id?)?;
+            let holds = match c.state {
+                ConversationState::Active => true,
+                ConversationState::WrapUp => ws.distribution.wrap_up != WrapUp::DontBlock,
+                _ => false,
+            };
+            holds.then_some((agent, ws.distribution.capacity.max(1)))
+        })
+        .collect();
+    Ok(RosterSeed { agents, loads })
 }
 
 /// An application running on its own thread with its own actix System: what tests and the load

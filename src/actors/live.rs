@@ -1,7 +1,7 @@
 //! LiveHub: fans out events to signed-in browsers (SSE streams subscribe here) and anything else
 //! that watches the desk. Publishing never blocks; a slow subscriber misses events, not the sender.
 
-use crate::domain::{ConversationId, MessageStatus, WorkstreamId};
+use crate::domain::{ConversationId, MessageStatus, UserId, WorkstreamId};
 use crate::metrics::Metrics;
 use std::sync::Arc;
 use tokio::sync::broadcast;
@@ -28,6 +28,28 @@ pub enum LiveEvent {
         conversation: ConversationId,
         workstream: Option<WorkstreamId>,
     },
+    /// A conversation's agent changed (assigned, transferred or released): who may open it may
+    /// have changed, so live streams drop what they remembered about it.
+    ConversationAssigned {
+        conversation: ConversationId,
+        agent: Option<UserId>,
+    },
+    /// A push offer went to an agent; it expires at `expires_at` (ms since the epoch).
+    OfferMade {
+        conversation: ConversationId,
+        agent: UserId,
+        expires_at: crate::domain::Timestamp,
+    },
+    /// An offer ended without an accept (rejected, timed out, or taken away).
+    OfferWithdrawn {
+        conversation: ConversationId,
+        agent: UserId,
+    },
+    /// An agent's presence as others see it changed.
+    PresenceChanged {
+        agent: UserId,
+        presence: crate::domain::presence::Presence,
+    },
 }
 
 #[derive(Clone)]
@@ -52,5 +74,10 @@ impl LiveHub {
 
     pub fn subscribe(&self) -> broadcast::Receiver<LiveEvent> {
         self.tx.subscribe()
+    }
+
+    /// How many receivers are subscribed now (open live streams and other watchers).
+    pub fn subscribers(&self) -> usize {
+        self.tx.receiver_count()
     }
 }

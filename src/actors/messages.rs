@@ -47,6 +47,59 @@ pub struct Enqueue(pub ConversationId);
 #[rtype(result = "Vec<ConversationId>")]
 pub struct QueueSnapshot;
 
+/// Workstream: whether a conversation is offered to this agent or waits in a pick queue they
+/// belong to.
+#[derive(Message)]
+#[rtype(result = "bool")]
+pub struct Visible {
+    pub conversation: ConversationId,
+    pub agent: crate::domain::UserId,
+}
+
+/// Workstream: try to offer waiting conversations again (presence or capacity changed).
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct Pump;
+
+/// Registry: `Pump` every workstream supervisor.
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct PumpAll;
+
+/// Workstream: the conversation no longer waits (assigned elsewhere, closed).
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct Dequeue(pub ConversationId);
+
+/// Workstream: the agent accepts their offer.
+#[derive(Message)]
+#[rtype(result = "Result<Conversation, super::workstream::DistributionError>")]
+pub struct Accept {
+    pub conversation: ConversationId,
+    pub agent: crate::domain::UserId,
+}
+
+/// Workstream: the agent rejects their offer.
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct Reject {
+    pub conversation: ConversationId,
+    pub agent: crate::domain::UserId,
+}
+
+/// Workstream: a member takes a waiting conversation (pick mode).
+#[derive(Message)]
+#[rtype(result = "Result<Conversation, super::workstream::DistributionError>")]
+pub struct AssignToMe {
+    pub conversation: ConversationId,
+    pub agent: crate::domain::UserId,
+}
+
+/// Workstream: the offers an agent holds, with their expiry.
+#[derive(Message)]
+#[rtype(result = "Vec<(ConversationId, Timestamp)>")]
+pub struct OffersOf(pub crate::domain::UserId);
+
 /// Registry: the supervisor of a workstream's queue.
 #[derive(Message)]
 #[rtype(result = "Addr<super::workstream::WorkstreamSupervisor>")]

@@ -6,6 +6,7 @@ pub mod live;
 pub mod messages;
 pub mod outbox;
 pub mod registry;
+pub mod roster;
 pub mod workstream;
 
 use crate::clock::Clock;
@@ -21,4 +22,5 @@ pub struct Shared {
     pub live: live::LiveHub,
     pub metrics: Arc<Metrics>,
     pub outbox: actix::Addr<outbox::OutboxDispatcher>,
+    pub roster: actix::Addr<roster::AgentRoster>,
 }

@@ -4,7 +4,7 @@
 
 use super::Shared;
 use super::conversation::ConversationActor;
-use super::messages::{Enqueue, LiveCount, Lookup, Refresh, Supervisor, Track};
+use super::messages::{Dequeue, Enqueue, LiveCount, Lookup, Pump, PumpAll, Refresh, Supervisor, Track};
 use super::workstream::WorkstreamSupervisor;
 use crate::domain::{ConversationId, ConversationState, WorkstreamId};
 use actix::prelude::*;
@@ -28,7 +28,7 @@ impl ConversationRegistry {
     fn supervisor(&mut self, id: WorkstreamId) -> Addr<WorkstreamSupervisor> {
         self.supervisors
             .entry(id)
-            .or_insert_with(|| WorkstreamSupervisor::new(id).start())
+            .or_insert_with(|| WorkstreamSupervisor::new(id, self.shared.clone()).start())
             .clone()
     }
 }
@@ -44,13 +44,17 @@ impl Handler<Track> for ConversationRegistry {
         let c = msg.conversation;
         let id = c.id;
         if c.state.is_closed() {
+            if let Some(s) = c.workstream_id.and_then(|ws| self.supervisors.get(&ws)) {
+                s.do_send(Dequeue(id));
+            }
             if let Some(addr) = self.conversations.remove(&id) {
                 addr.do_send(Refresh(c));
             }
             return;
         }
-        let waiting_for_agent =
-            c.state == ConversationState::Open && (msg.opened || c.agent.is_none());
+        // Open means waiting for an agent (a Waiting conversation the customer answered is Open
+        // again); any other state is with an agent or done.
+        let waiting_for_agent = c.state == ConversationState::Open;
         let workstream = c.workstream_id;
         match self.conversations.get(&id).filter(|a| a.connected()) {
             Some(addr) => addr.do_send(Refresh(c)),
@@ -59,8 +63,22 @@ impl Handler<Track> for ConversationRegistry {
                 self.conversations.insert(id, addr);
             }
         }
-        if let Some(ws) = workstream.filter(|_| waiting_for_agent) {
-            self.supervisor(ws).do_send(Enqueue(id));
+        if let Some(ws) = workstream {
+            if waiting_for_agent {
+                self.supervisor(ws).do_send(Enqueue(id));
+            } else if let Some(s) = self.supervisors.get(&ws) {
+                s.do_send(Dequeue(id));
+            }
+        }
+    }
+}
+
+impl Handler<PumpAll> for ConversationRegistry {
+    type Result = ();
+
+    fn handle(&mut self, _: PumpAll, _: &mut Self::Context) {
+        for s in self.supervisors.values() {
+            s.do_send(Pump);
         }
     }
 }

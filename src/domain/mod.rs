@@ -11,6 +11,7 @@ pub mod language;
 pub mod message;
 pub mod optout;
 pub mod phone;
+pub mod presence;
 pub mod quick_reply;
 pub mod sid;
 pub mod template;

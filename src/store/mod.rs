@@ -4,13 +4,18 @@
 
 pub mod accounts;
 pub mod automated;
+pub mod assignment;
 pub mod codec;
+pub mod members;
+pub mod notes;
 pub mod conversations;
 pub mod hours;
 pub mod outbox;
 pub mod quick_replies;
 pub mod records;
+pub mod search;
 pub mod setup;
+pub mod simulator;
 pub mod tables;
 pub mod templates;
 pub mod users;

@@ -73,6 +73,12 @@ pub const QUICKREPLY_RECORD: TableDefinition<u64, &[u8]> =
 pub const AUTOMATED_OVERRIDE: TableDefinition<&str, &[u8]> =
     TableDefinition::new("automated_override");
 
+/// (workstream id, user id) → 0: the agents in a workstream's queue.
+pub const WORKSTREAM_MEMBERS: TableDefinition<(u64, u64), u8> =
+    TableDefinition::new("workstream_members");
+/// User id → presence code (see `domain::presence::Presence::code`), as the agent last chose it.
+pub const USER_PRESENCE: TableDefinition<u64, u8> = TableDefinition::new("user_presence");
+
 // (more tables: add them above this line and to `create_all`)
 
 /// Creates every table so read transactions never meet a missing one.
@@ -100,6 +106,8 @@ pub fn create_all(tx: &redb::WriteTransaction) -> Result<(), redb::TableError> {
     tx.open_table(HOURS_RECORD)?;
     tx.open_table(QUICKREPLY_RECORD)?;
     tx.open_table(AUTOMATED_OVERRIDE)?;
+    tx.open_table(WORKSTREAM_MEMBERS)?;
+    tx.open_table(USER_PRESENCE)?;
     // (more tables: open them above this line)
     Ok(())
 }

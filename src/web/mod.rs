@@ -2,10 +2,12 @@
 //! response.
 
 pub mod admin;
+pub mod agent;
 pub mod assets;
 pub mod auth;
 pub mod health;
 pub mod media;
+pub mod simulator;
 pub mod ui;
 pub mod webhooks;
 
@@ -31,6 +33,7 @@ pub fn security_headers() -> actix_web::middleware::DefaultHeaders {
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/", web::get().to(auth::home))
         .route("/agent", web::get().to(auth::agent_home))
+        .service(web::scope("/agent").configure(agent::routes))
         .route("/login", web::get().to(auth::login::show))
         .route("/login", web::post().to(auth::login::submit))
         .route("/logout", web::post().to(auth::login::logout))
@@ -48,6 +51,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .wrap(actix_web::middleware::from_fn(admin::require_admin))
                 .configure(admin::routes),
         )
+        .configure(simulator::routes)
         .route("/healthz", web::get().to(health::healthz))
         .route("/metrics", web::get().to(health::metrics))
         .service(

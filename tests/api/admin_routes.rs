@@ -1,6 +1,7 @@
 //! Every admin route, for the authorization tests. Add new routes here.
 
 pub const GET_ROUTES: &[&str] = &[
+    "/admin/workstreams/1/members",
     "/admin",
     "/admin/users",
     "/admin/users/new",
@@ -41,9 +42,11 @@ pub const GET_ROUTES: &[&str] = &[
     "/admin/workstreams/1/setup/behaviors",
     "/admin/workstreams/1/setup/features",
     "/admin/workstreams/1/setup/summary",
+    "/simulator",
 ];
 
 pub const POST_ROUTES: &[&str] = &[
+    "/admin/workstreams/1/members",
     "/admin/users",
     "/admin/users/1",
     "/admin/users/1/password",
@@ -79,4 +82,6 @@ pub const POST_ROUTES: &[&str] = &[
     "/admin/workstreams/1/setup/behaviors",
     "/admin/workstreams/1/setup/features",
     "/admin/workstreams/1/setup/summary",
+    "/simulator",
+    "/simulator/skip",
 ];

@@ -15,5 +15,9 @@ mod operations;
 mod outbound;
 mod restart;
 mod signin;
+mod live_events;
+mod agent_panel;
+mod simulator;
+mod distribution;
 // (test modules: add above this line)
 mod status;

@@ -13,6 +13,7 @@ pub mod users;
 pub mod workstream_settings;
 pub mod workstream_setup;
 pub mod workstreams;
+pub mod workstream_members;
 // (admin areas: declare modules above this line)
 
 use crate::auth::session::SignedIn;
@@ -55,5 +56,6 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.configure(templates::routes);
     cfg.configure(quick_replies::routes);
     cfg.configure(workstreams::routes);
+    cfg.configure(workstream_members::routes);
     // (admin areas: add `cfg.configure(area::routes);` lines above this one)
 }

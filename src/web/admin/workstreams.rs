@@ -248,6 +248,10 @@ fn show_page(admin: &SignedIn, ws: &Workstream, r: &Related, edit: FormModel) ->
                 text: "Work distribution settings".into(),
             },
             Link {
+                href: href(ws.id, "/members"),
+                text: "Queue members".into(),
+            },
+            Link {
                 href: href(ws.id, "/delete"),
                 text: "Delete…".into(),
             },

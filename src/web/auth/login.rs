@@ -122,6 +122,8 @@ pub async fn submit(
     };
     auth.throttle.succeeded(email.as_str());
     let token = session::start(&desk, &user).await?;
+    desk.set_presence(&user, crate::domain::presence::Presence::Available)
+        .await?;
     let mut resp = redirect("/");
     let _ = resp.add_cookie(&session::cookie(&auth, token));
     let device = Cookie::build(DEVICE_COOKIE, device_tag(&auth, user.id))
@@ -142,6 +144,8 @@ pub async fn logout(
 ) -> Result<HttpResponse, PageError> {
     desk.store()
         .end_session(form.user.token_hash.clone())
+        .await?;
+    desk.set_presence(&form.user.user, crate::domain::presence::Presence::Offline)
         .await?;
     let mut resp = redirect("/login");
     let _ = resp.add_cookie(&session::removal_cookie(&auth));

@@ -1,0 +1,174 @@
+//! The `--demo` seed: on a store with no users yet, a demo admin and agent (with generated
+//! passwords), Simulator accounts with one WhatsApp and one SMS number, and a workstream for each
+//! with the agent as a member, so omnidesk can be tried at once with `/simulator` playing the
+//! customer. Uses only the store's public setup APIs.
+
+use crate::domain::user::{Email, Role};
+use crate::domain::{AccountId, Channel, PhoneNumber, Timestamp, UserId, WorkstreamId};
+use crate::store::records::{DistributionMode, NumberKind, ProviderKind, SenderNumber};
+use crate::store::setup::{NewAccount, NewNumber, NewWorkstream, SetupError};
+use crate::store::users::{NewUser, UserError};
+use crate::store::{Store, StoreError};
+
+pub const ADMIN_EMAIL: &str = "demo-admin@example.com";
+pub const AGENT_EMAIL: &str = "demo-agent@example.com";
+/// Account names are this plus the channel.
+pub const ACCOUNT_NAME: &str = "Demo Simulator";
+pub const WHATSAPP_NUMBER: &str = "+15550100100";
+pub const SMS_NUMBER: &str = "+15550100200";
+/// Random bytes in a generated password (hex-encoded, so twice as many characters).
+const PASSWORD_BYTES: usize = 10;
+
+#[derive(Debug, thiserror::Error)]
+pub enum DemoError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("the demo setup was refused: {0} (was an earlier demo seed interrupted?)")]
+    Setup(#[from] SetupError),
+    #[error("the demo user was refused: {0}")]
+    User(#[from] UserError),
+    #[error("hashing a demo password failed")]
+    Hash,
+    #[error("the demo constant {0:?} does not parse")]
+    Constant(&'static str),
+}
+
+/// A demo user's sign-in, shown once.
+#[derive(Debug, Clone)]
+pub struct DemoLogin {
+    pub email: String,
+    pub password: String,
+}
+
+/// What the seed created.
+#[derive(Debug, Clone)]
+pub struct Seeded {
+    pub admin: DemoLogin,
+    pub agent: DemoLogin,
+    /// The WhatsApp and the SMS Simulator account, in that order.
+    pub accounts: Vec<AccountId>,
+    pub numbers: Vec<SenderNumber>,
+    pub workstreams: Vec<WorkstreamId>,
+}
+
+/// Seeds the demo when the store has no users; `None` when it has some (nothing written).
+///
+/// An account has one channel (the store refuses an SMS number on a WhatsApp account), so "a
+/// Simulator account with a WhatsApp and an SMS number" is two Simulator accounts, one per
+/// channel, each with its number and workstream. The users are written last: if a seed is
+/// interrupted the store still has no users, and the next start says which record is in the way.
+pub async fn seed(store: &Store, now: Timestamp) -> Result<Option<Seeded>, DemoError> {
+    if !store.users().await?.is_empty() {
+        return Ok(None);
+    }
+    let mut accounts = Vec::new();
+    let mut numbers = Vec::new();
+    let mut workstreams = Vec::new();
+    for (channel, number, kind, label) in [
+        (
+            Channel::WhatsApp,
+            WHATSAPP_NUMBER,
+            NumberKind::WhatsApp,
+            "WhatsApp",
+        ),
+        (Channel::Sms, SMS_NUMBER, NumberKind::LongCode, "SMS"),
+    ] {
+        let account = store
+            .create_account(
+                NewAccount {
+                    name: format!("{ACCOUNT_NAME} ({label})"),
+                    channel,
+                    provider: ProviderKind::Simulator,
+                    sid: None,
+                    auth_token: None,
+                },
+                now,
+            )
+            .await??;
+        let number = PhoneNumber::parse(number).map_err(|_| DemoError::Constant(number))?;
+        let number = store
+            .add_number(NewNumber {
+                account_id: account.id,
+                number,
+                kind,
+                name: format!("Demo {label}"),
+                description: "Created by --demo; play the customer at /simulator.".into(),
+            })
+            .await??;
+        let ws = store
+            .add_workstream(NewWorkstream {
+                name: format!("{label} demo"),
+                channel,
+                numbers: vec![number.id],
+                mode: DistributionMode::Push,
+            })
+            .await??;
+        accounts.push(account.id);
+        numbers.push(number);
+        workstreams.push(ws.id);
+    }
+    let admin = add_user(store, ADMIN_EMAIL, "Demo Admin", Role::Admin, now).await?;
+    let agent = add_user(store, AGENT_EMAIL, "Demo Agent", Role::Agent, now).await?;
+    for ws in &workstreams {
+        store.set_members(*ws, vec![agent.1]).await?;
+    }
+    Ok(Some(Seeded {
+        admin: admin.0,
+        agent: agent.0,
+        accounts,
+        numbers,
+        workstreams,
+    }))
+}
+
+async fn add_user(
+    store: &Store,
+    email: &'static str,
+    name: &str,
+    role: Role,
+    now: Timestamp,
+) -> Result<(DemoLogin, UserId), DemoError> {
+    let mut bytes = [0u8; PASSWORD_BYTES];
+    crate::secrets::fill_random(&mut bytes);
+    let password = hex::encode(bytes);
+    let to_hash = password.clone();
+    // argon2 takes tens of milliseconds of CPU: keep it off the async threads.
+    let hash = tokio::task::spawn_blocking(move || crate::auth::password::hash_now(&to_hash))
+        .await
+        .map_err(|_| DemoError::Hash)?
+        .map_err(|_| DemoError::Hash)?;
+    let user = store
+        .add_user(
+            NewUser {
+                email: Email::parse(email).map_err(|_| DemoError::Constant(email))?,
+                name: name.into(),
+                role,
+                password_hash: hash,
+                capacity: 10,
+                languages: vec!["en".into()],
+            },
+            now,
+        )
+        .await??;
+    let login = DemoLogin {
+        email: email.into(),
+        password,
+    };
+    Ok((login, user.id))
+}
+
+/// Seeds (see `seed`) and prints the demo sign-ins on stderr, the only place they are shown.
+pub async fn seed_and_announce(store: &Store, now: Timestamp) -> Result<(), DemoError> {
+    match seed(store, now).await? {
+        Some(s) => {
+            tracing::warn!("demo data seeded; the demo sign-ins are printed on stderr");
+            eprintln!(
+                "\nomnidesk demo: sign in with (shown only this once)\n  admin  {}  {}\n  agent  {}  {}\n\
+                 Play the customer at /simulator (WhatsApp {WHATSAPP_NUMBER}, SMS {SMS_NUMBER}).\n",
+                s.admin.email, s.admin.password, s.agent.email, s.agent.password
+            );
+        }
+        None => tracing::info!("--demo: the store already has users; nothing seeded"),
+    }
+    Ok(())
+}

@@ -1,0 +1,278 @@
+//! `GET /agent/conversations/{id}`: the communication panel. A header (customer, channel, business
+//! number, workstream, state), the thread with each outbound message's delivery status, the
+//! composer (`composer`) and the customer summary (`customer`). A closed conversation is shown
+//! read-only, as its transcript. Access goes through `access::open`: 404 for anything else.
+
+use super::access;
+use super::composer::{self, Composer, Draft};
+use super::customer::{self, Summary};
+use crate::auth::session::SignedIn;
+use crate::desk::Desk;
+use crate::domain::{Channel, ConversationId, Direction, TemplateId, UserId};
+use crate::store::records::{Conversation, MediaState, Message};
+use crate::web::ui::{ADMIN_SECTIONS, Nav, PageError};
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, web};
+use askama::Template;
+use std::collections::HashMap;
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/conversations/{id}", web::get().to(show));
+    composer::routes(cfg);
+}
+
+#[derive(Template)]
+#[template(path = "agent/conversation.html")]
+pub struct Panel {
+    pub title: String,
+    pub nav: Nav,
+    pub head: Head,
+    pub thread: Vec<Item>,
+    pub composer: Composer,
+    pub summary: Summary,
+}
+
+impl Panel {
+    pub fn admin_sections(&self) -> &'static [(&'static str, &'static str, &'static str)] {
+        &ADMIN_SECTIONS
+    }
+}
+
+/// The facts above the thread.
+pub struct Head {
+    pub id: u64,
+    pub customer: String,
+    pub contact_name: Option<String>,
+    /// The contact record has a name or a WhatsApp id.
+    pub authenticated: bool,
+    pub channel: String,
+    pub business: String,
+    pub workstream: String,
+    pub state: String,
+    /// When the WhatsApp reply window closes (or closed).
+    pub window: Option<String>,
+}
+
+/// One entry of the thread.
+pub struct Item {
+    /// The message's seq: its anchor (`#m3`); None for system lines.
+    pub seq: Option<u64>,
+    /// `customer`, `agent`, `automated`, `note` or `system`: the CSS class.
+    pub kind: &'static str,
+    pub who: String,
+    pub time: String,
+    pub body: String,
+    /// Outbound messages: queued, sent, delivered, read, failed…
+    pub status: Option<String>,
+    pub failed: bool,
+    /// The provider's error: code and text.
+    pub failure: Option<String>,
+    pub template: Option<String>,
+    pub media: Vec<MediaItem>,
+}
+
+pub struct MediaItem {
+    pub label: String,
+    /// Set once the file is stored.
+    pub href: Option<String>,
+    pub problem: Option<String>,
+}
+
+/// Renders any page template with `status`; a render error becomes a plain 500.
+pub fn render(page: &impl Template, status: StatusCode) -> HttpResponse {
+    match page.render() {
+        Ok(html) => HttpResponse::build(status)
+            .content_type("text/html; charset=utf-8")
+            .insert_header(("Cache-Control", "no-store"))
+            .body(html),
+        Err(e) => {
+            tracing::error!(error = %e, "page render failed");
+            HttpResponse::InternalServerError()
+                .content_type("text/plain; charset=utf-8")
+                .body("The page could not be rendered.")
+        }
+    }
+}
+
+async fn show(
+    user: SignedIn,
+    path: web::Path<u64>,
+    desk: web::Data<Desk>,
+) -> Result<HttpResponse, PageError> {
+    let conv = access::open(&desk, &user, ConversationId::new(path.into_inner())).await?;
+    let panel = panel(&desk, &user, &conv, Draft::default()).await?;
+    Ok(render(&panel, StatusCode::OK))
+}
+
+/// The panel for `conv` as `user` sees it, with the composer holding `draft`.
+pub async fn panel(
+    desk: &Desk,
+    user: &SignedIn,
+    conv: &Conversation,
+    draft: Draft,
+) -> Result<Panel, PageError> {
+    let store = desk.store();
+    let messages = store.messages(conv.id).await?;
+    let contact = store.contact(conv.contact_id).await?;
+    let number = store.number(conv.number_id).await?;
+    let workstream = match conv.workstream_id {
+        Some(ws) => store.workstream(ws).await?,
+        None => None,
+    };
+    let names: HashMap<UserId, String> = store
+        .users()
+        .await?
+        .into_iter()
+        .map(|u| (u.id, u.name))
+        .collect();
+    let templates = store.templates().await?;
+    let template_names: HashMap<TemplateId, String> =
+        templates.iter().map(|t| (t.id, t.name.clone())).collect();
+    let now = desk.now();
+    let window_closed = conv.channel == Channel::WhatsApp
+        && (conv.template_only || conv.window_expires_at.is_some_and(|t| t <= now));
+
+    let mut thread: Vec<Item> = messages
+        .iter()
+        .map(|m| item(m, &names, &template_names))
+        .collect();
+    if window_closed && !conv.state.is_closed() {
+        thread.push(system(
+            "The 24-hour reply window has closed: only approved templates can be sent.",
+        ));
+    }
+    if let Some(at) = conv.closed_at {
+        thread.push(system(&format!("The conversation was closed at {at}.")));
+    }
+    let head = Head {
+        id: conv.id.get(),
+        customer: conv.customer.to_string(),
+        contact_name: contact.as_ref().and_then(|c| c.name.clone()),
+        authenticated: contact
+            .as_ref()
+            .is_some_and(|c| c.name.is_some() || c.wa_id.is_some()),
+        channel: conv.channel.to_string(),
+        business: number.map_or_else(
+            || "(deleted number)".to_owned(),
+            |n| format!("{} ({})", n.number, n.name),
+        ),
+        workstream: workstream.map_or_else(|| "None".to_owned(), |w| w.name),
+        state: conv.state.to_string(),
+        window: conv.window_expires_at.map(|t| t.to_string()),
+    };
+    let composer = composer::build(
+        desk,
+        user,
+        conv,
+        contact.as_ref(),
+        templates,
+        window_closed,
+        draft,
+    )
+    .await?;
+    let summary = customer::summary(desk, user, &conv.customer, contact, Some(conv.id)).await?;
+    Ok(Panel {
+        title: format!("Conversation with {}", conv.customer),
+        nav: Nav::for_user(user, ""),
+        head,
+        thread,
+        composer,
+        summary,
+    })
+}
+
+fn system(text: &str) -> Item {
+    Item {
+        seq: None,
+        kind: "system",
+        who: "omnidesk".into(),
+        time: String::new(),
+        body: text.into(),
+        status: None,
+        failed: false,
+        failure: None,
+        template: None,
+        media: Vec::new(),
+    }
+}
+
+fn item(
+    m: &Message,
+    names: &HashMap<UserId, String>,
+    templates: &HashMap<TemplateId, String>,
+) -> Item {
+    let author = || {
+        m.author
+            .and_then(|a| names.get(&a).cloned())
+            .unwrap_or_else(|| "Agent".into())
+    };
+    let (kind, who) = match m.direction {
+        Direction::Inbound => (
+            "customer",
+            m.extras
+                .profile_name
+                .clone()
+                .unwrap_or_else(|| "Customer".into()),
+        ),
+        Direction::Outbound => ("agent", author()),
+        Direction::Automated => ("automated", "Automated message".into()),
+        Direction::Note => ("note", format!("Internal note by {}", author())),
+    };
+    let sent = matches!(m.direction, Direction::Outbound | Direction::Automated);
+    let failure = m.failure.as_ref().map(|f| match f.code {
+        Some(code) => format!("Error {code}: {}", f.message),
+        None => f.message.clone(),
+    });
+    Item {
+        seq: Some(m.seq),
+        kind,
+        who,
+        time: m.created_at.to_string(),
+        body: m.body.clone(),
+        status: sent.then(|| m.status.to_string()),
+        failed: sent && m.status.is_failure(),
+        failure: if sent { failure } else { None },
+        template: m
+            .template
+            .as_ref()
+            .map(|t| match templates.get(&t.template_id) {
+                Some(name) => format!("Template {name}"),
+                None => format!("Template {}", t.template_id),
+            }),
+        media: m
+            .media
+            .iter()
+            .enumerate()
+            .map(|(i, media)| media_item(m, i, &media.content_type, &media.state))
+            .collect(),
+    }
+}
+
+fn media_item(m: &Message, index: usize, content_type: &str, state: &MediaState) -> MediaItem {
+    let label = if content_type.is_empty() {
+        format!("Attachment {}", index + 1)
+    } else {
+        format!("Attachment {} ({content_type})", index + 1)
+    };
+    match state {
+        MediaState::Stored { .. } => MediaItem {
+            label,
+            href: Some(format!(
+                "/media/{}/{}/{index}",
+                m.conversation_id.get(),
+                m.seq
+            )),
+            problem: None,
+        },
+        MediaState::Pending => MediaItem {
+            label,
+            href: None,
+            problem: Some("Still being fetched.".into()),
+        },
+        MediaState::Failed { reason } => MediaItem {
+            label,
+            href: None,
+            problem: Some(format!("Could not be fetched: {reason}")),
+        },
+    }
+}

@@ -1,0 +1,551 @@
+//! `GET /agent/events`: the signed-in user's Server-Sent Events stream. It subscribes to the
+//! LiveHub and forwards what the user may see (admins and supervisors everything, agents the
+//! conversations `access::can_open` lets them open) as `event: <kind>` / `data: <json>` frames, with
+//! a `: keepalive` comment every `KEEPALIVE` and a `resync` event when it fell behind the hub.
+//! `static/js/live.js` is the browser side. The stream is the response body itself: when the
+//! browser goes away actix drops it and the subscription with it; no task is spawned.
+
+use super::access;
+use crate::actors::live::LiveEvent;
+use crate::auth::session::{self, SignedIn};
+use crate::desk::Desk;
+use crate::domain::ConversationId;
+use crate::domain::user::Role;
+use actix_web::HttpResponse;
+use actix_web::web::{self, Bytes};
+use futures_util::Stream;
+use serde_json::{Value, json};
+use std::collections::HashMap;
+use std::convert::Infallible;
+use std::time::Duration;
+use tokio::sync::broadcast::{self, error::RecvError};
+use tokio::time::{Instant, Interval, MissedTickBehavior};
+
+/// A comment this often keeps proxies from closing an idle stream; it is also when the stream
+/// checks that its session is still valid (signed out, expired or disabled ends it).
+pub const KEEPALIVE: Duration = Duration::from_secs(15);
+/// How long an agent's may-open decision about a conversation is reused: a busy conversation
+/// costs one store read per stream and period, not one per event. `ConversationAssigned` drops it
+/// at once.
+pub const DECISION_TTL: Duration = Duration::from_secs(5);
+/// Past this many remembered decisions the expired ones are dropped, so a stream open for days
+/// does not grow without bound.
+const DECISIONS_MAX: usize = 4_096;
+const KEEPALIVE_LINE: &[u8] = b": keepalive\n\n";
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/events", web::get().to(events));
+}
+
+async fn events(desk: web::Data<Desk>, user: SignedIn) -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/event-stream")
+        .insert_header(("Cache-Control", "no-store"))
+        // nginx and similar proxies would otherwise buffer the stream.
+        .insert_header(("X-Accel-Buffering", "no"))
+        .streaming(Feed::new(desk, user).into_stream())
+}
+
+/// One SSE event as the browser's `EventSource` sees it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Frame {
+    pub kind: &'static str,
+    pub data: Value,
+}
+
+impl Frame {
+    /// The first frame of every stream: the subscription is live from here on.
+    pub fn ready() -> Self {
+        Self {
+            kind: "ready",
+            data: json!({}),
+        }
+    }
+
+    /// The stream fell `missed` events behind the hub: the page should reload what it shows.
+    pub fn resync(missed: u64) -> Self {
+        Self {
+            kind: "resync",
+            data: json!({ "missed": missed }),
+        }
+    }
+
+    /// The frame for `event`; `None` for an event this stream does not describe (yet).
+    pub fn of(event: &LiveEvent) -> Option<Self> {
+        let (kind, data) = match event {
+            LiveEvent::MessageStored { conversation, seq } => (
+                "message",
+                json!({ "conversation": conversation.get(), "seq": seq }),
+            ),
+            LiveEvent::StatusChanged {
+                conversation,
+                seq,
+                status,
+            } => (
+                "status",
+                json!({
+                    "conversation": conversation.get(),
+                    "seq": seq,
+                    "status": status.to_string(),
+                }),
+            ),
+            LiveEvent::WindowExpired { conversation } => (
+                "window_expired",
+                json!({ "conversation": conversation.get() }),
+            ),
+            LiveEvent::ConversationOpened {
+                conversation,
+                workstream,
+            } => (
+                "conversation_opened",
+                json!({
+                    "conversation": conversation.get(),
+                    "workstream": workstream.map(|w| w.get()),
+                }),
+            ),
+            LiveEvent::ConversationAssigned {
+                conversation,
+                agent,
+            } => (
+                "assigned",
+                json!({
+                    "conversation": conversation.get(),
+                    "agent": agent.map(|a| a.get()),
+                }),
+            ),
+            LiveEvent::OfferMade {
+                conversation,
+                agent,
+                expires_at,
+            } => (
+                "offer",
+                json!({
+                    "conversation": conversation.get(),
+                    "agent": agent.get(),
+                    "expires_at": expires_at.as_millis(),
+                }),
+            ),
+            LiveEvent::OfferWithdrawn {
+                conversation,
+                agent,
+            } => (
+                "offer_withdrawn",
+                json!({ "conversation": conversation.get(), "agent": agent.get() }),
+            ),
+            LiveEvent::PresenceChanged { agent, presence } => (
+                "presence",
+                json!({ "agent": agent.get(), "presence": presence.slug() }),
+            ),
+            // Other parts add events to the hub as they grow; one nobody described here yet stays
+            // off the wire instead of breaking the build of a file its author does not own.
+            #[allow(unreachable_patterns)]
+            _ => return None,
+        };
+        Some(Self { kind, data })
+    }
+
+    /// The wire form. JSON from `serde_json` never contains a raw newline, so `data` is one line.
+    pub fn bytes(&self) -> Bytes {
+        Bytes::from(format!("event: {}\ndata: {}\n\n", self.kind, self.data))
+    }
+}
+
+/// The conversation an event is about, for events whose audience is who may open it.
+fn conversation_of(event: &LiveEvent) -> Option<ConversationId> {
+    match event {
+        LiveEvent::MessageStored { conversation, .. }
+        | LiveEvent::StatusChanged { conversation, .. }
+        | LiveEvent::WindowExpired { conversation }
+        | LiveEvent::ConversationOpened { conversation, .. } => Some(*conversation),
+        _ => None,
+    }
+}
+
+/// What the stream does next.
+#[derive(Debug, PartialEq)]
+enum Next {
+    Event(LiveEvent),
+    Keepalive,
+    /// The receiver lagged and this many events were lost.
+    Resync(u64),
+    Closed,
+}
+
+/// Waits for the next event or keepalive tick. The tick is polled first: it is ready once per
+/// period, so it cannot starve events, while a flood of events cannot starve it.
+async fn next(rx: &mut broadcast::Receiver<LiveEvent>, keepalive: &mut Interval) -> Next {
+    tokio::select! {
+        biased;
+        _ = keepalive.tick() => Next::Keepalive,
+        r = rx.recv() => match r {
+            Ok(e) => Next::Event(e),
+            Err(RecvError::Lagged(n)) => Next::Resync(n),
+            Err(RecvError::Closed) => Next::Closed,
+        },
+    }
+}
+
+/// Recent may-open decisions by conversation.
+#[derive(Debug, Default)]
+struct Decisions {
+    by_conversation: HashMap<ConversationId, (bool, Instant)>,
+}
+
+impl Decisions {
+    fn get(&self, id: ConversationId, now: Instant) -> Option<bool> {
+        self.by_conversation
+            .get(&id)
+            .filter(|(_, at)| now.saturating_duration_since(*at) < DECISION_TTL)
+            .map(|(allowed, _)| *allowed)
+    }
+
+    fn remember(&mut self, id: ConversationId, allowed: bool, now: Instant) {
+        if self.by_conversation.len() >= DECISIONS_MAX {
+            self.by_conversation
+                .retain(|_, (_, at)| now.saturating_duration_since(*at) < DECISION_TTL);
+            if self.by_conversation.len() >= DECISIONS_MAX {
+                self.by_conversation.clear();
+            }
+        }
+        self.by_conversation.insert(id, (allowed, now));
+    }
+
+    /// Drops the decision about `id`, returning it (expired or not).
+    fn forget(&mut self, id: ConversationId) -> Option<bool> {
+        self.by_conversation.remove(&id).map(|(allowed, _)| allowed)
+    }
+
+    fn clear(&mut self) {
+        self.by_conversation.clear();
+    }
+}
+
+/// One browser's stream: its subscription, its user and what it has decided about conversations.
+struct Feed {
+    desk: web::Data<Desk>,
+    user: SignedIn,
+    rx: broadcast::Receiver<LiveEvent>,
+    keepalive: Interval,
+    decisions: Decisions,
+    greeted: bool,
+}
+
+impl Feed {
+    /// Subscribes at once, so every event published after the response starts is seen.
+    fn new(desk: web::Data<Desk>, user: SignedIn) -> Self {
+        let rx = desk.shared.live.subscribe();
+        let mut keepalive = tokio::time::interval_at(Instant::now() + KEEPALIVE, KEEPALIVE);
+        keepalive.set_missed_tick_behavior(MissedTickBehavior::Delay);
+        Self {
+            desk,
+            user,
+            rx,
+            keepalive,
+            decisions: Decisions::default(),
+            greeted: false,
+        }
+    }
+
+    fn into_stream(self) -> impl Stream<Item = Result<Bytes, Infallible>> {
+        futures_util::stream::unfold(self, |mut feed| async move {
+            let bytes = feed.next_bytes().await?;
+            Some((Ok(bytes), feed))
+        })
+    }
+
+    /// The next chunk to write, or `None` to end the stream.
+    async fn next_bytes(&mut self) -> Option<Bytes> {
+        if !self.greeted {
+            self.greeted = true;
+            return Some(Frame::ready().bytes());
+        }
+        loop {
+            match next(&mut self.rx, &mut self.keepalive).await {
+                Next::Event(e) => {
+                    if let Some(frame) = Frame::of(&e)
+                        && self.may_see(&e).await
+                    {
+                        return Some(frame.bytes());
+                    }
+                }
+                Next::Keepalive => {
+                    return self
+                        .still_signed_in()
+                        .await
+                        .then(|| Bytes::from_static(KEEPALIVE_LINE));
+                }
+                Next::Resync(missed) => {
+                    self.decisions.clear();
+                    return Some(Frame::resync(missed).bytes());
+                }
+                Next::Closed => return None,
+            }
+        }
+    }
+
+    async fn may_see(&mut self, event: &LiveEvent) -> bool {
+        if matches!(self.user.user.role, Role::Admin | Role::Supervisor) {
+            return true;
+        }
+        let me = self.user.user.id;
+        let now = Instant::now();
+        match event {
+            LiveEvent::ConversationAssigned {
+                conversation,
+                agent,
+            } => {
+                // The agent who had it learns too, so their page can drop it.
+                let had = self.decisions.forget(*conversation) == Some(true);
+                let has = self.decide(*conversation, now).await;
+                had || has || *agent == Some(me)
+            }
+            // An offer opens the conversation to its agent and its end closes it again.
+            LiveEvent::OfferMade {
+                conversation,
+                agent,
+                ..
+            }
+            | LiveEvent::OfferWithdrawn {
+                conversation,
+                agent,
+            } => {
+                self.decisions.forget(*conversation);
+                *agent == me
+            }
+            LiveEvent::PresenceChanged { agent, .. } => *agent == me,
+            _ => match conversation_of(event) {
+                Some(id) => match self.decisions.get(id, now) {
+                    Some(allowed) => allowed,
+                    None => self.decide(id, now).await,
+                },
+                None => false,
+            },
+        }
+    }
+
+    async fn decide(&mut self, id: ConversationId, now: Instant) -> bool {
+        let allowed = match self.desk.store().conversation(id).await {
+            Ok(Some(conv)) => access::can_open(&self.desk, &self.user, &conv).await,
+            Ok(None) => false,
+            Err(e) => {
+                // Not remembered: the next event asks again.
+                tracing::warn!(error = %e, conversation = %id, "live stream could not check access");
+                return false;
+            }
+        };
+        self.decisions.remember(id, allowed, now);
+        allowed
+    }
+
+    /// Re-reads the session: a stream outlives no sign-out, and follows role changes.
+    async fn still_signed_in(&mut self) -> bool {
+        match self
+            .desk
+            .store()
+            .session(self.user.token_hash.clone())
+            .await
+        {
+            Ok(Some((s, user))) if !session::expired(&s, self.desk.now()) && !user.disabled => {
+                if user.role != self.user.user.role {
+                    self.decisions.clear();
+                }
+                self.user.user = user;
+                true
+            }
+            Ok(_) => false,
+            Err(e) => {
+                // A store hiccup should not drop every open page at once; the next tick retries.
+                tracing::warn!(error = %e, "live stream could not check its session");
+                true
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::presence::Presence;
+    use crate::domain::{MessageStatus, Timestamp, UserId, WorkstreamId};
+
+    fn conv(n: u64) -> ConversationId {
+        ConversationId::new(n)
+    }
+
+    #[test]
+    fn a_message_frame_carries_the_conversation_and_seq_on_one_data_line() {
+        let f = Frame::of(&LiveEvent::MessageStored {
+            conversation: conv(7),
+            seq: 3,
+        });
+        let wire = f.map(|f| f.bytes()).unwrap_or_default();
+        assert_eq!(
+            std::str::from_utf8(&wire).ok(),
+            Some("event: message\ndata: {\"conversation\":7,\"seq\":3}\n\n")
+        );
+    }
+
+    #[test]
+    fn conversation_events_have_a_kind_and_their_conversation() {
+        let cases = [
+            (
+                LiveEvent::StatusChanged {
+                    conversation: conv(1),
+                    seq: 2,
+                    status: MessageStatus::Delivered,
+                },
+                "status",
+                json!({"conversation": 1, "seq": 2, "status": "delivered"}),
+            ),
+            (
+                LiveEvent::WindowExpired {
+                    conversation: conv(1),
+                },
+                "window_expired",
+                json!({"conversation": 1}),
+            ),
+            (
+                LiveEvent::ConversationOpened {
+                    conversation: conv(1),
+                    workstream: Some(WorkstreamId::new(4)),
+                },
+                "conversation_opened",
+                json!({"conversation": 1, "workstream": 4}),
+            ),
+        ];
+        for (event, kind, data) in cases {
+            assert_eq!(conversation_of(&event), Some(conv(1)));
+            assert_eq!(Frame::of(&event), Some(Frame { kind, data }));
+        }
+    }
+
+    #[test]
+    fn a_decision_is_reused_only_within_its_ttl() {
+        let mut d = Decisions::default();
+        let t0 = Instant::now();
+        d.remember(conv(1), false, t0);
+        assert_eq!(d.get(conv(1), t0 + DECISION_TTL / 2), Some(false));
+        assert_eq!(d.get(conv(1), t0 + DECISION_TTL), None);
+        assert_eq!(d.get(conv(2), t0), None);
+        assert_eq!(d.forget(conv(1)), Some(false));
+        assert_eq!(d.get(conv(1), t0), None);
+    }
+
+    #[test]
+    fn remembered_decisions_stay_bounded() {
+        let mut d = Decisions::default();
+        let t0 = Instant::now();
+        for n in 0..(DECISIONS_MAX as u64 * 2) {
+            d.remember(conv(n), true, t0);
+        }
+        assert!(d.by_conversation.len() <= DECISIONS_MAX);
+        assert_eq!(d.get(conv(DECISIONS_MAX as u64 * 2 - 1), t0), Some(true));
+    }
+
+    fn short_keepalive() -> Interval {
+        let period = Duration::from_millis(20);
+        tokio::time::interval_at(Instant::now() + period, period)
+    }
+
+    #[tokio::test]
+    async fn an_idle_stream_gets_a_keepalive() {
+        let (_tx, mut rx) = broadcast::channel::<LiveEvent>(4);
+        let mut tick = short_keepalive();
+        assert_eq!(next(&mut rx, &mut tick).await, Next::Keepalive);
+        assert_eq!(
+            std::str::from_utf8(KEEPALIVE_LINE).ok(),
+            Some(": keepalive\n\n"),
+            "a comment line: EventSource ignores it"
+        );
+    }
+
+    #[tokio::test]
+    async fn events_come_before_the_next_keepalive() {
+        let (tx, mut rx) = broadcast::channel(4);
+        let mut tick = short_keepalive();
+        let e = LiveEvent::WindowExpired {
+            conversation: conv(9),
+        };
+        let _ = tx.send(e.clone());
+        assert_eq!(next(&mut rx, &mut tick).await, Next::Event(e));
+    }
+
+    #[tokio::test]
+    async fn a_lagging_stream_is_told_to_resync_and_then_continues() {
+        let (tx, mut rx) = broadcast::channel(2);
+        let mut tick = tokio::time::interval_at(Instant::now() + KEEPALIVE, KEEPALIVE);
+        for seq in 1..=5 {
+            let _ = tx.send(LiveEvent::MessageStored {
+                conversation: conv(1),
+                seq,
+            });
+        }
+        assert_eq!(next(&mut rx, &mut tick).await, Next::Resync(3));
+        assert_eq!(
+            Frame::resync(3).bytes(),
+            Bytes::from_static(b"event: resync\ndata: {\"missed\":3}\n\n")
+        );
+        assert_eq!(
+            next(&mut rx, &mut tick).await,
+            Next::Event(LiveEvent::MessageStored {
+                conversation: conv(1),
+                seq: 4
+            })
+        );
+    }
+
+    #[tokio::test]
+    async fn the_stream_ends_when_the_hub_is_gone() {
+        let (tx, mut rx) = broadcast::channel::<LiveEvent>(2);
+        drop(tx);
+        let mut tick = tokio::time::interval_at(Instant::now() + KEEPALIVE, KEEPALIVE);
+        assert_eq!(next(&mut rx, &mut tick).await, Next::Closed);
+    }
+
+    #[test]
+    fn agent_events_name_the_agent() {
+        let cases = [
+            (
+                LiveEvent::ConversationAssigned {
+                    conversation: conv(2),
+                    agent: Some(UserId::new(5)),
+                },
+                "assigned",
+                json!({"conversation": 2, "agent": 5}),
+            ),
+            (
+                LiveEvent::OfferMade {
+                    conversation: conv(2),
+                    agent: UserId::new(5),
+                    expires_at: Timestamp::from_millis(1_000),
+                },
+                "offer",
+                json!({"conversation": 2, "agent": 5, "expires_at": 1_000}),
+            ),
+            (
+                LiveEvent::OfferWithdrawn {
+                    conversation: conv(2),
+                    agent: UserId::new(5),
+                },
+                "offer_withdrawn",
+                json!({"conversation": 2, "agent": 5}),
+            ),
+            (
+                LiveEvent::PresenceChanged {
+                    agent: UserId::new(5),
+                    presence: Presence::BusyDnd,
+                },
+                "presence",
+                json!({"agent": 5, "presence": "busy-dnd"}),
+            ),
+        ];
+        for (event, kind, data) in cases {
+            assert_eq!(
+                conversation_of(&event),
+                None,
+                "{kind} is not for who may open it"
+            );
+            assert_eq!(Frame::of(&event), Some(Frame { kind, data }));
+        }
+    }
+}

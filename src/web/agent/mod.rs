@@ -1,0 +1,22 @@
+//! `/agent/...`: the agent workspace.
+
+pub mod access;
+pub mod events;
+pub mod composer;
+pub mod conversation;
+pub mod customer;
+pub mod search;
+pub mod work;
+// (agent areas: declare modules above this line)
+
+use actix_web::web;
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    let _ = cfg;
+    cfg.configure(events::routes);
+    cfg.configure(conversation::routes);
+    cfg.configure(customer::routes);
+    cfg.configure(search::routes);
+    cfg.configure(work::routes);
+    // (agent areas: add `cfg.configure(area::routes);` lines above this one)
+}

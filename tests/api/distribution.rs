@@ -1,0 +1,244 @@
+//! Work distribution over HTTP: push offers with the test clock, rejects and timeouts, presence and
+//! capacity rules, the pick race, and offers surviving a restart.
+
+use crate::helpers::*;
+use crate::signin::{Browser, PASSWORD};
+use omnidesk::domain::user::{Email, Role};
+use omnidesk::domain::{ConversationId, ConversationState, UserId, WorkstreamId};
+use omnidesk::store::records::DistributionMode;
+use omnidesk::store::setup::NewWorkstream;
+use omnidesk::store::users::NewUser;
+use reqwest::StatusCode;
+use std::time::Duration;
+
+/// Creates an agent with `capacity`, signs them in (which sets them Available).
+async fn agent(app: &TestApp, email: &str, capacity: u32) -> (Browser, UserId) {
+    let hash = omnidesk::auth::password::hash_now(PASSWORD).unwrap();
+    let user = app
+        .desk()
+        .store()
+        .add_user(
+            NewUser {
+                email: Email::parse(email).unwrap(),
+                name: email.split('@').next().unwrap().to_owned(),
+                role: Role::Agent,
+                password_hash: hash,
+                capacity,
+                languages: vec!["en".into()],
+            },
+            app.desk().now(),
+        )
+        .await
+        .unwrap()
+        .unwrap();
+    let mut b = Browser::new(&app.address);
+    assert_eq!(b.sign_in(email, PASSWORD).await.status, StatusCode::SEE_OTHER);
+    b.get("/agent").await;
+    (b, user.id)
+}
+
+async fn wa_workstream(app: &TestApp) -> WorkstreamId {
+    app.desk().store().workstreams().await.unwrap()[0].id
+}
+
+async fn offers(app: &TestApp, agent: UserId) -> Vec<ConversationId> {
+    app.desk().offers_of(agent).await.unwrap().into_iter().map(|(c, _)| c).collect()
+}
+
+async fn offered_to(app: &TestApp, agent: UserId, conv: ConversationId) {
+    eventually("the offer reaches the agent", || async {
+        offers(app, agent).await.contains(&conv).then_some(())
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_push_offer_goes_to_the_member_with_most_free_capacity_and_accepting_assigns_it() {
+    let app = spawn_app().await;
+    let ws = wa_workstream(&app).await;
+    let (_small, a) = agent(&app, "a@example.com", 2).await;
+    let (mut big, b) = agent(&app, "b@example.com", 5).await;
+    let (_outsider, c) = agent(&app, "c@example.com", 9).await;
+    app.desk().store().set_members(ws, vec![a, b]).await.unwrap();
+    let conv = app.customer_writes_wa("I need help").await;
+    offered_to(&app, b, conv.id).await;
+    assert!(offers(&app, a).await.is_empty());
+    assert!(offers(&app, c).await.is_empty(), "not a member");
+
+    let page = big.post(&format!("/agent/offers/{}/accept", conv.id.get()), &[]).await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
+    let stored = app.conversation(conv.id).await;
+    assert_eq!(stored.state, ConversationState::Active);
+    assert_eq!(stored.agent, Some(b));
+    assert!(offers(&app, b).await.is_empty(), "the offer is gone once accepted");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_reject_or_a_timeout_offers_to_the_next_agent_and_three_declines_skip_the_agent() {
+    let app = spawn_app().await;
+    let ws = wa_workstream(&app).await;
+    let (mut first, a) = agent(&app, "a@example.com", 5).await;
+    let (_second, b) = agent(&app, "b@example.com", 4).await;
+    app.desk().store().set_members(ws, vec![a, b]).await.unwrap();
+    let conv = app.customer_writes_wa("hello").await;
+    offered_to(&app, a, conv.id).await;
+
+    let page = first.post(&format!("/agent/offers/{}/reject", conv.id.get()), &[]).await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER);
+    offered_to(&app, b, conv.id).await;
+
+    app.clock.advance(Duration::from_secs(119));
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    assert!(offers(&app, b).await.contains(&conv.id), "the countdown is 120 s");
+    app.clock.advance(Duration::from_secs(1));
+    offered_to(&app, a, conv.id).await;
+    let late = first.post(&format!("/agent/offers/{}/accept", conv.id.get()), &[]).await;
+    assert_eq!(late.status, StatusCode::SEE_OTHER, "a's second offer can be accepted");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn an_agent_who_declined_three_times_is_skipped() {
+    let app = spawn_app().await;
+    let ws = wa_workstream(&app).await;
+    let (mut only, a) = agent(&app, "a@example.com", 5).await;
+    app.desk().store().set_members(ws, vec![a]).await.unwrap();
+    let conv = app.customer_writes_wa("hello").await;
+    for round in 0..3 {
+        offered_to(&app, a, conv.id).await;
+        let page = only.post(&format!("/agent/offers/{}/reject", conv.id.get()), &[]).await;
+        assert_eq!(page.status, StatusCode::SEE_OTHER, "round {round}");
+    }
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert!(offers(&app, a).await.is_empty(), "no fourth offer");
+    let gone = only.post(&format!("/agent/offers/{}/accept", conv.id.get()), &[]).await;
+    assert_eq!(gone.status, StatusCode::CONFLICT);
+    assert!(gone.body.contains("no longer yours"));
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn offers_go_only_to_allowed_presences_and_agents_with_free_capacity() {
+    let app = spawn_app().await;
+    let ws = wa_workstream(&app).await;
+    let (mut a_browser, a) = agent(&app, "a@example.com", 1).await;
+    app.desk().store().set_members(ws, vec![a]).await.unwrap();
+    a_browser.get("/agent").await;
+    let away = a_browser.post("/agent/presence", &[("presence", "away")]).await;
+    assert_eq!(away.status, StatusCode::SEE_OTHER);
+    let conv = app.customer_writes_wa("anyone?").await;
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert!(offers(&app, a).await.is_empty(), "Away gets no offers");
+    a_browser.post("/agent/presence", &[("presence", "available")]).await;
+    offered_to(&app, a, conv.id).await;
+    a_browser.post(&format!("/agent/offers/{}/accept", conv.id.get()), &[]).await;
+    assert_eq!(
+        app.desk().presence_of(a).await,
+        omnidesk::domain::presence::Presence::BusyDnd,
+        "full at capacity 1"
+    );
+
+    let other = {
+        let sid = new_sid();
+        let form = with(wa_form(&sid, "me too"), "From", "whatsapp:+14155550777");
+        assert_eq!(app.post_inbound_wa(&form).await.status(), 200);
+        app.message_by_sid(&sid).await.unwrap().conversation_id
+    };
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert!(offers(&app, a).await.is_empty(), "no free capacity");
+    let end = a_browser.post(&format!("/agent/conversations/{}/end", conv.id.get()), &[]).await;
+    assert_eq!(end.status, StatusCode::SEE_OTHER, "{}", end.body);
+    assert_eq!(app.conversation(conv.id).await.state, ConversationState::WrapUp);
+    offered_to(&app, a, other).await;
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_signed_out_agent_is_offline_and_gets_no_offers() {
+    let app = spawn_app().await;
+    let ws = wa_workstream(&app).await;
+    let (mut a_browser, a) = agent(&app, "a@example.com", 3).await;
+    app.desk().store().set_members(ws, vec![a]).await.unwrap();
+    a_browser.post("/logout", &[]).await;
+    assert_eq!(app.desk().presence_of(a).await, omnidesk::domain::presence::Presence::Offline);
+    let conv = app.customer_writes_wa("hi").await;
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert!(offers(&app, a).await.is_empty());
+    let _ = conv;
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn two_agents_picking_at_once_one_wins_and_the_other_sees_why() {
+    let app = spawn_app().await;
+    let ws = app
+        .desk()
+        .store()
+        .add_workstream(NewWorkstream {
+            name: "SMS pick".into(),
+            channel: omnidesk::domain::Channel::Sms,
+            numbers: vec![app.fx.sms_number.id],
+            mode: DistributionMode::Pick,
+        })
+        .await
+        .unwrap()
+        .unwrap();
+    let (mut first, a) = agent(&app, "a@example.com", 3).await;
+    let (mut second, b) = agent(&app, "b@example.com", 3).await;
+    app.desk().store().set_members(ws.id, vec![a, b]).await.unwrap();
+    let conv = app.customer_writes_sms("who's there").await;
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert!(offers(&app, a).await.is_empty(), "pick mode makes no offers");
+    let path = format!("/agent/conversations/{}/assign", conv.id.get());
+    let (r1, r2) = tokio::join!(first.post(&path, &[]), second.post(&path, &[]));
+    let statuses = [r1.status, r2.status];
+    assert!(statuses.contains(&StatusCode::SEE_OTHER), "{statuses:?}");
+    assert!(statuses.contains(&StatusCode::CONFLICT), "{statuses:?}");
+    let loser = if r1.status == StatusCode::CONFLICT { r1 } else { r2 };
+    assert!(loser.body.contains("Another agent has already taken this conversation."));
+    let stored = app.conversation(conv.id).await;
+    assert!(stored.agent == Some(a) || stored.agent == Some(b));
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn an_offer_in_flight_at_a_restart_is_offered_again() {
+    let mut app = spawn_app().await;
+    let ws = wa_workstream(&app).await;
+    let (_b, a) = agent(&app, "a@example.com", 3).await;
+    app.desk().store().set_members(ws, vec![a]).await.unwrap();
+    let conv = app.customer_writes_wa("hello").await;
+    offered_to(&app, a, conv.id).await;
+    app.restart(|_| {}).await;
+    offered_to(&app, a, conv.id).await;
+    let mut again = Browser::new(&app.address);
+    again.sign_in("a@example.com", PASSWORD).await;
+    again.get("/agent").await;
+    let page = again.post(&format!("/agent/offers/{}/accept", conv.id.get()), &[]).await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
+    assert_eq!(app.conversation(conv.id).await.agent, Some(a));
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_transfer_back_to_the_queue_offers_the_conversation_again() {
+    let app = spawn_app().await;
+    let ws = wa_workstream(&app).await;
+    let (mut a_browser, a) = agent(&app, "a@example.com", 3).await;
+    let (_b_browser, b) = agent(&app, "b@example.com", 2).await;
+    app.desk().store().set_members(ws, vec![a, b]).await.unwrap();
+    let conv = app.customer_writes_wa("hello").await;
+    offered_to(&app, a, conv.id).await;
+    a_browser.post(&format!("/agent/offers/{}/accept", conv.id.get()), &[]).await;
+    let to_b = a_browser
+        .post(&format!("/agent/conversations/{}/transfer", conv.id.get()), &[("to", &b.get().to_string())])
+        .await;
+    assert_eq!(to_b.status, StatusCode::SEE_OTHER, "{}", to_b.body);
+    assert_eq!(app.conversation(conv.id).await.agent, Some(b));
+    let not_mine = a_browser
+        .post(&format!("/agent/conversations/{}/transfer", conv.id.get()), &[("to", "queue")])
+        .await;
+    assert_eq!(not_mine.status, StatusCode::NOT_FOUND, "a no longer sees it");
+    app.stop().await;
+}

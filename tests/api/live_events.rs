@@ -1,0 +1,258 @@
+//! `/agent/events`: who receives which live events, and how a stream starts and ends.
+
+use crate::helpers::*;
+use crate::signin::Browser;
+use futures_util::{Stream, StreamExt};
+use omnidesk::actors::live::LiveEvent;
+use omnidesk::domain::user::{Email, Role};
+use omnidesk::domain::{ConversationId, UserId};
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+use std::pin::Pin;
+use std::time::{Duration, Instant};
+
+/// How long a test waits for an event it expects.
+const PATIENCE: Duration = Duration::from_secs(10);
+
+#[derive(Debug)]
+struct Event {
+    kind: String,
+    data: Value,
+}
+
+type Chunks = Pin<Box<dyn Stream<Item = reqwest::Result<actix_web::web::Bytes>> + Send>>;
+
+/// An open `/agent/events` stream, parsed into events (comment lines are skipped).
+struct Sse {
+    chunks: Chunks,
+    buf: String,
+}
+
+impl Sse {
+    async fn open(browser: &Browser) -> Sse {
+        let resp = browser
+            .http
+            .get(format!("{}/agent/events", browser.base))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), StatusCode::OK);
+        let header = |name: &str| {
+            resp.headers()
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or_default()
+                .to_owned()
+        };
+        assert_eq!(header("content-type"), "text/event-stream");
+        assert_eq!(header("cache-control"), "no-store");
+        let mut sse = Sse {
+            chunks: Box::pin(resp.bytes_stream()),
+            buf: String::new(),
+        };
+        let first = sse.next().await.expect("a ready event");
+        assert_eq!(first.kind, "ready", "{first:?}");
+        sse
+    }
+
+    /// The next event other than presence changes (sign-ins publish those whenever they like).
+    async fn next(&mut self) -> Option<Event> {
+        tokio::time::timeout(PATIENCE, async {
+            loop {
+                while let Some(end) = self.buf.find("\n\n") {
+                    let frame: String = self.buf.drain(..end + 2).collect();
+                    if let Some(e) = parse(&frame)
+                        && e.kind != "presence"
+                    {
+                        return Some(e);
+                    }
+                }
+                let chunk = self.chunks.next().await?.ok()?;
+                self.buf.push_str(std::str::from_utf8(&chunk).ok()?);
+            }
+        })
+        .await
+        .ok()
+        .flatten()
+    }
+
+    /// The next event of `kind`, skipping others.
+    async fn next_of(&mut self, kind: &str) -> Event {
+        loop {
+            let e = self
+                .next()
+                .await
+                .unwrap_or_else(|| panic!("no {kind} event"));
+            if e.kind == kind {
+                return e;
+            }
+        }
+    }
+}
+
+fn parse(frame: &str) -> Option<Event> {
+    let mut kind = None;
+    let mut data = None;
+    for line in frame.lines() {
+        if let Some(k) = line.strip_prefix("event: ") {
+            kind = Some(k.to_owned());
+        } else if let Some(d) = line.strip_prefix("data: ") {
+            data = serde_json::from_str(d).ok();
+        }
+    }
+    Some(Event {
+        kind: kind?,
+        data: data?,
+    })
+}
+
+async fn user_id(app: &TestApp, email: &str) -> UserId {
+    app.desk()
+        .store()
+        .user_by_email(Email::parse(email).unwrap())
+        .await
+        .unwrap()
+        .expect("user exists")
+        .id
+}
+
+/// Assigns the conversation through the store and announces it as the workstream does.
+async fn assign(app: &TestApp, id: ConversationId, agent: UserId) {
+    app.desk()
+        .store()
+        .assign(id, agent, app.desk().now())
+        .await
+        .unwrap()
+        .expect("assignable");
+    app.desk()
+        .shared
+        .live
+        .publish(LiveEvent::ConversationAssigned {
+            conversation: id,
+            agent: Some(agent),
+        });
+}
+
+#[tokio::test]
+async fn an_admins_stream_receives_a_message_event_for_an_inbound_webhook() {
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    let mut sse = Sse::open(&admin).await;
+
+    let sid = new_sid();
+    let resp = app.post_inbound_wa(&wa_form(&sid, "Hello")).await;
+    assert_eq!(resp.status(), 200);
+    let stored = app.message_by_sid(&sid).await.expect("stored");
+
+    let opened = sse.next_of("conversation_opened").await;
+    assert_eq!(
+        opened.data["conversation"],
+        json!(stored.conversation_id.get())
+    );
+    let message = sse.next_of("message").await;
+    assert_eq!(
+        message.data,
+        json!({"conversation": stored.conversation_id.get(), "seq": stored.seq})
+    );
+}
+
+#[tokio::test]
+async fn an_agent_sees_a_conversation_only_once_they_may_open_it() {
+    let app = spawn_app().await;
+    let email = "agent@example.com";
+    let agent = app.signed_in(Role::Agent, email).await;
+    let agent_id = user_id(&app, email).await;
+    let mut sse = Sse::open(&agent).await;
+
+    // SMS is in no workstream here, so nobody is offered it: only its agent may open it.
+    let conv = app.customer_writes_sms("Not yours yet").await;
+    assign(&app, conv.id, agent_id).await;
+
+    // Events are delivered in order: had the agent been sent the first message (or the opening),
+    // it would come before the assignment.
+    let first = sse.next().await.expect("an event");
+    assert_eq!(first.kind, "assigned", "{first:?}");
+    assert_eq!(
+        first.data,
+        json!({"conversation": conv.id.get(), "agent": agent_id.get()})
+    );
+
+    let sid = new_sid();
+    let resp = app
+        .post_inbound_sms(&sms_form(&sid, "Now it is yours"))
+        .await;
+    assert_eq!(resp.status(), 200);
+    let stored = app.message_by_sid(&sid).await.expect("stored");
+    loop {
+        let e = sse.next().await.expect("the new message's event");
+        assert_eq!(e.data["conversation"], json!(conv.id.get()), "{e:?}");
+        if e.kind == "message" && e.data["seq"] == json!(stored.seq) {
+            break;
+        }
+    }
+}
+
+#[tokio::test]
+async fn an_agent_does_not_see_another_agents_conversation() {
+    let app = spawn_app().await;
+    let mine = app.signed_in(Role::Agent, "mine@example.com").await;
+    app.signed_in(Role::Agent, "other@example.com").await;
+    let other_id = user_id(&app, "other@example.com").await;
+    let mut sse = Sse::open(&mine).await;
+
+    let conv = app.customer_writes_sms("For the other agent").await;
+    assign(&app, conv.id, other_id).await;
+    app.customer_writes_sms("Still theirs").await;
+    // A marker everyone may see: an admin-only hub event would not do, so use a conversation
+    // assigned to this agent.
+    let mine_id = user_id(&app, "mine@example.com").await;
+    let sid = new_sid();
+    let form = with(sms_form(&sid, "Another customer"), "From", "+14155550124");
+    assert_eq!(app.post_inbound_sms(&form).await.status(), 200);
+    let second = app
+        .message_by_sid(&sid)
+        .await
+        .expect("stored")
+        .conversation_id;
+    assign(&app, second, mine_id).await;
+
+    let e = sse.next().await.expect("an event");
+    assert_eq!(
+        (e.kind.as_str(), &e.data["conversation"]),
+        ("assigned", &json!(second.get())),
+        "nothing about the other agent's conversation comes first: {e:?}"
+    );
+}
+
+#[tokio::test]
+async fn an_anonymous_request_is_sent_to_sign_in() {
+    let app = spawn_app().await;
+    let mut browser = Browser::new(&app.address);
+    let page = browser.get("/agent/events").await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER);
+    assert_eq!(page.location.as_deref(), Some("/login"));
+}
+
+#[tokio::test]
+async fn closing_the_stream_ends_its_subscription() {
+    let app = spawn_app().await;
+    let admin = app.admin().await;
+    let live = app.desk().shared.live.clone();
+    let before = live.subscribers();
+    let sse = Sse::open(&admin).await;
+    assert_eq!(live.subscribers(), before + 1);
+
+    drop(sse);
+    // The server notices a closed connection when it reads or writes; events make it write.
+    let deadline = Instant::now() + PATIENCE;
+    while live.subscribers() > before {
+        assert!(
+            Instant::now() < deadline,
+            "the stream's subscription outlived its client"
+        );
+        live.publish(LiveEvent::WindowExpired {
+            conversation: ConversationId::new(0),
+        });
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
