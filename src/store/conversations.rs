@@ -165,6 +165,25 @@ impl Store {
         .await
     }
 
+    /// Every conversation `keep` accepts, oldest first (a full scan: fine for a team's volume).
+    pub async fn conversations_matching(
+        &self,
+        keep: impl Fn(&Conversation) -> bool + Send + 'static,
+    ) -> Result<Vec<Conversation>, StoreError> {
+        self.read(move |rtx| {
+            let mut out = Vec::new();
+            for row in rtx.open_table(CONVERSATION_RECORD)?.iter()? {
+                let (_, v) = row?;
+                let c: Conversation = codec::decode(v.value())?;
+                if keep(&c) {
+                    out.push(c);
+                }
+            }
+            Ok(out)
+        })
+        .await
+    }
+
     /// Every conversation ever opened for a customer number, oldest first.
     pub async fn conversations_of(
         &self,

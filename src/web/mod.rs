@@ -32,7 +32,7 @@ pub fn security_headers() -> actix_web::middleware::DefaultHeaders {
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/", web::get().to(auth::home))
-        .route("/agent", web::get().to(auth::agent_home))
+        .route("/agent", web::get().to(agent::dashboard::show))
         .service(web::scope("/agent").configure(agent::routes))
         .route("/login", web::get().to(auth::login::show))
         .route("/login", web::post().to(auth::login::submit))

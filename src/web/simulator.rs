@@ -225,11 +225,13 @@ async fn load_chat(desk: &Desk, sel: &Selection) -> Result<Chat, PageError> {
     let mut bubbles = Vec::new();
     for m in messages.into_iter().skip(skip) {
         let from_customer = m.direction == Direction::Inbound;
-        if !from_customer && m.status == MessageStatus::Delivered {
-            if let Some(pid) = &m.provider_id {
-                desk.apply_status(pid.clone(), MessageStatus::Read, None)
-                    .await?;
-            }
+        if let Some(pid) = m
+            .provider_id
+            .as_ref()
+            .filter(|_| !from_customer && m.status == MessageStatus::Delivered)
+        {
+            desk.apply_status(pid.clone(), MessageStatus::Read, None)
+                .await?;
         }
         bubbles.push(Bubble {
             from_customer,

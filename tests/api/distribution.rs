@@ -242,3 +242,28 @@ async fn a_transfer_back_to_the_queue_offers_the_conversation_again() {
     assert_eq!(not_mine.status, StatusCode::NOT_FOUND, "a no longer sees it");
     app.stop().await;
 }
+
+#[tokio::test]
+async fn the_dashboard_shows_the_offer_then_the_work_item_and_the_presence_selector() {
+    let app = spawn_app().await;
+    let ws = wa_workstream(&app).await;
+    let (mut a_browser, a) = agent(&app, "a@example.com", 3).await;
+    app.desk().store().set_members(ws, vec![a]).await.unwrap();
+    let empty = a_browser.get("/agent").await;
+    assert!(empty.body.contains("Nothing assigned to you right now."));
+    assert!(empty.body.contains("name=\"presence\""), "presence selector in the header");
+    let conv = app.customer_writes_wa("My parcel <b>never</b> came").await;
+    offered_to(&app, a, conv.id).await;
+    let page = a_browser.get("/agent").await;
+    assert!(page.body.contains("Incoming"));
+    assert!(page.body.contains("Ana (authenticated: known contact)"), "{}", page.body);
+    assert!(page.body.contains("My parcel &#60;b&#62;never&#60;/b&#62; came"), "escaped first message");
+    assert!(page.body.contains("120 s left"));
+    assert!(page.body.contains(&format!("/agent/offers/{}/accept", conv.id.get())));
+    a_browser.post(&format!("/agent/offers/{}/accept", conv.id.get()), &[]).await;
+    let after = a_browser.get("/agent?sort=customer").await;
+    assert!(!after.body.contains("Incoming"));
+    assert!(after.body.contains(&format!("/agent/conversations/{}", conv.id.get())));
+    assert!(after.body.contains("Active"));
+    app.stop().await;
+}

@@ -8,8 +8,9 @@ use super::composer::{self, Composer, Draft};
 use super::customer::{self, Summary};
 use crate::auth::session::SignedIn;
 use crate::desk::Desk;
-use crate::domain::{Channel, ConversationId, Direction, TemplateId, UserId};
-use crate::store::records::{Conversation, MediaState, Message};
+use crate::domain::user::Role;
+use crate::domain::{Channel, ConversationId, ConversationState, Direction, TemplateId, UserId};
+use crate::store::records::{Conversation, DistributionMode, MediaState, Message, Workstream};
 use crate::web::ui::{ADMIN_SECTIONS, Nav, PageError};
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
@@ -30,12 +31,24 @@ pub struct Panel {
     pub thread: Vec<Item>,
     pub composer: Composer,
     pub summary: Summary,
+    pub actions: Actions,
 }
 
 impl Panel {
     pub fn admin_sections(&self) -> &'static [(&'static str, &'static str, &'static str)] {
         &ADMIN_SECTIONS
     }
+}
+
+/// The agent's buttons for the conversation; the routes are `work`'s, which re-check everything.
+pub struct Actions {
+    pub csrf: String,
+    /// "Assign to me": an agent looking at an unassigned conversation of a pick workstream.
+    pub assign: bool,
+    /// End, close the session, transfer: the assigned agent of an Active conversation.
+    pub work: bool,
+    /// Other members of the workstream: (user id, name).
+    pub transfer_to: Vec<(u64, String)>,
 }
 
 /// The facts above the thread.
@@ -128,6 +141,7 @@ pub async fn panel(
     let templates = store.templates().await?;
     let template_names: HashMap<TemplateId, String> =
         templates.iter().map(|t| (t.id, t.name.clone())).collect();
+    let actions = actions(desk, user, conv, workstream.as_ref(), &names).await?;
     let now = desk.now();
     let window_closed = conv.channel == Channel::WhatsApp
         && (conv.template_only || conv.window_expires_at.is_some_and(|t| t <= now));
@@ -178,6 +192,39 @@ pub async fn panel(
         thread,
         composer,
         summary,
+        actions,
+    })
+}
+
+async fn actions(
+    desk: &Desk,
+    user: &SignedIn,
+    conv: &Conversation,
+    workstream: Option<&Workstream>,
+    names: &HashMap<UserId, String>,
+) -> Result<Actions, PageError> {
+    let me = user.user.id;
+    let pick = workstream.is_some_and(|w| w.mode == DistributionMode::Pick);
+    let assign = user.user.role == Role::Agent
+        && pick
+        && conv.agent.is_none()
+        && conv.state == ConversationState::Open;
+    let work = conv.agent == Some(me) && conv.state == ConversationState::Active;
+    let mut transfer_to = Vec::new();
+    if let (true, Some(ws)) = (work, workstream) {
+        for id in desk.store().members(ws.id).await? {
+            if id != me
+                && let Some(name) = names.get(&id)
+            {
+                transfer_to.push((id.get(), name.clone()));
+            }
+        }
+    }
+    Ok(Actions {
+        csrf: user.csrf.clone(),
+        assign,
+        work,
+        transfer_to,
     })
 }
 

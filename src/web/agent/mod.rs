@@ -1,6 +1,7 @@
 //! `/agent/...`: the agent workspace.
 
 pub mod access;
+pub mod dashboard;
 pub mod events;
 pub mod composer;
 pub mod conversation;

@@ -22,6 +22,8 @@ pub struct Nav {
     pub csrf: String,
     /// Which admin section is highlighted.
     pub active: &'static str,
+    /// The presence selector's current value, on agent pages.
+    pub presence: Option<crate::domain::presence::Presence>,
 }
 
 impl Nav {
@@ -31,7 +33,21 @@ impl Nav {
             role: user.user.role,
             csrf: user.csrf.clone(),
             active,
+            presence: None,
         }
+    }
+
+    pub fn with_presence(mut self, p: crate::domain::presence::Presence) -> Self {
+        self.presence = Some(p);
+        self
+    }
+
+    /// (value, label, selected) for the presence selector.
+    pub fn presence_options(&self) -> Vec<(&'static str, String, bool)> {
+        crate::domain::presence::Presence::SELECTABLE
+            .iter()
+            .map(|p| (p.slug(), p.to_string(), self.presence == Some(*p)))
+            .collect()
     }
 
     pub fn is_admin(&self) -> bool {
@@ -112,6 +128,8 @@ pub struct Page {
     pub title: String,
     pub nav: Option<Nav>,
     pub sections: Vec<Section>,
+    /// Keeps the page fresh over the live stream (`static/js/live.js`).
+    pub live: bool,
 }
 
 impl Page {
@@ -120,7 +138,14 @@ impl Page {
             title: title.into(),
             nav,
             sections: Vec::new(),
+            live: false,
         }
+    }
+
+    /// Reloads the page's content when live events arrive.
+    pub fn live(mut self) -> Self {
+        self.live = true;
+        self
     }
 
     pub fn with(mut self, section: Section) -> Self {

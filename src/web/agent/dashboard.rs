@@ -1,0 +1,205 @@
+//! `/agent`: the dashboard. Offers waiting for Accept/Reject with their countdown, My work items,
+//! Open work items (pick queues the agent belongs to, with "Assign to me") and Closed work items
+//! (today); sortable by created, modified, customer or workstream; kept fresh over the live stream.
+
+use crate::auth::session::SignedIn;
+use crate::desk::Desk;
+use crate::domain::{ConversationState, Timestamp, WorkstreamId};
+use crate::store::records::{Conversation, DistributionMode, Workstream};
+use crate::web::ui::{Cell, Nav, Page, PageError, Section, Table};
+use actix_web::{HttpResponse, web};
+use std::collections::HashMap;
+
+const DAY_MS: i64 = 24 * 3600 * 1000;
+
+#[derive(serde::Deserialize)]
+pub struct SortQuery {
+    sort: Option<String>,
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum Sort {
+    Created,
+    Modified,
+    Customer,
+    Workstream,
+}
+
+impl Sort {
+    fn parse(s: Option<&str>) -> Sort {
+        match s {
+            Some("created") => Sort::Created,
+            Some("customer") => Sort::Customer,
+            Some("workstream") => Sort::Workstream,
+            _ => Sort::Modified,
+        }
+    }
+
+    fn apply(self, items: &mut [Conversation], names: &HashMap<WorkstreamId, String>) {
+        let ws = |c: &Conversation| c.workstream_id.and_then(|w| names.get(&w)).cloned().unwrap_or_default();
+        match self {
+            Sort::Created => items.sort_by_key(|c| std::cmp::Reverse(c.created_at)),
+            Sort::Modified => items.sort_by_key(|c| std::cmp::Reverse(c.updated_at)),
+            Sort::Customer => items.sort_by(|a, b| a.customer.cmp(&b.customer)),
+            Sort::Workstream => items.sort_by_key(ws),
+        }
+    }
+}
+
+fn time(t: Timestamp) -> String {
+    let s = t.to_string();
+    s.get(..19).map(|x| x.replace('T', " ")).unwrap_or(s)
+}
+
+struct Rows<'a> {
+    names: &'a HashMap<WorkstreamId, String>,
+    csrf: &'a str,
+}
+
+impl Rows<'_> {
+    fn base(&self, c: &Conversation) -> Vec<Cell> {
+        vec![
+            Cell::Link { href: format!("/agent/conversations/{}", c.id.get()), text: c.customer.to_string() },
+            Cell::Text(c.channel.to_string()),
+            Cell::Text(c.workstream_id.and_then(|w| self.names.get(&w)).cloned().unwrap_or_else(|| "—".into())),
+            Cell::Text(c.state.to_string()),
+            Cell::Text(time(c.created_at)),
+            Cell::Text(time(c.updated_at)),
+        ]
+    }
+
+    fn table(&self, items: &[Conversation], action: Option<(&str, &str)>, empty: &str) -> Section {
+        let mut columns: Vec<String> = ["Customer", "Channel", "Workstream", "State", "Created", "Modified"].map(String::from).to_vec();
+        if action.is_some() {
+            columns.push(String::new());
+        }
+        let rows = items
+            .iter()
+            .map(|c| {
+                let mut row = self.base(c);
+                if let Some((path, label)) = action {
+                    row.push(Cell::Post {
+                        action: format!("/agent/conversations/{}/{path}", c.id.get()),
+                        label: label.into(),
+                        csrf: self.csrf.to_owned(),
+                    });
+                }
+                row
+            })
+            .collect();
+        Section::Table(Table { columns, rows, empty: empty.into() })
+    }
+}
+
+pub async fn show(user: SignedIn, q: web::Query<SortQuery>, desk: web::Data<Desk>) -> Result<HttpResponse, PageError> {
+    let me = user.user.id;
+    let sort = Sort::parse(q.sort.as_deref());
+    let now = desk.now();
+    let today = Timestamp::from_millis(now.as_millis() - now.as_millis().rem_euclid(DAY_MS));
+    let workstreams: Vec<Workstream> = desk.store().workstreams().await?;
+    let names: HashMap<WorkstreamId, String> = workstreams.iter().map(|w| (w.id, w.name.clone())).collect();
+
+    let mut mine = desk
+        .store()
+        .conversations_matching(move |c| {
+            c.agent == Some(me) && matches!(c.state, ConversationState::Active | ConversationState::Waiting | ConversationState::WrapUp)
+        })
+        .await?;
+    let mut closed = desk
+        .store()
+        .conversations_matching(move |c| c.agent == Some(me) && c.state.is_closed() && c.closed_at.is_some_and(|t| t >= today))
+        .await?;
+
+    let offers = desk.offers_of(me).await?;
+    let mut offered = Vec::new();
+    for (id, expires) in &offers {
+        if let Some(c) = desk.store().conversation(*id).await? {
+            offered.push((c, *expires));
+        }
+    }
+
+    let mut open = Vec::new();
+    for ws in workstreams.iter().filter(|w| w.mode == DistributionMode::Pick) {
+        if !desk.store().members(ws.id).await?.contains(&me) {
+            continue;
+        }
+        let sup = desk.registry.send(crate::actors::messages::Supervisor(ws.id)).await?;
+        for id in sup.send(crate::actors::messages::QueueSnapshot).await? {
+            if let Some(c) = desk.store().conversation(id).await? {
+                open.push(c);
+            }
+        }
+    }
+    for list in [&mut mine, &mut closed, &mut open] {
+        sort.apply(list, &names);
+    }
+
+    let rows = Rows { names: &names, csrf: &user.csrf };
+    let presence = desk.presence_of(me).await;
+    let mut page = Page::new("My work", Some(Nav::for_user(&user, "").with_presence(presence))).live();
+    page = page.with(Section::Text("Sort by: ".to_owned())).with(Section::Links(
+        [("modified", "Modified"), ("created", "Created"), ("customer", "Customer"), ("workstream", "Workstream")]
+            .iter()
+            .map(|(k, l)| crate::web::ui::Link { href: format!("/agent?sort={k}"), text: (*l).into() })
+            .collect(),
+    ));
+    if !offered.is_empty() {
+        page = page.with(Section::Heading("Incoming".into()));
+        for (c, expires) in &offered {
+            page = page.with(offer_section(&desk, c, *expires, &names, &user.csrf, now).await?);
+        }
+    }
+    Ok(page
+        .with(Section::Heading("My work items".into()))
+        .with(rows.table(&mine, None, "Nothing assigned to you right now."))
+        .with(Section::Heading("Open work items".into()))
+        .with(rows.table(&open, Some(("assign", "Assign to me")), "No conversation is waiting in your pick queues."))
+        .with(Section::Heading("Closed work items (today)".into()))
+        .with(rows.table(&closed, None, "None closed today."))
+        .ok())
+}
+
+/// One incoming offer: who is writing (known contact or not), where, the first message, the
+/// countdown, Accept and Reject.
+async fn offer_section(
+    desk: &Desk,
+    c: &Conversation,
+    expires: Timestamp,
+    names: &HashMap<WorkstreamId, String>,
+    csrf: &str,
+    now: Timestamp,
+) -> Result<Section, PageError> {
+    let contact = desk.store().contact(c.contact_id).await?;
+    let who = match contact.as_ref().and_then(|k| k.name.clone()) {
+        Some(name) => format!("{name} (authenticated: known contact)"),
+        None => "Unauthenticated customer".to_owned(),
+    };
+    let first = desk
+        .store()
+        .messages(c.id)
+        .await?
+        .into_iter()
+        .find(|m| m.direction == crate::domain::Direction::Inbound)
+        .map(|m| m.body.chars().take(280).collect::<String>())
+        .unwrap_or_default();
+    let number = match desk.store().number(c.number_id).await? {
+        Some(n) => n.number.to_string(),
+        None => "—".into(),
+    };
+    let queue = c.workstream_id.and_then(|w| names.get(&w)).cloned().unwrap_or_default();
+    let seconds = now.until(expires).as_secs();
+    let cells = vec![
+        Cell::Text(who),
+        Cell::Text(format!("{} · {} · {}", c.customer, c.channel, number)),
+        Cell::Text(queue),
+        Cell::Text(first),
+        Cell::Text(format!("{seconds} s left")),
+        Cell::Post { action: format!("/agent/offers/{}/accept", c.id.get()), label: "Accept".into(), csrf: csrf.to_owned() },
+        Cell::Post { action: format!("/agent/offers/{}/reject", c.id.get()), label: "Reject".into(), csrf: csrf.to_owned() },
+    ];
+    Ok(Section::Table(Table {
+        columns: ["Customer", "Channel and number", "Queue", "First message", "Countdown", "", ""].map(String::from).to_vec(),
+        rows: vec![cells],
+        empty: String::new(),
+    }))
+}
