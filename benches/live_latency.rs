@@ -265,6 +265,8 @@ fn main() {
                 None => unmatched += 1,
             }
         }
+        // `stop` waits for the store to close, which needs every handle to it gone.
+        drop((store, desk));
         app.stop().await;
 
         println!();

@@ -153,7 +153,11 @@ impl Desk {
         let Some(ws) = conv.workstream_id else {
             return false;
         };
-        let Ok(sup) = self.registry.send(crate::actors::messages::Supervisor(ws)).await else {
+        let Ok(sup) = self
+            .registry
+            .send(crate::actors::messages::Supervisor(ws))
+            .await
+        else {
             return false;
         };
         sup.send(crate::actors::messages::Visible {

@@ -139,7 +139,9 @@ async fn recover(
     )
     .start();
     let open = store.open_conversations_now()?;
-    let roster = roster(&store, &open).await?.start_with(live.clone());
+    let roster = roster(&store, &open, clock.now())
+        .await?
+        .start_with(live.clone());
     let shared = Shared {
         store: store.clone(),
         clock: clock.clone(),
@@ -205,7 +207,11 @@ async fn recover(
 /// What the roster starts from: every active user's stored presence and capacity, and the load of
 /// the conversations they hold (Active, and Wrap-up where the workstream blocks capacity).
 struct RosterSeed {
-    agents: Vec<(crate::domain::UserId, crate::domain::presence::Presence, u32)>,
+    agents: Vec<(
+        crate::domain::UserId,
+        crate::domain::presence::Presence,
+        u32,
+    )>,
     loads: Vec<(crate::domain::UserId, u32)>,
 }
 
@@ -218,10 +224,9 @@ impl RosterSeed {
 async fn roster(
     store: &Store,
     open: &[crate::store::records::Conversation],
+    now: crate::domain::Timestamp,
 ) -> anyhow::Result<RosterSeed> {
-    use crate::domain::ConversationState;
     use crate::domain::presence::Presence;
-    use crate::domain::workstream::WrapUp;
     let presences: std::collections::HashMap<_, _> = store.presences_now()?.into_iter().collect();
     let agents = store
         .users()
@@ -244,11 +249,12 @@ async fn roster(
         .filter_map(|c| {
             let agent = c.agent?;
             let ws = workstreams.get(&c.workstream_id?)?;
-            let holds = match c.state {
-                ConversationState::Active => true,
-                ConversationState::WrapUp => ws.distribution.wrap_up != WrapUp::DontBlock,
-                _ => false,
-            };
+            let holds = crate::domain::lifecycle::holds_capacity(
+                c.state,
+                c.updated_at,
+                ws.distribution.wrap_up,
+                now,
+            );
             holds.then_some((agent, ws.distribution.capacity.max(1)))
         })
         .collect();

@@ -20,7 +20,13 @@ impl Desk {
     async fn supervisor_of(
         &self,
         id: ConversationId,
-    ) -> Result<(Conversation, actix::Addr<crate::actors::workstream::WorkstreamSupervisor>), DistributionError> {
+    ) -> Result<
+        (
+            Conversation,
+            actix::Addr<crate::actors::workstream::WorkstreamSupervisor>,
+        ),
+        DistributionError,
+    > {
         let conv = self
             .store()
             .conversation(id)
@@ -44,10 +50,17 @@ impl Desk {
     }
 
     /// The agent accepts the offer they hold for `id`.
-    pub async fn accept_offer(&self, agent: UserId, id: ConversationId) -> Result<Conversation, DistributionError> {
+    pub async fn accept_offer(
+        &self,
+        agent: UserId,
+        id: ConversationId,
+    ) -> Result<Conversation, DistributionError> {
         let (_, sup) = self.supervisor_of(id).await?;
         let conv = sup
-            .send(Accept { conversation: id, agent })
+            .send(Accept {
+                conversation: id,
+                agent,
+            })
             .await
             .map_err(|_| DistributionError::Unavailable)??;
         self.assigned(conv.clone());
@@ -55,18 +68,32 @@ impl Desk {
     }
 
     /// The agent rejects the offer they hold for `id`; it goes to the next agent.
-    pub async fn reject_offer(&self, agent: UserId, id: ConversationId) -> Result<(), DistributionError> {
+    pub async fn reject_offer(
+        &self,
+        agent: UserId,
+        id: ConversationId,
+    ) -> Result<(), DistributionError> {
         let (_, sup) = self.supervisor_of(id).await?;
-        sup.send(Reject { conversation: id, agent })
-            .await
-            .map_err(|_| DistributionError::Unavailable)
+        sup.send(Reject {
+            conversation: id,
+            agent,
+        })
+        .await
+        .map_err(|_| DistributionError::Unavailable)
     }
 
     /// "Assign to me" on a waiting conversation of a pick-mode workstream.
-    pub async fn assign_to_me(&self, agent: UserId, id: ConversationId) -> Result<Conversation, DistributionError> {
+    pub async fn assign_to_me(
+        &self,
+        agent: UserId,
+        id: ConversationId,
+    ) -> Result<Conversation, DistributionError> {
         let (_, sup) = self.supervisor_of(id).await?;
         let conv = sup
-            .send(AssignToMe { conversation: id, agent })
+            .send(AssignToMe {
+                conversation: id,
+                agent,
+            })
             .await
             .map_err(|_| DistributionError::Unavailable)??;
         self.assigned(conv.clone());
@@ -74,7 +101,10 @@ impl Desk {
     }
 
     /// The offers an agent holds across all workstreams, with their expiry.
-    pub async fn offers_of(&self, agent: UserId) -> Result<Vec<(ConversationId, Timestamp)>, DeskError> {
+    pub async fn offers_of(
+        &self,
+        agent: UserId,
+    ) -> Result<Vec<(ConversationId, Timestamp)>, DeskError> {
         let mut out = Vec::new();
         for ws in self.store().workstreams().await? {
             let sup = self.registry.send(Supervisor(ws.id)).await?;
@@ -85,12 +115,20 @@ impl Desk {
 
     /// Sets the presence the agent chose; returns what others now see. Signing in sets Available
     /// and signing out Offline.
-    pub async fn set_presence(&self, user: &User, presence: Presence) -> Result<Presence, DeskError> {
+    pub async fn set_presence(
+        &self,
+        user: &User,
+        presence: Presence,
+    ) -> Result<Presence, DeskError> {
         self.store().set_presence(user.id, presence).await?;
         let seen = self
             .shared
             .roster
-            .send(SetPresence { user: user.id, presence, capacity: user.capacity })
+            .send(SetPresence {
+                user: user.id,
+                presence,
+                capacity: user.capacity,
+            })
             .await?;
         self.registry.do_send(PumpAll);
         Ok(seen)
@@ -109,7 +147,10 @@ impl Desk {
             Some(id) => self.store().workstream(id).await?,
             None => None,
         };
-        Ok((ws.as_ref().map_or(1, |w| w.distribution.capacity.max(1)), ws))
+        Ok((
+            ws.as_ref().map_or(1, |w| w.distribution.capacity.max(1)),
+            ws,
+        ))
     }
 
     fn released(&self, agent: UserId, units: u32) {
@@ -124,17 +165,26 @@ impl Desk {
         agent: &User,
         id: ConversationId,
     ) -> Result<Result<Conversation, crate::store::assignment::AssignRefusal>, DeskError> {
-        let conv = match self.store().end_conversation(id, agent.id, self.now()).await? {
+        let conv = match self
+            .store()
+            .end_conversation(id, agent.id, self.now())
+            .await?
+        {
             Ok(c) => c,
             Err(r) => return Ok(Err(r)),
         };
         let (units, ws) = self.units(&conv).await?;
-        let blocks = ws.as_ref().is_some_and(|w| w.distribution.wrap_up != WrapUp::DontBlock);
+        let blocks = ws
+            .as_ref()
+            .is_some_and(|w| w.distribution.wrap_up != WrapUp::DontBlock);
         if !blocks {
             self.released(agent.id, units);
         }
         self.assigned(conv.clone());
-        self.shared.live.publish(LiveEvent::ConversationAssigned { conversation: id, agent: conv.agent });
+        self.shared.live.publish(LiveEvent::ConversationAssigned {
+            conversation: id,
+            agent: conv.agent,
+        });
         self.say_goodbye(&conv, ws.as_ref(), agent).await;
         Ok(Ok(conv))
     }
@@ -144,21 +194,33 @@ impl Desk {
     async fn say_goodbye(&self, conv: &Conversation, ws: Option<&Workstream>, agent: &User) {
         let locale = Locale::parse("en").ok();
         let text = match locale {
-            Some(l) => self.store().automated_text(Trigger::AgentEnded, conv.channel, ws, l).await.ok(),
+            Some(l) => self
+                .store()
+                .automated_text(Trigger::AgentEnded, conv.channel, ws, l)
+                .await
+                .ok(),
             None => None,
         };
         let mut body = text
             .map(|r| {
                 crate::domain::automated::render(&r.text, |p| match p {
                     crate::domain::automated::Placeholder::AgentName => Some(agent.name.clone()),
-                    crate::domain::automated::Placeholder::QueueName => ws.map(|w| w.fallback_queue.clone()),
+                    crate::domain::automated::Placeholder::QueueName => {
+                        ws.map(|w| w.fallback_queue.clone())
+                    }
                     _ => None,
                 })
             })
             .unwrap_or_default();
         if let Some(s) = ws.and_then(|w| w.survey.as_ref()) {
-            let intro = if s.message.is_empty() { "Tell us how we did:" } else { s.message.as_str() };
-            body = format!("{body}\n\n{intro} {}", s.link.as_str()).trim().to_owned();
+            let intro = if s.message.is_empty() {
+                "Tell us how we did:"
+            } else {
+                s.message.as_str()
+            };
+            body = format!("{body}\n\n{intro} {}", s.link.as_str())
+                .trim()
+                .to_owned();
         }
         if body.trim().is_empty() {
             return;
@@ -172,6 +234,44 @@ impl Desk {
         if let Ok(Err(refusal)) = self.send(req).await {
             tracing::info!(conversation = %conv.id, %refusal, "the agent-ended message was not sent");
         }
+    }
+
+    /// The agent finishes wrap-up: the conversation closes, and capacity still blocked for
+    /// wrap-up is given back.
+    pub async fn finish_wrap_up(
+        &self,
+        agent: &User,
+        id: ConversationId,
+    ) -> Result<Result<Conversation, crate::store::assignment::AssignRefusal>, DeskError> {
+        let Some(before) = self.store().conversation(id).await? else {
+            return Ok(Err(crate::store::assignment::AssignRefusal::Unknown));
+        };
+        if before.agent != Some(agent.id) {
+            return Ok(Err(crate::store::assignment::AssignRefusal::NotYours));
+        }
+        if before.state != crate::domain::ConversationState::WrapUp {
+            return Ok(Err(crate::domain::TransitionError {
+                from: before.state,
+                event: "be closed before it is ended",
+            }
+            .into()));
+        }
+        let conv = match self.store().close_conversation(id, self.now()).await? {
+            Ok(c) => c,
+            Err(r) => return Ok(Err(r)),
+        };
+        let (units, ws) = self.units(&before).await?;
+        let wrap_up = ws.map_or(WrapUp::DontBlock, |w| w.distribution.wrap_up);
+        if crate::domain::lifecycle::holds_capacity(
+            before.state,
+            before.updated_at,
+            wrap_up,
+            self.now(),
+        ) {
+            self.released(agent.id, units);
+        }
+        self.assigned(conv.clone());
+        Ok(Ok(conv))
     }
 
     /// Closes the session without ending (→ Waiting): no capacity while waiting.
@@ -202,10 +302,17 @@ impl Desk {
             return Ok(Err(DistributionError::Taken));
         };
         let (units, _) = self.units(&current).await?;
-        if let Some(next) = to {
-            if !self.shared.roster.send(Reserve { user: next, units }).await? {
-                return Ok(Err(DistributionError::NoCapacity));
+        let reserved = match to {
+            Some(next) => {
+                self.shared
+                    .roster
+                    .send(Reserve { user: next, units })
+                    .await?
             }
+            None => true,
+        };
+        if !reserved {
+            return Ok(Err(DistributionError::NoCapacity));
         }
         let conv = match self.store().transfer(id, agent.id, to, self.now()).await? {
             Ok(c) => c,
@@ -217,7 +324,10 @@ impl Desk {
             }
         };
         self.released(agent.id, units);
-        self.shared.live.publish(LiveEvent::ConversationAssigned { conversation: id, agent: conv.agent });
+        self.shared.live.publish(LiveEvent::ConversationAssigned {
+            conversation: id,
+            agent: conv.agent,
+        });
         self.assigned(conv.clone());
         Ok(Ok(conv))
     }

@@ -3,7 +3,11 @@
 //! store to flip the conversation to template-only (the store re-checks the deadline, so a
 //! customer message that raced the timer wins) and tells the agent's page.
 //!
-//! The store is the truth: the actor keeps only what it needs to arm its timer.
+//! It also owns the idle timer (`domain::lifecycle`): Open/Active close after 30 idle days,
+//! Waiting after the workstream's setting, Wrap-up after a day, and a timed wrap-up block gives the
+//! agent's capacity back. Each wake re-reads the store and re-arms if anything moved meanwhile.
+//!
+//! The store is the truth: the actor keeps only what it needs to arm its timers.
 
 use super::Shared;
 use super::live::LiveEvent;
@@ -19,18 +23,46 @@ pub struct ConversationActor {
     deadline: Option<Timestamp>,
     template_only: bool,
     timer: Option<SpawnHandle>,
+    idle_timer: Option<SpawnHandle>,
+    registry: Addr<super::registry::ConversationRegistry>,
     shared: Shared,
 }
 
 impl ConversationActor {
-    pub fn new(conversation: &Conversation, shared: Shared) -> Self {
+    pub fn new(
+        conversation: &Conversation,
+        shared: Shared,
+        registry: Addr<super::registry::ConversationRegistry>,
+    ) -> Self {
         Self {
             id: conversation.id,
             deadline: conversation.window_expires_at,
             template_only: conversation.template_only,
             timer: None,
+            idle_timer: None,
+            registry,
             shared,
         }
+    }
+
+    /// Arms the idle timer from the stored conversation; closing stops the actor.
+    fn arm_idle(&mut self, ctx: &mut Context<Self>) {
+        if let Some(t) = self.idle_timer.take() {
+            ctx.cancel_future(t);
+        }
+        let fut = idle(self.shared.clone(), self.id, self.registry.clone());
+        let handle = ctx.spawn(fut.into_actor(self).map(|closed, act, ctx| {
+            act.idle_timer = None;
+            if let Some(c) = closed {
+                tracing::info!(conversation = %c.id, "closed after inactivity");
+                act.registry.do_send(super::messages::Track {
+                    conversation: c,
+                    opened: false,
+                });
+                ctx.stop();
+            }
+        }));
+        self.idle_timer = Some(handle);
     }
 
     fn arm(&mut self, ctx: &mut Context<Self>) {
@@ -79,6 +111,7 @@ impl Actor for ConversationActor {
 
     fn started(&mut self, ctx: &mut Self::Context) {
         self.arm(ctx);
+        self.arm_idle(ctx);
     }
 }
 
@@ -92,9 +125,12 @@ impl Handler<Refresh> for ConversationActor {
         self.template_only = c.template_only;
         if c.state.is_closed() {
             ctx.stop();
-        } else if changed {
+            return;
+        }
+        if changed {
             self.arm(ctx);
         }
+        self.arm_idle(ctx);
     }
 }
 
@@ -129,5 +165,66 @@ impl Handler<Send> for ConversationActor {
             })
         };
         AtomicResponse::new(Box::pin(fut.into_actor(self)))
+    }
+}
+
+/// Sleeps until the conversation's next automatic step and takes it; returns the conversation
+/// once closed. Anything that changed the conversation meanwhile re-arms from the new state.
+async fn idle(
+    shared: Shared,
+    id: ConversationId,
+    registry: Addr<super::registry::ConversationRegistry>,
+) -> Option<Conversation> {
+    use crate::domain::lifecycle::{self, Step};
+    use crate::domain::workstream::WrapUp;
+    loop {
+        let c = shared.store.conversation(id).await.ok()??;
+        let ws = match c.workstream_id {
+            Some(w) => shared.store.workstream(w).await.ok().flatten(),
+            None => None,
+        };
+        let (minutes, wrap_up, units) = ws.map_or((24 * 60, WrapUp::DontBlock, 1), |w| {
+            (
+                w.distribution.auto_close_minutes,
+                w.distribution.wrap_up,
+                w.distribution.capacity.max(1),
+            )
+        });
+        let (at, step) =
+            lifecycle::next(c.state, c.updated_at, minutes, wrap_up, shared.clock.now())?;
+        shared.clock.sleep_until(at).await;
+        let now_c = shared.store.conversation(id).await.ok()??;
+        if now_c.updated_at != c.updated_at || now_c.state != c.state {
+            continue;
+        }
+        let release = |agent: Option<crate::domain::UserId>| {
+            if let Some(user) = agent {
+                shared
+                    .roster
+                    .do_send(super::roster::Release { user, units });
+                registry.do_send(super::messages::PumpAll);
+            }
+        };
+        match step {
+            Step::ReleaseCapacity => release(c.agent),
+            Step::Close => {
+                let held =
+                    lifecycle::holds_capacity(c.state, c.updated_at, wrap_up, shared.clock.now());
+                let closed = shared
+                    .store
+                    .close_conversation(id, shared.clock.now())
+                    .await
+                    .ok()?
+                    .ok()?;
+                if held {
+                    release(c.agent);
+                }
+                shared.live.publish(LiveEvent::ConversationAssigned {
+                    conversation: id,
+                    agent: closed.agent,
+                });
+                return Some(closed);
+            }
+        }
     }
 }

@@ -4,7 +4,9 @@
 
 use super::Shared;
 use super::conversation::ConversationActor;
-use super::messages::{Dequeue, Enqueue, LiveCount, Lookup, Pump, PumpAll, Refresh, Supervisor, Track};
+use super::messages::{
+    Dequeue, Enqueue, LiveCount, Lookup, Pump, PumpAll, Refresh, Supervisor, Track,
+};
 use super::workstream::WorkstreamSupervisor;
 use crate::domain::{ConversationId, ConversationState, WorkstreamId};
 use actix::prelude::*;
@@ -40,7 +42,7 @@ impl Actor for ConversationRegistry {
 impl Handler<Track> for ConversationRegistry {
     type Result = ();
 
-    fn handle(&mut self, msg: Track, _: &mut Self::Context) {
+    fn handle(&mut self, msg: Track, ctx: &mut Self::Context) {
         let c = msg.conversation;
         let id = c.id;
         if c.state.is_closed() {
@@ -59,7 +61,7 @@ impl Handler<Track> for ConversationRegistry {
         match self.conversations.get(&id).filter(|a| a.connected()) {
             Some(addr) => addr.do_send(Refresh(c)),
             None => {
-                let addr = ConversationActor::new(&c, self.shared.clone()).start();
+                let addr = ConversationActor::new(&c, self.shared.clone(), ctx.address()).start();
                 self.conversations.insert(id, addr);
             }
         }

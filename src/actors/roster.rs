@@ -32,13 +32,30 @@ pub struct AgentRoster {
 
 impl AgentRoster {
     /// `agents`: each known agent with chosen presence and capacity; `loads`: units in use.
-    pub fn new(agents: Vec<(UserId, Presence, u32)>, loads: Vec<(UserId, u32)>, live: LiveHub) -> Self {
+    pub fn new(
+        agents: Vec<(UserId, Presence, u32)>,
+        loads: Vec<(UserId, u32)>,
+        live: LiveHub,
+    ) -> Self {
         let mut map: HashMap<UserId, AgentState> = agents
             .into_iter()
-            .map(|(u, p, c)| (u, AgentState { chosen: p, capacity: c, load: 0 }))
+            .map(|(u, p, c)| {
+                (
+                    u,
+                    AgentState {
+                        chosen: p,
+                        capacity: c,
+                        load: 0,
+                    },
+                )
+            })
             .collect();
         for (u, units) in loads {
-            let e = map.entry(u).or_insert(AgentState { chosen: Presence::Offline, capacity: 0, load: 0 });
+            let e = map.entry(u).or_insert(AgentState {
+                chosen: Presence::Offline,
+                capacity: 0,
+                load: 0,
+            });
             e.load += units;
         }
         Self { agents: map, live }
@@ -46,10 +63,11 @@ impl AgentRoster {
 
     fn changed(&self, user: UserId, before: Option<Presence>) {
         let now = self.agents.get(&user).map(AgentState::effective);
-        if now != before {
-            if let Some(presence) = now {
-                self.live.publish(LiveEvent::PresenceChanged { agent: user, presence });
-            }
+        if let Some(presence) = now.filter(|_| now != before) {
+            self.live.publish(LiveEvent::PresenceChanged {
+                agent: user,
+                presence,
+            });
         }
     }
 }
@@ -103,7 +121,11 @@ impl Handler<SetPresence> for AgentRoster {
 
     fn handle(&mut self, m: SetPresence, _: &mut Self::Context) -> Self::Result {
         let before = self.agents.get(&m.user).map(AgentState::effective);
-        let e = self.agents.entry(m.user).or_insert(AgentState { chosen: m.presence, capacity: m.capacity, load: 0 });
+        let e = self.agents.entry(m.user).or_insert(AgentState {
+            chosen: m.presence,
+            capacity: m.capacity,
+            load: 0,
+        });
         e.chosen = m.presence;
         e.capacity = m.capacity;
         let now = e.effective();

@@ -10,7 +10,9 @@
 
 use super::Shared;
 use super::live::LiveEvent;
-use super::messages::{Accept, AssignToMe, Dequeue, Enqueue, OffersOf, Pump, QueueSnapshot, Reject, Visible};
+use super::messages::{
+    Accept, AssignToMe, Dequeue, Enqueue, OffersOf, Pump, QueueSnapshot, Reject, Visible,
+};
 use super::roster::{Candidates, Release, Reserve, Status};
 use crate::domain::presence::Presence;
 use crate::domain::workstream::Presence as AllowedPresence;
@@ -94,7 +96,9 @@ impl WorkstreamSupervisor {
     }
 
     fn units(&self) -> u32 {
-        self.settings.as_ref().map_or(1, |w| w.distribution.capacity.max(1))
+        self.settings
+            .as_ref()
+            .map_or(1, |w| w.distribution.capacity.max(1))
     }
 
     /// Reloads settings, members and candidates, then makes what offers it can.
@@ -110,9 +114,19 @@ impl WorkstreamSupervisor {
         let fut = async move {
             let ws = store.workstream(id).await.ok().flatten()?;
             let members = store.members(id).await.ok()?;
-            let allowed_now = ws.distribution.allowed_presences.iter().copied().map(allowed).collect();
+            let allowed_now = ws
+                .distribution
+                .allowed_presences
+                .iter()
+                .copied()
+                .map(allowed)
+                .collect();
             let candidates = roster
-                .send(Candidates { members: members.clone(), allowed: allowed_now, units: ws.distribution.capacity.max(1) })
+                .send(Candidates {
+                    members: members.clone(),
+                    allowed: allowed_now,
+                    units: ws.distribution.capacity.max(1),
+                })
                 .await
                 .ok()?;
             Some((ws, members, candidates))
@@ -135,21 +149,35 @@ impl WorkstreamSupervisor {
 
     fn make_offers(&mut self, mut candidates: Vec<(UserId, u32)>, ctx: &mut Context<Self>) {
         let mut busy: HashSet<UserId> = self.offers.values().map(|o| o.agent).collect();
-        let waiting: Vec<ConversationId> = self.queue.iter().filter(|c| !self.offers.contains_key(c)).copied().collect();
+        let waiting: Vec<ConversationId> = self
+            .queue
+            .iter()
+            .filter(|c| !self.offers.contains_key(c))
+            .copied()
+            .collect();
         for conv in waiting {
             let declines = self.declines.get(&conv);
             let eligible: Vec<(UserId, u32)> = candidates
                 .iter()
                 .filter(|(u, _)| !busy.contains(u))
-                .filter(|(u, _)| declines.and_then(|d| d.get(u)).copied().unwrap_or(0) < MAX_DECLINES)
+                .filter(|(u, _)| {
+                    declines.and_then(|d| d.get(u)).copied().unwrap_or(0) < MAX_DECLINES
+                })
                 .copied()
                 .collect();
             let last = self.last_decliner.get(&conv);
-            let others: Vec<(UserId, u32)> = eligible.iter().filter(|(u, _)| Some(u) != last).copied().collect();
+            let others: Vec<(UserId, u32)> = eligible
+                .iter()
+                .filter(|(u, _)| Some(u) != last)
+                .copied()
+                .collect();
             let pool = if others.is_empty() { eligible } else { others };
-            let chosen = pool
-                .into_iter()
-                .max_by_key(|(u, free)| (*free, std::cmp::Reverse(self.last_assigned.get(u).copied().unwrap_or(0))));
+            let chosen = pool.into_iter().max_by_key(|(u, free)| {
+                (
+                    *free,
+                    std::cmp::Reverse(self.last_assigned.get(u).copied().unwrap_or(0)),
+                )
+            });
             let Some((agent, _)) = chosen else {
                 continue;
             };
@@ -160,29 +188,59 @@ impl WorkstreamSupervisor {
     }
 
     fn offer(&mut self, conversation: ConversationId, agent: UserId, ctx: &mut Context<Self>) {
-        let secs = self.settings.as_ref().map_or(120, |w| w.distribution.screen_pop_secs);
-        let expires_at = self.shared.clock.now().saturating_add(Duration::from_secs(u64::from(secs)));
+        let secs = self
+            .settings
+            .as_ref()
+            .map_or(120, |w| w.distribution.screen_pop_secs);
+        let expires_at = self
+            .shared
+            .clock
+            .now()
+            .saturating_add(Duration::from_secs(u64::from(secs)));
         let clock = self.shared.clock.clone();
         let timer = ctx.spawn(
             async move { clock.sleep_until(expires_at).await }
                 .into_actor(self)
                 .map(move |(), act, ctx| act.decline(conversation, agent, ctx)),
         );
-        self.offers.insert(conversation, Offer { agent, expires_at, timer });
-        self.shared.live.publish(LiveEvent::OfferMade { conversation, agent, expires_at });
+        self.offers.insert(
+            conversation,
+            Offer {
+                agent,
+                expires_at,
+                timer,
+            },
+        );
+        self.shared.live.publish(LiveEvent::OfferMade {
+            conversation,
+            agent,
+            expires_at,
+        });
     }
 
     /// A reject or a timeout: count it, withdraw the offer, offer to the next agent.
     fn decline(&mut self, conversation: ConversationId, agent: UserId, ctx: &mut Context<Self>) {
-        if self.offers.get(&conversation).is_none_or(|o| o.agent != agent) {
+        if self
+            .offers
+            .get(&conversation)
+            .is_none_or(|o| o.agent != agent)
+        {
             return;
         }
         if let Some(o) = self.offers.remove(&conversation) {
             ctx.cancel_future(o.timer);
         }
-        *self.declines.entry(conversation).or_default().entry(agent).or_insert(0) += 1;
+        *self
+            .declines
+            .entry(conversation)
+            .or_default()
+            .entry(agent)
+            .or_insert(0) += 1;
         self.last_decliner.insert(conversation, agent);
-        self.shared.live.publish(LiveEvent::OfferWithdrawn { conversation, agent });
+        self.shared.live.publish(LiveEvent::OfferWithdrawn {
+            conversation,
+            agent,
+        });
         self.pump(ctx);
     }
 
@@ -190,7 +248,10 @@ impl WorkstreamSupervisor {
         self.queue.retain(|c| *c != conversation);
         if let Some(o) = self.offers.remove(&conversation) {
             ctx.cancel_future(o.timer);
-            self.shared.live.publish(LiveEvent::OfferWithdrawn { conversation, agent: o.agent });
+            self.shared.live.publish(LiveEvent::OfferWithdrawn {
+                conversation,
+                agent: o.agent,
+            });
         }
         self.declines.remove(&conversation);
         self.last_decliner.remove(&conversation);
@@ -205,7 +266,10 @@ impl WorkstreamSupervisor {
         self.last_decliner.remove(&conv.id);
         self.assignments += 1;
         self.last_assigned.insert(agent, self.assignments);
-        self.shared.live.publish(LiveEvent::ConversationAssigned { conversation: conv.id, agent: Some(agent) });
+        self.shared.live.publish(LiveEvent::ConversationAssigned {
+            conversation: conv.id,
+            agent: Some(agent),
+        });
         self.pump(ctx);
     }
 }
@@ -254,11 +318,18 @@ type Assigned = Result<Conversation, DistributionError>;
 
 /// Reserves capacity and stores the assignment; gives the capacity back if the store refuses.
 async fn take(shared: Shared, conversation: ConversationId, agent: UserId, units: u32) -> Assigned {
-    let reserved = shared.roster.send(Reserve { user: agent, units }).await.map_err(|_| DistributionError::Unavailable)?;
+    let reserved = shared
+        .roster
+        .send(Reserve { user: agent, units })
+        .await
+        .map_err(|_| DistributionError::Unavailable)?;
     if !reserved {
         return Err(DistributionError::NoCapacity);
     }
-    let outcome = shared.store.assign(conversation, agent, shared.clock.now()).await;
+    let outcome = shared
+        .store
+        .assign(conversation, agent, shared.clock.now())
+        .await;
     match outcome {
         Ok(Ok(c)) => Ok(c),
         other => {
@@ -280,9 +351,16 @@ impl Handler<Accept> for WorkstreamSupervisor {
             .get(&msg.conversation)
             .is_some_and(|o| o.agent == msg.agent && o.expires_at > self.shared.clock.now());
         if !valid {
-            return AtomicResponse::new(Box::pin(async { Err(DistributionError::NoOffer) }.into_actor(self)));
+            return AtomicResponse::new(Box::pin(
+                async { Err(DistributionError::NoOffer) }.into_actor(self),
+            ));
         }
-        let fut = take(self.shared.clone(), msg.conversation, msg.agent, self.units());
+        let fut = take(
+            self.shared.clone(),
+            msg.conversation,
+            msg.agent,
+            self.units(),
+        );
         AtomicResponse::new(Box::pin(fut.into_actor(self).map(move |res, act, ctx| {
             match &res {
                 Ok(c) => act.assigned(c, msg.agent, ctx),
@@ -297,7 +375,9 @@ impl Handler<AssignToMe> for WorkstreamSupervisor {
     type Result = AtomicResponse<Self, Assigned>;
 
     fn handle(&mut self, msg: AssignToMe, _: &mut Self::Context) -> Self::Result {
-        let refuse = |e: DistributionError, act: &mut Self| AtomicResponse::new(Box::pin(async move { Err(e) }.into_actor(act)));
+        let refuse = |e: DistributionError, act: &mut Self| {
+            AtomicResponse::new(Box::pin(async move { Err(e) }.into_actor(act)))
+        };
         if !self.queue.contains(&msg.conversation) {
             return refuse(DistributionError::Taken, self);
         }
@@ -305,17 +385,32 @@ impl Handler<AssignToMe> for WorkstreamSupervisor {
         let id = self.id;
         let (conversation, agent) = (msg.conversation, msg.agent);
         let fut = async move {
-            let ws = shared.store.workstream(id).await.ok().flatten().ok_or(DistributionError::Unavailable)?;
+            let ws = shared
+                .store
+                .workstream(id)
+                .await
+                .ok()
+                .flatten()
+                .ok_or(DistributionError::Unavailable)?;
             if ws.mode != DistributionMode::Pick {
                 return Err(DistributionError::NotPick);
             }
-            let members = shared.store.members(id).await.map_err(|_| DistributionError::Unavailable)?;
+            let members = shared
+                .store
+                .members(id)
+                .await
+                .map_err(|_| DistributionError::Unavailable)?;
             if !members.contains(&agent) {
                 return Err(DistributionError::NotMember);
             }
             let state = shared.roster.send(Status(agent)).await.ok().flatten();
             let ok_presence = state.is_some_and(|s| {
-                ws.distribution.allowed_presences.iter().copied().map(allowed).any(|p| p == s.effective())
+                ws.distribution
+                    .allowed_presences
+                    .iter()
+                    .copied()
+                    .map(allowed)
+                    .any(|p| p == s.effective())
             });
             if !ok_presence {
                 return Err(DistributionError::PresenceNotAllowed);
@@ -335,9 +430,16 @@ impl Handler<Visible> for WorkstreamSupervisor {
     type Result = bool;
 
     fn handle(&mut self, msg: Visible, _: &mut Self::Context) -> bool {
-        let offered = self.offers.get(&msg.conversation).is_some_and(|o| o.agent == msg.agent);
-        let pick = self.settings.as_ref().is_some_and(|w| w.mode == DistributionMode::Pick);
-        offered || (pick && self.queue.contains(&msg.conversation) && self.members.contains(&msg.agent))
+        let offered = self
+            .offers
+            .get(&msg.conversation)
+            .is_some_and(|o| o.agent == msg.agent);
+        let pick = self
+            .settings
+            .as_ref()
+            .is_some_and(|w| w.mode == DistributionMode::Pick);
+        offered
+            || (pick && self.queue.contains(&msg.conversation) && self.members.contains(&msg.agent))
     }
 }
 

@@ -8,6 +8,7 @@ pub mod hours;
 pub mod ids;
 pub mod inbound;
 pub mod language;
+pub mod lifecycle;
 pub mod message;
 pub mod optout;
 pub mod phone;

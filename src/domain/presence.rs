@@ -15,7 +15,12 @@ pub enum Presence {
 
 impl Presence {
     /// What an agent can pick in the header (Offline comes from signing out).
-    pub const SELECTABLE: [Presence; 4] = [Presence::Available, Presence::Busy, Presence::BusyDnd, Presence::Away];
+    pub const SELECTABLE: [Presence; 4] = [
+        Presence::Available,
+        Presence::Busy,
+        Presence::BusyDnd,
+        Presence::Away,
+    ];
 
     pub fn code(self) -> u8 {
         match self {
@@ -48,9 +53,15 @@ impl Presence {
     }
 
     pub fn parse(s: &str) -> Option<Presence> {
-        [Presence::Available, Presence::Busy, Presence::BusyDnd, Presence::Away, Presence::Offline]
-            .into_iter()
-            .find(|p| p.slug() == s)
+        [
+            Presence::Available,
+            Presence::Busy,
+            Presence::BusyDnd,
+            Presence::Away,
+            Presence::Offline,
+        ]
+        .into_iter()
+        .find(|p| p.slug() == s)
     }
 
     /// The presence others see: an Available agent turns Busy when partly loaded and Busy - DND

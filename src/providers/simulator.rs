@@ -123,3 +123,39 @@ async fn report(desk: &Desk, provider_id: &str, status: MessageStatus) {
         tracing::warn!(provider_id, %status, error = %e, "simulated status not stored");
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::{Address, Channel, PhoneNumber};
+    use crate::secrets::SecretString;
+
+    #[tokio::test]
+    async fn a_send_is_queued_and_its_statuses_are_left_for_later() {
+        let clock = Clock::manual(Timestamp::from_millis(1_000));
+        let (sim, mut reports) = Simulator::new(clock);
+        let address = |n: &str| Address {
+            channel: Channel::WhatsApp,
+            number: PhoneNumber::parse(n).unwrap(),
+        };
+        let request = SendRequest {
+            from: address("+15550100100"),
+            to: address("+15550001234"),
+            body: "Hi".into(),
+            media_urls: Vec::new(),
+            content: None,
+            status_callback: None,
+        };
+        let credentials = Credentials {
+            account_sid: String::new(),
+            auth_token: SecretString::new(""),
+        };
+        let accepted = sim.send(&credentials, &request).await.unwrap();
+        assert_eq!(accepted.status, MessageStatus::Queued);
+        assert!(accepted.provider_id.starts_with("SM") && accepted.provider_id.len() == 34);
+        let pending = reports.rx.try_recv().unwrap();
+        assert_eq!(pending.provider_id, accepted.provider_id);
+        assert_eq!(pending.at, Timestamp::from_millis(1_000));
+        assert_eq!(sim.sent(), 1);
+    }
+}

@@ -56,7 +56,11 @@ fn step(c: &mut Conversation, e: ConversationEvent) -> Result<(), AssignRefusal>
 }
 
 fn must_be_agent(c: &Conversation, agent: UserId) -> Result<(), AssignRefusal> {
-    if c.agent == Some(agent) { Ok(()) } else { Err(AssignRefusal::NotYours) }
+    if c.agent == Some(agent) {
+        Ok(())
+    } else {
+        Err(AssignRefusal::NotYours)
+    }
 }
 
 impl Store {
@@ -76,7 +80,12 @@ impl Store {
     }
 
     /// The agent ends the conversation: → Wrap-up.
-    pub async fn end_conversation(&self, id: ConversationId, agent: UserId, now: Timestamp) -> Outcome {
+    pub async fn end_conversation(
+        &self,
+        id: ConversationId,
+        agent: UserId,
+        now: Timestamp,
+    ) -> Outcome {
         self.write(move |tx| {
             update(tx, id, now, |c| {
                 must_be_agent(c, agent)?;
@@ -87,7 +96,12 @@ impl Store {
     }
 
     /// The agent closes the session without ending: → Waiting (a customer reply reopens it).
-    pub async fn close_session(&self, id: ConversationId, agent: UserId, now: Timestamp) -> Outcome {
+    pub async fn close_session(
+        &self,
+        id: ConversationId,
+        agent: UserId,
+        now: Timestamp,
+    ) -> Outcome {
         self.write(move |tx| {
             update(tx, id, now, |c| {
                 must_be_agent(c, agent)?;

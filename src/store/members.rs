@@ -8,7 +8,11 @@ use redb::ReadableTable;
 
 impl Store {
     /// Replaces the members of a workstream's queue.
-    pub async fn set_members(&self, ws: WorkstreamId, users: Vec<UserId>) -> Result<(), StoreError> {
+    pub async fn set_members(
+        &self,
+        ws: WorkstreamId,
+        users: Vec<UserId>,
+    ) -> Result<(), StoreError> {
         self.write(move |tx| {
             let mut t = tx.open_table(WORKSTREAM_MEMBERS)?;
             let old: Vec<u64> = t
@@ -40,7 +44,8 @@ impl Store {
 
     pub async fn set_presence(&self, user: UserId, presence: Presence) -> Result<(), StoreError> {
         self.write(move |tx| {
-            tx.open_table(USER_PRESENCE)?.insert(user.get(), presence.code())?;
+            tx.open_table(USER_PRESENCE)?
+                .insert(user.get(), presence.code())?;
             Ok(())
         })
         .await

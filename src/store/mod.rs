@@ -3,13 +3,13 @@
 //! write closures for their records; `tables` declares every table.
 
 pub mod accounts;
-pub mod automated;
 pub mod assignment;
+pub mod automated;
 pub mod codec;
-pub mod members;
-pub mod notes;
 pub mod conversations;
 pub mod hours;
+pub mod members;
+pub mod notes;
 pub mod outbox;
 pub mod quick_replies;
 pub mod records;

@@ -285,6 +285,18 @@ async fn render(
     Ok(page.respond(status))
 }
 
+/// The page again with a refusal: the form's input kept, errors beside their fields.
+async fn unprocessable(
+    desk: &Desk,
+    user: &SignedIn,
+    numbers: &[SenderNumber],
+    sel: Option<&Selection>,
+    view: View,
+) -> Result<HttpResponse, PageError> {
+    let status = StatusCode::UNPROCESSABLE_ENTITY;
+    render(desk, user, numbers, sel, view, status).await
+}
+
 #[derive(serde::Deserialize)]
 struct Query {
     number: Option<String>,
@@ -364,17 +376,15 @@ async fn send(f: CsrfForm, desk: web::Data<Desk>) -> Result<HttpResponse, PageEr
         true,
         &mut errors,
     );
-    let refuse = |errors: &FieldErrors, problem: Option<String>| View {
+    let refuse = |errors: &FieldErrors| View {
         compose: compose_form(&f.user.csrf, &numbers, number, customer).refill(&f.form, errors),
         number: number.to_owned(),
         customer: customer.to_owned(),
         notice: None,
-        problem,
+        problem: None,
     };
     if !errors.is_empty() {
-        let view = refuse(&errors, None);
-        let status = StatusCode::UNPROCESSABLE_ENTITY;
-        return render(&desk, &f.user, &numbers, sel.as_ref(), view, status).await;
+        return unprocessable(&desk, &f.user, &numbers, sel.as_ref(), refuse(&errors)).await;
     }
     let Some(sel) = sel else {
         return Err(PageError::Internal);
@@ -411,16 +421,7 @@ async fn send(f: CsrfForm, desk: web::Data<Desk>) -> Result<HttpResponse, PageEr
         Ingested::Stored(_) | Ingested::Duplicate => Ok(redirect(&refresh_href(number, customer))),
         Ingested::UnknownNumber => {
             let errors = FieldErrors::one("number", "This number is no longer configured.");
-            let view = refuse(&errors, None);
-            render(
-                &desk,
-                &f.user,
-                &numbers,
-                None,
-                view,
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await
+            unprocessable(&desk, &f.user, &numbers, None, refuse(&errors)).await
         }
     }
 }
@@ -440,25 +441,15 @@ async fn skip(f: CsrfForm, desk: web::Data<Desk>) -> Result<HttpResponse, PageEr
     };
     let Some(sel) = sel else {
         let view = refuse("Choose a Simulator number and a customer number first.".into());
-        return render(
-            &desk,
-            &f.user,
-            &numbers,
-            None,
-            view,
-            StatusCode::UNPROCESSABLE_ENTITY,
-        )
-        .await;
+        return unprocessable(&desk, &f.user, &numbers, None, view).await;
     };
     if sel.number.channel == Channel::Sms {
-        let view = refuse(NO_WINDOW.into());
-        return render(
+        return unprocessable(
             &desk,
             &f.user,
             &numbers,
             Some(&sel),
-            view,
-            StatusCode::UNPROCESSABLE_ENTITY,
+            refuse(NO_WINDOW.into()),
         )
         .await;
     }
@@ -473,15 +464,7 @@ async fn skip(f: CsrfForm, desk: web::Data<Desk>) -> Result<HttpResponse, PageEr
     };
     let Expired::Moved(conversation) = expired else {
         let view = refuse(NO_CONVERSATION.into());
-        return render(
-            &desk,
-            &f.user,
-            &numbers,
-            Some(&sel),
-            view,
-            StatusCode::UNPROCESSABLE_ENTITY,
-        )
-        .await;
+        return unprocessable(&desk, &f.user, &numbers, Some(&sel), view).await;
     };
     let id = conversation.id;
     // The actor re-arms its window timer on the new deadline and flips at once.

@@ -7,8 +7,10 @@ use omnidesk::domain::language::LanguageCode;
 use omnidesk::domain::quick_reply::QuickReplyText;
 use omnidesk::domain::user::Role;
 use omnidesk::domain::window::WINDOW_EXPIRED_TEXT;
-use omnidesk::domain::{ConversationId, Direction, MessageStatus, UserId};
+use omnidesk::domain::{Channel, ConversationId, Direction, MessageStatus, UserId};
 use omnidesk::store::quick_replies::QuickReplyDraft;
+use omnidesk::store::records::DistributionMode;
+use omnidesk::store::setup::NewWorkstream;
 use reqwest::StatusCode;
 use std::time::Duration;
 use wiremock::matchers::{method, path_regex};
@@ -344,6 +346,53 @@ async fn quick_replies_are_offered_with_slugs_filled_for_this_customer_and_agent
         .await;
     assert_eq!(unknown.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(unknown.body.contains(">kept</textarea>"));
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn quick_replies_of_this_workstream_come_in_the_agents_language_first() {
+    let app = spawn_app().await;
+    let conv = app.customer_writes_wa("hi").await;
+    let store = app.desk().store();
+    let elsewhere = store
+        .add_workstream(NewWorkstream {
+            name: "SMS sales".into(),
+            channel: Channel::Sms,
+            numbers: vec![],
+            mode: DistributionMode::Push,
+        })
+        .await
+        .unwrap()
+        .unwrap();
+    let add = |title: &str, locale: &str, text: &str, workstreams| QuickReplyDraft {
+        title: title.into(),
+        locale: LanguageCode::parse(locale).unwrap(),
+        message: QuickReplyText::parse(text).unwrap(),
+        tags: vec![],
+        workstreams,
+    };
+    let here = conv
+        .workstream_id
+        .expect("the WhatsApp number has a workstream");
+    for draft in [
+        add("Adiós", "es", "Hasta luego", vec![]),
+        add("Zulu", "en-GB", "Goodbye", vec![here]),
+        add("Other desk", "en", "Not offered here", vec![elsewhere.id]),
+    ] {
+        store.create_quick_reply(draft).await.unwrap().unwrap();
+    }
+    let mut admin = app.admin().await;
+    let page = admin.get(&panel(conv.id)).await.body;
+    assert!(
+        !page.contains("Not offered here"),
+        "another workstream's reply"
+    );
+    let (en, es) = (page.find("Goodbye"), page.find("Hasta luego"));
+    assert!(en.is_some() && es.is_some(), "{page}");
+    assert!(
+        en < es,
+        "English before Spanish for an English-speaking agent"
+    );
     app.stop().await;
 }
 

@@ -32,7 +32,10 @@ async fn agent(app: &TestApp, email: &str, capacity: u32) -> (Browser, UserId) {
         .unwrap()
         .unwrap();
     let mut b = Browser::new(&app.address);
-    assert_eq!(b.sign_in(email, PASSWORD).await.status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        b.sign_in(email, PASSWORD).await.status,
+        StatusCode::SEE_OTHER
+    );
     b.get("/agent").await;
     (b, user.id)
 }
@@ -42,7 +45,13 @@ async fn wa_workstream(app: &TestApp) -> WorkstreamId {
 }
 
 async fn offers(app: &TestApp, agent: UserId) -> Vec<ConversationId> {
-    app.desk().offers_of(agent).await.unwrap().into_iter().map(|(c, _)| c).collect()
+    app.desk()
+        .offers_of(agent)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|(c, _)| c)
+        .collect()
 }
 
 async fn offered_to(app: &TestApp, agent: UserId, conv: ConversationId) {
@@ -59,18 +68,27 @@ async fn a_push_offer_goes_to_the_member_with_most_free_capacity_and_accepting_a
     let (_small, a) = agent(&app, "a@example.com", 2).await;
     let (mut big, b) = agent(&app, "b@example.com", 5).await;
     let (_outsider, c) = agent(&app, "c@example.com", 9).await;
-    app.desk().store().set_members(ws, vec![a, b]).await.unwrap();
+    app.desk()
+        .store()
+        .set_members(ws, vec![a, b])
+        .await
+        .unwrap();
     let conv = app.customer_writes_wa("I need help").await;
     offered_to(&app, b, conv.id).await;
     assert!(offers(&app, a).await.is_empty());
     assert!(offers(&app, c).await.is_empty(), "not a member");
 
-    let page = big.post(&format!("/agent/offers/{}/accept", conv.id.get()), &[]).await;
+    let page = big
+        .post(&format!("/agent/offers/{}/accept", conv.id.get()), &[])
+        .await;
     assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
     let stored = app.conversation(conv.id).await;
     assert_eq!(stored.state, ConversationState::Active);
     assert_eq!(stored.agent, Some(b));
-    assert!(offers(&app, b).await.is_empty(), "the offer is gone once accepted");
+    assert!(
+        offers(&app, b).await.is_empty(),
+        "the offer is gone once accepted"
+    );
     app.stop().await;
 }
 
@@ -80,21 +98,36 @@ async fn a_reject_or_a_timeout_offers_to_the_next_agent_and_three_declines_skip_
     let ws = wa_workstream(&app).await;
     let (mut first, a) = agent(&app, "a@example.com", 5).await;
     let (_second, b) = agent(&app, "b@example.com", 4).await;
-    app.desk().store().set_members(ws, vec![a, b]).await.unwrap();
+    app.desk()
+        .store()
+        .set_members(ws, vec![a, b])
+        .await
+        .unwrap();
     let conv = app.customer_writes_wa("hello").await;
     offered_to(&app, a, conv.id).await;
 
-    let page = first.post(&format!("/agent/offers/{}/reject", conv.id.get()), &[]).await;
+    let page = first
+        .post(&format!("/agent/offers/{}/reject", conv.id.get()), &[])
+        .await;
     assert_eq!(page.status, StatusCode::SEE_OTHER);
     offered_to(&app, b, conv.id).await;
 
     app.clock.advance(Duration::from_secs(119));
     tokio::time::sleep(Duration::from_millis(100)).await;
-    assert!(offers(&app, b).await.contains(&conv.id), "the countdown is 120 s");
+    assert!(
+        offers(&app, b).await.contains(&conv.id),
+        "the countdown is 120 s"
+    );
     app.clock.advance(Duration::from_secs(1));
     offered_to(&app, a, conv.id).await;
-    let late = first.post(&format!("/agent/offers/{}/accept", conv.id.get()), &[]).await;
-    assert_eq!(late.status, StatusCode::SEE_OTHER, "a's second offer can be accepted");
+    let late = first
+        .post(&format!("/agent/offers/{}/accept", conv.id.get()), &[])
+        .await;
+    assert_eq!(
+        late.status,
+        StatusCode::SEE_OTHER,
+        "a's second offer can be accepted"
+    );
     app.stop().await;
 }
 
@@ -107,12 +140,16 @@ async fn an_agent_who_declined_three_times_is_skipped() {
     let conv = app.customer_writes_wa("hello").await;
     for round in 0..3 {
         offered_to(&app, a, conv.id).await;
-        let page = only.post(&format!("/agent/offers/{}/reject", conv.id.get()), &[]).await;
+        let page = only
+            .post(&format!("/agent/offers/{}/reject", conv.id.get()), &[])
+            .await;
         assert_eq!(page.status, StatusCode::SEE_OTHER, "round {round}");
     }
     tokio::time::sleep(Duration::from_millis(200)).await;
     assert!(offers(&app, a).await.is_empty(), "no fourth offer");
-    let gone = only.post(&format!("/agent/offers/{}/accept", conv.id.get()), &[]).await;
+    let gone = only
+        .post(&format!("/agent/offers/{}/accept", conv.id.get()), &[])
+        .await;
     assert_eq!(gone.status, StatusCode::CONFLICT);
     assert!(gone.body.contains("no longer yours"));
     app.stop().await;
@@ -125,14 +162,20 @@ async fn offers_go_only_to_allowed_presences_and_agents_with_free_capacity() {
     let (mut a_browser, a) = agent(&app, "a@example.com", 1).await;
     app.desk().store().set_members(ws, vec![a]).await.unwrap();
     a_browser.get("/agent").await;
-    let away = a_browser.post("/agent/presence", &[("presence", "away")]).await;
+    let away = a_browser
+        .post("/agent/presence", &[("presence", "away")])
+        .await;
     assert_eq!(away.status, StatusCode::SEE_OTHER);
     let conv = app.customer_writes_wa("anyone?").await;
     tokio::time::sleep(Duration::from_millis(200)).await;
     assert!(offers(&app, a).await.is_empty(), "Away gets no offers");
-    a_browser.post("/agent/presence", &[("presence", "available")]).await;
+    a_browser
+        .post("/agent/presence", &[("presence", "available")])
+        .await;
     offered_to(&app, a, conv.id).await;
-    a_browser.post(&format!("/agent/offers/{}/accept", conv.id.get()), &[]).await;
+    a_browser
+        .post(&format!("/agent/offers/{}/accept", conv.id.get()), &[])
+        .await;
     assert_eq!(
         app.desk().presence_of(a).await,
         omnidesk::domain::presence::Presence::BusyDnd,
@@ -147,9 +190,14 @@ async fn offers_go_only_to_allowed_presences_and_agents_with_free_capacity() {
     };
     tokio::time::sleep(Duration::from_millis(200)).await;
     assert!(offers(&app, a).await.is_empty(), "no free capacity");
-    let end = a_browser.post(&format!("/agent/conversations/{}/end", conv.id.get()), &[]).await;
+    let end = a_browser
+        .post(&format!("/agent/conversations/{}/end", conv.id.get()), &[])
+        .await;
     assert_eq!(end.status, StatusCode::SEE_OTHER, "{}", end.body);
-    assert_eq!(app.conversation(conv.id).await.state, ConversationState::WrapUp);
+    assert_eq!(
+        app.conversation(conv.id).await.state,
+        ConversationState::WrapUp
+    );
     offered_to(&app, a, other).await;
     app.stop().await;
 }
@@ -161,7 +209,10 @@ async fn a_signed_out_agent_is_offline_and_gets_no_offers() {
     let (mut a_browser, a) = agent(&app, "a@example.com", 3).await;
     app.desk().store().set_members(ws, vec![a]).await.unwrap();
     a_browser.post("/logout", &[]).await;
-    assert_eq!(app.desk().presence_of(a).await, omnidesk::domain::presence::Presence::Offline);
+    assert_eq!(
+        app.desk().presence_of(a).await,
+        omnidesk::domain::presence::Presence::Offline
+    );
     let conv = app.customer_writes_wa("hi").await;
     tokio::time::sleep(Duration::from_millis(200)).await;
     assert!(offers(&app, a).await.is_empty());
@@ -186,17 +237,32 @@ async fn two_agents_picking_at_once_one_wins_and_the_other_sees_why() {
         .unwrap();
     let (mut first, a) = agent(&app, "a@example.com", 3).await;
     let (mut second, b) = agent(&app, "b@example.com", 3).await;
-    app.desk().store().set_members(ws.id, vec![a, b]).await.unwrap();
+    app.desk()
+        .store()
+        .set_members(ws.id, vec![a, b])
+        .await
+        .unwrap();
     let conv = app.customer_writes_sms("who's there").await;
     tokio::time::sleep(Duration::from_millis(200)).await;
-    assert!(offers(&app, a).await.is_empty(), "pick mode makes no offers");
+    assert!(
+        offers(&app, a).await.is_empty(),
+        "pick mode makes no offers"
+    );
     let path = format!("/agent/conversations/{}/assign", conv.id.get());
     let (r1, r2) = tokio::join!(first.post(&path, &[]), second.post(&path, &[]));
     let statuses = [r1.status, r2.status];
     assert!(statuses.contains(&StatusCode::SEE_OTHER), "{statuses:?}");
     assert!(statuses.contains(&StatusCode::CONFLICT), "{statuses:?}");
-    let loser = if r1.status == StatusCode::CONFLICT { r1 } else { r2 };
-    assert!(loser.body.contains("Another agent has already taken this conversation."));
+    let loser = if r1.status == StatusCode::CONFLICT {
+        r1
+    } else {
+        r2
+    };
+    assert!(
+        loser
+            .body
+            .contains("Another agent has already taken this conversation.")
+    );
     let stored = app.conversation(conv.id).await;
     assert!(stored.agent == Some(a) || stored.agent == Some(b));
     app.stop().await;
@@ -215,7 +281,9 @@ async fn an_offer_in_flight_at_a_restart_is_offered_again() {
     let mut again = Browser::new(&app.address);
     again.sign_in("a@example.com", PASSWORD).await;
     again.get("/agent").await;
-    let page = again.post(&format!("/agent/offers/{}/accept", conv.id.get()), &[]).await;
+    let page = again
+        .post(&format!("/agent/offers/{}/accept", conv.id.get()), &[])
+        .await;
     assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
     assert_eq!(app.conversation(conv.id).await.agent, Some(a));
     app.stop().await;
@@ -227,19 +295,35 @@ async fn a_transfer_back_to_the_queue_offers_the_conversation_again() {
     let ws = wa_workstream(&app).await;
     let (mut a_browser, a) = agent(&app, "a@example.com", 3).await;
     let (_b_browser, b) = agent(&app, "b@example.com", 2).await;
-    app.desk().store().set_members(ws, vec![a, b]).await.unwrap();
+    app.desk()
+        .store()
+        .set_members(ws, vec![a, b])
+        .await
+        .unwrap();
     let conv = app.customer_writes_wa("hello").await;
     offered_to(&app, a, conv.id).await;
-    a_browser.post(&format!("/agent/offers/{}/accept", conv.id.get()), &[]).await;
+    a_browser
+        .post(&format!("/agent/offers/{}/accept", conv.id.get()), &[])
+        .await;
     let to_b = a_browser
-        .post(&format!("/agent/conversations/{}/transfer", conv.id.get()), &[("to", &b.get().to_string())])
+        .post(
+            &format!("/agent/conversations/{}/transfer", conv.id.get()),
+            &[("to", &b.get().to_string())],
+        )
         .await;
     assert_eq!(to_b.status, StatusCode::SEE_OTHER, "{}", to_b.body);
     assert_eq!(app.conversation(conv.id).await.agent, Some(b));
     let not_mine = a_browser
-        .post(&format!("/agent/conversations/{}/transfer", conv.id.get()), &[("to", "queue")])
+        .post(
+            &format!("/agent/conversations/{}/transfer", conv.id.get()),
+            &[("to", "queue")],
+        )
         .await;
-    assert_eq!(not_mine.status, StatusCode::NOT_FOUND, "a no longer sees it");
+    assert_eq!(
+        not_mine.status,
+        StatusCode::NOT_FOUND,
+        "a no longer sees it"
+    );
     app.stop().await;
 }
 
@@ -251,19 +335,115 @@ async fn the_dashboard_shows_the_offer_then_the_work_item_and_the_presence_selec
     app.desk().store().set_members(ws, vec![a]).await.unwrap();
     let empty = a_browser.get("/agent").await;
     assert!(empty.body.contains("Nothing assigned to you right now."));
-    assert!(empty.body.contains("name=\"presence\""), "presence selector in the header");
+    assert!(
+        empty.body.contains("name=\"presence\""),
+        "presence selector in the header"
+    );
     let conv = app.customer_writes_wa("My parcel <b>never</b> came").await;
     offered_to(&app, a, conv.id).await;
     let page = a_browser.get("/agent").await;
     assert!(page.body.contains("Incoming"));
-    assert!(page.body.contains("Ana (authenticated: known contact)"), "{}", page.body);
-    assert!(page.body.contains("My parcel &#60;b&#62;never&#60;/b&#62; came"), "escaped first message");
+    assert!(
+        page.body.contains("Ana (authenticated: known contact)"),
+        "{}",
+        page.body
+    );
+    assert!(
+        page.body
+            .contains("My parcel &#60;b&#62;never&#60;/b&#62; came"),
+        "escaped first message"
+    );
     assert!(page.body.contains("120 s left"));
-    assert!(page.body.contains(&format!("/agent/offers/{}/accept", conv.id.get())));
-    a_browser.post(&format!("/agent/offers/{}/accept", conv.id.get()), &[]).await;
+    assert!(
+        page.body
+            .contains(&format!("/agent/offers/{}/accept", conv.id.get()))
+    );
+    a_browser
+        .post(&format!("/agent/offers/{}/accept", conv.id.get()), &[])
+        .await;
     let after = a_browser.get("/agent?sort=customer").await;
     assert!(!after.body.contains("Incoming"));
-    assert!(after.body.contains(&format!("/agent/conversations/{}", conv.id.get())));
+    assert!(
+        after
+            .body
+            .contains(&format!("/agent/conversations/{}", conv.id.get()))
+    );
     assert!(after.body.contains("Active"));
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn wrap_up_closes_by_hand_or_after_a_day_and_waiting_after_the_workstreams_inactivity_time() {
+    let app = spawn_app().await;
+    let ws = wa_workstream(&app).await;
+    let (mut a_browser, a) = agent(&app, "a@example.com", 3).await;
+    app.desk().store().set_members(ws, vec![a]).await.unwrap();
+
+    let first = app.customer_writes_wa("one").await;
+    offered_to(&app, a, first.id).await;
+    a_browser
+        .post(&format!("/agent/offers/{}/accept", first.id.get()), &[])
+        .await;
+    a_browser
+        .post(&format!("/agent/conversations/{}/end", first.id.get()), &[])
+        .await;
+    let closed = a_browser
+        .post(
+            &format!("/agent/conversations/{}/close", first.id.get()),
+            &[],
+        )
+        .await;
+    assert_eq!(closed.status, StatusCode::SEE_OTHER, "{}", closed.body);
+    assert_eq!(
+        app.conversation(first.id).await.state,
+        ConversationState::Closed
+    );
+    let again = app.customer_writes_wa("a new question").await;
+    assert_ne!(again.id, first.id, "a closed conversation never reopens");
+
+    offered_to(&app, a, again.id).await;
+    a_browser
+        .post(&format!("/agent/offers/{}/accept", again.id.get()), &[])
+        .await;
+    a_browser
+        .post(
+            &format!("/agent/conversations/{}/close-session", again.id.get()),
+            &[],
+        )
+        .await;
+    assert_eq!(
+        app.conversation(again.id).await.state,
+        ConversationState::Waiting
+    );
+    // The default "Auto-close after inactivity" is a day.
+    app.clock.advance(Duration::from_secs(24 * 3600));
+    eventually("the waiting conversation closes by itself", || async {
+        (app.conversation(again.id).await.state == ConversationState::Closed).then_some(())
+    })
+    .await;
+
+    // A day is past the 12-hour idle limit of the agent's session: sign in again.
+    a_browser.sign_in("a@example.com", PASSWORD).await;
+    a_browser.get("/agent").await;
+    let third = {
+        let sid = new_sid();
+        let form = with(wa_form(&sid, "hi"), "From", "whatsapp:+14155550888");
+        app.post_inbound_wa(&form).await;
+        app.message_by_sid(&sid).await.unwrap().conversation_id
+    };
+    offered_to(&app, a, third).await;
+    a_browser
+        .post(&format!("/agent/offers/{}/accept", third.get()), &[])
+        .await;
+    a_browser
+        .post(&format!("/agent/conversations/{}/end", third.get()), &[])
+        .await;
+    let c = app.conversation(third).await;
+    assert_eq!(c.state, ConversationState::WrapUp, "{c:?}");
+    app.clock.advance(Duration::from_secs(24 * 3600));
+    eventually("wrap-up closes after a day", || async {
+        (app.conversation(third).await.state == ConversationState::Closed).then_some(())
+    })
+    .await;
     app.stop().await;
 }

@@ -14,6 +14,9 @@ use reqwest::StatusCode;
 
 const PHONE: &str = "+15550001234";
 
+/// The simulator's form fields: number, customer, body.
+type Form<'a> = [(&'a str, &'a str); 3];
+
 /// A demo-seeded app with an admin browser that has loaded `/simulator`.
 async fn simulator_app() -> (TestApp, Seeded, Browser) {
     let app = spawn_app().await;
@@ -315,7 +318,7 @@ async fn bad_input_is_refused_beside_its_field_with_the_input_kept() {
     let twilio_number = app.fx.wa_number.id.get().to_string();
     let long = "x".repeat(4_097);
     let wa = wa_number(&s);
-    let cases: Vec<([(&str, &str); 3], &str, &str)> = vec![
+    let cases: Vec<(Form, &str, &str)> = vec![
         (
             [("number", &wa), ("customer", PHONE), ("body", "   ")],
             "Enter the message.",

@@ -10,10 +10,10 @@ pub mod numbers;
 pub mod quick_replies;
 pub mod templates;
 pub mod users;
+pub mod workstream_members;
 pub mod workstream_settings;
 pub mod workstream_setup;
 pub mod workstreams;
-pub mod workstream_members;
 // (admin areas: declare modules above this line)
 
 use crate::auth::session::SignedIn;

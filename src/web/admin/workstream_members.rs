@@ -21,15 +21,31 @@ fn form(admin: &SignedIn, ws: &Workstream, users: &[User], members: &[UserId]) -
     let options = users
         .iter()
         .filter(|u| !u.disabled)
-        .map(|u| (u.id.get().to_string(), format!("{} ({}, {})", u.name, u.email, u.role), members.contains(&u.id)))
+        .map(|u| {
+            (
+                u.id.get().to_string(),
+                format!("{} ({}, {})", u.name, u.email, u.role),
+                members.contains(&u.id),
+            )
+        })
         .collect();
-    FormModel::new(format!("/admin/workstreams/{}/members", ws.id.get()), &admin.csrf, "Save members")
-        .field(Field::new("members", "Members", FieldKind::Choices { options }).help("Agents who receive this workstream's conversations."))
-        .cancel(&format!("/admin/workstreams/{}", ws.id.get()))
+    FormModel::new(
+        format!("/admin/workstreams/{}/members", ws.id.get()),
+        &admin.csrf,
+        "Save members",
+    )
+    .field(
+        Field::new("members", "Members", FieldKind::Choices { options })
+            .help("Agents who receive this workstream's conversations."),
+    )
+    .cancel(&format!("/admin/workstreams/{}", ws.id.get()))
 }
 
 fn page(admin: &SignedIn, ws: &Workstream, form: FormModel, notice: Option<&str>) -> Page {
-    let mut p = Page::new(format!("Queue members: {}", ws.name), Some(Nav::for_user(admin, "workstreams")));
+    let mut p = Page::new(
+        format!("Queue members: {}", ws.name),
+        Some(Nav::for_user(admin, "workstreams")),
+    );
     if let Some(n) = notice {
         p = p.with(Section::Notice(n.into()));
     }
@@ -37,24 +53,40 @@ fn page(admin: &SignedIn, ws: &Workstream, form: FormModel, notice: Option<&str>
 }
 
 async fn load(desk: &Desk, id: u64) -> Result<Workstream, PageError> {
-    desk.store().workstream(WorkstreamId::new(id)).await?.ok_or(PageError::NotFound)
+    desk.store()
+        .workstream(WorkstreamId::new(id))
+        .await?
+        .ok_or(PageError::NotFound)
 }
 
-async fn show(Admin(admin): Admin, id: web::Path<u64>, desk: web::Data<Desk>) -> Result<HttpResponse, PageError> {
+async fn show(
+    Admin(admin): Admin,
+    id: web::Path<u64>,
+    desk: web::Data<Desk>,
+) -> Result<HttpResponse, PageError> {
     let ws = load(&desk, *id).await?;
     let users = desk.store().users().await?;
     let members = desk.store().members(ws.id).await?;
     Ok(page(&admin, &ws, form(&admin, &ws, &users, &members), None).ok())
 }
 
-async fn save(f: CsrfForm, id: web::Path<u64>, desk: web::Data<Desk>) -> Result<HttpResponse, PageError> {
+async fn save(
+    f: CsrfForm,
+    id: web::Path<u64>,
+    desk: web::Data<Desk>,
+) -> Result<HttpResponse, PageError> {
     f.user.require(Role::Admin)?;
     let ws = load(&desk, *id).await?;
     let users = desk.store().users().await?;
     let mut chosen = Vec::new();
     let mut errors = FieldErrors::default();
     for v in f.form.all("members") {
-        match v.parse::<u64>().ok().map(UserId::new).filter(|u| users.iter().any(|x| x.id == *u && !x.disabled)) {
+        match v
+            .parse::<u64>()
+            .ok()
+            .map(UserId::new)
+            .filter(|u| users.iter().any(|x| x.id == *u && !x.disabled))
+        {
             Some(u) if !chosen.contains(&u) => chosen.push(u),
             Some(_) => {}
             None => errors.add("members", "Choose members from the list."),
@@ -67,5 +99,11 @@ async fn save(f: CsrfForm, id: web::Path<u64>, desk: web::Data<Desk>) -> Result<
     }
     desk.store().set_members(ws.id, chosen.clone()).await?;
     desk.registry.do_send(crate::actors::messages::PumpAll);
-    Ok(page(&f.user, &ws, form(&f.user, &ws, &users, &chosen), Some("Members saved.")).ok())
+    Ok(page(
+        &f.user,
+        &ws,
+        form(&f.user, &ws, &users, &chosen),
+        Some("Members saved."),
+    )
+    .ok())
 }

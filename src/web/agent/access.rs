@@ -14,14 +14,23 @@ pub async fn can_open(desk: &Desk, user: &SignedIn, conv: &Conversation) -> bool
     match user.user.role {
         Role::Admin | Role::Supervisor => true,
         Role::Agent => {
-            conv.agent == Some(user.user.id) || desk.is_offered_or_pickable(conv, user.user.id).await
+            conv.agent == Some(user.user.id)
+                || desk.is_offered_or_pickable(conv, user.user.id).await
         }
     }
 }
 
 /// The conversation if `user` may see it, else 404.
-pub async fn open(desk: &Desk, user: &SignedIn, id: ConversationId) -> Result<Conversation, PageError> {
-    let conv = desk.store().conversation(id).await?.ok_or(PageError::NotFound)?;
+pub async fn open(
+    desk: &Desk,
+    user: &SignedIn,
+    id: ConversationId,
+) -> Result<Conversation, PageError> {
+    let conv = desk
+        .store()
+        .conversation(id)
+        .await?
+        .ok_or(PageError::NotFound)?;
     if can_open(desk, user, &conv).await {
         Ok(conv)
     } else {

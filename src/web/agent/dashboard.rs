@@ -36,7 +36,12 @@ impl Sort {
     }
 
     fn apply(self, items: &mut [Conversation], names: &HashMap<WorkstreamId, String>) {
-        let ws = |c: &Conversation| c.workstream_id.and_then(|w| names.get(&w)).cloned().unwrap_or_default();
+        let ws = |c: &Conversation| {
+            c.workstream_id
+                .and_then(|w| names.get(&w))
+                .cloned()
+                .unwrap_or_default()
+        };
         match self {
             Sort::Created => items.sort_by_key(|c| std::cmp::Reverse(c.created_at)),
             Sort::Modified => items.sort_by_key(|c| std::cmp::Reverse(c.updated_at)),
@@ -59,9 +64,17 @@ struct Rows<'a> {
 impl Rows<'_> {
     fn base(&self, c: &Conversation) -> Vec<Cell> {
         vec![
-            Cell::Link { href: format!("/agent/conversations/{}", c.id.get()), text: c.customer.to_string() },
+            Cell::Link {
+                href: format!("/agent/conversations/{}", c.id.get()),
+                text: c.customer.to_string(),
+            },
             Cell::Text(c.channel.to_string()),
-            Cell::Text(c.workstream_id.and_then(|w| self.names.get(&w)).cloned().unwrap_or_else(|| "—".into())),
+            Cell::Text(
+                c.workstream_id
+                    .and_then(|w| self.names.get(&w))
+                    .cloned()
+                    .unwrap_or_else(|| "—".into()),
+            ),
             Cell::Text(c.state.to_string()),
             Cell::Text(time(c.created_at)),
             Cell::Text(time(c.updated_at)),
@@ -69,7 +82,16 @@ impl Rows<'_> {
     }
 
     fn table(&self, items: &[Conversation], action: Option<(&str, &str)>, empty: &str) -> Section {
-        let mut columns: Vec<String> = ["Customer", "Channel", "Workstream", "State", "Created", "Modified"].map(String::from).to_vec();
+        let mut columns: Vec<String> = [
+            "Customer",
+            "Channel",
+            "Workstream",
+            "State",
+            "Created",
+            "Modified",
+        ]
+        .map(String::from)
+        .to_vec();
         if action.is_some() {
             columns.push(String::new());
         }
@@ -87,27 +109,44 @@ impl Rows<'_> {
                 row
             })
             .collect();
-        Section::Table(Table { columns, rows, empty: empty.into() })
+        Section::Table(Table {
+            columns,
+            rows,
+            empty: empty.into(),
+        })
     }
 }
 
-pub async fn show(user: SignedIn, q: web::Query<SortQuery>, desk: web::Data<Desk>) -> Result<HttpResponse, PageError> {
+pub async fn show(
+    user: SignedIn,
+    q: web::Query<SortQuery>,
+    desk: web::Data<Desk>,
+) -> Result<HttpResponse, PageError> {
     let me = user.user.id;
     let sort = Sort::parse(q.sort.as_deref());
     let now = desk.now();
     let today = Timestamp::from_millis(now.as_millis() - now.as_millis().rem_euclid(DAY_MS));
     let workstreams: Vec<Workstream> = desk.store().workstreams().await?;
-    let names: HashMap<WorkstreamId, String> = workstreams.iter().map(|w| (w.id, w.name.clone())).collect();
+    let names: HashMap<WorkstreamId, String> =
+        workstreams.iter().map(|w| (w.id, w.name.clone())).collect();
 
     let mut mine = desk
         .store()
         .conversations_matching(move |c| {
-            c.agent == Some(me) && matches!(c.state, ConversationState::Active | ConversationState::Waiting | ConversationState::WrapUp)
+            c.agent == Some(me)
+                && matches!(
+                    c.state,
+                    ConversationState::Active
+                        | ConversationState::Waiting
+                        | ConversationState::WrapUp
+                )
         })
         .await?;
     let mut closed = desk
         .store()
-        .conversations_matching(move |c| c.agent == Some(me) && c.state.is_closed() && c.closed_at.is_some_and(|t| t >= today))
+        .conversations_matching(move |c| {
+            c.agent == Some(me) && c.state.is_closed() && c.closed_at.is_some_and(|t| t >= today)
+        })
         .await?;
 
     let offers = desk.offers_of(me).await?;
@@ -119,11 +158,17 @@ pub async fn show(user: SignedIn, q: web::Query<SortQuery>, desk: web::Data<Desk
     }
 
     let mut open = Vec::new();
-    for ws in workstreams.iter().filter(|w| w.mode == DistributionMode::Pick) {
+    for ws in workstreams
+        .iter()
+        .filter(|w| w.mode == DistributionMode::Pick)
+    {
         if !desk.store().members(ws.id).await?.contains(&me) {
             continue;
         }
-        let sup = desk.registry.send(crate::actors::messages::Supervisor(ws.id)).await?;
+        let sup = desk
+            .registry
+            .send(crate::actors::messages::Supervisor(ws.id))
+            .await?;
         for id in sup.send(crate::actors::messages::QueueSnapshot).await? {
             if let Some(c) = desk.store().conversation(id).await? {
                 open.push(c);
@@ -134,15 +179,32 @@ pub async fn show(user: SignedIn, q: web::Query<SortQuery>, desk: web::Data<Desk
         sort.apply(list, &names);
     }
 
-    let rows = Rows { names: &names, csrf: &user.csrf };
+    let rows = Rows {
+        names: &names,
+        csrf: &user.csrf,
+    };
     let presence = desk.presence_of(me).await;
-    let mut page = Page::new("My work", Some(Nav::for_user(&user, "").with_presence(presence))).live();
-    page = page.with(Section::Text("Sort by: ".to_owned())).with(Section::Links(
-        [("modified", "Modified"), ("created", "Created"), ("customer", "Customer"), ("workstream", "Workstream")]
+    let mut page = Page::new(
+        "My work",
+        Some(Nav::for_user(&user, "").with_presence(presence)),
+    )
+    .live();
+    page = page
+        .with(Section::Text("Sort by: ".to_owned()))
+        .with(Section::Links(
+            [
+                ("modified", "Modified"),
+                ("created", "Created"),
+                ("customer", "Customer"),
+                ("workstream", "Workstream"),
+            ]
             .iter()
-            .map(|(k, l)| crate::web::ui::Link { href: format!("/agent?sort={k}"), text: (*l).into() })
+            .map(|(k, l)| crate::web::ui::Link {
+                href: format!("/agent?sort={k}"),
+                text: (*l).into(),
+            })
             .collect(),
-    ));
+        ));
     if !offered.is_empty() {
         page = page.with(Section::Heading("Incoming".into()));
         for (c, expires) in &offered {
@@ -153,7 +215,11 @@ pub async fn show(user: SignedIn, q: web::Query<SortQuery>, desk: web::Data<Desk
         .with(Section::Heading("My work items".into()))
         .with(rows.table(&mine, None, "Nothing assigned to you right now."))
         .with(Section::Heading("Open work items".into()))
-        .with(rows.table(&open, Some(("assign", "Assign to me")), "No conversation is waiting in your pick queues."))
+        .with(rows.table(
+            &open,
+            Some(("assign", "Assign to me")),
+            "No conversation is waiting in your pick queues.",
+        ))
         .with(Section::Heading("Closed work items (today)".into()))
         .with(rows.table(&closed, None, "None closed today."))
         .ok())
@@ -186,7 +252,11 @@ async fn offer_section(
         Some(n) => n.number.to_string(),
         None => "—".into(),
     };
-    let queue = c.workstream_id.and_then(|w| names.get(&w)).cloned().unwrap_or_default();
+    let queue = c
+        .workstream_id
+        .and_then(|w| names.get(&w))
+        .cloned()
+        .unwrap_or_default();
     let seconds = now.until(expires).as_secs();
     let cells = vec![
         Cell::Text(who),
@@ -194,11 +264,29 @@ async fn offer_section(
         Cell::Text(queue),
         Cell::Text(first),
         Cell::Text(format!("{seconds} s left")),
-        Cell::Post { action: format!("/agent/offers/{}/accept", c.id.get()), label: "Accept".into(), csrf: csrf.to_owned() },
-        Cell::Post { action: format!("/agent/offers/{}/reject", c.id.get()), label: "Reject".into(), csrf: csrf.to_owned() },
+        Cell::Post {
+            action: format!("/agent/offers/{}/accept", c.id.get()),
+            label: "Accept".into(),
+            csrf: csrf.to_owned(),
+        },
+        Cell::Post {
+            action: format!("/agent/offers/{}/reject", c.id.get()),
+            label: "Reject".into(),
+            csrf: csrf.to_owned(),
+        },
     ];
     Ok(Section::Table(Table {
-        columns: ["Customer", "Channel and number", "Queue", "First message", "Countdown", "", ""].map(String::from).to_vec(),
+        columns: [
+            "Customer",
+            "Channel and number",
+            "Queue",
+            "First message",
+            "Countdown",
+            "",
+            "",
+        ]
+        .map(String::from)
+        .to_vec(),
         rows: vec![cells],
         empty: String::new(),
     }))

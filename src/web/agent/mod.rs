@@ -1,11 +1,11 @@
 //! `/agent/...`: the agent workspace.
 
 pub mod access;
-pub mod dashboard;
-pub mod events;
 pub mod composer;
 pub mod conversation;
 pub mod customer;
+pub mod dashboard;
+pub mod events;
 pub mod search;
 pub mod work;
 // (agent areas: declare modules above this line)

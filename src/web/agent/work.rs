@@ -16,14 +16,21 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/offers/{id}/reject", web::post().to(reject))
         .route("/conversations/{id}/assign", web::post().to(assign_to_me))
         .route("/conversations/{id}/end", web::post().to(end))
-        .route("/conversations/{id}/close-session", web::post().to(close_session))
+        .route("/conversations/{id}/close", web::post().to(finish_wrap_up))
+        .route(
+            "/conversations/{id}/close-session",
+            web::post().to(close_session),
+        )
         .route("/conversations/{id}/transfer", web::post().to(transfer));
 }
 
 fn refused(f: &CsrfForm, reason: &str, status: StatusCode) -> HttpResponse {
     Page::new("Not possible", Some(Nav::for_user(&f.user, "")))
         .with(Section::Problem(reason.to_owned()))
-        .with(Section::Links(vec![Link { href: "/agent".into(), text: "Back to my work".into() }]))
+        .with(Section::Links(vec![Link {
+            href: "/agent".into(),
+            text: "Back to my work".into(),
+        }]))
         .respond(status)
 }
 
@@ -32,15 +39,31 @@ fn panel(id: ConversationId) -> String {
 }
 
 async fn presence(f: CsrfForm, desk: web::Data<Desk>) -> Result<HttpResponse, PageError> {
-    let Some(p) = Presence::parse(f.form.get("presence")).filter(|p| Presence::SELECTABLE.contains(p)) else {
-        return Ok(refused(&f, "Choose Available, Busy, Busy - DND or Away.", StatusCode::UNPROCESSABLE_ENTITY));
+    let Some(p) =
+        Presence::parse(f.form.get("presence")).filter(|p| Presence::SELECTABLE.contains(p))
+    else {
+        return Ok(refused(
+            &f,
+            "Choose Available, Busy, Busy - DND or Away.",
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ));
     };
     desk.set_presence(&f.user.user, p).await?;
     let back = f.form.get("back");
-    Ok(redirect(if back.starts_with("/agent") && !back.starts_with("//") { back } else { "/agent" }))
+    Ok(redirect(
+        if back.starts_with("/agent") && !back.starts_with("//") {
+            back
+        } else {
+            "/agent"
+        },
+    ))
 }
 
-async fn accept(f: CsrfForm, id: web::Path<u64>, desk: web::Data<Desk>) -> Result<HttpResponse, PageError> {
+async fn accept(
+    f: CsrfForm,
+    id: web::Path<u64>,
+    desk: web::Data<Desk>,
+) -> Result<HttpResponse, PageError> {
     let id = ConversationId::new(*id);
     match desk.accept_offer(f.user.user.id, id).await {
         Ok(_) => Ok(redirect(&panel(id))),
@@ -48,14 +71,25 @@ async fn accept(f: CsrfForm, id: web::Path<u64>, desk: web::Data<Desk>) -> Resul
     }
 }
 
-async fn reject(f: CsrfForm, id: web::Path<u64>, desk: web::Data<Desk>) -> Result<HttpResponse, PageError> {
-    match desk.reject_offer(f.user.user.id, ConversationId::new(*id)).await {
+async fn reject(
+    f: CsrfForm,
+    id: web::Path<u64>,
+    desk: web::Data<Desk>,
+) -> Result<HttpResponse, PageError> {
+    match desk
+        .reject_offer(f.user.user.id, ConversationId::new(*id))
+        .await
+    {
         Ok(()) => Ok(redirect("/agent")),
         Err(e) => Ok(refused(&f, &e.to_string(), StatusCode::CONFLICT)),
     }
 }
 
-async fn assign_to_me(f: CsrfForm, id: web::Path<u64>, desk: web::Data<Desk>) -> Result<HttpResponse, PageError> {
+async fn assign_to_me(
+    f: CsrfForm,
+    id: web::Path<u64>,
+    desk: web::Data<Desk>,
+) -> Result<HttpResponse, PageError> {
     let id = ConversationId::new(*id);
     match desk.assign_to_me(f.user.user.id, id).await {
         Ok(_) => Ok(redirect(&panel(id))),
@@ -63,7 +97,11 @@ async fn assign_to_me(f: CsrfForm, id: web::Path<u64>, desk: web::Data<Desk>) ->
     }
 }
 
-async fn end(f: CsrfForm, id: web::Path<u64>, desk: web::Data<Desk>) -> Result<HttpResponse, PageError> {
+async fn end(
+    f: CsrfForm,
+    id: web::Path<u64>,
+    desk: web::Data<Desk>,
+) -> Result<HttpResponse, PageError> {
     let id = ConversationId::new(*id);
     access::open(&desk, &f.user, id).await?;
     match desk.end_conversation(&f.user.user, id).await? {
@@ -72,7 +110,24 @@ async fn end(f: CsrfForm, id: web::Path<u64>, desk: web::Data<Desk>) -> Result<H
     }
 }
 
-async fn close_session(f: CsrfForm, id: web::Path<u64>, desk: web::Data<Desk>) -> Result<HttpResponse, PageError> {
+async fn finish_wrap_up(
+    f: CsrfForm,
+    id: web::Path<u64>,
+    desk: web::Data<Desk>,
+) -> Result<HttpResponse, PageError> {
+    let id = ConversationId::new(*id);
+    access::open(&desk, &f.user, id).await?;
+    match desk.finish_wrap_up(&f.user.user, id).await? {
+        Ok(_) => Ok(redirect("/agent")),
+        Err(r) => Ok(refused(&f, &r.to_string(), StatusCode::CONFLICT)),
+    }
+}
+
+async fn close_session(
+    f: CsrfForm,
+    id: web::Path<u64>,
+    desk: web::Data<Desk>,
+) -> Result<HttpResponse, PageError> {
     let id = ConversationId::new(*id);
     access::open(&desk, &f.user, id).await?;
     match desk.close_session(&f.user.user, id).await? {
@@ -82,21 +137,35 @@ async fn close_session(f: CsrfForm, id: web::Path<u64>, desk: web::Data<Desk>) -
 }
 
 /// `to` is a user id, or `queue` to send the conversation back to its workstream's queue.
-async fn transfer(f: CsrfForm, id: web::Path<u64>, desk: web::Data<Desk>) -> Result<HttpResponse, PageError> {
+async fn transfer(
+    f: CsrfForm,
+    id: web::Path<u64>,
+    desk: web::Data<Desk>,
+) -> Result<HttpResponse, PageError> {
     let id = ConversationId::new(*id);
     let conv = access::open(&desk, &f.user, id).await?;
     let to = match f.form.get("to") {
         "queue" => None,
         other => match other.parse::<u64>() {
             Ok(n) => Some(UserId::new(n)),
-            Err(_) => return Ok(refused(&f, "Choose an agent or the queue.", StatusCode::UNPROCESSABLE_ENTITY)),
+            Err(_) => {
+                return Ok(refused(
+                    &f,
+                    "Choose an agent or the queue.",
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                ));
+            }
         },
     };
     if let (Some(target), Some(ws)) = (to, conv.workstream_id) {
         let members = desk.store().members(ws).await?;
         let available = desk.presence_of(target).await;
         if !members.contains(&target) || available == Presence::Offline {
-            return Ok(refused(&f, "That agent is not a signed-in member of this workstream.", StatusCode::UNPROCESSABLE_ENTITY));
+            return Ok(refused(
+                &f,
+                "That agent is not a signed-in member of this workstream.",
+                StatusCode::UNPROCESSABLE_ENTITY,
+            ));
         }
     }
     match desk.transfer(&f.user.user, id, to).await? {
