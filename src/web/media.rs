@@ -5,7 +5,6 @@
 use crate::auth::session::SignedIn;
 use crate::desk::Desk;
 use crate::domain::ConversationId;
-use crate::domain::user::Role;
 use crate::store::records::MediaState;
 use crate::web::ui::PageError;
 use actix_web::{HttpResponse, web};
@@ -22,12 +21,8 @@ pub async fn serve(
         .conversation(id)
         .await?
         .ok_or(PageError::NotFound)?;
-    let allowed = match user.user.role {
-        Role::Admin | Role::Supervisor => true,
-        Role::Agent => conv.agent == Some(user.user.id),
-    };
-    if !allowed {
-        return Err(PageError::Forbidden);
+    if !crate::web::agent::access::can_open(&desk, &user, &conv).await {
+        return Err(PageError::NotFound);
     }
     let message = desk
         .store()

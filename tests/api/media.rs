@@ -144,7 +144,7 @@ async fn stored_media_is_served_only_to_signed_in_users_who_may_see_it() {
     let mut agent = app.signed_in(Role::Agent, "agent@example.com").await;
     assert_eq!(
         agent.get(&media_path).await.status,
-        403,
+        404,
         "not the agent's conversation"
     );
     let mut sup = app.signed_in(Role::Supervisor, "sup@example.com").await;

@@ -4,4 +4,5 @@
 //! chromium-driver; elsewhere, without chromedriver, the tests say so and skip (in CI they fail).
 
 mod admin_setup;
+mod agent_flow;
 mod harness;

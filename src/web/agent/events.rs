@@ -372,51 +372,63 @@ mod tests {
         ConversationId::new(n)
     }
 
+    /// `kind data` of the frame for `event`.
+    fn described(event: LiveEvent) -> String {
+        Frame::of(&event).map_or_else(String::new, |f| format!("{} {}", f.kind, f.data))
+    }
+
     #[test]
-    fn a_message_frame_carries_the_conversation_and_seq_on_one_data_line() {
-        let f = Frame::of(&LiveEvent::MessageStored {
-            conversation: conv(7),
-            seq: 3,
-        });
-        let wire = f.map(|f| f.bytes()).unwrap_or_default();
+    fn a_frame_is_one_event_line_and_one_data_line() {
+        let wire = Frame::of(&message(3)).map(|f| f.bytes());
         assert_eq!(
-            std::str::from_utf8(&wire).ok(),
-            Some("event: message\ndata: {\"conversation\":7,\"seq\":3}\n\n")
+            wire.as_deref(),
+            Some(&b"event: message\ndata: {\"conversation\":1,\"seq\":3}\n\n"[..])
         );
     }
 
     #[test]
-    fn conversation_events_have_a_kind_and_their_conversation() {
+    fn every_event_has_a_kind_and_a_json_payload() {
+        use LiveEvent::*;
+        let (c, a) = (conv(1), UserId::new(5));
+        let status = MessageStatus::Delivered;
+        #[rustfmt::skip]
         let cases = [
-            (
-                LiveEvent::StatusChanged {
-                    conversation: conv(1),
-                    seq: 2,
-                    status: MessageStatus::Delivered,
-                },
-                "status",
-                json!({"conversation": 1, "seq": 2, "status": "delivered"}),
-            ),
-            (
-                LiveEvent::WindowExpired {
-                    conversation: conv(1),
-                },
-                "window_expired",
-                json!({"conversation": 1}),
-            ),
-            (
-                LiveEvent::ConversationOpened {
-                    conversation: conv(1),
-                    workstream: Some(WorkstreamId::new(4)),
-                },
-                "conversation_opened",
-                json!({"conversation": 1, "workstream": 4}),
-            ),
+            (StatusChanged { conversation: c, seq: 2, status },
+                r#"status {"conversation":1,"seq":2,"status":"delivered"}"#),
+            (WindowExpired { conversation: c }, r#"window_expired {"conversation":1}"#),
+            (ConversationOpened { conversation: c, workstream: Some(WorkstreamId::new(4)) },
+                r#"conversation_opened {"conversation":1,"workstream":4}"#),
+            (ConversationAssigned { conversation: c, agent: None },
+                r#"assigned {"agent":null,"conversation":1}"#),
+            (OfferMade { conversation: c, agent: a, expires_at: Timestamp::from_millis(9) },
+                r#"offer {"agent":5,"conversation":1,"expires_at":9}"#),
+            (OfferWithdrawn { conversation: c, agent: a },
+                r#"offer_withdrawn {"agent":5,"conversation":1}"#),
+            (PresenceChanged { agent: a, presence: Presence::BusyDnd },
+                r#"presence {"agent":5,"presence":"busy-dnd"}"#),
         ];
-        for (event, kind, data) in cases {
-            assert_eq!(conversation_of(&event), Some(conv(1)));
-            assert_eq!(Frame::of(&event), Some(Frame { kind, data }));
+        for (event, expected) in cases {
+            assert_eq!(described(event), expected);
         }
+    }
+
+    #[test]
+    fn only_conversation_events_go_to_whoever_may_open_the_conversation() {
+        let c = conv(1);
+        let seen = LiveEvent::MessageStored {
+            conversation: c,
+            seq: 1,
+        };
+        assert_eq!(conversation_of(&seen), Some(c));
+        let personal = LiveEvent::OfferWithdrawn {
+            conversation: c,
+            agent: UserId::new(5),
+        };
+        assert_eq!(
+            conversation_of(&personal),
+            None,
+            "only its agent sees an offer"
+        );
     }
 
     #[test]
@@ -442,110 +454,40 @@ mod tests {
         assert_eq!(d.get(conv(DECISIONS_MAX as u64 * 2 - 1), t0), Some(true));
     }
 
-    fn short_keepalive() -> Interval {
-        let period = Duration::from_millis(20);
-        tokio::time::interval_at(Instant::now() + period, period)
+    fn message(seq: u64) -> LiveEvent {
+        LiveEvent::MessageStored {
+            conversation: conv(1),
+            seq,
+        }
     }
 
     #[tokio::test]
-    async fn an_idle_stream_gets_a_keepalive() {
-        let (_tx, mut rx) = broadcast::channel::<LiveEvent>(4);
-        let mut tick = short_keepalive();
-        assert_eq!(next(&mut rx, &mut tick).await, Next::Keepalive);
-        assert_eq!(
-            std::str::from_utf8(KEEPALIVE_LINE).ok(),
-            Some(": keepalive\n\n"),
-            "a comment line: EventSource ignores it"
-        );
-    }
-
-    #[tokio::test]
-    async fn events_come_before_the_next_keepalive() {
+    async fn events_come_as_they_are_published_and_an_idle_stream_gets_a_keepalive() {
         let (tx, mut rx) = broadcast::channel(4);
-        let mut tick = short_keepalive();
-        let e = LiveEvent::WindowExpired {
-            conversation: conv(9),
-        };
-        let _ = tx.send(e.clone());
-        assert_eq!(next(&mut rx, &mut tick).await, Next::Event(e));
+        let period = Duration::from_millis(20);
+        let mut tick = tokio::time::interval_at(Instant::now() + period, period);
+        let _ = tx.send(message(1));
+        assert_eq!(next(&mut rx, &mut tick).await, Next::Event(message(1)));
+        assert_eq!(next(&mut rx, &mut tick).await, Next::Keepalive);
+        // A comment line: EventSource ignores it.
+        assert_eq!(KEEPALIVE_LINE, b": keepalive\n\n");
     }
 
     #[tokio::test]
-    async fn a_lagging_stream_is_told_to_resync_and_then_continues() {
+    async fn a_lagging_stream_is_told_to_resync_then_continues_until_the_hub_is_gone() {
         let (tx, mut rx) = broadcast::channel(2);
         let mut tick = tokio::time::interval_at(Instant::now() + KEEPALIVE, KEEPALIVE);
         for seq in 1..=5 {
-            let _ = tx.send(LiveEvent::MessageStored {
-                conversation: conv(1),
-                seq,
-            });
+            let _ = tx.send(message(seq));
         }
+        drop(tx);
         assert_eq!(next(&mut rx, &mut tick).await, Next::Resync(3));
         assert_eq!(
             Frame::resync(3).bytes(),
             Bytes::from_static(b"event: resync\ndata: {\"missed\":3}\n\n")
         );
-        assert_eq!(
-            next(&mut rx, &mut tick).await,
-            Next::Event(LiveEvent::MessageStored {
-                conversation: conv(1),
-                seq: 4
-            })
-        );
-    }
-
-    #[tokio::test]
-    async fn the_stream_ends_when_the_hub_is_gone() {
-        let (tx, mut rx) = broadcast::channel::<LiveEvent>(2);
-        drop(tx);
-        let mut tick = tokio::time::interval_at(Instant::now() + KEEPALIVE, KEEPALIVE);
+        assert_eq!(next(&mut rx, &mut tick).await, Next::Event(message(4)));
+        assert_eq!(next(&mut rx, &mut tick).await, Next::Event(message(5)));
         assert_eq!(next(&mut rx, &mut tick).await, Next::Closed);
-    }
-
-    #[test]
-    fn agent_events_name_the_agent() {
-        let cases = [
-            (
-                LiveEvent::ConversationAssigned {
-                    conversation: conv(2),
-                    agent: Some(UserId::new(5)),
-                },
-                "assigned",
-                json!({"conversation": 2, "agent": 5}),
-            ),
-            (
-                LiveEvent::OfferMade {
-                    conversation: conv(2),
-                    agent: UserId::new(5),
-                    expires_at: Timestamp::from_millis(1_000),
-                },
-                "offer",
-                json!({"conversation": 2, "agent": 5, "expires_at": 1_000}),
-            ),
-            (
-                LiveEvent::OfferWithdrawn {
-                    conversation: conv(2),
-                    agent: UserId::new(5),
-                },
-                "offer_withdrawn",
-                json!({"conversation": 2, "agent": 5}),
-            ),
-            (
-                LiveEvent::PresenceChanged {
-                    agent: UserId::new(5),
-                    presence: Presence::BusyDnd,
-                },
-                "presence",
-                json!({"agent": 5, "presence": "busy-dnd"}),
-            ),
-        ];
-        for (event, kind, data) in cases {
-            assert_eq!(
-                conversation_of(&event),
-                None,
-                "{kind} is not for who may open it"
-            );
-            assert_eq!(Frame::of(&event), Some(Frame { kind, data }));
-        }
     }
 }

@@ -17,6 +17,7 @@ use askama::Template;
 /// The header of a signed-in page.
 #[derive(Debug, Clone)]
 pub struct Nav {
+    pub user_id: u64,
     pub user_name: String,
     pub role: Role,
     pub csrf: String,
@@ -29,6 +30,7 @@ pub struct Nav {
 impl Nav {
     pub fn for_user(user: &SignedIn, active: &'static str) -> Self {
         Self {
+            user_id: user.user.id.get(),
             user_name: user.user.name.clone(),
             role: user.user.role,
             csrf: user.csrf.clone(),
@@ -56,7 +58,7 @@ impl Nav {
 }
 
 /// Admin navigation: (section key, label, href).
-pub const ADMIN_SECTIONS: [(&str, &str, &str); 7] = [
+pub const ADMIN_SECTIONS: [(&str, &str, &str); 8] = [
     ("accounts", "Accounts", "/admin/accounts"),
     ("workstreams", "Workstreams", "/admin/workstreams"),
     ("templates", "Templates", "/admin/templates"),
@@ -68,6 +70,7 @@ pub const ADMIN_SECTIONS: [(&str, &str, &str); 7] = [
         "/admin/automated-messages",
     ),
     ("users", "Users", "/admin/users"),
+    ("simulator", "Simulator", "/simulator"),
 ];
 
 #[derive(Debug, Clone)]
