@@ -316,6 +316,25 @@ impl AttemptRun {
         }
     }
 
+    /// Signed, expiring URLs of the message's stored attachments.
+    fn media_urls(&self, ctx: &SendContext) -> Vec<String> {
+        let key = self
+            .store
+            .master_key()
+            .derive(crate::media::signed::KEY_PURPOSE);
+        let now = self.clock.now();
+        ctx.message
+            .media
+            .iter()
+            .filter_map(|m| match &m.state {
+                crate::store::records::MediaState::Stored { file, .. } => {
+                    Some(crate::media::signed::url(&self.public_url, &key, file, now))
+                }
+                _ => None,
+            })
+            .collect()
+    }
+
     async fn send(&self, ctx: &SendContext) -> Result<crate::providers::Accepted, SendError> {
         let account = &ctx.account.account;
         let channel = ctx.conversation.channel;
@@ -329,7 +348,7 @@ impl AttemptRun {
                 number: ctx.conversation.customer.clone(),
             },
             body: ctx.message.body.clone(),
-            media_urls: Vec::new(),
+            media_urls: self.media_urls(ctx),
             content: ctx
                 .message
                 .template

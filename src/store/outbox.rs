@@ -28,6 +28,13 @@ pub enum OutboundContent {
         template_id: TemplateId,
         values: Vec<String>,
     },
+    /// A file already stored under `<data dir>/media/` (`file` is relative to it), with a caption.
+    Attachment {
+        caption: String,
+        file: String,
+        content_type: String,
+        bytes: u64,
+    },
 }
 
 #[derive(Debug, Clone)]
@@ -113,6 +120,11 @@ impl Store {
         req: OutboundRequest,
         now: Timestamp,
     ) -> Result<Result<Queued, SendRefusal>, StoreError> {
+        if let OutboundContent::Attachment { caption, .. } = &req.content {
+            if caption.chars().count() > MAX_OUTBOUND_CHARS {
+                return Ok(Err(SendRefusal::TooLong));
+            }
+        }
         if let OutboundContent::Text(body) = &req.content {
             if body.trim().is_empty() {
                 return Ok(Err(SendRefusal::Empty));
@@ -238,7 +250,28 @@ fn enqueue_in(
     if contact.is_some_and(|c| c.opted_out(conv.channel)) {
         return Ok(Err(SendRefusal::OptedOut));
     }
+    let mut media = Vec::new();
     let (body, template) = match &req.content {
+        OutboundContent::Attachment {
+            caption,
+            file,
+            content_type,
+            bytes,
+        } => {
+            let window_open = !conv.template_only && free_form_allowed(conv.window_expires_at, now);
+            if conv.channel == Channel::WhatsApp && !window_open {
+                return Ok(Err(SendRefusal::WindowExpired));
+            }
+            media.push(super::records::Media {
+                url: file.clone(),
+                content_type: content_type.clone(),
+                state: super::records::MediaState::Stored {
+                    file: file.clone(),
+                    bytes: *bytes,
+                },
+            });
+            (caption.clone(), None)
+        }
         OutboundContent::Text(body) => {
             let window_open = !conv.template_only && free_form_allowed(conv.window_expires_at, now);
             if conv.channel == Channel::WhatsApp && !window_open {
@@ -283,7 +316,7 @@ fn enqueue_in(
         seq,
         direction: req.direction,
         body,
-        media: Vec::new(),
+        media,
         status: MessageStatus::Queued,
         provider_id: None,
         failure: None,

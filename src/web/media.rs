@@ -43,3 +43,32 @@ pub async fn serve(
         .insert_header(("Cache-Control", "private, max-age=3600"))
         .body(bytes))
 }
+
+#[derive(serde::Deserialize)]
+pub struct Signed {
+    expires: i64,
+    sig: String,
+}
+
+/// `GET /media/out/{file}?expires&sig`: an outbound attachment, for the provider to fetch. No
+/// session: the signature and its expiry are the authorization.
+pub async fn serve_outbound(
+    file: web::Path<String>,
+    q: web::Query<Signed>,
+    desk: web::Data<Desk>,
+) -> Result<HttpResponse, PageError> {
+    use crate::media::signed;
+    let key = desk.store().master_key().derive(signed::KEY_PURPOSE);
+    if !signed::safe_name(&file) || !signed::verify(&key, &file, q.expires, &q.sig, desk.now()) {
+        return Err(PageError::NotFound);
+    }
+    let bytes = tokio::fs::read(desk.store().dir().join("media").join(file.as_str()))
+        .await
+        .map_err(|_| PageError::NotFound)?;
+    let ext = file.rsplit_once('.').map_or("", |(_, e)| e);
+    Ok(HttpResponse::Ok()
+        .content_type(crate::domain::attachment::content_type(ext))
+        .insert_header(("Content-Security-Policy", "default-src 'none'; sandbox"))
+        .insert_header(("Cache-Control", "private, max-age=600"))
+        .body(bytes))
+}

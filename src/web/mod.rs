@@ -42,6 +42,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/account/password", web::get().to(auth::password::show))
         .route("/account/password", web::post().to(auth::password::submit))
         .route("/static/{path:.*}", web::get().to(assets::serve))
+        .route("/media/out/{file}", web::get().to(media::serve_outbound))
         .route(
             "/media/{conversation}/{seq}/{index}",
             web::get().to(media::serve),

@@ -8,6 +8,7 @@ mod admin_templates;
 mod admin_users;
 mod admin_workstreams;
 mod agent_panel;
+mod attachments;
 mod crash;
 mod distribution;
 mod helpers;

@@ -64,6 +64,8 @@ pub struct Composer {
     pub note: String,
     pub note_error: Option<String>,
     pub note_max: usize,
+    /// The workstream lets agents send file attachments.
+    pub attachments: bool,
 }
 
 impl Composer {
@@ -131,7 +133,16 @@ pub async fn build(
         }
         quick = quick_options(desk, user, conv, contact).await?;
     }
+    let attachments = match (read_only.is_none(), conv.workstream_id) {
+        (true, Some(ws)) => desk
+            .store()
+            .workstream(ws)
+            .await?
+            .is_some_and(|w| w.attachments.agents),
+        _ => false,
+    };
     Ok(Composer {
+        attachments,
         id: conv.id.get(),
         csrf: user.csrf.clone(),
         read_only,

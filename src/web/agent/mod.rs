@@ -1,6 +1,7 @@
 //! `/agent/...`: the agent workspace.
 
 pub mod access;
+pub mod attachments;
 pub mod composer;
 pub mod conversation;
 pub mod customer;
@@ -19,5 +20,6 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.configure(customer::routes);
     cfg.configure(search::routes);
     cfg.configure(work::routes);
+    cfg.configure(attachments::routes);
     // (agent areas: add `cfg.configure(area::routes);` lines above this one)
 }
