@@ -120,10 +120,10 @@ impl Store {
         req: OutboundRequest,
         now: Timestamp,
     ) -> Result<Result<Queued, SendRefusal>, StoreError> {
-        if let OutboundContent::Attachment { caption, .. } = &req.content {
-            if caption.chars().count() > MAX_OUTBOUND_CHARS {
-                return Ok(Err(SendRefusal::TooLong));
-            }
+        if let OutboundContent::Attachment { caption, .. } = &req.content
+            && caption.chars().count() > MAX_OUTBOUND_CHARS
+        {
+            return Ok(Err(SendRefusal::TooLong));
         }
         if let OutboundContent::Text(body) = &req.content {
             if body.trim().is_empty() {
