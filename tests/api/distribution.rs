@@ -447,3 +447,53 @@ async fn wrap_up_closes_by_hand_or_after_a_day_and_waiting_after_the_workstreams
     .await;
     app.stop().await;
 }
+
+#[tokio::test]
+async fn ending_sends_the_agent_ended_message_with_the_survey_link() {
+    use omnidesk::domain::workstream::{Survey, SurveyLink};
+    use omnidesk::store::workstreams::SetupChange;
+    let app = spawn_app().await;
+    twilio_accepts(&app.twilio).await;
+    let ws = wa_workstream(&app).await;
+    app.desk()
+        .store()
+        .save_workstream_setup(
+            ws,
+            SetupChange::Behaviors {
+                operation_hours: None,
+                survey: Some(Survey {
+                    link: SurveyLink::parse("https://survey.example/s/1").unwrap(),
+                    message: "How did we do?".into(),
+                }),
+            },
+        )
+        .await
+        .unwrap()
+        .unwrap();
+    let (mut a_browser, a) = agent(&app, "a@example.com", 3).await;
+    app.desk().store().set_members(ws, vec![a]).await.unwrap();
+    let conv = app.customer_writes_wa("thanks, that's all").await;
+    offered_to(&app, a, conv.id).await;
+    a_browser
+        .post(&format!("/agent/offers/{}/accept", conv.id.get()), &[])
+        .await;
+    a_browser
+        .post(&format!("/agent/conversations/{}/end", conv.id.get()), &[])
+        .await;
+    let sent = eventually("the goodbye reaches the provider", || async {
+        let s = app.sent_messages().await;
+        (!s.is_empty()).then_some(s)
+    })
+    .await;
+    let body = field(&form_of(&sent[0]), "Body").unwrap();
+    assert!(
+        body.contains("How did we do? https://survey.example/s/1"),
+        "{body}"
+    );
+    let stored = app.messages(conv.id).await;
+    assert_eq!(
+        stored.last().unwrap().direction,
+        omnidesk::domain::Direction::Automated
+    );
+    app.stop().await;
+}
