@@ -76,6 +76,8 @@ impl Application {
                 .wrap(crate::web::security_headers())
                 .configure(crate::web::routes)
         })
+        // A closed browser tab ends its live stream at once instead of at the next write.
+        .h1_allow_half_closed(false)
         .listen(listener)?;
         if settings.workers > 0 {
             server = server.workers(settings.workers);

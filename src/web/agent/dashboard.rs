@@ -186,7 +186,7 @@ pub async fn show(
     let presence = desk.presence_of(me).await;
     let mut page = Page::new(
         "My work",
-        Some(Nav::for_user(&user, "").with_presence(presence)),
+        Some(Nav::for_user(&user, "workspace").with_presence(presence)),
     )
     .live();
     page = page
@@ -263,7 +263,7 @@ async fn offer_section(
         Cell::Text(format!("{} · {} · {}", c.customer, c.channel, number)),
         Cell::Text(queue),
         Cell::Text(first),
-        Cell::Text(format!("{seconds} s left")),
+        Cell::Countdown(seconds),
         Cell::Post {
             action: format!("/agent/offers/{}/accept", c.id.get()),
             label: "Accept".into(),

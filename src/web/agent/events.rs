@@ -283,6 +283,8 @@ impl Feed {
         }
     }
 
+    /// Whether this user may see `event`, judged when the stream reaches it (by then the
+    /// conversation may have changed hands; what counts is who may open it now).
     async fn may_see(&mut self, event: &LiveEvent) -> bool {
         if matches!(self.user.user.role, Role::Admin | Role::Supervisor) {
             return true;

@@ -14,7 +14,6 @@ pub mod work;
 use actix_web::web;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    let _ = cfg;
     cfg.configure(events::routes);
     cfg.configure(conversation::routes);
     cfg.configure(customer::routes);

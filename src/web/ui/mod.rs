@@ -80,6 +80,8 @@ pub enum Cell {
         href: String,
         text: String,
     },
+    /// Seconds left, counted down in the browser by `static/js/notify.js`.
+    Countdown(u64),
     /// A small form with one button (e.g. "Delete"), carrying the CSRF token.
     Post {
         action: String,
