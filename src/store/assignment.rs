@@ -86,13 +86,8 @@ impl Store {
         agent: UserId,
         now: Timestamp,
     ) -> Outcome {
-        self.write(move |tx| {
-            update(tx, id, now, |c| {
-                must_be_agent(c, agent)?;
-                step(c, ConversationEvent::End)
-            })
-        })
-        .await
+        self.agent_step(id, agent, ConversationEvent::End, now)
+            .await
     }
 
     /// The agent closes the session without ending: → Waiting (a customer reply reopens it).
@@ -102,10 +97,22 @@ impl Store {
         agent: UserId,
         now: Timestamp,
     ) -> Outcome {
+        self.agent_step(id, agent, ConversationEvent::CloseSession, now)
+            .await
+    }
+
+    /// `event`, taken by the conversation's own agent.
+    async fn agent_step(
+        &self,
+        id: ConversationId,
+        agent: UserId,
+        event: ConversationEvent,
+        now: Timestamp,
+    ) -> Outcome {
         self.write(move |tx| {
             update(tx, id, now, |c| {
                 must_be_agent(c, agent)?;
-                step(c, ConversationEvent::CloseSession)
+                step(c, event)
             })
         })
         .await

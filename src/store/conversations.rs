@@ -77,8 +77,8 @@ impl Store {
                 Some(_) if c.template_only || c.state.is_closed() => Ok(Flip::Unchanged),
                 Some(at) if at > now => Ok(Flip::Moved(at)),
                 Some(_) => {
+                    // Not activity: `updated_at` stays, so idle deadlines do not move.
                     c.template_only = true;
-                    c.updated_at = now;
                     convs.insert(id.get(), codec::encode(&c)?.as_slice())?;
                     Ok(Flip::Flipped(c))
                 }

@@ -84,6 +84,11 @@ async fn the_window_flips_to_template_only_at_24_hours_and_a_customer_message_re
     })
     .await;
     assert_eq!(app.metric("window_flips_total").await, 1);
+    assert_eq!(
+        app.conversation(conv.id).await.updated_at,
+        conv.updated_at,
+        "a flip is not activity: idle deadlines do not move"
+    );
 
     app.customer_writes_wa("still there?").await;
     let c = app.conversation(conv.id).await;

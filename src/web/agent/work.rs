@@ -97,17 +97,36 @@ async fn assign_to_me(
     }
 }
 
+/// The conversation steps an assigned agent takes from the panel.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Step {
+    End,
+    FinishWrapUp,
+    CloseSession,
+}
+
+async fn step(f: CsrfForm, id: u64, desk: &Desk, step: Step) -> Result<HttpResponse, PageError> {
+    let id = ConversationId::new(id);
+    access::open(desk, &f.user, id).await?;
+    let user = &f.user.user;
+    let outcome = match step {
+        Step::End => desk.end_conversation(user, id).await?,
+        Step::FinishWrapUp => desk.finish_wrap_up(user, id).await?,
+        Step::CloseSession => desk.close_session(user, id).await?,
+    };
+    match outcome {
+        Ok(_) if step == Step::End => Ok(redirect(&panel(id))),
+        Ok(_) => Ok(redirect("/agent")),
+        Err(r) => Ok(refused(&f, &r.to_string(), StatusCode::CONFLICT)),
+    }
+}
+
 async fn end(
     f: CsrfForm,
     id: web::Path<u64>,
     desk: web::Data<Desk>,
 ) -> Result<HttpResponse, PageError> {
-    let id = ConversationId::new(*id);
-    access::open(&desk, &f.user, id).await?;
-    match desk.end_conversation(&f.user.user, id).await? {
-        Ok(_) => Ok(redirect(&panel(id))),
-        Err(r) => Ok(refused(&f, &r.to_string(), StatusCode::CONFLICT)),
-    }
+    step(f, *id, &desk, Step::End).await
 }
 
 async fn finish_wrap_up(
@@ -115,12 +134,7 @@ async fn finish_wrap_up(
     id: web::Path<u64>,
     desk: web::Data<Desk>,
 ) -> Result<HttpResponse, PageError> {
-    let id = ConversationId::new(*id);
-    access::open(&desk, &f.user, id).await?;
-    match desk.finish_wrap_up(&f.user.user, id).await? {
-        Ok(_) => Ok(redirect("/agent")),
-        Err(r) => Ok(refused(&f, &r.to_string(), StatusCode::CONFLICT)),
-    }
+    step(f, *id, &desk, Step::FinishWrapUp).await
 }
 
 async fn close_session(
@@ -128,12 +142,7 @@ async fn close_session(
     id: web::Path<u64>,
     desk: web::Data<Desk>,
 ) -> Result<HttpResponse, PageError> {
-    let id = ConversationId::new(*id);
-    access::open(&desk, &f.user, id).await?;
-    match desk.close_session(&f.user.user, id).await? {
-        Ok(_) => Ok(redirect("/agent")),
-        Err(r) => Ok(refused(&f, &r.to_string(), StatusCode::CONFLICT)),
-    }
+    step(f, *id, &desk, Step::CloseSession).await
 }
 
 /// `to` is a user id, or `queue` to send the conversation back to its workstream's queue.
