@@ -67,6 +67,50 @@ pub struct Settings {
     pub demo: bool,
     #[command(flatten)]
     pub pacing: Pacing,
+    #[command(flatten)]
+    pub presence: PresenceTimes,
+}
+
+/// When omnidesk decides an agent is gone (PRODUCT §4 "Inactive"; a conversation whose agent is
+/// away goes back to the queue when the customer writes).
+#[derive(Debug, Clone, Copy, Args)]
+pub struct PresenceTimes {
+    /// Minutes without an open workspace tab or any activity after which an agent is Inactive.
+    #[arg(
+        long = "inactive-after-minutes",
+        env = "OMNIDESK_INACTIVE_AFTER_MINUTES",
+        default_value_t = 10,
+        global = true
+    )]
+    pub inactive_after_minutes: u32,
+    /// Minutes an agent may be Offline or Inactive before a customer's new message sends their
+    /// conversation back to the queue.
+    #[arg(
+        long = "away-after-minutes",
+        env = "OMNIDESK_AWAY_AFTER_MINUTES",
+        default_value_t = 5,
+        global = true
+    )]
+    pub away_after_minutes: u32,
+}
+
+impl Default for PresenceTimes {
+    fn default() -> Self {
+        Self {
+            inactive_after_minutes: 10,
+            away_after_minutes: 5,
+        }
+    }
+}
+
+impl PresenceTimes {
+    pub fn inactive_after(&self) -> Duration {
+        Duration::from_secs(u64::from(self.inactive_after_minutes.max(1)) * 60)
+    }
+
+    pub fn away_after(&self) -> Duration {
+        Duration::from_secs(u64::from(self.away_after_minutes) * 60)
+    }
 }
 
 /// Messages per second per sender number, by number type (DESIGN.md: OutboxDispatcher).
@@ -126,6 +170,7 @@ impl Settings {
             workers: 0,
             demo: false,
             pacing: Pacing::default(),
+            presence: PresenceTimes::default(),
         }
     }
 

@@ -104,13 +104,34 @@ impl Desk {
                 if s.opened {
                     Metrics::inc(&m.conversations_opened_total);
                 }
+                let live = &self.shared.live;
+                if let Some(old) = &s.closed {
+                    // The customer wrote after the agent ended: the Wrap-up conversation closed
+                    // in the same write, and its hold is gone from the ledger.
+                    self.shared
+                        .roster
+                        .do_send(crate::actors::roster::Release(old.id));
+                    self.registry.do_send(Track {
+                        conversation: old.clone(),
+                        opened: false,
+                        transfer_to: None,
+                    });
+                    self.registry.do_send(crate::actors::messages::PumpAll);
+                    live.publish(LiveEvent::ConversationAssigned {
+                        conversation: old.id,
+                        agent: old.agent,
+                    });
+                }
                 if s.actor_affected {
                     self.registry.do_send(Track {
                         conversation: s.conversation.clone(),
                         opened: s.opened,
+                        transfer_to: None,
                     });
                 }
-                let live = &self.shared.live;
+                if !s.opened && s.conversation.state == crate::domain::ConversationState::Active {
+                    self.check_away(&s.conversation);
+                }
                 if s.opened {
                     live.publish(LiveEvent::ConversationOpened {
                         conversation: s.conversation.id,

@@ -16,6 +16,7 @@
 //!   workstreams).
 
 pub mod actors;
+pub mod app;
 pub mod auth;
 pub mod cli;
 pub mod clock;

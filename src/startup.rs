@@ -141,9 +141,11 @@ async fn recover(
     )
     .start();
     let open = store.open_conversations_now()?;
-    let roster = roster(&store, &open, clock.now())
-        .await?
-        .start_with(live.clone());
+    let roster = roster(&store, &open, clock.now()).await?.start_with(
+        live.clone(),
+        clock.clone(),
+        settings.presence.inactive_after(),
+    );
     let shared = Shared {
         store: store.clone(),
         clock: clock.clone(),
@@ -173,6 +175,7 @@ async fn recover(
             .send(Track {
                 conversation,
                 opened: false,
+                transfer_to: None,
             })
             .await?;
     }
@@ -206,20 +209,32 @@ async fn recover(
     Ok(desk)
 }
 
-/// What the roster starts from: every active user's stored presence and capacity, and the load of
-/// the conversations they hold (Active, and Wrap-up where the workstream blocks capacity).
+/// What the roster starts from: every active user's stored presence and capacity, and the
+/// capacity ledger.
 struct RosterSeed {
     agents: Vec<(
         crate::domain::UserId,
         crate::domain::presence::Presence,
         u32,
     )>,
-    loads: Vec<(crate::domain::UserId, u32)>,
+    holds: Vec<crate::actors::roster::SeedHold>,
 }
 
 impl RosterSeed {
-    fn start_with(self, live: LiveHub) -> actix::Addr<crate::actors::roster::AgentRoster> {
-        crate::actors::roster::AgentRoster::new(self.agents, self.loads, live).start()
+    fn start_with(
+        self,
+        live: LiveHub,
+        clock: Clock,
+        inactive_after: std::time::Duration,
+    ) -> actix::Addr<crate::actors::roster::AgentRoster> {
+        crate::actors::roster::AgentRoster::new(
+            self.agents,
+            self.holds,
+            live,
+            clock,
+            inactive_after,
+        )
+        .start()
     }
 }
 
@@ -229,6 +244,7 @@ async fn roster(
     now: crate::domain::Timestamp,
 ) -> anyhow::Result<RosterSeed> {
     use crate::domain::presence::Presence;
+    use crate::store::assignment::Hold;
     let presences: std::collections::HashMap<_, _> = store.presences_now()?.into_iter().collect();
     let agents = store
         .users()
@@ -240,14 +256,19 @@ async fn roster(
             (u.id, p, u.capacity)
         })
         .collect();
+    // Migration: conversations assigned before the ledger existed hold what their workstream's
+    // capacity said; store those holds once, then the ledger is the truth.
+    let stored: std::collections::HashSet<_> =
+        store.holds_now()?.into_iter().map(|(c, _)| c).collect();
     let workstreams: std::collections::HashMap<_, _> = store
         .workstreams()
         .await?
         .into_iter()
         .map(|w| (w.id, w))
         .collect();
-    let loads = open
+    let missing: Vec<_> = open
         .iter()
+        .filter(|c| !stored.contains(&c.id))
         .filter_map(|c| {
             let agent = c.agent?;
             let ws = workstreams.get(&c.workstream_id?)?;
@@ -257,10 +278,32 @@ async fn roster(
                 ws.distribution.wrap_up,
                 now,
             );
-            holds.then_some((agent, ws.distribution.capacity.max(1)))
+            holds.then_some((
+                c.id,
+                Hold {
+                    agent,
+                    units: ws.distribution.capacity.max(1),
+                },
+            ))
         })
         .collect();
-    Ok(RosterSeed { agents, loads })
+    if !missing.is_empty() {
+        tracing::info!(
+            count = missing.len(),
+            "storing capacity holds of earlier assignments"
+        );
+        store.backfill_holds(missing).await?;
+    }
+    let holds = store
+        .holds_now()?
+        .into_iter()
+        .map(|(conversation, h)| crate::actors::roster::SeedHold {
+            conversation,
+            agent: h.agent,
+            units: h.units,
+        })
+        .collect();
+    Ok(RosterSeed { agents, holds })
 }
 
 /// An application running on its own thread with its own actix System: what tests and the load

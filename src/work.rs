@@ -12,7 +12,9 @@ use crate::domain::automated::{Locale, Trigger};
 use crate::domain::presence::Presence;
 use crate::domain::workstream::WrapUp;
 use crate::domain::{ConversationId, Direction, Timestamp, UserId};
+use crate::store::assignment::{AssignRefusal, Transfer};
 use crate::store::outbox::{OutboundContent, OutboundRequest};
+use crate::store::records::DistributionMode;
 use crate::store::records::{Conversation, Workstream};
 use crate::store::users::User;
 
@@ -46,6 +48,7 @@ impl Desk {
         self.registry.do_send(Track {
             conversation: conv,
             opened: false,
+            transfer_to: None,
         });
     }
 
@@ -153,8 +156,10 @@ impl Desk {
         ))
     }
 
-    fn released(&self, agent: UserId, units: u32) {
-        self.shared.roster.do_send(Release { user: agent, units });
+    /// The conversation's hold is gone from the store: the roster gives back exactly what it
+    /// held (nothing if it held nothing) and the queues may offer again.
+    fn released(&self, id: ConversationId) {
+        self.shared.roster.do_send(Release(id));
         self.registry.do_send(PumpAll);
     }
 
@@ -164,21 +169,24 @@ impl Desk {
         &self,
         agent: &User,
         id: ConversationId,
-    ) -> Result<Result<Conversation, crate::store::assignment::AssignRefusal>, DeskError> {
+    ) -> Result<Result<Conversation, AssignRefusal>, DeskError> {
+        let Some(before) = self.store().conversation(id).await? else {
+            return Ok(Err(AssignRefusal::Unknown));
+        };
+        let (_, ws) = self.units(&before).await?;
+        let release = ws
+            .as_ref()
+            .is_none_or(|w| w.distribution.wrap_up == WrapUp::DontBlock);
         let conv = match self
             .store()
-            .end_conversation(id, agent.id, self.now())
+            .end_conversation(id, agent.id, release, self.now())
             .await?
         {
             Ok(c) => c,
             Err(r) => return Ok(Err(r)),
         };
-        let (units, ws) = self.units(&conv).await?;
-        let blocks = ws
-            .as_ref()
-            .is_some_and(|w| w.distribution.wrap_up != WrapUp::DontBlock);
-        if !blocks {
-            self.released(agent.id, units);
+        if release {
+            self.released(id);
         }
         self.assigned(conv.clone());
         self.shared.live.publish(LiveEvent::ConversationAssigned {
@@ -188,7 +196,6 @@ impl Desk {
         self.say_goodbye(&conv, ws.as_ref(), agent).await;
         Ok(Ok(conv))
     }
-
     /// The "agent ended" automated message, with the survey link when the workstream has one. A
     /// refusal (e.g. the WhatsApp window closed) only skips the message.
     async fn say_goodbye(&self, conv: &Conversation, ws: Option<&Workstream>, agent: &User) {
@@ -236,18 +243,18 @@ impl Desk {
         }
     }
 
-    /// The agent finishes wrap-up: the conversation closes, and capacity still blocked for
-    /// wrap-up is given back.
+    /// The agent finishes wrap-up ("Close"): the conversation closes, and capacity still blocked
+    /// for wrap-up is given back.
     pub async fn finish_wrap_up(
         &self,
         agent: &User,
         id: ConversationId,
-    ) -> Result<Result<Conversation, crate::store::assignment::AssignRefusal>, DeskError> {
+    ) -> Result<Result<Conversation, AssignRefusal>, DeskError> {
         let Some(before) = self.store().conversation(id).await? else {
-            return Ok(Err(crate::store::assignment::AssignRefusal::Unknown));
+            return Ok(Err(AssignRefusal::Unknown));
         };
         if before.agent != Some(agent.id) {
-            return Ok(Err(crate::store::assignment::AssignRefusal::NotYours));
+            return Ok(Err(AssignRefusal::NotYours));
         }
         if before.state != crate::domain::ConversationState::WrapUp {
             return Ok(Err(crate::domain::TransitionError {
@@ -256,21 +263,20 @@ impl Desk {
             }
             .into()));
         }
-        let conv = match self.store().close_conversation(id, self.now()).await? {
+        let conv = match self
+            .store()
+            .close_conversation(id, Some(agent.id), self.now())
+            .await?
+        {
             Ok(c) => c,
             Err(r) => return Ok(Err(r)),
         };
-        let (units, ws) = self.units(&before).await?;
-        let wrap_up = ws.map_or(WrapUp::DontBlock, |w| w.distribution.wrap_up);
-        if crate::domain::lifecycle::holds_capacity(
-            before.state,
-            before.updated_at,
-            wrap_up,
-            self.now(),
-        ) {
-            self.released(agent.id, units);
-        }
+        self.released(id);
         self.assigned(conv.clone());
+        self.shared.live.publish(LiveEvent::ConversationAssigned {
+            conversation: id,
+            agent: conv.agent,
+        });
         Ok(Ok(conv))
     }
 
@@ -279,56 +285,172 @@ impl Desk {
         &self,
         agent: &User,
         id: ConversationId,
-    ) -> Result<Result<Conversation, crate::store::assignment::AssignRefusal>, DeskError> {
+    ) -> Result<Result<Conversation, AssignRefusal>, DeskError> {
         let conv = match self.store().close_session(id, agent.id, self.now()).await? {
             Ok(c) => c,
             Err(r) => return Ok(Err(r)),
         };
-        let (units, _) = self.units(&conv).await?;
-        self.released(agent.id, units);
+        self.released(id);
         self.assigned(conv.clone());
         Ok(Ok(conv))
     }
 
-    /// Transfers the conversation back to its queue (`to` None) or to another agent, who must
-    /// have free capacity.
+    /// Transfers the conversation back to its queue (`to` None) or to another member of its
+    /// workstream, with an optional note. In push mode the receiver gets an offer (first in
+    /// line); in pick mode it is assigned to them at once, if they have the capacity.
     pub async fn transfer(
         &self,
         agent: &User,
         id: ConversationId,
         to: Option<UserId>,
+        note: Option<String>,
     ) -> Result<Result<Conversation, DistributionError>, DeskError> {
         let Some(current) = self.store().conversation(id).await? else {
             return Ok(Err(DistributionError::Taken));
         };
-        let (units, _) = self.units(&current).await?;
-        let reserved = match to {
-            Some(next) => {
-                self.shared
-                    .roster
-                    .send(Reserve { user: next, units })
-                    .await?
+        let (units, ws) = self.units(&current).await?;
+        if let Some(next) = to {
+            let member = match current.workstream_id {
+                Some(w) => self.store().members(w).await?.contains(&next),
+                None => false,
+            };
+            let enabled = self.store().user(next).await?.is_some_and(|u| !u.disabled);
+            let seen = self.presence_of(next).await;
+            if next == agent.id
+                || !member
+                || !enabled
+                || matches!(seen, Presence::Offline | Presence::Inactive)
+            {
+                return Ok(Err(DistributionError::Refused(
+                    "That agent is not a signed-in member of this workstream.".into(),
+                )));
             }
-            None => true,
-        };
-        if !reserved {
-            return Ok(Err(DistributionError::NoCapacity));
         }
-        let conv = match self.store().transfer(id, agent.id, to, self.now()).await? {
+        let pick = ws
+            .as_ref()
+            .is_some_and(|w| w.mode == DistributionMode::Pick);
+        let target = match to {
+            None => Transfer::Queue,
+            Some(next) if !pick => Transfer::OfferTo(next),
+            Some(next) => {
+                let reserved = self
+                    .shared
+                    .roster
+                    .send(Reserve {
+                        conversation: id,
+                        user: next,
+                        units,
+                    })
+                    .await?;
+                if !reserved {
+                    return Ok(Err(DistributionError::NoCapacity));
+                }
+                Transfer::AssignTo(next, units)
+            }
+        };
+        let note = note.filter(|n| !n.trim().is_empty());
+        let conv = match self
+            .store()
+            .transfer(id, agent.id, target, note, self.now())
+            .await?
+        {
             Ok(c) => c,
             Err(r) => {
-                if let Some(next) = to {
-                    self.shared.roster.do_send(Release { user: next, units });
+                if let Transfer::AssignTo(..) = target {
+                    // Give the hold back to the agent who still has the conversation.
+                    self.shared.roster.do_send(Reserve {
+                        conversation: id,
+                        user: agent.id,
+                        units,
+                    });
                 }
                 return Ok(Err(DistributionError::Refused(r.to_string())));
             }
         };
-        self.released(agent.id, units);
+        if !matches!(target, Transfer::AssignTo(..)) {
+            self.released(id);
+        }
         self.shared.live.publish(LiveEvent::ConversationAssigned {
             conversation: id,
             agent: conv.agent,
         });
-        self.assigned(conv.clone());
+        self.registry.do_send(Track {
+            conversation: conv.clone(),
+            opened: false,
+            transfer_to: match target {
+                Transfer::OfferTo(next) => Some(next),
+                _ => None,
+            },
+        });
         Ok(Ok(conv))
+    }
+}
+
+impl Desk {
+    /// The customer wrote into `conv` (Active): if its agent has been Offline or Inactive for
+    /// longer than the away setting, was disabled, or left the workstream's queue, the
+    /// conversation goes back to the queue, flagged for supervisors, with a line saying why.
+    pub(crate) fn check_away(&self, conv: &Conversation) {
+        let (Some(agent), Some(ws)) = (conv.agent, conv.workstream_id) else {
+            return;
+        };
+        let desk = self.clone();
+        let id = conv.id;
+        actix::spawn(async move {
+            if let Err(e) = desk.return_if_away(id, agent, ws).await {
+                tracing::error!(conversation = %id, error = %e, "checking the agent's presence failed");
+            }
+        });
+    }
+
+    async fn return_if_away(
+        &self,
+        id: ConversationId,
+        agent: UserId,
+        ws: crate::domain::WorkstreamId,
+    ) -> Result<(), DeskError> {
+        let user = self.store().user(agent).await?;
+        let member = self.store().members(ws).await?.contains(&agent);
+        let state = self.shared.roster.send(Status(agent)).await?;
+        let now = self.now();
+        let away_after = self.settings.presence.away_after();
+        let why = match (&user, state) {
+            (None, _) => Some("no longer exists".to_owned()),
+            (Some(u), _) if u.disabled => Some("was disabled".to_owned()),
+            _ if !member => Some("is no longer a member of the queue".to_owned()),
+            (_, Some(s))
+                if matches!(s.effective(), Presence::Offline | Presence::Inactive)
+                    && s.since.saturating_add(away_after) <= now =>
+            {
+                let minutes = s.since.until(now).as_secs() / 60;
+                Some(format!(
+                    "has been {} for {minutes} minutes",
+                    s.effective().to_string().to_lowercase()
+                ))
+            }
+            (_, None) => Some("is offline".to_owned()),
+            _ => None,
+        };
+        let Some(why) = why else { return Ok(()) };
+        let conv = match self.store().return_to_queue(id, agent, why, now).await? {
+            Ok(c) => c,
+            // The agent answered or moved it meanwhile: nothing to do.
+            Err(_) => return Ok(()),
+        };
+        tracing::info!(conversation = %id, agent = %agent, "agent away; back in the queue");
+        self.store()
+            .flag(id, crate::store::flags::FlagReason::AgentAway, now)
+            .await?;
+        self.released(id);
+        self.shared.live.publish(LiveEvent::ConversationAssigned {
+            conversation: id,
+            agent: None,
+        });
+        self.shared.live.publish(LiveEvent::ConversationFlagged {
+            conversation: id,
+            workstream: ws,
+        });
+        self.assigned(conv);
+        Ok(())
     }
 }

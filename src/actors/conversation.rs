@@ -58,6 +58,7 @@ impl ConversationActor {
                 act.registry.do_send(super::messages::Track {
                     conversation: c,
                     opened: false,
+                    transfer_to: None,
                 });
                 ctx.stop();
             }
@@ -183,12 +184,8 @@ async fn idle(
             Some(w) => shared.store.workstream(w).await.ok().flatten(),
             None => None,
         };
-        let (minutes, wrap_up, units) = ws.map_or((24 * 60, WrapUp::DontBlock, 1), |w| {
-            (
-                w.distribution.auto_close_minutes,
-                w.distribution.wrap_up,
-                w.distribution.capacity.max(1),
-            )
+        let (minutes, wrap_up) = ws.map_or((24 * 60, WrapUp::DontBlock), |w| {
+            (w.distribution.auto_close_minutes, w.distribution.wrap_up)
         });
         let (at, step) =
             lifecycle::next(c.state, c.updated_at, minutes, wrap_up, shared.clock.now())?;
@@ -197,28 +194,25 @@ async fn idle(
         if now_c.updated_at != c.updated_at || now_c.state != c.state {
             continue;
         }
-        let release = |agent: Option<crate::domain::UserId>| {
-            if let Some(user) = agent {
-                shared
-                    .roster
-                    .do_send(super::roster::Release { user, units });
-                registry.do_send(super::messages::PumpAll);
-            }
+        // The ledger knows what the conversation holds: releasing gives back exactly that, once.
+        let release = || {
+            shared.roster.do_send(super::roster::Release(id));
+            registry.do_send(super::messages::PumpAll);
         };
         match step {
-            Step::ReleaseCapacity => release(c.agent),
+            Step::ReleaseCapacity => {
+                if shared.store.release_hold(id).await.is_ok() {
+                    release();
+                }
+            }
             Step::Close => {
-                let held =
-                    lifecycle::holds_capacity(c.state, c.updated_at, wrap_up, shared.clock.now());
                 let closed = shared
                     .store
-                    .close_conversation(id, shared.clock.now())
+                    .close_conversation(id, None, shared.clock.now())
                     .await
                     .ok()?
                     .ok()?;
-                if held {
-                    release(c.agent);
-                }
+                release();
                 shared.live.publish(LiveEvent::ConversationAssigned {
                     conversation: id,
                     agent: closed.agent,

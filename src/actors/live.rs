@@ -45,6 +45,14 @@ pub enum LiveEvent {
         conversation: ConversationId,
         agent: UserId,
     },
+    /// A waiting conversation needs a supervisor's eye (every member declined it, or its agent
+    /// was away when the customer wrote).
+    ConversationFlagged {
+        conversation: ConversationId,
+        workstream: WorkstreamId,
+    },
+    /// A user's profile changed (capacity, role, disabled): their streams re-check the session.
+    UserChanged { user: UserId },
     /// An agent's presence as others see it changed.
     PresenceChanged {
         agent: UserId,

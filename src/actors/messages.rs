@@ -1,7 +1,7 @@
 //! Every message the actors exchange, one named struct each.
 
 use super::conversation::ConversationActor;
-use crate::domain::{ConversationId, JobId, Timestamp, WorkstreamId};
+use crate::domain::{ConversationId, JobId, Timestamp, UserId, WorkstreamId};
 use crate::store::StoreError;
 use crate::store::outbox::{OutboundRequest, SendRefusal};
 use crate::store::records::{Conversation, Message, OutboxJob};
@@ -15,6 +15,8 @@ pub struct Track {
     pub conversation: Conversation,
     /// The conversation was just opened: hand it to its workstream.
     pub opened: bool,
+    /// It was transferred to this agent: offer it to them first.
+    pub transfer_to: Option<UserId>,
 }
 
 /// Registry: the live actor of a conversation, if it is not Closed.
@@ -40,7 +42,23 @@ pub struct Send(pub OutboundRequest);
 /// Workstream: a conversation waits for an agent.
 #[derive(Message)]
 #[rtype(result = "()")]
-pub struct Enqueue(pub ConversationId);
+pub struct Enqueue {
+    pub conversation: ConversationId,
+    /// The agent it had before it waited (offered first when the workstream keeps the agent).
+    pub previous_agent: Option<UserId>,
+    /// The agent it was transferred to (offered first).
+    pub transfer_to: Option<UserId>,
+}
+
+/// Workstream: the agent may no longer take work; their offers go to others.
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct Withdraw(pub UserId);
+
+/// Registry: `Withdraw` the agent's offers in every workstream.
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct WithdrawAll(pub UserId);
 
 /// Workstream: the conversations waiting in its queue, oldest first.
 #[derive(Message)]
@@ -53,7 +71,7 @@ pub struct QueueSnapshot;
 #[rtype(result = "bool")]
 pub struct Visible {
     pub conversation: ConversationId,
-    pub agent: crate::domain::UserId,
+    pub agent: UserId,
 }
 
 /// Workstream: try to offer waiting conversations again (presence or capacity changed).
@@ -76,7 +94,7 @@ pub struct Dequeue(pub ConversationId);
 #[rtype(result = "Result<Conversation, super::workstream::DistributionError>")]
 pub struct Accept {
     pub conversation: ConversationId,
-    pub agent: crate::domain::UserId,
+    pub agent: UserId,
 }
 
 /// Workstream: the agent rejects their offer.
@@ -84,7 +102,7 @@ pub struct Accept {
 #[rtype(result = "()")]
 pub struct Reject {
     pub conversation: ConversationId,
-    pub agent: crate::domain::UserId,
+    pub agent: UserId,
 }
 
 /// Workstream: a member takes a waiting conversation (pick mode).
@@ -92,13 +110,13 @@ pub struct Reject {
 #[rtype(result = "Result<Conversation, super::workstream::DistributionError>")]
 pub struct AssignToMe {
     pub conversation: ConversationId,
-    pub agent: crate::domain::UserId,
+    pub agent: UserId,
 }
 
 /// Workstream: the offers an agent holds, with their expiry.
 #[derive(Message)]
 #[rtype(result = "Vec<(ConversationId, Timestamp)>")]
-pub struct OffersOf(pub crate::domain::UserId);
+pub struct OffersOf(pub UserId);
 
 /// Registry: the supervisor of a workstream's queue.
 #[derive(Message)]

@@ -5,7 +5,8 @@
 use super::Shared;
 use super::conversation::ConversationActor;
 use super::messages::{
-    Dequeue, Enqueue, LiveCount, Lookup, Pump, PumpAll, Refresh, Supervisor, Track,
+    Dequeue, Enqueue, LiveCount, Lookup, Pump, PumpAll, Refresh, Supervisor, Track, Withdraw,
+    WithdrawAll,
 };
 use super::workstream::WorkstreamSupervisor;
 use crate::domain::{ConversationId, ConversationState, WorkstreamId};
@@ -58,6 +59,8 @@ impl Handler<Track> for ConversationRegistry {
         // again); any other state is with an agent or done.
         let waiting_for_agent = c.state == ConversationState::Open;
         let workstream = c.workstream_id;
+        // An Open conversation that still names an agent was theirs before it waited.
+        let previous_agent = c.agent;
         match self.conversations.get(&id).filter(|a| a.connected()) {
             Some(addr) => addr.do_send(Refresh(c)),
             None => {
@@ -67,7 +70,11 @@ impl Handler<Track> for ConversationRegistry {
         }
         if let Some(ws) = workstream {
             if waiting_for_agent {
-                self.supervisor(ws).do_send(Enqueue(id));
+                self.supervisor(ws).do_send(Enqueue {
+                    conversation: id,
+                    previous_agent,
+                    transfer_to: msg.transfer_to,
+                });
             } else if let Some(s) = self.supervisors.get(&ws) {
                 s.do_send(Dequeue(id));
             }
@@ -81,6 +88,16 @@ impl Handler<PumpAll> for ConversationRegistry {
     fn handle(&mut self, _: PumpAll, _: &mut Self::Context) {
         for s in self.supervisors.values() {
             s.do_send(Pump);
+        }
+    }
+}
+
+impl Handler<WithdrawAll> for ConversationRegistry {
+    type Result = ();
+
+    fn handle(&mut self, msg: WithdrawAll, _: &mut Self::Context) {
+        for s in self.supervisors.values() {
+            s.do_send(Withdraw(msg.0));
         }
     }
 }

@@ -1,79 +1,243 @@
-//! AgentRoster: every agent's chosen presence, capacity and load, across all workstreams.
-//! Supervisors reserve and release capacity here, one message at a time, so two supervisors can
-//! never over-assign one agent.
+//! AgentRoster: every agent's chosen presence, capacity and the capacity ledger, across all
+//! workstreams. Each hold is keyed by its conversation: an offer reserves its units until it is
+//! accepted (the hold becomes the assignment's), rejected, expired or withdrawn, so offers plus
+//! load never exceed an agent's capacity whichever supervisors ask. Releasing a conversation's
+//! hold twice releases it once. Messages are handled one at a time, so the check and the
+//! reservation cannot be raced.
+//!
+//! The roster also sets Inactive: an agent whose last workspace tab closed, or who has not been
+//! active, for the inactivity setting gets no offers until they are back.
 
 use super::live::{LiveEvent, LiveHub};
-use crate::domain::UserId;
+use crate::clock::Clock;
 use crate::domain::presence::Presence;
+use crate::domain::{ConversationId, Timestamp, UserId};
 use actix::prelude::*;
 use std::collections::HashMap;
+use std::time::Duration;
+
+/// Default time without an open tab or activity after which an agent is Inactive.
+pub const INACTIVE_AFTER: Duration = Duration::from_secs(10 * 60);
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct AgentState {
     pub chosen: Presence,
     pub capacity: u32,
+    /// Units held by assigned conversations.
     pub load: u32,
+    /// Units reserved by pending offers.
+    pub offered: u32,
+    /// Set by the roster (no tab, or idle): overrides what the agent chose.
+    pub inactive: bool,
+    /// When what others see last changed.
+    pub since: Timestamp,
 }
 
 impl AgentState {
     pub fn effective(&self) -> Presence {
+        if self.inactive && self.chosen != Presence::Offline {
+            return Presence::Inactive;
+        }
         self.chosen.effective(self.load, self.capacity)
     }
 
+    /// Units neither held nor reserved.
     pub fn free(&self) -> u32 {
-        self.capacity.saturating_sub(self.load)
+        self.capacity
+            .saturating_sub(self.load)
+            .saturating_sub(self.offered)
     }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Hold {
+    agent: UserId,
+    units: u32,
+    offer: bool,
+}
+
+/// Open tabs and last activity of one agent.
+#[derive(Debug, Default)]
+struct Activity {
+    tabs: u32,
+    last: Option<Timestamp>,
+    check: Option<(Timestamp, SpawnHandle)>,
 }
 
 pub struct AgentRoster {
     agents: HashMap<UserId, AgentState>,
+    holds: HashMap<ConversationId, Hold>,
+    activity: HashMap<UserId, Activity>,
     live: LiveHub,
+    clock: Clock,
+    inactive_after: Duration,
+}
+
+/// A conversation's stored hold, to start from.
+pub struct SeedHold {
+    pub conversation: ConversationId,
+    pub agent: UserId,
+    pub units: u32,
 }
 
 impl AgentRoster {
-    /// `agents`: each known agent with chosen presence and capacity; `loads`: units in use.
+    /// `agents`: each known agent with chosen presence and capacity; `holds`: the stored ledger.
     pub fn new(
         agents: Vec<(UserId, Presence, u32)>,
-        loads: Vec<(UserId, u32)>,
+        holds: Vec<SeedHold>,
         live: LiveHub,
+        clock: Clock,
+        inactive_after: Duration,
     ) -> Self {
-        let mut map: HashMap<UserId, AgentState> = agents
-            .into_iter()
-            .map(|(u, p, c)| {
-                (
-                    u,
-                    AgentState {
-                        chosen: p,
-                        capacity: c,
-                        load: 0,
-                    },
-                )
-            })
-            .collect();
-        for (u, units) in loads {
-            let e = map.entry(u).or_insert(AgentState {
-                chosen: Presence::Offline,
-                capacity: 0,
-                load: 0,
-            });
-            e.load += units;
+        let now = clock.now();
+        let mut roster = Self {
+            agents: agents
+                .into_iter()
+                .map(|(u, p, c)| (u, AgentState::new(p, c, now)))
+                .collect(),
+            holds: HashMap::new(),
+            activity: HashMap::new(),
+            live,
+            clock,
+            inactive_after,
+        };
+        for h in holds {
+            roster.hold(
+                h.conversation,
+                Hold {
+                    agent: h.agent,
+                    units: h.units,
+                    offer: false,
+                },
+            );
         }
-        Self { agents: map, live }
+        roster
     }
 
-    fn changed(&self, user: UserId, before: Option<Presence>) {
-        let now = self.agents.get(&user).map(AgentState::effective);
-        if let Some(presence) = now.filter(|_| now != before) {
+    fn state(&mut self, user: UserId) -> &mut AgentState {
+        let now = self.clock.now();
+        self.agents
+            .entry(user)
+            .or_insert_with(|| AgentState::new(Presence::Offline, 0, now))
+    }
+
+    /// Applies `f` to the agent's state and tells the live pages if what others see changed.
+    fn change(&mut self, user: UserId, f: impl FnOnce(&mut AgentState)) -> Presence {
+        let now = self.clock.now();
+        let e = self.state(user);
+        let before = e.effective();
+        f(e);
+        let after = e.effective();
+        if after != before {
+            e.since = now;
             self.live.publish(LiveEvent::PresenceChanged {
                 agent: user,
-                presence,
+                presence: after,
             });
+        }
+        after
+    }
+
+    fn hold(&mut self, conversation: ConversationId, hold: Hold) {
+        self.release(conversation);
+        self.holds.insert(conversation, hold);
+        self.change(hold.agent, |s| {
+            if hold.offer {
+                s.offered += hold.units;
+            } else {
+                s.load += hold.units;
+            }
+        });
+    }
+
+    fn release(&mut self, conversation: ConversationId) -> Option<Hold> {
+        let hold = self.holds.remove(&conversation)?;
+        self.change(hold.agent, |s| {
+            if hold.offer {
+                s.offered = s.offered.saturating_sub(hold.units);
+            } else {
+                s.load = s.load.saturating_sub(hold.units);
+            }
+        });
+        Some(hold)
+    }
+
+    /// Arms (or keeps) the inactivity check of `user` for when they would turn Inactive.
+    fn arm_check(&mut self, user: UserId, ctx: &mut Context<Self>) {
+        let a = self.activity.entry(user).or_default();
+        let Some(last) = a.last else {
+            return;
+        };
+        let at = last.saturating_add(self.inactive_after);
+        if a.check.is_some_and(|(t, _)| t <= at) {
+            return;
+        }
+        if let Some((_, h)) = a.check.take() {
+            ctx.cancel_future(h);
+        }
+        let clock = self.clock.clone();
+        let handle = ctx.spawn(
+            async move { clock.sleep_until(at).await }
+                .into_actor(self)
+                .map(move |(), act, ctx| {
+                    if let Some(a) = act.activity.get_mut(&user) {
+                        a.check = None;
+                    }
+                    act.check_inactive(user, ctx);
+                }),
+        );
+        if let Some(a) = self.activity.get_mut(&user) {
+            a.check = Some((at, handle));
+        }
+    }
+
+    fn check_inactive(&mut self, user: UserId, ctx: &mut Context<Self>) {
+        let now = self.clock.now();
+        let after = self.inactive_after;
+        let Some(a) = self.activity.get(&user) else {
+            return;
+        };
+        let idle_since = a.last.unwrap_or(now);
+        if idle_since.saturating_add(after) <= now {
+            self.change(user, |s| s.inactive = true);
+        } else {
+            self.arm_check(user, ctx);
+        }
+    }
+
+    fn active(&mut self, user: UserId, ctx: &mut Context<Self>) {
+        let now = self.clock.now();
+        self.activity.entry(user).or_default().last = Some(now);
+        self.change(user, |s| s.inactive = false);
+        self.arm_check(user, ctx);
+    }
+}
+
+impl AgentState {
+    fn new(chosen: Presence, capacity: u32, now: Timestamp) -> Self {
+        Self {
+            chosen,
+            capacity,
+            load: 0,
+            offered: 0,
+            inactive: false,
+            since: now,
         }
     }
 }
 
 impl Actor for AgentRoster {
     type Context = Context<Self>;
+
+    fn started(&mut self, ctx: &mut Self::Context) {
+        // After a restart no tab is open yet: agents who do not come back turn Inactive.
+        let now = self.clock.now();
+        let users: Vec<UserId> = self.agents.keys().copied().collect();
+        for u in users {
+            self.activity.entry(u).or_default().last = Some(now);
+            self.arm_check(u, ctx);
+        }
+    }
 }
 
 /// Sets what an agent chose (and their capacity, which may have been edited); returns what others
@@ -86,26 +250,58 @@ pub struct SetPresence {
     pub capacity: u32,
 }
 
-/// Takes `units` of the agent's capacity if they are free.
+/// An admin changed an agent's capacity.
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct SetCapacity {
+    pub user: UserId,
+    pub capacity: u32,
+}
+
+/// The agent was disabled or deleted: they are Offline and their offer holds go.
+#[derive(Message)]
+#[rtype(result = "Vec<ConversationId>")]
+pub struct Forget(pub UserId);
+
+/// Assigns `conversation` to `user`, holding `units`: turns the agent's own offer hold into the
+/// assignment's, or takes free capacity. False if the agent has not enough free capacity.
 #[derive(Message)]
 #[rtype(result = "bool")]
 pub struct Reserve {
+    pub conversation: ConversationId,
     pub user: UserId,
     pub units: u32,
 }
 
-/// Gives `units` back.
+/// Reserves `units` for an offer of `conversation` to the best of `candidates` whose presence is
+/// in `allowed` and who has the units free: most free capacity first, ties to the lowest
+/// `recency` (least recently assigned). Returns the agent who got it.
+#[derive(Message)]
+#[rtype(result = "Option<UserId>")]
+pub struct ReserveOffer {
+    pub conversation: ConversationId,
+    pub candidates: Vec<(UserId, u64)>,
+    pub allowed: Vec<Presence>,
+    pub units: u32,
+}
+
+/// Gives back whatever `conversation` holds; nothing if it holds nothing.
 #[derive(Message)]
 #[rtype(result = "()")]
-pub struct Release {
+pub struct Release(pub ConversationId);
+
+/// Gives back the offer hold of `conversation` if it is `user`'s offer (an assignment stays).
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct ReleaseOffer {
+    pub conversation: ConversationId,
     pub user: UserId,
-    pub units: u32,
 }
 
-/// The members who may get a conversation of `units` now: allowed presence, enough free capacity.
+/// Whether any of `members` could take a conversation of `units` now.
 #[derive(Message)]
-#[rtype(result = "Vec<(UserId, u32)>")]
-pub struct Candidates {
+#[rtype(result = "Vec<UserId>")]
+pub struct Eligible {
     pub members: Vec<UserId>,
     pub allowed: Vec<Presence>,
     pub units: u32,
@@ -116,21 +312,54 @@ pub struct Candidates {
 #[rtype(result = "Option<AgentState>")]
 pub struct Status(pub UserId);
 
+/// A workspace tab of the agent opened (`open`) or closed.
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct Tab {
+    pub user: UserId,
+    pub open: bool,
+}
+
+/// The agent did something in the workspace.
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct Active(pub UserId);
+
 impl Handler<SetPresence> for AgentRoster {
     type Result = MessageResult<SetPresence>;
 
-    fn handle(&mut self, m: SetPresence, _: &mut Self::Context) -> Self::Result {
-        let before = self.agents.get(&m.user).map(AgentState::effective);
-        let e = self.agents.entry(m.user).or_insert(AgentState {
-            chosen: m.presence,
-            capacity: m.capacity,
-            load: 0,
-        });
-        e.chosen = m.presence;
-        e.capacity = m.capacity;
-        let now = e.effective();
-        self.changed(m.user, before);
-        MessageResult(now)
+    fn handle(&mut self, m: SetPresence, ctx: &mut Self::Context) -> Self::Result {
+        self.active(m.user, ctx);
+        MessageResult(self.change(m.user, |s| {
+            s.chosen = m.presence;
+            s.capacity = m.capacity;
+        }))
+    }
+}
+
+impl Handler<SetCapacity> for AgentRoster {
+    type Result = ();
+
+    fn handle(&mut self, m: SetCapacity, _: &mut Self::Context) {
+        self.change(m.user, |s| s.capacity = m.capacity);
+    }
+}
+
+impl Handler<Forget> for AgentRoster {
+    type Result = MessageResult<Forget>;
+
+    fn handle(&mut self, m: Forget, _: &mut Self::Context) -> Self::Result {
+        let offers: Vec<ConversationId> = self
+            .holds
+            .iter()
+            .filter(|(_, h)| h.agent == m.0 && h.offer)
+            .map(|(c, _)| *c)
+            .collect();
+        for c in &offers {
+            self.release(*c);
+        }
+        self.change(m.0, |s| s.chosen = Presence::Offline);
+        MessageResult(offers)
     }
 }
 
@@ -138,16 +367,51 @@ impl Handler<Reserve> for AgentRoster {
     type Result = bool;
 
     fn handle(&mut self, m: Reserve, _: &mut Self::Context) -> bool {
-        let before = self.agents.get(&m.user).map(AgentState::effective);
-        let Some(e) = self.agents.get_mut(&m.user) else {
+        // Units this agent already holds for the conversation (its offer) count as theirs; a hold
+        // of another agent (the one transferring it) is replaced.
+        let credit = self
+            .holds
+            .get(&m.conversation)
+            .filter(|h| h.agent == m.user)
+            .map_or(0, |h| h.units);
+        let Some(s) = self.agents.get(&m.user) else {
             return false;
         };
-        if e.free() < m.units {
+        if s.free() + credit < m.units {
             return false;
         }
-        e.load += m.units;
-        self.changed(m.user, before);
+        self.hold(
+            m.conversation,
+            Hold {
+                agent: m.user,
+                units: m.units,
+                offer: false,
+            },
+        );
         true
+    }
+}
+
+impl Handler<ReserveOffer> for AgentRoster {
+    type Result = Option<UserId>;
+
+    fn handle(&mut self, m: ReserveOffer, _: &mut Self::Context) -> Option<UserId> {
+        let (agent, _) = m
+            .candidates
+            .iter()
+            .filter_map(|(u, recency)| self.agents.get(u).map(|s| (*u, *recency, s)))
+            .filter(|(_, _, s)| m.allowed.contains(&s.effective()) && s.free() >= m.units)
+            .map(|(u, recency, s)| (u, (s.free(), std::cmp::Reverse(recency))))
+            .max_by_key(|(_, rank)| *rank)?;
+        self.hold(
+            m.conversation,
+            Hold {
+                agent,
+                units: m.units,
+                offer: true,
+            },
+        );
+        Some(agent)
     }
 }
 
@@ -155,26 +419,38 @@ impl Handler<Release> for AgentRoster {
     type Result = ();
 
     fn handle(&mut self, m: Release, _: &mut Self::Context) {
-        let before = self.agents.get(&m.user).map(AgentState::effective);
-        if let Some(e) = self.agents.get_mut(&m.user) {
-            e.load = e.load.saturating_sub(m.units);
-        }
-        self.changed(m.user, before);
+        self.release(m.0);
     }
 }
 
-impl Handler<Candidates> for AgentRoster {
-    type Result = MessageResult<Candidates>;
+impl Handler<ReleaseOffer> for AgentRoster {
+    type Result = ();
 
-    fn handle(&mut self, m: Candidates, _: &mut Self::Context) -> Self::Result {
-        let out = m
-            .members
-            .iter()
-            .filter_map(|u| self.agents.get(u).map(|s| (*u, s)))
-            .filter(|(_, s)| m.allowed.contains(&s.effective()) && s.free() >= m.units)
-            .map(|(u, s)| (u, s.free()))
-            .collect();
-        MessageResult(out)
+    fn handle(&mut self, m: ReleaseOffer, _: &mut Self::Context) {
+        let mine = self
+            .holds
+            .get(&m.conversation)
+            .is_some_and(|h| h.offer && h.agent == m.user);
+        if mine {
+            self.release(m.conversation);
+        }
+    }
+}
+
+impl Handler<Eligible> for AgentRoster {
+    type Result = MessageResult<Eligible>;
+
+    fn handle(&mut self, m: Eligible, _: &mut Self::Context) -> Self::Result {
+        MessageResult(
+            m.members
+                .into_iter()
+                .filter(|u| {
+                    self.agents
+                        .get(u)
+                        .is_some_and(|s| m.allowed.contains(&s.effective()) && s.free() >= m.units)
+                })
+                .collect(),
+        )
     }
 }
 
@@ -183,5 +459,27 @@ impl Handler<Status> for AgentRoster {
 
     fn handle(&mut self, m: Status, _: &mut Self::Context) -> Self::Result {
         self.agents.get(&m.0).copied()
+    }
+}
+
+impl Handler<Tab> for AgentRoster {
+    type Result = ();
+
+    fn handle(&mut self, m: Tab, ctx: &mut Self::Context) {
+        let a = self.activity.entry(m.user).or_default();
+        if m.open {
+            a.tabs += 1;
+        } else {
+            a.tabs = a.tabs.saturating_sub(1);
+        }
+        self.active(m.user, ctx);
+    }
+}
+
+impl Handler<Active> for AgentRoster {
+    type Result = ();
+
+    fn handle(&mut self, m: Active, ctx: &mut Self::Context) {
+        self.active(m.0, ctx);
     }
 }

@@ -1,8 +1,14 @@
 //! WorkstreamSupervisor: one per workstream. Keeps the queue of conversations waiting for an
 //! agent, oldest first. In push mode it offers each to one eligible member — allowed presence,
 //! free capacity, highest free capacity first, ties to whoever was assigned least recently — with
-//! the workstream's countdown; a reject or timeout counts as a decline and the next agent gets it
-//! (an agent who declined a conversation 3 times is skipped for it). In pick mode members take
+//! the workstream's countdown. The roster reserves the offer's capacity until it is accepted,
+//! rejected, expired or withdrawn, so an Accept never finds the capacity gone.
+//!
+//! A reject or timeout counts as a decline: the agent is not offered that conversation again
+//! until the screen-pop timeout has passed once more (another eligible agent gets it meanwhile),
+//! and after 3 declines never. When every member has declined it 3 times it stays queued, flagged
+//! for supervisors. A conversation transferred to an agent, or revived from Waiting in a
+//! workstream that keeps the same agent, is offered to that agent first. In pick mode members take
 //! items with "Assign to me". Accepts and picks run one at a time, so a race has one winner.
 //!
 //! Offers live only here: after a restart the conversation is still Open in the store, is queued
@@ -11,12 +17,13 @@
 use super::Shared;
 use super::live::LiveEvent;
 use super::messages::{
-    Accept, AssignToMe, Dequeue, Enqueue, OffersOf, Pump, QueueSnapshot, Reject, Visible,
+    Accept, AssignToMe, Dequeue, Enqueue, OffersOf, Pump, QueueSnapshot, Reject, Visible, Withdraw,
 };
-use super::roster::{Candidates, Release, Reserve, Status};
+use super::roster::{Release, ReleaseOffer, Reserve, ReserveOffer, Status};
 use crate::domain::presence::Presence;
 use crate::domain::workstream::Presence as AllowedPresence;
 use crate::domain::{ConversationId, Timestamp, UserId, WorkstreamId};
+use crate::store::flags::FlagReason;
 use crate::store::records::{Conversation, DistributionMode, Workstream};
 use actix::prelude::*;
 use std::collections::{HashMap, HashSet, VecDeque};
@@ -51,13 +58,22 @@ struct Offer {
     timer: SpawnHandle,
 }
 
+/// What the supervisor remembers of one waiting conversation.
+#[derive(Default)]
+struct Waiting {
+    /// Declines per agent, with when the last one happened.
+    declines: HashMap<UserId, (u8, Timestamp)>,
+    /// Offered to this agent first (transfer target, or the agent kept for the conversation).
+    preferred: Option<UserId>,
+    flagged: bool,
+}
+
 pub struct WorkstreamSupervisor {
     id: WorkstreamId,
     shared: Shared,
     queue: VecDeque<ConversationId>,
+    waiting: HashMap<ConversationId, Waiting>,
     offers: HashMap<ConversationId, Offer>,
-    declines: HashMap<ConversationId, HashMap<UserId, u8>>,
-    last_decliner: HashMap<ConversationId, UserId>,
     /// Assignment order, for round-robin tie breaks.
     last_assigned: HashMap<UserId, u64>,
     assignments: u64,
@@ -66,6 +82,8 @@ pub struct WorkstreamSupervisor {
     members: Vec<UserId>,
     pumping: bool,
     pump_again: bool,
+    /// The pump armed for when a declined agent may be offered again.
+    wake: Option<(Timestamp, SpawnHandle)>,
 }
 
 fn allowed(p: AllowedPresence) -> Presence {
@@ -77,21 +95,36 @@ fn allowed(p: AllowedPresence) -> Presence {
     }
 }
 
+fn allowed_presences(ws: &Workstream) -> Vec<Presence> {
+    ws.distribution
+        .allowed_presences
+        .iter()
+        .copied()
+        .map(allowed)
+        .collect()
+}
+
+/// One conversation to offer: the agents to try, in tiers (the preferred agent alone first).
+struct Plan {
+    conversation: ConversationId,
+    tiers: Vec<Vec<(UserId, u64)>>,
+}
+
 impl WorkstreamSupervisor {
     pub fn new(id: WorkstreamId, shared: Shared) -> Self {
         Self {
             id,
             shared,
             queue: VecDeque::new(),
+            waiting: HashMap::new(),
             offers: HashMap::new(),
-            declines: HashMap::new(),
-            last_decliner: HashMap::new(),
             last_assigned: HashMap::new(),
             assignments: 0,
             settings: None,
             members: Vec::new(),
             pumping: false,
             pump_again: false,
+            wake: None,
         }
     }
 
@@ -101,7 +134,15 @@ impl WorkstreamSupervisor {
             .map_or(1, |w| w.distribution.capacity.max(1))
     }
 
-    /// Reloads settings, members and candidates, then makes what offers it can.
+    fn screen_pop(&self) -> Duration {
+        Duration::from_secs(
+            self.settings
+                .as_ref()
+                .map_or(120, |w| u64::from(w.distribution.screen_pop_secs)),
+        )
+    }
+
+    /// Reloads settings and members, then makes what offers it can.
     fn pump(&mut self, ctx: &mut Context<Self>) {
         if self.pumping {
             self.pump_again = true;
@@ -109,94 +150,172 @@ impl WorkstreamSupervisor {
         }
         self.pumping = true;
         let store = self.shared.store.clone();
-        let roster = self.shared.roster.clone();
         let id = self.id;
         let fut = async move {
             let ws = store.workstream(id).await.ok().flatten()?;
             let members = store.members(id).await.ok()?;
-            let allowed_now = ws
-                .distribution
-                .allowed_presences
-                .iter()
-                .copied()
-                .map(allowed)
-                .collect();
-            let candidates = roster
-                .send(Candidates {
-                    members: members.clone(),
-                    allowed: allowed_now,
-                    units: ws.distribution.capacity.max(1),
-                })
-                .await
-                .ok()?;
-            Some((ws, members, candidates))
+            Some((ws, members))
         };
         ctx.wait(fut.into_actor(self).map(|loaded, act, ctx| {
-            act.pumping = false;
-            if let Some((ws, members, candidates)) = loaded {
-                act.members = members;
-                let push = ws.mode == DistributionMode::Push;
-                act.settings = Some(ws);
-                if push {
-                    act.make_offers(candidates, ctx);
+            match loaded {
+                Some((ws, members)) => {
+                    act.members = members;
+                    let push = ws.mode == DistributionMode::Push;
+                    act.settings = Some(ws);
+                    if push {
+                        act.make_offers(ctx);
+                        return;
+                    }
                 }
+                None => tracing::warn!(workstream = %act.id, "workstream settings unreadable; not offering"),
             }
-            if std::mem::take(&mut act.pump_again) {
-                act.pump(ctx);
-            }
+            act.pumped(ctx);
         }));
     }
 
-    fn make_offers(&mut self, mut candidates: Vec<(UserId, u32)>, ctx: &mut Context<Self>) {
-        let mut busy: HashSet<UserId> = self.offers.values().map(|o| o.agent).collect();
-        let waiting: Vec<ConversationId> = self
-            .queue
-            .iter()
-            .filter(|c| !self.offers.contains_key(c))
-            .copied()
-            .collect();
-        for conv in waiting {
-            let declines = self.declines.get(&conv);
-            let eligible: Vec<(UserId, u32)> = candidates
-                .iter()
-                .filter(|(u, _)| !busy.contains(u))
-                .filter(|(u, _)| {
-                    declines.and_then(|d| d.get(u)).copied().unwrap_or(0) < MAX_DECLINES
-                })
-                .copied()
-                .collect();
-            let last = self.last_decliner.get(&conv);
-            let others: Vec<(UserId, u32)> = eligible
-                .iter()
-                .filter(|(u, _)| Some(u) != last)
-                .copied()
-                .collect();
-            let pool = if others.is_empty() { eligible } else { others };
-            let chosen = pool.into_iter().max_by_key(|(u, free)| {
-                (
-                    *free,
-                    std::cmp::Reverse(self.last_assigned.get(u).copied().unwrap_or(0)),
-                )
-            });
-            let Some((agent, _)) = chosen else {
-                continue;
-            };
-            busy.insert(agent);
-            candidates.retain(|(u, _)| *u != agent);
-            self.offer(conv, agent, ctx);
+    fn pumped(&mut self, ctx: &mut Context<Self>) {
+        self.pumping = false;
+        if std::mem::take(&mut self.pump_again) {
+            self.pump(ctx);
         }
     }
 
+    /// Plans an offer for every waiting conversation, has the roster reserve each, then offers.
+    fn make_offers(&mut self, ctx: &mut Context<Self>) {
+        let now = self.shared.clock.now();
+        let screen_pop = self.screen_pop();
+        let mut offered: HashSet<UserId> = self.offers.values().map(|o| o.agent).collect();
+        let mut wake_at: Option<Timestamp> = None;
+        let mut plans = Vec::new();
+        let mut newly_flagged = Vec::new();
+        for conv in self.queue.iter().filter(|c| !self.offers.contains_key(c)) {
+            let w = self.waiting.entry(*conv).or_default();
+            let mut exhausted = !self.members.is_empty();
+            let mut pool = Vec::new();
+            for m in &self.members {
+                let (count, at) = w.declines.get(m).copied().unwrap_or((0, now));
+                if count < MAX_DECLINES {
+                    exhausted = false;
+                } else {
+                    continue;
+                }
+                let again = at.saturating_add(screen_pop);
+                if count > 0 && again > now {
+                    wake_at = Some(wake_at.map_or(again, |t| t.min(again)));
+                    continue;
+                }
+                pool.push((*m, self.last_assigned.get(m).copied().unwrap_or(0)));
+            }
+            if exhausted && !w.flagged {
+                w.flagged = true;
+                newly_flagged.push(*conv);
+            }
+            let preferred = w.preferred.filter(|p| pool.iter().any(|(u, _)| u == p));
+            let mut tiers = Vec::new();
+            if let Some(p) = preferred {
+                tiers.push(pool.iter().filter(|(u, _)| *u == p).copied().collect());
+            }
+            tiers.push(pool);
+            plans.push(Plan {
+                conversation: *conv,
+                tiers,
+            });
+        }
+        for conv in newly_flagged {
+            self.flag(conv, FlagReason::DeclinedByAll);
+        }
+        self.arm_wake(wake_at, ctx);
+        let Some(ws) = self.settings.as_ref() else {
+            return self.pumped(ctx);
+        };
+        let allowed = allowed_presences(ws);
+        let units = self.units();
+        let roster = self.shared.roster.clone();
+        let fut = async move {
+            let mut out = Vec::new();
+            for plan in plans {
+                for tier in plan.tiers {
+                    let candidates: Vec<(UserId, u64)> = tier
+                        .into_iter()
+                        .filter(|(u, _)| !offered.contains(u))
+                        .collect();
+                    if candidates.is_empty() {
+                        continue;
+                    }
+                    let got = roster
+                        .send(ReserveOffer {
+                            conversation: plan.conversation,
+                            candidates,
+                            allowed: allowed.clone(),
+                            units,
+                        })
+                        .await
+                        .ok()
+                        .flatten();
+                    if let Some(agent) = got {
+                        offered.insert(agent);
+                        out.push((plan.conversation, agent));
+                        break;
+                    }
+                }
+            }
+            out
+        };
+        ctx.wait(fut.into_actor(self).map(|made, act, ctx| {
+            for (conv, agent) in made {
+                act.offer(conv, agent, ctx);
+            }
+            act.pumped(ctx);
+        }));
+    }
+
+    /// Pumps again at `at`, when a declined agent may be offered again (keeps an earlier wake).
+    fn arm_wake(&mut self, at: Option<Timestamp>, ctx: &mut Context<Self>) {
+        let Some(at) = at else { return };
+        if self.wake.as_ref().is_some_and(|(t, _)| *t <= at) {
+            return;
+        }
+        if let Some((_, h)) = self.wake.take() {
+            ctx.cancel_future(h);
+        }
+        let clock = self.shared.clock.clone();
+        let handle = ctx.spawn(
+            async move { clock.sleep_until(at).await }
+                .into_actor(self)
+                .map(|(), act, ctx| {
+                    act.wake = None;
+                    act.pump(ctx);
+                }),
+        );
+        self.wake = Some((at, handle));
+    }
+
+    fn flag(&mut self, conversation: ConversationId, reason: FlagReason) {
+        tracing::info!(conversation = %conversation, ?reason, "flagged for supervisors");
+        let store = self.shared.store.clone();
+        let live = self.shared.live.clone();
+        let now = self.shared.clock.now();
+        let workstream = self.id;
+        actix::spawn(async move {
+            if let Err(e) = store.flag(conversation, reason, now).await {
+                tracing::error!(conversation = %conversation, error = %e, "storing a flag failed");
+            }
+            live.publish(LiveEvent::ConversationFlagged {
+                conversation,
+                workstream,
+            });
+        });
+    }
+
     fn offer(&mut self, conversation: ConversationId, agent: UserId, ctx: &mut Context<Self>) {
-        let secs = self
-            .settings
-            .as_ref()
-            .map_or(120, |w| w.distribution.screen_pop_secs);
-        let expires_at = self
-            .shared
-            .clock
-            .now()
-            .saturating_add(Duration::from_secs(u64::from(secs)));
+        if !self.queue.contains(&conversation) || self.offers.contains_key(&conversation) {
+            self.shared.roster.do_send(ReleaseOffer {
+                conversation,
+                user: agent,
+            });
+            return;
+        }
+        let expires_at = self.shared.clock.now().saturating_add(self.screen_pop());
         let clock = self.shared.clock.clone();
         let timer = ctx.spawn(
             async move { clock.sleep_until(expires_at).await }
@@ -218,8 +337,8 @@ impl WorkstreamSupervisor {
         });
     }
 
-    /// A reject or a timeout: count it, withdraw the offer, offer to the next agent.
-    fn decline(&mut self, conversation: ConversationId, agent: UserId, ctx: &mut Context<Self>) {
+    /// Ends the offer of `conversation` if `agent` holds it; gives its capacity back.
+    fn withdraw(&mut self, conversation: ConversationId, agent: UserId, ctx: &mut Context<Self>) {
         if self
             .offers
             .get(&conversation)
@@ -230,31 +349,43 @@ impl WorkstreamSupervisor {
         if let Some(o) = self.offers.remove(&conversation) {
             ctx.cancel_future(o.timer);
         }
-        *self
-            .declines
-            .entry(conversation)
-            .or_default()
-            .entry(agent)
-            .or_insert(0) += 1;
-        self.last_decliner.insert(conversation, agent);
+        self.shared.roster.do_send(ReleaseOffer {
+            conversation,
+            user: agent,
+        });
         self.shared.live.publish(LiveEvent::OfferWithdrawn {
             conversation,
             agent,
         });
+    }
+
+    /// A reject or a timeout: count it, withdraw the offer, offer to the next agent.
+    fn decline(&mut self, conversation: ConversationId, agent: UserId, ctx: &mut Context<Self>) {
+        if self
+            .offers
+            .get(&conversation)
+            .is_none_or(|o| o.agent != agent)
+        {
+            return;
+        }
+        self.withdraw(conversation, agent, ctx);
+        let now = self.shared.clock.now();
+        let w = self.waiting.entry(conversation).or_default();
+        let d = w.declines.entry(agent).or_insert((0, now));
+        d.0 = d.0.saturating_add(1);
+        d.1 = now;
+        if w.preferred == Some(agent) {
+            w.preferred = None;
+        }
         self.pump(ctx);
     }
 
     fn forget(&mut self, conversation: ConversationId, ctx: &mut Context<Self>) {
         self.queue.retain(|c| *c != conversation);
-        if let Some(o) = self.offers.remove(&conversation) {
-            ctx.cancel_future(o.timer);
-            self.shared.live.publish(LiveEvent::OfferWithdrawn {
-                conversation,
-                agent: o.agent,
-            });
+        if let Some(agent) = self.offers.get(&conversation).map(|o| o.agent) {
+            self.withdraw(conversation, agent, ctx);
         }
-        self.declines.remove(&conversation);
-        self.last_decliner.remove(&conversation);
+        self.waiting.remove(&conversation);
     }
 
     fn assigned(&mut self, conv: &Conversation, agent: UserId, ctx: &mut Context<Self>) {
@@ -262,8 +393,7 @@ impl WorkstreamSupervisor {
             ctx.cancel_future(o.timer);
         }
         self.queue.retain(|c| *c != conv.id);
-        self.declines.remove(&conv.id);
-        self.last_decliner.remove(&conv.id);
+        self.waiting.remove(&conv.id);
         self.assignments += 1;
         self.last_assigned.insert(agent, self.assignments);
         self.shared.live.publish(LiveEvent::ConversationAssigned {
@@ -282,9 +412,20 @@ impl Handler<Enqueue> for WorkstreamSupervisor {
     type Result = ();
 
     fn handle(&mut self, msg: Enqueue, ctx: &mut Self::Context) {
-        if !self.queue.contains(&msg.0) {
-            tracing::debug!(workstream = %self.id, conversation = %msg.0, "queued for an agent");
-            self.queue.push_back(msg.0);
+        let id = msg.conversation;
+        if !self.queue.contains(&id) {
+            tracing::debug!(workstream = %self.id, conversation = %id, "queued for an agent");
+            self.queue.push_back(id);
+        }
+        let keep_same = self
+            .settings
+            .as_ref()
+            .is_some_and(|w| w.distribution.keep_same_agent);
+        let w = self.waiting.entry(id).or_default();
+        if let Some(to) = msg.transfer_to {
+            w.preferred = Some(to);
+        } else if let Some(prev) = msg.previous_agent.filter(|_| keep_same) {
+            w.preferred = Some(prev);
         }
         self.pump(ctx);
     }
@@ -314,13 +455,37 @@ impl Handler<Reject> for WorkstreamSupervisor {
     }
 }
 
+impl Handler<Withdraw> for WorkstreamSupervisor {
+    type Result = ();
+
+    /// The agent can no longer take work (disabled, removed from the queue): their offers go to
+    /// others, without counting as declines.
+    fn handle(&mut self, msg: Withdraw, ctx: &mut Self::Context) {
+        let theirs: Vec<ConversationId> = self
+            .offers
+            .iter()
+            .filter(|(_, o)| o.agent == msg.0)
+            .map(|(c, _)| *c)
+            .collect();
+        for c in theirs {
+            self.withdraw(c, msg.0, ctx);
+        }
+        self.pump(ctx);
+    }
+}
+
 type Assigned = Result<Conversation, DistributionError>;
 
-/// Reserves capacity and stores the assignment; gives the capacity back if the store refuses.
+/// Turns the reservation into the assignment's hold and stores the assignment; gives the
+/// capacity back if the store refuses.
 async fn take(shared: Shared, conversation: ConversationId, agent: UserId, units: u32) -> Assigned {
     let reserved = shared
         .roster
-        .send(Reserve { user: agent, units })
+        .send(Reserve {
+            conversation,
+            user: agent,
+            units,
+        })
         .await
         .map_err(|_| DistributionError::Unavailable)?;
     if !reserved {
@@ -328,12 +493,12 @@ async fn take(shared: Shared, conversation: ConversationId, agent: UserId, units
     }
     let outcome = shared
         .store
-        .assign(conversation, agent, shared.clock.now())
+        .assign(conversation, agent, units, shared.clock.now())
         .await;
     match outcome {
         Ok(Ok(c)) => Ok(c),
         other => {
-            shared.roster.do_send(Release { user: agent, units });
+            shared.roster.do_send(Release(conversation));
             Err(match other {
                 Ok(Err(r)) => DistributionError::Refused(r.to_string()),
                 _ => DistributionError::Unavailable,
@@ -404,14 +569,8 @@ impl Handler<AssignToMe> for WorkstreamSupervisor {
                 return Err(DistributionError::NotMember);
             }
             let state = shared.roster.send(Status(agent)).await.ok().flatten();
-            let ok_presence = state.is_some_and(|s| {
-                ws.distribution
-                    .allowed_presences
-                    .iter()
-                    .copied()
-                    .map(allowed)
-                    .any(|p| p == s.effective())
-            });
+            let ok_presence =
+                state.is_some_and(|s| allowed_presences(&ws).contains(&s.effective()));
             if !ok_presence {
                 return Err(DistributionError::PresenceNotAllowed);
             }

@@ -14,6 +14,8 @@ pub enum Direction {
     Automated,
     /// An internal note, never sent.
     Note,
+    /// A state change written by omnidesk (`domain::timeline`), never sent.
+    System,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]

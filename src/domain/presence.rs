@@ -11,6 +11,9 @@ pub enum Presence {
     BusyDnd,
     Away,
     Offline,
+    /// Set by omnidesk, never chosen: the agent's last workspace tab closed, or they have been
+    /// idle, for longer than the inactivity setting. Inactive agents get no offers.
+    Inactive,
 }
 
 impl Presence {
@@ -29,6 +32,7 @@ impl Presence {
             Presence::BusyDnd => 2,
             Presence::Away => 3,
             Presence::Offline => 4,
+            Presence::Inactive => 5,
         }
     }
 
@@ -38,6 +42,7 @@ impl Presence {
             1 => Presence::Busy,
             2 => Presence::BusyDnd,
             3 => Presence::Away,
+            // Inactive is never stored as a choice; anything unknown reads as Offline.
             _ => Presence::Offline,
         }
     }
@@ -49,6 +54,7 @@ impl Presence {
             Presence::BusyDnd => "busy-dnd",
             Presence::Away => "away",
             Presence::Offline => "offline",
+            Presence::Inactive => "inactive",
         }
     }
 
@@ -59,6 +65,7 @@ impl Presence {
             Presence::BusyDnd,
             Presence::Away,
             Presence::Offline,
+            Presence::Inactive,
         ]
         .into_iter()
         .find(|p| p.slug() == s)
@@ -84,6 +91,7 @@ impl fmt::Display for Presence {
             Presence::BusyDnd => "Busy - DND",
             Presence::Away => "Away",
             Presence::Offline => "Offline",
+            Presence::Inactive => "Inactive",
         })
     }
 }
@@ -108,5 +116,12 @@ mod tests {
             assert_eq!(P::from_code(p.code()), p);
             assert_eq!(P::parse(p.slug()), Some(p));
         }
+        assert_eq!(P::parse("inactive"), Some(P::Inactive));
+        assert!(!P::SELECTABLE.contains(&P::Inactive));
+        assert_eq!(
+            P::from_code(P::Inactive.code()),
+            P::Offline,
+            "Inactive is never a stored choice"
+        );
     }
 }

@@ -5,9 +5,11 @@ use super::records::{
     Contact, Conversation, InboundExtras, Media, MediaState, Message, SenderNumber,
 };
 use super::tables::*;
+use super::timeline::append_line;
 use super::{Store, StoreError, codec, get_record, next_id};
 use crate::domain::inbound::InboundMessage;
 use crate::domain::optout::{self, OptKeyword};
+use crate::domain::timeline::{CloseReason, StateChange};
 use crate::domain::window::window_expiry;
 use crate::domain::{
     AccountId, ContactId, ConversationEvent, ConversationId, ConversationState, Direction,
@@ -35,6 +37,8 @@ pub struct StoredInbound {
     /// Otherwise its window timer finds the moved deadline when it fires.
     pub actor_affected: bool,
     pub opt: Option<OptKeyword>,
+    /// The Wrap-up conversation this message closed (the customer wrote after it ended).
+    pub closed: Option<Conversation>,
 }
 
 /// Outcome of the window deadline firing.
@@ -69,16 +73,20 @@ impl Store {
         now: Timestamp,
     ) -> Result<Flip, StoreError> {
         self.write(move |tx| {
-            let mut convs = tx.open_table(CONVERSATION_RECORD)?;
+            let convs = tx.open_table(CONVERSATION_RECORD)?;
             let Some(mut c) = get_record::<Conversation, _>(&convs, id.get())? else {
                 return Ok(Flip::Unchanged);
             };
             match c.window_expires_at {
                 Some(_) if c.template_only || c.state.is_closed() => Ok(Flip::Unchanged),
                 Some(at) if at > now => Ok(Flip::Moved(at)),
-                Some(_) => {
-                    // Not activity: `updated_at` stays, so idle deadlines do not move.
+                Some(at) => {
+                    // Not activity: `updated_at` stays, so idle deadlines do not move. The line
+                    // carries the deadline, which is when the window really closed.
                     c.template_only = true;
+                    drop(convs);
+                    append_line(tx, &mut c, &StateChange::WindowClosed, None, at)?;
+                    let mut convs = tx.open_table(CONVERSATION_RECORD)?;
                     convs.insert(id.get(), codec::encode(&c)?.as_slice())?;
                     Ok(Flip::Flipped(c))
                 }
@@ -152,6 +160,20 @@ impl Store {
                 Some((c, s)) => message(rtx, ConversationId::new(c), s),
                 None => Ok(None),
             }
+        })
+        .await
+    }
+
+    /// The conversation this one continues (same customer and business number), if any.
+    pub async fn previous_conversation(
+        &self,
+        id: ConversationId,
+    ) -> Result<Option<ConversationId>, StoreError> {
+        self.read(move |rtx| {
+            Ok(rtx
+                .open_table(CONVERSATION_PREVIOUS)?
+                .get(id.get())?
+                .map(|g| ConversationId::new(g.value())))
         })
         .await
     }
@@ -254,15 +276,21 @@ fn ingest_in(
     let contact = upsert_contact(tx, m, opt, now)?;
 
     let mut open_index = tx.open_table(NUMBERCUSTOMER_OPENCONVERSATION)?;
-    let mut convs = tx.open_table(CONVERSATION_RECORD)?;
+    let convs = tx.open_table(CONVERSATION_RECORD)?;
     let key = (number_id, m.from.number.as_str());
     let existing = open_index.get(key)?.map(|g| g.value());
-    let (mut conv, opened) = match existing {
-        Some(id) => {
-            let c = get_record::<Conversation, _>(&convs, id)?
-                .ok_or_else(|| StoreError::Missing(format!("conversation {id}")))?;
-            (c, false)
-        }
+    let mut current = match existing {
+        Some(id) => Some(
+            get_record::<Conversation, _>(&convs, id)?
+                .ok_or_else(|| StoreError::Missing(format!("conversation {id}")))?,
+        ),
+        None => None,
+    };
+    // A conversation in Wrap-up has been ended: the customer's new message must reach an agent,
+    // so it opens a new conversation (routed like any other) and the ended one closes.
+    let mut ended = current.take_if(|c| c.state == ConversationState::WrapUp);
+    let (mut conv, opened) = match current {
+        Some(c) => (c, false),
         None => {
             let id = ConversationId::new(next_id(tx, "conversation")?);
             let workstream_id = tx
@@ -291,10 +319,45 @@ fn ingest_in(
             (c, true)
         }
     };
+    drop(open_index);
+    drop(convs);
+    let mut closed = None;
+    if opened {
+        let mut last = tx.open_table(NUMBERCUSTOMER_LASTCONVERSATION)?;
+        let previous = last.get(key)?.map(|g| ConversationId::new(g.value()));
+        last.insert(key, conv.id.get())?;
+        drop(last);
+        if let Some(previous) = previous {
+            tx.open_table(CONVERSATION_PREVIOUS)?
+                .insert(conv.id.get(), previous.get())?;
+            append_line(
+                tx,
+                &mut conv,
+                &StateChange::Continues { previous },
+                None,
+                now,
+            )?;
+        }
+        if let Some(mut old) = ended.take() {
+            old.state = ConversationState::Closed;
+            old.closed_at = Some(now);
+            old.updated_at = now;
+            let why = CloseReason::CustomerWroteAgain { next: conv.id };
+            append_line(tx, &mut old, &StateChange::Closed(why), None, now)?;
+            super::assignment::release_in(tx, old.id)?;
+            tx.open_table(CONVERSATION_FLAG)?.remove(old.id.get())?;
+            tx.open_table(CONVERSATION_RECORD)?
+                .insert(old.id.get(), codec::encode(&old)?.as_slice())?;
+            closed = Some(old);
+        }
+    }
     // A customer message never fails to land: states that take no customer message (none
     // today but Closed, which is never in the open index) keep their state.
     let before = (conv.state, conv.template_only);
     if let Ok(next) = conv.state.transition(ConversationEvent::CustomerMessage) {
+        if conv.state == ConversationState::Waiting && next == ConversationState::Open {
+            append_line(tx, &mut conv, &StateChange::Reopened, None, now)?;
+        }
         conv.state = next;
     }
     conv.last_customer_at = Some(now);
@@ -303,7 +366,8 @@ fn ingest_in(
     conv.updated_at = now;
     let seq = conv.next_seq;
     conv.next_seq += 1;
-    convs.insert(conv.id.get(), codec::encode(&conv)?.as_slice())?;
+    tx.open_table(CONVERSATION_RECORD)?
+        .insert(conv.id.get(), codec::encode(&conv)?.as_slice())?;
 
     let message = Message {
         conversation_id: conv.id,
@@ -348,6 +412,7 @@ fn ingest_in(
         opened,
         actor_affected,
         opt,
+        closed,
     })))
 }
 

@@ -79,6 +79,29 @@ pub const WORKSTREAM_MEMBERS: TableDefinition<(u64, u64), u8> =
 /// User id → presence code (see `domain::presence::Presence::code`), as the agent last chose it.
 pub const USER_PRESENCE: TableDefinition<u64, u8> = TableDefinition::new("user_presence");
 
+/// Conversation id → (agent id, capacity units): the capacity an assignment holds, stored with the
+/// assignment so exactly those units are given back, once (the row is removed on release).
+pub const CONVERSATION_HOLD: TableDefinition<u64, (u64, u32)> =
+    TableDefinition::new("conversation_hold");
+/// Conversation id → the conversation of the same customer and business number before it.
+pub const CONVERSATION_PREVIOUS: TableDefinition<u64, u64> =
+    TableDefinition::new("conversation_previous");
+/// (business number id, customer number) → the latest conversation, closed or not: what a new
+/// conversation links to as its previous one.
+pub const NUMBERCUSTOMER_LASTCONVERSATION: TableDefinition<(u64, &str), u64> =
+    TableDefinition::new("numbercustomer_lastconversation");
+/// (conversation id, user id) → `Participation` code: everyone who worked on a conversation.
+pub const CONVERSATION_PARTICIPANTS: TableDefinition<(u64, u64), u8> =
+    TableDefinition::new("conversation_participants");
+/// (user id, conversation id) → `Participation` code: the mirror of `conversation_participants`,
+/// for "conversations I worked on".
+pub const USER_CONVERSATIONS: TableDefinition<(u64, u64), u8> =
+    TableDefinition::new("user_conversations");
+/// Conversation id → `Flag`: a conversation supervisors should look at (declined by everyone,
+/// its agent was away when the customer wrote). Removed once it is assigned or closed.
+pub const CONVERSATION_FLAG: TableDefinition<u64, &[u8]> =
+    TableDefinition::new("conversation_flag");
+
 // (more tables: add them above this line and to `create_all`)
 
 /// Creates every table so read transactions never meet a missing one.
@@ -108,6 +131,12 @@ pub fn create_all(tx: &redb::WriteTransaction) -> Result<(), redb::TableError> {
     tx.open_table(AUTOMATED_OVERRIDE)?;
     tx.open_table(WORKSTREAM_MEMBERS)?;
     tx.open_table(USER_PRESENCE)?;
+    tx.open_table(CONVERSATION_HOLD)?;
+    tx.open_table(CONVERSATION_PREVIOUS)?;
+    tx.open_table(NUMBERCUSTOMER_LASTCONVERSATION)?;
+    tx.open_table(CONVERSATION_PARTICIPANTS)?;
+    tx.open_table(USER_CONVERSATIONS)?;
+    tx.open_table(CONVERSATION_FLAG)?;
     // (more tables: open them above this line)
     Ok(())
 }

@@ -220,7 +220,7 @@ async fn load_chat(desk: &Desk, sel: &Selection) -> Result<Chat, PageError> {
     for c in &convs {
         messages.extend(desk.store().messages(c.id).await?);
     }
-    messages.retain(|m| m.direction != Direction::Note);
+    messages.retain(|m| !matches!(m.direction, Direction::Note | Direction::System));
     let skip = messages.len().saturating_sub(THREAD_LIMIT);
     let mut bubbles = Vec::new();
     for m in messages.into_iter().skip(skip) {
@@ -473,6 +473,7 @@ async fn skip(f: CsrfForm, desk: web::Data<Desk>) -> Result<HttpResponse, PageEr
         None => desk.registry.do_send(Track {
             conversation,
             opened: false,
+            transfer_to: None,
         }),
     }
     wait_for_flip(&desk, id).await?;

@@ -44,7 +44,7 @@ async fn user_id(app: &TestApp, email: &str) -> UserId {
 async fn assign(app: &TestApp, conv: ConversationId, agent: UserId) {
     app.desk()
         .store()
-        .assign(conv, agent, app.desk().now())
+        .assign(conv, agent, 1, app.desk().now())
         .await
         .unwrap()
         .expect("assigned");
@@ -533,12 +533,12 @@ async fn the_customer_summary_lists_previous_conversations_and_a_closed_one_is_r
     assign(&app, first.id, me).await;
     let now = app.desk().now();
     store
-        .end_conversation(first.id, me, now)
+        .end_conversation(first.id, me, true, now)
         .await
         .unwrap()
         .unwrap();
     store
-        .close_conversation(first.id, now)
+        .close_conversation(first.id, Some(me), now)
         .await
         .unwrap()
         .unwrap();

@@ -25,7 +25,7 @@ async fn assigned_to_agent(app: &TestApp) -> (Browser, omnidesk::domain::Convers
     let conv = app.customer_writes_wa("can you send the invoice?").await;
     app.desk()
         .store()
-        .assign(conv.id, id, app.desk().now())
+        .assign(conv.id, id, 1, app.desk().now())
         .await
         .unwrap()
         .unwrap();
@@ -181,7 +181,7 @@ async fn files_are_refused_when_not_allowed_too_large_or_of_the_wrong_type() {
     }
     let (status, _) = upload(&agent, conv, "a.pdf", b"x".to_vec(), "wrong-token").await;
     assert_eq!(status, StatusCode::FORBIDDEN, "CSRF");
-    assert_eq!(app.messages(conv).await.len(), 1, "nothing was stored");
+    assert_eq!(app.exchanged(conv).await.len(), 1, "nothing was stored");
     tokio::time::sleep(Duration::from_millis(100)).await;
     assert!(app.sent_messages().await.is_empty());
     let files = std::fs::read_dir(app.dir.path().join("media"))

@@ -12,7 +12,7 @@ use reqwest::StatusCode;
 use std::time::Duration;
 
 /// Creates an agent with `capacity`, signs them in (which sets them Available).
-async fn agent(app: &TestApp, email: &str, capacity: u32) -> (Browser, UserId) {
+pub(crate) async fn agent(app: &TestApp, email: &str, capacity: u32) -> (Browser, UserId) {
     let hash = omnidesk::auth::password::hash_now(PASSWORD).unwrap();
     let user = app
         .desk()
@@ -40,11 +40,11 @@ async fn agent(app: &TestApp, email: &str, capacity: u32) -> (Browser, UserId) {
     (b, user.id)
 }
 
-async fn wa_workstream(app: &TestApp) -> WorkstreamId {
+pub(crate) async fn wa_workstream(app: &TestApp) -> WorkstreamId {
     app.desk().store().workstreams().await.unwrap()[0].id
 }
 
-async fn offers(app: &TestApp, agent: UserId) -> Vec<ConversationId> {
+pub(crate) async fn offers(app: &TestApp, agent: UserId) -> Vec<ConversationId> {
     app.desk()
         .offers_of(agent)
         .await
@@ -54,7 +54,7 @@ async fn offers(app: &TestApp, agent: UserId) -> Vec<ConversationId> {
         .collect()
 }
 
-async fn offered_to(app: &TestApp, agent: UserId, conv: ConversationId) {
+pub(crate) async fn offered_to(app: &TestApp, agent: UserId, conv: ConversationId) {
     eventually("the offer reaches the agent", || async {
         offers(app, agent).await.contains(&conv).then_some(())
     })
@@ -139,19 +139,67 @@ async fn an_agent_who_declined_three_times_is_skipped() {
     app.desk().store().set_members(ws, vec![a]).await.unwrap();
     let conv = app.customer_writes_wa("hello").await;
     for round in 0..3 {
+        if round > 0 {
+            // The screen-pop timeout passes once more: the same agent may get it again.
+            app.clock.advance(Duration::from_secs(120));
+        }
         offered_to(&app, a, conv.id).await;
         let page = only
             .post(&format!("/agent/offers/{}/reject", conv.id.get()), &[])
             .await;
         assert_eq!(page.status, StatusCode::SEE_OTHER, "round {round}");
+        // The reject was handled before this query (one supervisor mailbox): no offer at once.
+        assert!(
+            offers(&app, a).await.is_empty(),
+            "round {round}: not re-offered to the agent who just declined"
+        );
     }
-    tokio::time::sleep(Duration::from_millis(200)).await;
+    app.clock.advance(Duration::from_secs(600));
     assert!(offers(&app, a).await.is_empty(), "no fourth offer");
+    let flagged = eventually("flagged for supervisors", || async {
+        let flags = app.desk().store().flags().await.unwrap();
+        flags.into_iter().find(|(c, _)| *c == conv.id)
+    })
+    .await;
+    assert_eq!(
+        flagged.1.reason,
+        omnidesk::store::flags::FlagReason::DeclinedByAll
+    );
+    assert_eq!(
+        app.conversation(conv.id).await.state,
+        omnidesk::domain::ConversationState::Open,
+        "it stays queued"
+    );
     let gone = only
         .post(&format!("/agent/offers/{}/accept", conv.id.get()), &[])
         .await;
     assert_eq!(gone.status, StatusCode::CONFLICT);
     assert!(gone.body.contains("no longer yours"));
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_rejected_offer_goes_to_another_eligible_agent_not_back_to_the_decliner() {
+    let app = spawn_app().await;
+    let ws = wa_workstream(&app).await;
+    let (mut a_browser, a) = agent(&app, "a@example.com", 5).await;
+    app.desk().store().set_members(ws, vec![a]).await.unwrap();
+    let conv = app.customer_writes_wa("hello").await;
+    offered_to(&app, a, conv.id).await;
+    a_browser
+        .post(&format!("/agent/offers/{}/reject", conv.id.get()), &[])
+        .await;
+    assert!(offers(&app, a).await.is_empty(), "not at once to a again");
+    // Another eligible agent appears: they get it, before the timeout has passed.
+    let (_b_browser, b) = agent(&app, "b@example.com", 1).await;
+    app.desk()
+        .store()
+        .set_members(ws, vec![a, b])
+        .await
+        .unwrap();
+    app.desk().pump_all();
+    offered_to(&app, b, conv.id).await;
+    assert!(offers(&app, a).await.is_empty());
     app.stop().await;
 }
 
@@ -294,7 +342,7 @@ async fn a_transfer_back_to_the_queue_offers_the_conversation_again() {
     let app = spawn_app().await;
     let ws = wa_workstream(&app).await;
     let (mut a_browser, a) = agent(&app, "a@example.com", 3).await;
-    let (_b_browser, b) = agent(&app, "b@example.com", 2).await;
+    let (mut b_browser, b) = agent(&app, "b@example.com", 2).await;
     app.desk()
         .store()
         .set_members(ws, vec![a, b])
@@ -311,7 +359,17 @@ async fn a_transfer_back_to_the_queue_offers_the_conversation_again() {
             &[("to", &b.get().to_string())],
         )
         .await;
-    assert_eq!(to_b.status, StatusCode::SEE_OTHER, "{}", to_b.body);
+    assert_eq!(to_b.status, StatusCode::OK, "{}", to_b.body);
+    assert!(
+        to_b.body.contains("The conversation was transferred to"),
+        "the sender is told: {}",
+        to_b.body
+    );
+    // Push mode: the receiver gets an offer, first in line.
+    offered_to(&app, b, conv.id).await;
+    b_browser
+        .post(&format!("/agent/offers/{}/accept", conv.id.get()), &[])
+        .await;
     assert_eq!(app.conversation(conv.id).await.agent, Some(b));
     let not_mine = a_browser
         .post(
@@ -319,11 +377,9 @@ async fn a_transfer_back_to_the_queue_offers_the_conversation_again() {
             &[("to", "queue")],
         )
         .await;
-    assert_eq!(
-        not_mine.status,
-        StatusCode::NOT_FOUND,
-        "a no longer sees it"
-    );
+    // a worked on it, so a may still read it, but no longer act on it.
+    assert_eq!(not_mine.status, StatusCode::CONFLICT, "{}", not_mine.body);
+    assert!(not_mine.body.contains("not assigned to you"));
     app.stop().await;
 }
 

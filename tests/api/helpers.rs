@@ -326,6 +326,23 @@ impl TestApp {
         self.desk().store().messages(id).await.unwrap()
     }
 
+    /// The thread without its system lines: what the customer and the agents wrote.
+    pub async fn exchanged(&self, id: ConversationId) -> Vec<Message> {
+        let mut m = self.messages(id).await;
+        m.retain(|m| m.direction != omnidesk::domain::Direction::System);
+        m
+    }
+
+    /// The system lines of the thread, in order.
+    pub async fn system_lines(&self, id: ConversationId) -> Vec<String> {
+        self.messages(id)
+            .await
+            .into_iter()
+            .filter(|m| m.direction == omnidesk::domain::Direction::System)
+            .map(|m| m.body)
+            .collect()
+    }
+
     pub async fn message_count(&self) -> u64 {
         self.desk().store().message_count().await.unwrap()
     }

@@ -120,7 +120,7 @@ async fn user_id(app: &TestApp, email: &str) -> UserId {
 async fn assign(app: &TestApp, id: ConversationId, agent: UserId) {
     app.desk()
         .store()
-        .assign(id, agent, app.desk().now())
+        .assign(id, agent, 1, app.desk().now())
         .await
         .unwrap()
         .expect("assignable");

@@ -13,6 +13,7 @@ mod crash;
 mod distribution;
 mod helpers;
 mod inbound;
+mod lifecycle;
 mod live_events;
 mod media;
 mod operations;

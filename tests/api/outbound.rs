@@ -123,7 +123,7 @@ async fn a_free_form_reply_after_24_hours_is_refused_and_never_reaches_the_provi
         app.sent_messages().await.is_empty(),
         "nothing reached the provider"
     );
-    assert_eq!(app.messages(conv.id).await.len(), 1, "nothing was stored");
+    assert_eq!(app.exchanged(conv.id).await.len(), 1, "nothing was stored");
     app.stop().await;
 }
 

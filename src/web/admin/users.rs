@@ -299,7 +299,7 @@ async fn update(
         languages: p.languages,
         disabled,
     };
-    match desk.store().update_user(u.id, update).await? {
+    match desk.update_user(u.id, update).await? {
         Ok(saved) => Ok(edit_page(
             &f.user,
             &saved,

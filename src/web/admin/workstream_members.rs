@@ -97,8 +97,7 @@ async fn save(
         let form = form(&f.user, &ws, &users, &members).refill(&f.form, &errors);
         return Ok(page(&f.user, &ws, form, None).respond(StatusCode::UNPROCESSABLE_ENTITY));
     }
-    desk.store().set_members(ws.id, chosen.clone()).await?;
-    desk.registry.do_send(crate::actors::messages::PumpAll);
+    desk.set_members(ws.id, chosen.clone()).await?;
     Ok(page(
         &f.user,
         &ws,

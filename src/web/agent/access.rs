@@ -1,6 +1,7 @@
 //! Who may open a conversation: admins and supervisors all of them; an agent only those assigned
-//! to them, offered to them, or waiting in a pick queue they belong to. Everything else is 404
-//! (not 403), so ids cannot be probed.
+//! to them, those they worked on before (its participants), offered to them, or waiting in a pick
+//! queue they belong to. Everything else is 404 (not 403), so ids cannot be probed. Opening is
+//! reading: writing needs the assignment (see `composer`).
 
 use crate::auth::session::SignedIn;
 use crate::desk::Desk;
@@ -15,6 +16,11 @@ pub async fn can_open(desk: &Desk, user: &SignedIn, conv: &Conversation) -> bool
         Role::Admin | Role::Supervisor => true,
         Role::Agent => {
             conv.agent == Some(user.user.id)
+                || desk
+                    .store()
+                    .participated(conv.id, user.user.id)
+                    .await
+                    .unwrap_or(false)
                 || desk.is_offered_or_pickable(conv, user.user.id).await
         }
     }

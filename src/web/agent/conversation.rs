@@ -47,6 +47,8 @@ pub struct Actions {
     pub assign: bool,
     /// End, close the session, transfer: the assigned agent of an Active conversation.
     pub work: bool,
+    /// "Close": the agent of a conversation in Wrap-up.
+    pub close: bool,
     /// Other members of the workstream: (user id, name).
     pub transfer_to: Vec<(u64, String)>,
 }
@@ -64,6 +66,8 @@ pub struct Head {
     pub state: String,
     /// When the WhatsApp reply window closes (or closed).
     pub window: Option<String>,
+    /// The conversation of this customer before this one: (link, label).
+    pub previous: Option<(String, String)>,
 }
 
 /// One entry of the thread.
@@ -146,18 +150,16 @@ pub async fn panel(
     let window_closed = conv.channel == Channel::WhatsApp
         && (conv.template_only || conv.window_expires_at.is_some_and(|t| t <= now));
 
-    let mut thread: Vec<Item> = messages
+    let thread: Vec<Item> = messages
         .iter()
         .map(|m| item(m, &names, &template_names))
         .collect();
-    if window_closed && !conv.state.is_closed() {
-        thread.push(system(
-            "The 24-hour reply window has closed: only approved templates can be sent.",
-        ));
-    }
-    if let Some(at) = conv.closed_at {
-        thread.push(system(&format!("The conversation was closed at {at}.")));
-    }
+    let previous = store.previous_conversation(conv.id).await?.map(|p| {
+        (
+            format!("/agent/conversations/{}", p.get()),
+            format!("Conversation #{}", p.get()),
+        )
+    });
     let head = Head {
         id: conv.id.get(),
         customer: conv.customer.to_string(),
@@ -173,6 +175,7 @@ pub async fn panel(
         workstream: workstream.map_or_else(|| "None".to_owned(), |w| w.name),
         state: conv.state.to_string(),
         window: conv.window_expires_at.map(|t| t.to_string()),
+        previous,
     };
     let composer = composer::build(
         desk,
@@ -210,6 +213,7 @@ async fn actions(
         && conv.agent.is_none()
         && conv.state == ConversationState::Open;
     let work = conv.agent == Some(me) && conv.state == ConversationState::Active;
+    let close = conv.agent == Some(me) && conv.state == ConversationState::WrapUp;
     let mut transfer_to = Vec::new();
     if let (true, Some(ws)) = (work, workstream) {
         for id in desk.store().members(ws.id).await? {
@@ -224,23 +228,9 @@ async fn actions(
         csrf: user.csrf.clone(),
         assign,
         work,
+        close,
         transfer_to,
     })
-}
-
-fn system(text: &str) -> Item {
-    Item {
-        seq: None,
-        kind: "system",
-        who: "omnidesk".into(),
-        time: String::new(),
-        body: text.into(),
-        status: None,
-        failed: false,
-        failure: None,
-        template: None,
-        media: Vec::new(),
-    }
 }
 
 fn item(
@@ -264,6 +254,7 @@ fn item(
         Direction::Outbound => ("agent", author()),
         Direction::Automated => ("automated", "Automated message".into()),
         Direction::Note => ("note", format!("Internal note by {}", author())),
+        Direction::System => ("system", "omnidesk".into()),
     };
     let sent = matches!(m.direction, Direction::Outbound | Direction::Automated);
     let failure = m.failure.as_ref().map(|f| match f.code {

@@ -136,6 +136,13 @@ impl Frame {
                 "presence",
                 json!({ "agent": agent.get(), "presence": presence.slug() }),
             ),
+            LiveEvent::ConversationFlagged {
+                conversation,
+                workstream,
+            } => (
+                "flagged",
+                json!({ "conversation": conversation.get(), "workstream": workstream.get() }),
+            ),
             // Other parts add events to the hub as they grow; one nobody described here yet stays
             // off the wire instead of breaking the build of a file its author does not own.
             #[allow(unreachable_patterns)]
@@ -158,6 +165,13 @@ fn conversation_of(event: &LiveEvent) -> Option<ConversationId> {
         | LiveEvent::WindowExpired { conversation }
         | LiveEvent::ConversationOpened { conversation, .. } => Some(*conversation),
         _ => None,
+    }
+}
+
+impl Drop for Feed {
+    /// The tab closed (or its stream ended): the roster counts it for Inactive.
+    fn drop(&mut self) {
+        self.desk.tab(self.user.user.id, false);
     }
 }
 
@@ -234,6 +248,7 @@ impl Feed {
     /// Subscribes at once, so every event published after the response starts is seen.
     fn new(desk: web::Data<Desk>, user: SignedIn) -> Self {
         let rx = desk.shared.live.subscribe();
+        desk.tab(user.user.id, true);
         let mut keepalive = tokio::time::interval_at(Instant::now() + KEEPALIVE, KEEPALIVE);
         keepalive.set_missed_tick_behavior(MissedTickBehavior::Delay);
         Self {
@@ -261,6 +276,12 @@ impl Feed {
         }
         loop {
             match next(&mut self.rx, &mut self.keepalive).await {
+                Next::Event(LiveEvent::UserChanged { user }) => {
+                    // Disabled or signed out: the stream ends now, not at the next keepalive.
+                    if user == self.user.user.id && !self.still_signed_in().await {
+                        return None;
+                    }
+                }
                 Next::Event(e) => {
                     if let Some(frame) = Frame::of(&e)
                         && self.may_see(&e).await
@@ -315,6 +336,13 @@ impl Feed {
                 *agent == me
             }
             LiveEvent::PresenceChanged { agent, .. } => *agent == me,
+            // Members of the queue are told that nobody takes it.
+            LiveEvent::ConversationFlagged { workstream, .. } => self
+                .desk
+                .store()
+                .members(*workstream)
+                .await
+                .is_ok_and(|m| m.contains(&me)),
             _ => match conversation_of(event) {
                 Some(id) => match self.decisions.get(id, now) {
                     Some(allowed) => allowed,

@@ -142,6 +142,7 @@ fn hit(h: &SearchHit, q: &str) -> Hit {
             Direction::Outbound => "Agent",
             Direction::Automated => "Automated",
             Direction::Note => "Internal note",
+            Direction::System => "omnidesk",
         },
         time: m.created_at.to_string(),
         pieces: snippet(&m.body, q),

@@ -166,19 +166,38 @@ async fn transfer(
             }
         },
     };
-    if let (Some(target), Some(ws)) = (to, conv.workstream_id) {
-        let members = desk.store().members(ws).await?;
-        let available = desk.presence_of(target).await;
-        if !members.contains(&target) || available == Presence::Offline {
-            return Ok(refused(
-                &f,
-                "That agent is not a signed-in member of this workstream.",
-                StatusCode::UNPROCESSABLE_ENTITY,
-            ));
-        }
+    let note = f.form.get("note");
+    if note.chars().count() > crate::store::notes::MAX_NOTE_CHARS {
+        return Ok(refused(
+            &f,
+            "A transfer note is at most 2,000 characters.",
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ));
     }
-    match desk.transfer(&f.user.user, id, to).await? {
-        Ok(_) => Ok(redirect("/agent")),
+    let target = match to {
+        Some(u) => desk.store().user(u).await?.map(|u| u.name),
+        None => None,
+    };
+    match desk
+        .transfer(&f.user.user, conv.id, to, Some(note.to_owned()))
+        .await?
+    {
+        Ok(_) => Ok(transferred(&f, target.as_deref())),
         Err(e) => Ok(refused(&f, &e.to_string(), StatusCode::CONFLICT)),
     }
+}
+
+/// The sender's confirmation of a transfer.
+fn transferred(f: &CsrfForm, to: Option<&str>) -> HttpResponse {
+    let text = match to {
+        Some(name) => format!("The conversation was transferred to {name}."),
+        None => "The conversation is back in the queue.".to_owned(),
+    };
+    Page::new("Transferred", Some(Nav::for_user(&f.user, "workspace")))
+        .with(Section::Notice(text))
+        .with(Section::Links(vec![Link {
+            href: "/agent".into(),
+            text: "Back to my work".into(),
+        }]))
+        .respond(StatusCode::OK)
 }

@@ -1,0 +1,93 @@
+//! People changes that must take effect at once: editing a user (capacity, role, disabled), the
+//! members of a workstream's queue, and the agent's workspace tabs and activity (which decide
+//! Inactive). Each stores first, then tells the roster, the supervisors and the live streams.
+
+use crate::actors::live::LiveEvent;
+use crate::actors::messages::{PumpAll, WithdrawAll};
+use crate::actors::roster::{Active, Forget, SetCapacity, Tab};
+use crate::desk::{Desk, DeskError};
+use crate::domain::user::Role;
+use crate::domain::{UserId, WorkstreamId};
+use crate::store::users::{User, UserError, UserUpdate};
+
+impl Desk {
+    /// Saves a user's profile. A new capacity counts at once; a disabled user (or one who is no
+    /// longer an agent) loses their pending offers, which go to others, and their live streams end.
+    pub async fn update_user(
+        &self,
+        id: UserId,
+        update: UserUpdate,
+    ) -> Result<Result<User, UserError>, DeskError> {
+        let saved = match self.store().update_user(id, update).await? {
+            Ok(u) => u,
+            Err(e) => return Ok(Err(e)),
+        };
+        let roster = &self.shared.roster;
+        if saved.disabled || saved.role != Role::Agent {
+            roster.send(Forget(id)).await?;
+            self.registry.do_send(WithdrawAll(id));
+        } else {
+            roster
+                .send(SetCapacity {
+                    user: id,
+                    capacity: saved.capacity,
+                })
+                .await?;
+        }
+        self.shared
+            .live
+            .publish(LiveEvent::UserChanged { user: id });
+        self.registry.do_send(PumpAll);
+        Ok(Ok(saved))
+    }
+
+    /// Sets the agents of a workstream's queue; removed members' offers go to others at once.
+    pub async fn set_members(
+        &self,
+        workstream: WorkstreamId,
+        members: Vec<UserId>,
+    ) -> Result<(), DeskError> {
+        let before = self.store().members(workstream).await?;
+        self.store()
+            .set_members(workstream, members.clone())
+            .await?;
+        for gone in before.iter().filter(|u| !members.contains(u)) {
+            self.registry.do_send(WithdrawAll(*gone));
+        }
+        self.registry.do_send(PumpAll);
+        Ok(())
+    }
+
+    /// Lets every supervisor try its queue again (something that decides eligibility changed).
+    pub fn pump_all(&self) {
+        self.registry.do_send(PumpAll);
+    }
+
+    /// A workspace tab of `user` opened (`open`) or closed.
+    pub fn tab(&self, user: UserId, open: bool) {
+        self.shared.roster.do_send(Tab { user, open });
+        if open {
+            self.registry.do_send(PumpAll);
+        }
+    }
+
+    /// `user` did something in the workspace: they are not Inactive.
+    pub fn activity(&self, user: UserId) {
+        self.shared.roster.do_send(Active(user));
+        self.registry.do_send(PumpAll);
+    }
+}
+
+impl Desk {
+    /// What the roster knows of an agent now: chosen and seen presence, capacity, load, offers.
+    pub async fn agent_state(
+        &self,
+        user: UserId,
+    ) -> Result<Option<crate::actors::roster::AgentState>, DeskError> {
+        Ok(self
+            .shared
+            .roster
+            .send(crate::actors::roster::Status(user))
+            .await?)
+    }
+}
