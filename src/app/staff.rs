@@ -91,3 +91,20 @@ impl Desk {
             .await?)
     }
 }
+
+impl Desk {
+    /// The presence others see for `user`, with why it differs from the one they chose.
+    pub async fn presence_view(
+        &self,
+        user: UserId,
+    ) -> (crate::domain::presence::Presence, Option<String>) {
+        use crate::domain::presence::{Presence, explain};
+        match self.agent_state(user).await {
+            Ok(Some(s)) => {
+                let seen = s.effective();
+                (seen, explain(s.chosen, seen, s.load, s.capacity))
+            }
+            _ => (Presence::Offline, None),
+        }
+    }
+}

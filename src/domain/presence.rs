@@ -83,6 +83,20 @@ impl Presence {
     }
 }
 
+/// Why what others see differs from what the agent chose, for the header: "Busy - DND: at
+/// capacity, 2 of 2". None when the agent sees just what they chose.
+pub fn explain(chosen: Presence, seen: Presence, load: u32, capacity: u32) -> Option<String> {
+    match seen {
+        _ if seen == chosen => None,
+        Presence::BusyDnd => Some(format!("Busy - DND: at capacity, {load} of {capacity}")),
+        Presence::Busy => Some(format!("Busy: {load} of {capacity} capacity in use")),
+        Presence::Inactive => Some(
+            "Inactive: no open workspace or activity for a while; you get no offers".to_owned(),
+        ),
+        _ => None,
+    }
+}
+
 impl fmt::Display for Presence {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {
@@ -108,6 +122,20 @@ mod tests {
         assert_eq!(P::Busy.effective(3, 3), P::BusyDnd);
         assert_eq!(P::Away.effective(0, 3), P::Away);
         assert_eq!(P::Offline.effective(0, 3), P::Offline);
+    }
+
+    #[test]
+    fn automatic_presence_is_explained() {
+        assert_eq!(
+            super::explain(P::Available, P::BusyDnd, 2, 2).as_deref(),
+            Some("Busy - DND: at capacity, 2 of 2")
+        );
+        assert_eq!(
+            super::explain(P::Available, P::Busy, 1, 3).as_deref(),
+            Some("Busy: 1 of 3 capacity in use")
+        );
+        assert_eq!(super::explain(P::Away, P::Away, 0, 3), None);
+        assert!(super::explain(P::Available, P::Inactive, 0, 3).is_some());
     }
 
     #[test]

@@ -16,7 +16,9 @@
 //   omnidesk:assigned            {conversation, agent}    agent is null when released
 //   omnidesk:offer               {conversation, agent, expires_at}  a push offer to `agent`
 //   omnidesk:offer_withdrawn     {conversation, agent}    rejected, timed out or taken away
-//   omnidesk:presence            {agent, presence}        available, busy, busy-dnd, away, offline
+//   omnidesk:presence            {agent, presence}        available, busy, busy-dnd, away, offline,
+//                                inactive
+//   omnidesk:flagged             {conversation, workstream}  nobody takes it / its agent was away
 //   omnidesk:resync              {missed} or {reconnected: true}
 //                                events were lost (the stream fell behind, or was down): reload
 //                                whatever the page shows
@@ -38,7 +40,7 @@
   const URL_EVENTS = "/agent/events";
   const KINDS = [
     "ready", "message", "status", "window_expired", "conversation_opened", "assigned",
-    "offer", "offer_withdrawn", "presence", "resync",
+    "offer", "offer_withdrawn", "presence", "resync", "flagged",
   ];
   const QUIET = new Set(["ready", "presence", "connection"]);
   const BACKOFF_FIRST_MS = 1000;
@@ -164,6 +166,23 @@
   document.addEventListener("focusout", () => {
     if (pending.size > 0) scheduleReload(RELOAD_DEBOUNCE_MS);
   });
+
+  // Activity: an agent who types or clicks is not Inactive. At most one ping a minute, sent with
+  // the page's CSRF token (POST /agent/activity).
+  const ACTIVITY_EVERY_MS = 60 * 1000;
+  let lastPing = 0;
+  const ping = () => {
+    const now = Date.now();
+    if (now - lastPing < ACTIVITY_EVERY_MS) return;
+    const token = document.querySelector('input[name="csrf"]');
+    if (token === null) return;
+    lastPing = now;
+    const body = new URLSearchParams({ csrf: token.value });
+    fetch("/agent/activity", { method: "POST", body, credentials: "same-origin" }).catch(() => {});
+  };
+  for (const kind of ["keydown", "pointerdown", "focus"]) {
+    window.addEventListener(kind, ping, { passive: true, capture: true });
+  }
 
   window.omnideskLive = { kinds: KINDS.slice() };
   connect();

@@ -270,7 +270,7 @@ async fn a_conversation_whose_agent_has_been_offline_goes_back_to_the_queue_when
 async fn an_agent_with_no_open_tab_for_ten_minutes_is_inactive_and_gets_no_offers() {
     let app = spawn_app().await;
     let ws = wa_workstream(&app).await;
-    let (_a_browser, a) = agent(&app, "ana@example.com", 1).await;
+    let (mut a_browser, a) = agent(&app, "ana@example.com", 1).await;
     app.desk().set_members(ws, vec![a]).await.unwrap();
     assert_eq!(app.desk().presence_of(a).await, Presence::Available);
     app.clock.advance(Duration::from_secs(11 * 60));
@@ -280,8 +280,21 @@ async fn an_agent_with_no_open_tab_for_ten_minutes_is_inactive_and_gets_no_offer
     .await;
     let conv = app.customer_writes_wa("hi").await;
     assert!(offers(&app, a).await.is_empty(), "Inactive gets no offers");
-    // Activity in the workspace brings her back, and the waiting conversation is offered.
-    app.desk().activity(a);
+    let forged = a_browser
+        .post_raw(
+            "/agent/activity",
+            &[("csrf".to_owned(), "not-the-token".to_owned())],
+        )
+        .await;
+    assert_eq!(
+        forged.status,
+        StatusCode::FORBIDDEN,
+        "the ping is CSRF-checked"
+    );
+    // Her sessions have not ended (10 minutes): activity in the workspace brings her back, and
+    // the waiting conversation is offered.
+    let ping = a_browser.post("/agent/activity", &[]).await;
+    assert_eq!(ping.status, StatusCode::NO_CONTENT);
     offered_to(&app, a, conv.id).await;
     assert_eq!(app.desk().presence_of(a).await, Presence::Available);
     app.stop().await;
@@ -381,6 +394,11 @@ async fn editing_capacity_and_disabling_an_agent_apply_at_once() {
     offered_to(&app, a, first.id).await;
     accept(&mut a_browser, first.id).await;
     assert_eq!(app.desk().presence_of(a).await, Presence::BusyDnd);
+    let header = a_browser.get("/agent").await;
+    assert!(
+        header.body.contains("Busy - DND: at capacity, 1 of 1"),
+        "the header says why"
+    );
     let ana = app.desk().store().user(a).await.unwrap().unwrap();
     let update = |capacity, disabled| UserUpdate {
         name: ana.name.clone(),

@@ -190,7 +190,7 @@ pub async fn panel(
     let summary = customer::summary(desk, user, &conv.customer, contact, Some(conv.id)).await?;
     Ok(Panel {
         title: format!("Conversation with {}", conv.customer),
-        nav: Nav::for_user(user, "workspace").with_presence(desk.presence_of(user.user.id).await),
+        nav: Nav::for_user(user, "workspace").with_presence(desk.presence_view(user.user.id).await),
         head,
         thread,
         composer,

@@ -183,7 +183,7 @@ pub async fn show(
         names: &names,
         csrf: &user.csrf,
     };
-    let presence = desk.presence_of(me).await;
+    let presence = desk.presence_view(me).await;
     let mut page = Page::new(
         "My work",
         Some(Nav::for_user(&user, "workspace").with_presence(presence)),

@@ -86,7 +86,7 @@ async fn show(
         .min(MAX_PAGE);
     let mut view = SearchPage {
         title: "Search transcripts".into(),
-        nav: Nav::for_user(&user, "search").with_presence(desk.presence_of(user.user.id).await),
+        nav: Nav::for_user(&user, "search").with_presence(desk.presence_view(user.user.id).await),
         q: q.clone(),
         searched: false,
         problem: None,

@@ -12,6 +12,7 @@ use actix_web::{HttpResponse, web};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/presence", web::post().to(presence))
+        .route("/activity", web::post().to(activity))
         .route("/offers/{id}/accept", web::post().to(accept))
         .route("/offers/{id}/reject", web::post().to(reject))
         .route("/conversations/{id}/assign", web::post().to(assign_to_me))
@@ -57,6 +58,12 @@ async fn presence(f: CsrfForm, desk: web::Data<Desk>) -> Result<HttpResponse, Pa
             "/agent"
         },
     ))
+}
+
+/// The workspace's activity ping: the agent is at work, not Inactive.
+async fn activity(f: CsrfForm, desk: web::Data<Desk>) -> HttpResponse {
+    desk.activity(f.user.user.id);
+    HttpResponse::NoContent().finish()
 }
 
 async fn accept(

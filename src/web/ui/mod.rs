@@ -25,6 +25,8 @@ pub struct Nav {
     pub active: &'static str,
     /// The presence selector's current value, on agent pages.
     pub presence: Option<crate::domain::presence::Presence>,
+    /// Why the presence others see is not the one chosen ("Busy - DND: at capacity, 2 of 2").
+    pub presence_note: Option<String>,
 }
 
 impl Nav {
@@ -36,11 +38,16 @@ impl Nav {
             csrf: user.csrf.clone(),
             active,
             presence: None,
+            presence_note: None,
         }
     }
 
-    pub fn with_presence(mut self, p: crate::domain::presence::Presence) -> Self {
+    pub fn with_presence(
+        mut self,
+        (p, note): (crate::domain::presence::Presence, Option<String>),
+    ) -> Self {
         self.presence = Some(p);
+        self.presence_note = note;
         self
     }
 
