@@ -40,6 +40,7 @@ pub struct Desk {
     pub simulator: Arc<Simulator>,
     /// The same client the outbox sends with; admin pages use it to validate credentials.
     pub twilio: TwilioClient,
+    pub(crate) scheduler: Addr<crate::actors::scheduler::Scheduler>,
     ready: Arc<AtomicBool>,
 }
 
@@ -51,6 +52,7 @@ impl Desk {
         settings: Arc<Settings>,
         simulator: Arc<Simulator>,
         twilio: TwilioClient,
+        scheduler: Addr<crate::actors::scheduler::Scheduler>,
     ) -> Self {
         Self {
             shared,
@@ -59,6 +61,7 @@ impl Desk {
             settings,
             simulator,
             twilio,
+            scheduler,
             ready: Arc::new(AtomicBool::new(false)),
         }
     }
@@ -155,14 +158,19 @@ impl Desk {
         &self,
         req: OutboundRequest,
     ) -> Result<Result<Message, SendRefusal>, DeskError> {
-        let id = req.conversation_id;
-        match self.registry.send(Lookup(id)).await? {
-            Some(actor) => Ok(actor.send(Send(req)).await??),
-            None => Ok(Err(match self.store().conversation(id).await? {
-                Some(_) => SendRefusal::Closed,
-                None => SendRefusal::UnknownConversation,
-            })),
-        }
+        // The store refuses sends into closed or unknown conversations in the same write.
+        let actor = self.registry.send(Lookup(req.conversation_id)).await?;
+        Ok(actor.send(Send(req)).await??)
+    }
+
+    /// The conversation's stored record moved outside the usual paths (the Simulator's "skip
+    /// ahead 24 h"): its deadlines are armed again from it.
+    pub fn rearm(&self, conversation: crate::store::records::Conversation) {
+        self.registry.do_send(Track {
+            conversation,
+            opened: false,
+            transfer_to: None,
+        });
     }
 
     /// Whether `conv` is offered to `agent` or waits in a pick queue `agent` belongs to.

@@ -3,9 +3,10 @@
 
 use crate::actors::Shared;
 use crate::actors::live::LiveHub;
-use crate::actors::messages::Track;
+use crate::actors::messages::Recover;
 use crate::actors::outbox::{OutboxConfig, OutboxDispatcher};
 use crate::actors::registry::ConversationRegistry;
+use crate::actors::scheduler::{Attach, Scheduler};
 use crate::auth::AuthState;
 use crate::clock::Clock;
 use crate::config::Settings;
@@ -154,30 +155,57 @@ async fn recover(
         outbox,
         roster,
     };
-    let registry = ConversationRegistry::new(shared.clone()).start();
+    let scheduler = Scheduler::new(shared.clone()).start();
+    let registry = ConversationRegistry::new(shared.clone(), scheduler.clone()).start();
+    scheduler.do_send(Attach(registry.clone()));
 
-    let mut flipped = 0;
-    for mut conversation in open.iter().cloned() {
-        let overdue = conversation
-            .window_expires_at
-            .is_some_and(|at| at <= clock.now() && !conversation.template_only);
-        let flip = if overdue {
-            Some(store.flip_window(conversation.id, clock.now()).await?)
-        } else {
-            None
-        };
-        if let Some(Flip::Flipped(c)) = flip {
-            conversation = c;
-            flipped += 1;
-            Metrics::inc(&metrics.window_flips_total);
+    // Windows that closed while omnidesk was down flip before it serves (in batches), then every
+    // open conversation's deadlines go to the scheduler; no conversation actor is started.
+    let overdue: Vec<_> = open
+        .iter()
+        .filter(|c| {
+            c.window_expires_at
+                .is_some_and(|at| at <= clock.now() && !c.template_only)
+        })
+        .map(|c| c.id)
+        .collect();
+    let mut flipped_now = std::collections::HashMap::new();
+    for chunk in overdue.chunks(5_000) {
+        for (id, flip) in store.flip_windows(chunk.to_vec(), clock.now()).await? {
+            if let Flip::Flipped(c) = flip {
+                Metrics::inc(&metrics.window_flips_total);
+                flipped_now.insert(id, c);
+            }
         }
-        registry
-            .send(Track {
-                conversation,
-                opened: false,
-                transfer_to: None,
-            })
-            .await?;
+    }
+    let flipped = flipped_now.len();
+    let workstreams: std::collections::HashMap<_, _> = store
+        .workstreams()
+        .await?
+        .into_iter()
+        .map(|w| (w.id, w.distribution))
+        .collect();
+    for c in &open {
+        let conversation = flipped_now.remove(&c.id).unwrap_or_else(|| c.clone());
+        let (minutes, wrap_up) = conversation
+            .workstream_id
+            .and_then(|w| workstreams.get(&w))
+            .map_or(
+                (24 * 60, crate::domain::workstream::WrapUp::DontBlock),
+                |d| (d.auto_close_minutes, d.wrap_up),
+            );
+        let idle_at = crate::domain::lifecycle::next(
+            conversation.state,
+            conversation.updated_at,
+            minutes,
+            wrap_up,
+            clock.now(),
+        )
+        .map(|(at, _)| at);
+        registry.do_send(Recover {
+            conversation,
+            idle_at,
+        });
     }
 
     let media = MediaFetcher::new(
@@ -203,7 +231,9 @@ async fn recover(
         media_fetches = pending_media.len(),
         "recovered from the store"
     );
-    let desk = Desk::new(shared, registry, media, settings, simulator, twilio);
+    let desk = Desk::new(
+        shared, registry, media, settings, simulator, twilio, scheduler,
+    );
     status_reports.spawn(desk.clone());
     desk.mark_ready();
     Ok(desk)

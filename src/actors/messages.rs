@@ -19,20 +19,23 @@ pub struct Track {
     pub transfer_to: Option<UserId>,
 }
 
-/// Registry: the live actor of a conversation, if it is not Closed.
+/// Registry: the actor that serialises sends of a conversation (started if it was passivated).
 #[derive(Message)]
-#[rtype(result = "Option<Addr<ConversationActor>>")]
+#[rtype(result = "Addr<ConversationActor>")]
 pub struct Lookup(pub ConversationId);
 
-/// Registry: how many conversation actors are alive.
+/// Registry, at start-up: a conversation recovered from the store, with its next idle step.
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct Recover {
+    pub conversation: Conversation,
+    pub idle_at: Option<Timestamp>,
+}
+
+/// Registry: how many conversation actors are alive (not passivated).
 #[derive(Message)]
 #[rtype(result = "usize")]
 pub struct LiveCount;
-
-/// Conversation: the stored record changed (customer message, assignment); re-arm timers.
-#[derive(Message)]
-#[rtype(result = "()")]
-pub struct Refresh(pub Conversation);
 
 /// Conversation: store an agent's or omnidesk's message and queue it for sending.
 #[derive(Message)]

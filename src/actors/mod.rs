@@ -7,6 +7,7 @@ pub mod messages;
 pub mod outbox;
 pub mod registry;
 pub mod roster;
+pub mod scheduler;
 pub mod workstream;
 
 use crate::clock::Clock;

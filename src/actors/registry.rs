@@ -1,30 +1,68 @@
 //! ConversationRegistry: conversation id → live actor, and workstream id → supervisor. Finding or
 //! opening the conversation for (business number, customer) happens inside the store's single
-//! writer (see `Store::ingest`), so the registry only has to start actors for what was committed.
+//! writer (see `Store::ingest`), so the registry only arms the deadlines of what was committed
+//! (in the `Scheduler`), hands waiting conversations to their supervisor, and starts a
+//! conversation's actor when something is sent in it.
 
 use super::Shared;
 use super::conversation::ConversationActor;
 use super::messages::{
-    Dequeue, Enqueue, LiveCount, Lookup, Pump, PumpAll, Refresh, Supervisor, Track, Withdraw,
+    Dequeue, Enqueue, LiveCount, Lookup, Pump, PumpAll, Recover, Supervisor, Track, Withdraw,
     WithdrawAll,
 };
+use super::scheduler::{Arm, Deadline, Disarm, Scheduler};
 use super::workstream::WorkstreamSupervisor;
 use crate::domain::{ConversationId, ConversationState, WorkstreamId};
+use crate::store::records::Conversation;
 use actix::prelude::*;
 use std::collections::HashMap;
 
 pub struct ConversationRegistry {
     conversations: HashMap<ConversationId, Addr<ConversationActor>>,
     supervisors: HashMap<WorkstreamId, Addr<WorkstreamSupervisor>>,
+    scheduler: Addr<Scheduler>,
     shared: Shared,
 }
 
 impl ConversationRegistry {
-    pub fn new(shared: Shared) -> Self {
+    pub fn new(shared: Shared, scheduler: Addr<Scheduler>) -> Self {
         Self {
             conversations: HashMap::new(),
             supervisors: HashMap::new(),
+            scheduler,
             shared,
+        }
+    }
+
+    /// Arms the window flip (or forgets it) and the idle step of a conversation that is not
+    /// Closed; `idle_at` None checks the idle step now (it re-arms itself at its real instant).
+    fn arm(&self, c: &Conversation, idle_at: Option<crate::domain::Timestamp>) {
+        match c.window_expires_at.filter(|_| !c.template_only) {
+            Some(at) => self.scheduler.do_send(Arm {
+                deadline: Deadline::Window(c.id),
+                at,
+            }),
+            None => self.scheduler.do_send(Disarm(Deadline::Window(c.id))),
+        }
+        self.scheduler.do_send(Arm {
+            deadline: Deadline::Idle(c.id),
+            at: idle_at.unwrap_or(c.updated_at),
+        });
+    }
+
+    /// Hands an Open conversation to its supervisor, or takes it off the queue.
+    fn route(&mut self, c: &Conversation, transfer_to: Option<crate::domain::UserId>) {
+        let Some(ws) = c.workstream_id else { return };
+        // Open means waiting for an agent (a Waiting conversation the customer answered is Open
+        // again; it still names the agent it had); any other state is with an agent or done.
+        if c.state == ConversationState::Open {
+            self.supervisor(ws).do_send(Enqueue {
+                conversation: c.id,
+                previous_agent: c.agent,
+                transfer_to,
+            });
+        } else if let Some(s) = self.supervisors.get(&ws) {
+            s.do_send(Dequeue(c.id));
         }
     }
 
@@ -43,42 +81,25 @@ impl Actor for ConversationRegistry {
 impl Handler<Track> for ConversationRegistry {
     type Result = ();
 
-    fn handle(&mut self, msg: Track, ctx: &mut Self::Context) {
+    fn handle(&mut self, msg: Track, _: &mut Self::Context) {
         let c = msg.conversation;
-        let id = c.id;
         if c.state.is_closed() {
-            if let Some(s) = c.workstream_id.and_then(|ws| self.supervisors.get(&ws)) {
-                s.do_send(Dequeue(id));
-            }
-            if let Some(addr) = self.conversations.remove(&id) {
-                addr.do_send(Refresh(c));
-            }
-            return;
+            self.scheduler.do_send(Disarm(Deadline::Window(c.id)));
+            self.scheduler.do_send(Disarm(Deadline::Idle(c.id)));
+            self.conversations.remove(&c.id);
+        } else {
+            self.arm(&c, None);
         }
-        // Open means waiting for an agent (a Waiting conversation the customer answered is Open
-        // again); any other state is with an agent or done.
-        let waiting_for_agent = c.state == ConversationState::Open;
-        let workstream = c.workstream_id;
-        // An Open conversation that still names an agent was theirs before it waited.
-        let previous_agent = c.agent;
-        match self.conversations.get(&id).filter(|a| a.connected()) {
-            Some(addr) => addr.do_send(Refresh(c)),
-            None => {
-                let addr = ConversationActor::new(&c, self.shared.clone(), ctx.address()).start();
-                self.conversations.insert(id, addr);
-            }
-        }
-        if let Some(ws) = workstream {
-            if waiting_for_agent {
-                self.supervisor(ws).do_send(Enqueue {
-                    conversation: id,
-                    previous_agent,
-                    transfer_to: msg.transfer_to,
-                });
-            } else if let Some(s) = self.supervisors.get(&ws) {
-                s.do_send(Dequeue(id));
-            }
-        }
+        self.route(&c, msg.transfer_to);
+    }
+}
+
+impl Handler<Recover> for ConversationRegistry {
+    type Result = ();
+
+    fn handle(&mut self, msg: Recover, _: &mut Self::Context) {
+        self.arm(&msg.conversation, msg.idle_at);
+        self.route(&msg.conversation, None);
     }
 }
 
@@ -103,13 +124,15 @@ impl Handler<WithdrawAll> for ConversationRegistry {
 }
 
 impl Handler<Lookup> for ConversationRegistry {
-    type Result = Option<Addr<ConversationActor>>;
+    type Result = MessageResult<Lookup>;
 
     fn handle(&mut self, msg: Lookup, _: &mut Self::Context) -> Self::Result {
-        self.conversations
-            .get(&msg.0)
-            .filter(|a| a.connected())
-            .cloned()
+        if let Some(a) = self.conversations.get(&msg.0).filter(|a| a.connected()) {
+            return MessageResult(a.clone());
+        }
+        let addr = ConversationActor::new(msg.0, self.shared.clone()).start();
+        self.conversations.insert(msg.0, addr.clone());
+        MessageResult(addr)
     }
 }
 

@@ -108,3 +108,10 @@ impl Desk {
         }
     }
 }
+
+impl Desk {
+    /// How many deadlines the scheduler holds (benchmarks and operations).
+    pub async fn armed_deadlines(&self) -> Result<usize, DeskError> {
+        Ok(self.scheduler.send(crate::actors::scheduler::Armed).await?)
+    }
+}

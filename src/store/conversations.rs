@@ -72,26 +72,19 @@ impl Store {
         id: ConversationId,
         now: Timestamp,
     ) -> Result<Flip, StoreError> {
+        self.write(move |tx| flip_in(tx, id, now)).await
+    }
+
+    /// `flip_window` for many conversations in one write (deadlines due at the same instant).
+    pub async fn flip_windows(
+        &self,
+        ids: Vec<ConversationId>,
+        now: Timestamp,
+    ) -> Result<Vec<(ConversationId, Flip)>, StoreError> {
         self.write(move |tx| {
-            let convs = tx.open_table(CONVERSATION_RECORD)?;
-            let Some(mut c) = get_record::<Conversation, _>(&convs, id.get())? else {
-                return Ok(Flip::Unchanged);
-            };
-            match c.window_expires_at {
-                Some(_) if c.template_only || c.state.is_closed() => Ok(Flip::Unchanged),
-                Some(at) if at > now => Ok(Flip::Moved(at)),
-                Some(at) => {
-                    // Not activity: `updated_at` stays, so idle deadlines do not move. The line
-                    // carries the deadline, which is when the window really closed.
-                    c.template_only = true;
-                    drop(convs);
-                    append_line(tx, &mut c, &StateChange::WindowClosed, None, at)?;
-                    let mut convs = tx.open_table(CONVERSATION_RECORD)?;
-                    convs.insert(id.get(), codec::encode(&c)?.as_slice())?;
-                    Ok(Flip::Flipped(c))
-                }
-                None => Ok(Flip::Unchanged),
-            }
+            ids.iter()
+                .map(|id| Ok((*id, flip_in(tx, *id, now)?)))
+                .collect()
         })
         .await
     }
@@ -224,6 +217,28 @@ impl Store {
             Ok(out)
         })
         .await
+    }
+}
+
+fn flip_in(tx: &WriteTransaction, id: ConversationId, now: Timestamp) -> Result<Flip, StoreError> {
+    let convs = tx.open_table(CONVERSATION_RECORD)?;
+    let Some(mut c) = get_record::<Conversation, _>(&convs, id.get())? else {
+        return Ok(Flip::Unchanged);
+    };
+    drop(convs);
+    match c.window_expires_at {
+        Some(_) if c.template_only || c.state.is_closed() => Ok(Flip::Unchanged),
+        Some(at) if at > now => Ok(Flip::Moved(at)),
+        Some(at) => {
+            // Not activity: `updated_at` stays, so idle deadlines do not move. The line carries
+            // the deadline, which is when the window really closed.
+            c.template_only = true;
+            append_line(tx, &mut c, &StateChange::WindowClosed, None, at)?;
+            tx.open_table(CONVERSATION_RECORD)?
+                .insert(id.get(), codec::encode(&c)?.as_slice())?;
+            Ok(Flip::Flipped(c))
+        }
+        None => Ok(Flip::Unchanged),
     }
 }
 

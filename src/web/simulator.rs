@@ -7,7 +7,6 @@
 //! lives in the webhook handler), so the message carries the account's SID if it has one, or a
 //! pseudo SID made from the account id (`AC` + the id as 32 hex digits).
 
-use crate::actors::messages::{Lookup, Refresh, Track};
 use crate::auth::csrf::{CsrfForm, FormData};
 use crate::auth::session::{Admin, SignedIn};
 use crate::desk::Desk;
@@ -467,15 +466,8 @@ async fn skip(f: CsrfForm, desk: web::Data<Desk>) -> Result<HttpResponse, PageEr
         return unprocessable(&desk, &f.user, &numbers, Some(&sel), view).await;
     };
     let id = conversation.id;
-    // The actor re-arms its window timer on the new deadline and flips at once.
-    match desk.registry.send(Lookup(id)).await? {
-        Some(actor) => actor.send(Refresh(conversation)).await?,
-        None => desk.registry.do_send(Track {
-            conversation,
-            opened: false,
-            transfer_to: None,
-        }),
-    }
+    // The scheduler re-arms the window on the new deadline and flips at once.
+    desk.rearm(conversation);
     wait_for_flip(&desk, id).await?;
     Ok(redirect(&format!(
         "{}&skipped=1",

@@ -1,0 +1,352 @@
+//! Scheduler: the one owner of conversation deadlines (the WhatsApp window flip and the idle
+//! lifecycle step), like mini-redis's purge task: an ordered map of deadlines and one timer at the
+//! earliest. Deadlines come from stored records (window expiry, last change), so the map is rebuilt
+//! at start-up and no conversation needs a live actor to keep its timers: idle conversation actors
+//! can stop and be revived on demand.
+//!
+//! Due window flips are stored in batches (one write for many conversations), so a burst of
+//! deadlines at one instant costs a few transactions, not one each. A step that fails is retried
+//! with backoff and logged; it never ends the timer.
+
+use super::Shared;
+use super::live::LiveEvent;
+use super::messages::{PumpAll, Track};
+use super::registry::ConversationRegistry;
+use crate::domain::lifecycle::{self, Step};
+use crate::domain::workstream::WrapUp;
+use crate::domain::{ConversationId, Timestamp};
+use crate::metrics::Metrics;
+use crate::store::conversations::Flip;
+use actix::prelude::*;
+use std::collections::{BTreeSet, HashMap};
+use std::time::Duration;
+
+/// Conversations flipped per store write.
+const FLIP_BATCH: usize = 5_000;
+/// First retry delay after a failed step; doubles up to `RETRY_CAP`.
+const RETRY_BASE: Duration = Duration::from_secs(1);
+const RETRY_CAP: Duration = Duration::from_secs(60);
+
+/// What happens at a deadline.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Deadline {
+    /// The WhatsApp reply window of the conversation closes.
+    Window(ConversationId),
+    /// The conversation's next idle step (close, or give back wrap-up capacity) is due; the
+    /// handler re-reads the store and re-arms if the conversation moved meanwhile.
+    Idle(ConversationId),
+}
+
+pub struct Scheduler {
+    shared: Shared,
+    registry: Option<Addr<ConversationRegistry>>,
+    due: BTreeSet<(Timestamp, Deadline)>,
+    at: HashMap<Deadline, Timestamp>,
+    retries: HashMap<Deadline, u32>,
+    timer: Option<(Timestamp, SpawnHandle)>,
+}
+
+/// Arms `deadline` at `at`, replacing its earlier instant.
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct Arm {
+    pub deadline: Deadline,
+    pub at: Timestamp,
+}
+
+/// Forgets `deadline`.
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct Disarm(pub Deadline);
+
+/// The registry the scheduler reports closed conversations to.
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct Attach(pub Addr<ConversationRegistry>);
+
+/// How many deadlines are armed.
+#[derive(Message)]
+#[rtype(result = "usize")]
+pub struct Armed;
+
+/// One step finished (sent by the scheduler's own tasks): re-arm or retry.
+#[derive(Message)]
+#[rtype(result = "()")]
+struct Done(Vec<(Deadline, Outcome)>);
+
+#[derive(Debug)]
+enum Outcome {
+    Finished,
+    Rearm(Timestamp),
+    Failed,
+}
+
+impl Scheduler {
+    pub fn new(shared: Shared) -> Self {
+        Self {
+            shared,
+            registry: None,
+            due: BTreeSet::new(),
+            at: HashMap::new(),
+            retries: HashMap::new(),
+            timer: None,
+        }
+    }
+
+    fn arm(&mut self, deadline: Deadline, at: Timestamp) {
+        if let Some(old) = self.at.insert(deadline, at) {
+            self.due.remove(&(old, deadline));
+        }
+        self.due.insert((at, deadline));
+    }
+
+    fn disarm(&mut self, deadline: Deadline) {
+        if let Some(old) = self.at.remove(&deadline) {
+            self.due.remove(&(old, deadline));
+        }
+    }
+
+    /// Keeps one timer at the earliest deadline.
+    fn rearm_timer(&mut self, ctx: &mut Context<Self>) {
+        let Some(&(first, _)) = self.due.first() else {
+            if let Some((_, h)) = self.timer.take() {
+                ctx.cancel_future(h);
+            }
+            return;
+        };
+        if self.timer.as_ref().is_some_and(|(t, _)| *t == first) {
+            return;
+        }
+        if let Some((_, h)) = self.timer.take() {
+            ctx.cancel_future(h);
+        }
+        let clock = self.shared.clock.clone();
+        let handle = ctx.spawn(
+            async move { clock.sleep_until(first).await }
+                .into_actor(self)
+                .map(|(), act, ctx| {
+                    act.timer = None;
+                    act.fire(ctx);
+                }),
+        );
+        self.timer = Some((first, handle));
+    }
+
+    /// Takes every deadline that is due and runs it.
+    fn fire(&mut self, ctx: &mut Context<Self>) {
+        let now = self.shared.clock.now();
+        let mut windows = Vec::new();
+        let mut idles = Vec::new();
+        while let Some(&(at, d)) = self.due.first() {
+            if at > now {
+                break;
+            }
+            self.due.pop_first();
+            self.at.remove(&d);
+            match d {
+                Deadline::Window(c) => windows.push(c),
+                Deadline::Idle(c) => idles.push(c),
+            }
+        }
+        if !windows.is_empty() {
+            let shared = self.shared.clone();
+            let me = ctx.address();
+            actix::spawn(async move { me.do_send(Done(flip(shared, windows).await)) });
+        }
+        if !idles.is_empty() {
+            let shared = self.shared.clone();
+            let registry = self.registry.clone();
+            let me = ctx.address();
+            actix::spawn(async move {
+                let mut out = Vec::with_capacity(idles.len());
+                for id in idles {
+                    out.push((
+                        Deadline::Idle(id),
+                        idle(&shared, registry.as_ref(), id).await,
+                    ));
+                }
+                me.do_send(Done(out));
+            });
+        }
+        self.rearm_timer(ctx);
+    }
+}
+
+impl Actor for Scheduler {
+    type Context = Context<Self>;
+}
+
+impl Handler<Arm> for Scheduler {
+    type Result = ();
+
+    fn handle(&mut self, m: Arm, ctx: &mut Self::Context) {
+        self.arm(m.deadline, m.at);
+        self.rearm_timer(ctx);
+    }
+}
+
+impl Handler<Disarm> for Scheduler {
+    type Result = ();
+
+    fn handle(&mut self, m: Disarm, ctx: &mut Self::Context) {
+        self.disarm(m.0);
+        self.rearm_timer(ctx);
+    }
+}
+
+impl Handler<Attach> for Scheduler {
+    type Result = ();
+
+    fn handle(&mut self, m: Attach, _: &mut Self::Context) {
+        self.registry = Some(m.0);
+    }
+}
+
+impl Handler<Armed> for Scheduler {
+    type Result = usize;
+
+    fn handle(&mut self, _: Armed, _: &mut Self::Context) -> usize {
+        self.due.len()
+    }
+}
+
+impl Handler<Done> for Scheduler {
+    type Result = ();
+
+    fn handle(&mut self, m: Done, ctx: &mut Self::Context) {
+        let now = self.shared.clock.now();
+        for (d, outcome) in m.0 {
+            match outcome {
+                Outcome::Finished => {
+                    self.retries.remove(&d);
+                }
+                Outcome::Rearm(at) => {
+                    self.retries.remove(&d);
+                    // A newer Arm (the conversation moved meanwhile) wins over this one.
+                    if !self.at.contains_key(&d) {
+                        self.arm(d, at);
+                    }
+                }
+                Outcome::Failed => {
+                    let n = self.retries.entry(d).or_insert(0);
+                    *n = n.saturating_add(1);
+                    let wait = RETRY_BASE
+                        .saturating_mul(2u32.saturating_pow(n.saturating_sub(1)))
+                        .min(RETRY_CAP);
+                    tracing::warn!(?d, attempt = *n, "deadline step failed; retrying");
+                    if !self.at.contains_key(&d) {
+                        self.arm(d, now.saturating_add(wait));
+                    }
+                }
+            }
+        }
+        self.rearm_timer(ctx);
+    }
+}
+
+/// Stores the flips of `ids` in batches and tells the pages.
+async fn flip(shared: Shared, ids: Vec<ConversationId>) -> Vec<(Deadline, Outcome)> {
+    let mut out = Vec::with_capacity(ids.len());
+    for chunk in ids.chunks(FLIP_BATCH) {
+        let now = shared.clock.now();
+        match shared.store.flip_windows(chunk.to_vec(), now).await {
+            Ok(results) => {
+                for (id, f) in results {
+                    let outcome = match f {
+                        Flip::Flipped(c) => {
+                            Metrics::inc(&shared.metrics.window_flips_total);
+                            shared
+                                .live
+                                .publish(LiveEvent::WindowExpired { conversation: c.id });
+                            Outcome::Finished
+                        }
+                        Flip::Moved(at) => Outcome::Rearm(at),
+                        Flip::Unchanged => Outcome::Finished,
+                    };
+                    out.push((Deadline::Window(id), outcome));
+                }
+            }
+            Err(e) => {
+                tracing::error!(error = %e, count = chunk.len(), "storing window flips failed");
+                out.extend(
+                    chunk
+                        .iter()
+                        .map(|c| (Deadline::Window(*c), Outcome::Failed)),
+                );
+            }
+        }
+    }
+    out
+}
+
+/// Takes the conversation's idle step if it is due; says when the next one is.
+async fn idle(
+    shared: &Shared,
+    registry: Option<&Addr<ConversationRegistry>>,
+    id: ConversationId,
+) -> Outcome {
+    match idle_step(shared, registry, id).await {
+        Ok(next) => next.map_or(Outcome::Finished, Outcome::Rearm),
+        Err(e) => {
+            tracing::error!(conversation = %id, error = %e, "idle step failed");
+            Outcome::Failed
+        }
+    }
+}
+
+async fn idle_step(
+    shared: &Shared,
+    registry: Option<&Addr<ConversationRegistry>>,
+    id: ConversationId,
+) -> Result<Option<Timestamp>, crate::store::StoreError> {
+    let Some(c) = shared.store.conversation(id).await? else {
+        return Ok(None);
+    };
+    let ws = match c.workstream_id {
+        Some(w) => shared.store.workstream(w).await?,
+        None => None,
+    };
+    let (minutes, wrap_up) = ws.map_or((24 * 60, WrapUp::DontBlock), |w| {
+        (w.distribution.auto_close_minutes, w.distribution.wrap_up)
+    });
+    let now = shared.clock.now();
+    let Some((at, step)) = lifecycle::next(c.state, c.updated_at, minutes, wrap_up, now) else {
+        return Ok(None);
+    };
+    if at > now {
+        return Ok(Some(at));
+    }
+    let pump = || {
+        if let Some(r) = registry {
+            r.do_send(PumpAll);
+        }
+    };
+    match step {
+        Step::ReleaseCapacity => {
+            shared.store.release_hold(id).await?;
+            shared.roster.do_send(super::roster::Release(id));
+            pump();
+            Ok(lifecycle::next(c.state, c.updated_at, minutes, wrap_up, now).map(|(t, _)| t))
+        }
+        Step::Close => {
+            let Ok(closed) = shared.store.close_conversation(id, None, now).await? else {
+                return Ok(None);
+            };
+            tracing::info!(conversation = %id, "closed after inactivity");
+            shared.roster.do_send(super::roster::Release(id));
+            pump();
+            shared.live.publish(LiveEvent::ConversationAssigned {
+                conversation: id,
+                agent: closed.agent,
+            });
+            if let Some(r) = registry {
+                r.do_send(Track {
+                    conversation: closed,
+                    opened: false,
+                    transfer_to: None,
+                });
+            }
+            Ok(None)
+        }
+    }
+}
