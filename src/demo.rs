@@ -4,10 +4,12 @@
 //! customer. Uses only the store's public setup APIs.
 
 use crate::domain::user::{Email, Role};
+use crate::domain::workstream::WorkstreamName;
 use crate::domain::{AccountId, Channel, PhoneNumber, Timestamp, UserId, WorkstreamId};
 use crate::store::records::{DistributionMode, NumberKind, ProviderKind, SenderNumber};
-use crate::store::setup::{NewAccount, NewNumber, NewWorkstream, SetupError};
+use crate::store::setup::{NewAccount, NewNumber, SetupError};
 use crate::store::users::{NewUser, UserError};
+use crate::store::workstreams::{WorkstreamDraft, WorkstreamRefusal};
 use crate::store::{Store, StoreError};
 
 pub const ADMIN_EMAIL: &str = "demo-admin@example.com";
@@ -25,6 +27,8 @@ pub enum DemoError {
     Store(#[from] StoreError),
     #[error("the demo setup was refused: {0} (was an earlier demo seed interrupted?)")]
     Setup(#[from] SetupError),
+    #[error("the demo workstream was refused: {0} (was an earlier demo seed interrupted?)")]
+    Workstream(#[from] WorkstreamRefusal),
     #[error("the demo user was refused: {0}")]
     User(#[from] UserError),
     #[error("hashing a demo password failed")]
@@ -95,12 +99,14 @@ pub async fn seed(store: &Store, now: Timestamp) -> Result<Option<Seeded>, DemoE
                 description: "Created by --demo; play the customer at /simulator.".into(),
             })
             .await??;
+        let name = format!("{label} demo");
         let ws = store
-            .add_workstream(NewWorkstream {
-                name: format!("{label} demo"),
+            .create_workstream(WorkstreamDraft {
+                name: WorkstreamName::parse(&name).map_err(|_| DemoError::Constant(label))?,
                 channel,
-                numbers: vec![number.id],
                 mode: DistributionMode::Push,
+                fallback_queue: None,
+                numbers: vec![number.id],
             })
             .await??;
         accounts.push(account.id);

@@ -23,6 +23,10 @@ pub struct QuickReply {
     pub workstreams: Vec<WorkstreamId>,
 }
 
+impl codec::Record for QuickReply {
+    const TABLE: &'static str = "quickreply_record";
+}
+
 impl QuickReply {
     pub fn is_global(&self) -> bool {
         self.workstreams.is_empty()
@@ -140,7 +144,9 @@ impl Store {
     ) -> Result<Result<QuickReply, QuickReplyRefusal>, StoreError> {
         self.write(move |tx| {
             let mut table = tx.open_table(QUICKREPLY_RECORD)?;
-            let removed = table.remove(id.get())?.map(|g| codec::decode(g.value()));
+            let removed = table
+                .remove(id.get())?
+                .map(|g| codec::decode_at(id.get(), g.value()));
             match removed.transpose()? {
                 Some(q) => Ok(Ok(q)),
                 None => Ok(Err(QuickReplyRefusal::Unknown)),

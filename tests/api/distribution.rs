@@ -4,10 +4,11 @@
 use crate::helpers::*;
 use crate::signin::{Browser, PASSWORD};
 use omnidesk::domain::user::{Email, Role};
+use omnidesk::domain::workstream::WorkstreamName;
 use omnidesk::domain::{ConversationId, ConversationState, UserId, WorkstreamId};
 use omnidesk::store::records::DistributionMode;
-use omnidesk::store::setup::NewWorkstream;
 use omnidesk::store::users::NewUser;
+use omnidesk::store::workstreams::WorkstreamDraft;
 use reqwest::StatusCode;
 use std::time::Duration;
 
@@ -226,11 +227,12 @@ async fn two_agents_picking_at_once_one_wins_and_the_other_sees_why() {
     let ws = app
         .desk()
         .store()
-        .add_workstream(NewWorkstream {
-            name: "SMS pick".into(),
+        .create_workstream(WorkstreamDraft {
+            name: WorkstreamName::parse("SMS pick").unwrap(),
             channel: omnidesk::domain::Channel::Sms,
-            numbers: vec![app.fx.sms_number.id],
             mode: DistributionMode::Pick,
+            fallback_queue: None,
+            numbers: vec![app.fx.sms_number.id],
         })
         .await
         .unwrap()

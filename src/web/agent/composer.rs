@@ -173,8 +173,8 @@ fn template_form(t: Template, refused: Option<&(TemplateId, Vec<String>, String)
         .collect();
     TemplateForm {
         id: t.id.get(),
-        name: t.name,
-        language: t.language,
+        name: t.name.to_string(),
+        language: t.language.to_string(),
         text: t.text.as_str().to_owned(),
         fields,
         error: refused.map(|(_, _, e)| e.clone()),
