@@ -379,7 +379,11 @@ async fn a_name_is_unique_per_language_only() {
         "template 2 is follow_up in en"
     );
     let stored = app.desk().store().template(id).await.unwrap().unwrap();
-    assert_eq!(stored.language.as_str(), "de", "the refused change was not stored");
+    assert_eq!(
+        stored.language.as_str(),
+        "de",
+        "the refused change was not stored"
+    );
     app.stop().await;
 }
 

@@ -157,8 +157,14 @@ async fn a_new_workstream_gets_the_default_settings_and_opens_its_channel_setup(
         )
         .await;
     assert_eq!(queued.status, StatusCode::SEE_OTHER);
-    let sales = all(&app).await.into_iter().find(|w| w.name.as_str() == "Sales");
-    assert_eq!(sales.expect("created").fallback_queue.as_str(), "Sales leads");
+    let sales = all(&app)
+        .await
+        .into_iter()
+        .find(|w| w.name.as_str() == "Sales");
+    assert_eq!(
+        sales.expect("created").fallback_queue.as_str(),
+        "Sales leads"
+    );
     app.stop().await;
 }
 
@@ -858,7 +864,11 @@ async fn a_copy_has_every_setting_but_the_numbers() {
     admin
         .post(&format!("/admin/workstreams/{WA_WS}/copy"), &[])
         .await;
-    let names: Vec<String> = all(&app).await.into_iter().map(|w| w.name.to_string()).collect();
+    let names: Vec<String> = all(&app)
+        .await
+        .into_iter()
+        .map(|w| w.name.to_string())
+        .collect();
     assert!(
         names.contains(&"Copy of WhatsApp support (2)".to_owned()),
         "{names:?}"

@@ -13,7 +13,7 @@ use reqwest::StatusCode;
 use std::time::Duration;
 
 /// Creates an agent with `capacity`, signs them in (which sets them Available).
-async fn agent(app: &TestApp, email: &str, capacity: u32) -> (Browser, UserId) {
+pub async fn agent(app: &TestApp, email: &str, capacity: u32) -> (Browser, UserId) {
     let hash = omnidesk::auth::password::hash_now(PASSWORD).unwrap();
     let user = app
         .desk()
@@ -55,7 +55,7 @@ async fn offers(app: &TestApp, agent: UserId) -> Vec<ConversationId> {
         .collect()
 }
 
-async fn offered_to(app: &TestApp, agent: UserId, conv: ConversationId) {
+pub async fn offered_to(app: &TestApp, agent: UserId, conv: ConversationId) {
     eventually("the offer reaches the agent", || async {
         offers(app, agent).await.contains(&conv).then_some(())
     })
