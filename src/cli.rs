@@ -2,6 +2,7 @@
 //! the store file is locked by a running server). They configure what the admin console will.
 
 use crate::config::Settings;
+use crate::domain::account::AccountName;
 use crate::domain::language::LanguageCode;
 use crate::domain::template::TemplateText;
 use crate::domain::template_name::TemplateName;
@@ -191,7 +192,7 @@ async fn execute(command: Command, store: &Store, settings: &Settings) -> anyhow
             let account = store
                 .create_account(
                     NewAccount {
-                        name,
+                        name: AccountName::parse(&name)?,
                         channel: channel.into(),
                         provider,
                         sid,

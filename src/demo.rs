@@ -3,6 +3,7 @@
 //! with the agent as a member, so omnidesk can be tried at once with `/simulator` playing the
 //! customer. Uses only the store's public setup APIs.
 
+use crate::domain::account::AccountName;
 use crate::domain::user::{Email, Role};
 use crate::domain::workstream::WorkstreamName;
 use crate::domain::{AccountId, Channel, PhoneNumber, Timestamp, UserId, WorkstreamId};
@@ -80,7 +81,8 @@ pub async fn seed(store: &Store, now: Timestamp) -> Result<Option<Seeded>, DemoE
         let account = store
             .create_account(
                 NewAccount {
-                    name: format!("{ACCOUNT_NAME} ({label})"),
+                    name: AccountName::parse(&format!("{ACCOUNT_NAME} ({label})"))
+                        .map_err(|_| DemoError::Constant(ACCOUNT_NAME))?,
                     channel,
                     provider: ProviderKind::Simulator,
                     sid: None,

@@ -1,6 +1,7 @@
 //! The records kept in the store. Field order is part of the encoding: a change of layout bumps
 //! the type's `Record::VERSION` and keeps a migration from the old layout (see `layouts`).
 
+use crate::domain::account::AccountName;
 use crate::domain::inbound::{Button, Location};
 use crate::domain::template::TemplateText;
 use crate::domain::template_name::TemplateName;
@@ -26,7 +27,7 @@ pub enum ProviderKind {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Account {
     pub id: AccountId,
-    pub name: String,
+    pub name: AccountName,
     pub channel: Channel,
     pub provider: ProviderKind,
     pub sid: Option<AccountSid>,

@@ -9,6 +9,7 @@ use super::records::{
 };
 use super::tables::*;
 use super::{Store, StoreError, all_records, codec, get_record, next_id};
+use crate::domain::account::AccountName;
 use crate::domain::{
     AccountId, AccountSid, Channel, ConversationState, MessageStatus, NumberId, PhoneNumber,
     Timestamp, WebhookKey,
@@ -32,7 +33,7 @@ pub enum SetupError {
 }
 
 pub struct NewAccount {
-    pub name: String,
+    pub name: AccountName,
     pub channel: Channel,
     pub provider: ProviderKind,
     pub sid: Option<AccountSid>,
@@ -164,7 +165,7 @@ pub(crate) fn number(
 
 /// The changes the account page can make; `auth_token: None` keeps the stored secret.
 pub struct AccountUpdate {
-    pub name: String,
+    pub name: AccountName,
     pub sid: Option<AccountSid>,
     pub auth_token: Option<SecretString>,
 }

@@ -4,6 +4,7 @@
 use omnidesk::clock::Clock;
 use omnidesk::config::Settings;
 use omnidesk::desk::Desk;
+use omnidesk::domain::account::AccountName;
 use omnidesk::domain::language::LanguageCode;
 use omnidesk::domain::template::TemplateText;
 use omnidesk::domain::template_name::TemplateName;
@@ -116,7 +117,7 @@ async fn seed(desk: &Desk) -> Fixture {
     let store = desk.store();
     let now = desk.now();
     let account = |name: &str, channel, sid: &str, token: &str| NewAccount {
-        name: name.into(),
+        name: AccountName::parse(name).unwrap(),
         channel,
         provider: ProviderKind::Twilio,
         sid: Some(AccountSid::parse(sid).unwrap()),

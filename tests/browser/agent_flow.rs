@@ -5,6 +5,7 @@ use crate::harness::*;
 use fantoccini::Locator;
 use omnidesk::clock::Clock;
 use omnidesk::config::Settings;
+use omnidesk::domain::account::AccountName;
 use omnidesk::domain::language::LanguageCode;
 use omnidesk::domain::template::TemplateText;
 use omnidesk::domain::template_name::TemplateName;
@@ -64,7 +65,7 @@ async fn an_agent_accepts_an_offer_replies_sees_delivery_and_sends_a_template_af
     let account = store
         .create_account(
             NewAccount {
-                name: "WhatsApp".into(),
+                name: AccountName::parse("WhatsApp").unwrap(),
                 channel: Channel::WhatsApp,
                 provider: ProviderKind::Twilio,
                 sid: Some(AccountSid::parse(SID).unwrap()),
