@@ -192,6 +192,16 @@ fn the_cli_creates_through_the_admin_consoles_rules() {
             "--simulator",
         ],
     );
+    let unnamed = [
+        "account",
+        "add",
+        "--name",
+        " ",
+        "--channel",
+        "sms",
+        "--simulator",
+    ];
+    assert!(refused(dir, &unnamed).contains("Enter the name."));
     let number = [
         "number",
         "add",
