@@ -174,6 +174,35 @@ mod tests {
     }
 
     #[test]
+    fn every_record_names_the_table_it_is_stored_in() {
+        use crate::store::automated::AutomatedOverride;
+        use crate::store::hours::OperatingHours;
+        use crate::store::quick_replies::QuickReply;
+        use crate::store::records::*;
+        use crate::store::tables::*;
+        use crate::store::users::{Session, User};
+        use redb::TableHandle;
+        let pairs = [
+            (Account::TABLE, ACCOUNT_RECORD.name()),
+            (SenderNumber::TABLE, NUMBER_RECORD.name()),
+            (Workstream::TABLE, WORKSTREAM_RECORD.name()),
+            (Template::TABLE, TEMPLATE_RECORD.name()),
+            (Contact::TABLE, CONTACT_RECORD.name()),
+            (Conversation::TABLE, CONVERSATION_RECORD.name()),
+            (Message::TABLE, CONVERSATION_MESSAGES.name()),
+            (OutboxJob::TABLE, OUTBOX_JOB.name()),
+            (User::TABLE, USER_RECORD.name()),
+            (Session::TABLE, TOKENHASH_SESSION.name()),
+            (OperatingHours::TABLE, HOURS_RECORD.name()),
+            (QuickReply::TABLE, QUICKREPLY_RECORD.name()),
+            (AutomatedOverride::TABLE, AUTOMATED_OVERRIDE.name()),
+        ];
+        for (record, table) in pairs {
+            assert_eq!(record, table);
+        }
+    }
+
+    #[test]
     fn the_error_message_names_table_key_and_reason() {
         let e = decode_at::<R>("7", &[]).unwrap_err();
         assert_eq!(

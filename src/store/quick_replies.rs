@@ -15,8 +15,8 @@ use serde::{Deserialize, Serialize};
 pub struct QuickReply {
     pub id: QuickReplyId,
     pub title: String,
-    /// A language code as typed (`en`, `es-MX`).
-    pub locale: String,
+    /// As typed (`en`, `es-MX`).
+    pub locale: LanguageCode,
     pub message: QuickReplyText,
     pub tags: Vec<String>,
     /// Empty: offered in every workstream.
@@ -65,7 +65,7 @@ impl QuickReplyDraft {
         QuickReply {
             id,
             title: self.title,
-            locale: self.locale.as_str().to_owned(),
+            locale: self.locale,
             message: self.message,
             tags: self.tags,
             workstreams,

@@ -519,7 +519,7 @@ async fn a_quick_reply_is_created_edited_and_deleted_through_the_forms() {
     let id = create_quick_reply(&mut b, GOOD_QUICK_REPLY).await;
     let q = app.desk().store().quick_reply(id).await.unwrap().unwrap();
     assert_eq!(q.title, "Greeting");
-    assert_eq!(q.locale, "en");
+    assert_eq!(q.locale.as_str(), "en");
     assert_eq!(q.tags, ["hello", "start"]);
     assert!(q.is_global());
 

@@ -201,7 +201,7 @@ async fn quick_options(
     };
     let spoken: Vec<String> = user.user.languages.iter().map(|l| primary(l)).collect();
     replies.sort_by_key(|q| {
-        let theirs = spoken.contains(&primary(&q.locale));
+        let theirs = spoken.contains(&primary(q.locale.as_str()));
         (!theirs, q.title.to_lowercase())
     });
     let ctx = Context {
