@@ -26,16 +26,13 @@ pub trait Record: Serialize + DeserializeOwned {
     /// The table holding the records (`tables`), for errors.
     const TABLE: &'static str;
     /// The layout written today. Bump it when the layout changes, keep the old layout as a
-    /// private struct and teach `decode_version` to migrate from it.
+    /// private struct and teach `decode_earlier` to migrate from it.
     const VERSION: u8 = 1;
 
-    /// Reads a body written under `version`. The default knows only the current layout.
-    fn decode_version(version: u8, body: &[u8]) -> Result<Self, DecodeError> {
-        if version == Self::VERSION {
-            exact(version, body)
-        } else {
-            Err(unknown::<Self>(version))
-        }
+    /// Reads a body written under an earlier `version` (below `VERSION`). The default knows
+    /// none: a record still at its first layout.
+    fn decode_earlier(version: u8, _body: &[u8]) -> Result<Self, DecodeError> {
+        Err(unknown::<Self>(version))
     }
 }
 
@@ -60,8 +57,24 @@ pub fn exact<T: DeserializeOwned>(version: u8, body: &[u8]) -> Result<T, DecodeE
     }
 }
 
-/// Parses the start of a body, returning what follows it (for layouts that grew at the end).
-pub fn prefix<T: DeserializeOwned>(version: u8, body: &[u8]) -> Result<(T, &[u8]), DecodeError> {
+/// Parses a layout that grew at its end under one version byte: the head every record has, and
+/// the tail if this record carries one. A tail that is there must parse whole: a record cut
+/// inside it is corrupt, not a record from before the tail existed.
+pub fn grown<H, T>(version: u8, body: &[u8]) -> Result<(H, Option<T>), DecodeError>
+where
+    H: DeserializeOwned,
+    T: DeserializeOwned,
+{
+    let (head, rest) = prefix(version, body)?;
+    if rest.is_empty() {
+        Ok((head, None))
+    } else {
+        exact(version, rest).map(|tail| (head, Some(tail)))
+    }
+}
+
+/// Parses the start of a body, returning what follows it.
+fn prefix<T: DeserializeOwned>(version: u8, body: &[u8]) -> Result<(T, &[u8]), DecodeError> {
     postcard::take_from_bytes(body).map_err(|e| DecodeError::Malformed {
         version,
         reason: e.to_string(),
@@ -92,7 +105,8 @@ const KEY_NOT_GIVEN: &str = "(key not given)";
 
 fn decode_bytes<T: Record>(bytes: &[u8]) -> Result<T, DecodeError> {
     match bytes.split_first() {
-        Some((&version, body)) if version <= T::VERSION => T::decode_version(version, body),
+        Some((&version, body)) if version == T::VERSION => exact(version, body),
+        Some((&version, body)) if version < T::VERSION => T::decode_earlier(version, body),
         Some((&version, _)) => Err(unknown::<T>(version)),
         None => Err(DecodeError::Empty),
     }

@@ -6,14 +6,14 @@ use crate::signin::{Browser, PASSWORD};
 use omnidesk::domain::user::{Email, Role};
 use omnidesk::domain::workstream::WorkstreamName;
 use omnidesk::domain::{ConversationId, ConversationState, UserId, WorkstreamId};
-use omnidesk::store::records::DistributionMode;
+use omnidesk::store::records::{Conversation, DistributionMode};
 use omnidesk::store::users::NewUser;
 use omnidesk::store::workstreams::WorkstreamDraft;
 use reqwest::StatusCode;
 use std::time::Duration;
 
 /// Creates an agent with `capacity`, signs them in (which sets them Available).
-pub async fn agent(app: &TestApp, email: &str, capacity: u32) -> (Browser, UserId) {
+async fn agent(app: &TestApp, email: &str, capacity: u32) -> (Browser, UserId) {
     let hash = omnidesk::auth::password::hash_now(PASSWORD).unwrap();
     let user = app
         .desk()
@@ -55,7 +55,7 @@ async fn offers(app: &TestApp, agent: UserId) -> Vec<ConversationId> {
         .collect()
 }
 
-pub async fn offered_to(app: &TestApp, agent: UserId, conv: ConversationId) {
+async fn offered_to(app: &TestApp, agent: UserId, conv: ConversationId) {
     eventually("the offer reaches the agent", || async {
         offers(app, agent).await.contains(&conv).then_some(())
     })
@@ -450,6 +450,31 @@ async fn wrap_up_closes_by_hand_or_after_a_day_and_waiting_after_the_workstreams
     app.stop().await;
 }
 
+/// An agent of `ws` accepts the customer's WhatsApp conversation and ends it; returns the
+/// conversation and the body of the first message the provider got (the goodbye).
+pub async fn goodbye_after_ending(
+    app: &TestApp,
+    ws: WorkstreamId,
+    customer_text: &str,
+) -> (Conversation, String) {
+    let (mut a_browser, a) = agent(app, "a@example.com", 3).await;
+    app.desk().store().set_members(ws, vec![a]).await.unwrap();
+    let conv = app.customer_writes_wa(customer_text).await;
+    offered_to(app, a, conv.id).await;
+    a_browser
+        .post(&format!("/agent/offers/{}/accept", conv.id.get()), &[])
+        .await;
+    a_browser
+        .post(&format!("/agent/conversations/{}/end", conv.id.get()), &[])
+        .await;
+    let sent = eventually("the goodbye reaches the provider", || async {
+        let s = app.sent_messages().await;
+        (!s.is_empty()).then_some(s)
+    })
+    .await;
+    (conv, field(&form_of(&sent[0]), "Body").unwrap())
+}
+
 #[tokio::test]
 async fn ending_sends_the_agent_ended_message_with_the_survey_link() {
     use omnidesk::domain::workstream::{Survey, SurveyLink};
@@ -472,22 +497,7 @@ async fn ending_sends_the_agent_ended_message_with_the_survey_link() {
         .await
         .unwrap()
         .unwrap();
-    let (mut a_browser, a) = agent(&app, "a@example.com", 3).await;
-    app.desk().store().set_members(ws, vec![a]).await.unwrap();
-    let conv = app.customer_writes_wa("thanks, that's all").await;
-    offered_to(&app, a, conv.id).await;
-    a_browser
-        .post(&format!("/agent/offers/{}/accept", conv.id.get()), &[])
-        .await;
-    a_browser
-        .post(&format!("/agent/conversations/{}/end", conv.id.get()), &[])
-        .await;
-    let sent = eventually("the goodbye reaches the provider", || async {
-        let s = app.sent_messages().await;
-        (!s.is_empty()).then_some(s)
-    })
-    .await;
-    let body = field(&form_of(&sent[0]), "Body").unwrap();
+    let (conv, body) = goodbye_after_ending(&app, ws, "thanks, that's all").await;
     assert!(
         body.contains("How did we do? https://survey.example/s/1"),
         "{body}"

@@ -2,8 +2,9 @@
 //! over, the CLI creates through the admin console's rules, and automated messages speak the
 //! workstream's language.
 
-use crate::distribution::{agent, offered_to};
+use crate::distribution::goodbye_after_ending;
 use crate::helpers::*;
+use crate::operations::omnidesk;
 use omnidesk::domain::Channel;
 use omnidesk::domain::WorkstreamId;
 use omnidesk::domain::automated::{AutomatedText, Locale, OverrideKey, Trigger};
@@ -13,7 +14,6 @@ use omnidesk::store::tables::{TEMPLATE_RECORD, WORKSTREAM_RECORD};
 use omnidesk::store::workstreams::{SetupChange, WorkstreamRefusal};
 use reqwest::StatusCode;
 use std::path::Path;
-use std::process::Output;
 
 /// A version-2 workstream record cut after its id: what a torn or hand-edited file could hold.
 const CORRUPT: &[u8] = &[2, 1];
@@ -131,49 +131,21 @@ async fn ending_a_spanish_workstreams_conversation_sends_the_spanish_goodbye() {
         .await
         .unwrap()
         .unwrap();
-    let (mut a_browser, a) = agent(&app, "a@example.com", 3).await;
-    store.set_members(ws, vec![a]).await.unwrap();
-    let conv = app.customer_writes_wa("gracias, es todo").await;
-    offered_to(&app, a, conv.id).await;
-    a_browser
-        .post(&format!("/agent/offers/{}/accept", conv.id.get()), &[])
-        .await;
-    a_browser
-        .post(&format!("/agent/conversations/{}/end", conv.id.get()), &[])
-        .await;
-    let sent = eventually("the goodbye reaches the provider", || async {
-        let s = app.sent_messages().await;
-        (!s.is_empty()).then_some(s)
-    })
-    .await;
-    let body = field(&form_of(&sent[0]), "Body").unwrap();
+    let (_, body) = goodbye_after_ending(&app, ws, "gracias, es todo").await;
     assert_eq!(body, "Gracias por escribirnos.");
     app.stop().await;
 }
 
-/// Runs the real binary on `dir`, as an operator would.
-fn omnidesk(dir: &Path, args: &[&str]) -> Output {
-    std::process::Command::new(env!("CARGO_BIN_EXE_omnidesk"))
-        .arg("--data-dir")
-        .arg(dir)
-        .args(args)
-        .env_remove("OMNIDESK_MASTER_KEY")
-        .stdin(std::process::Stdio::null())
-        .output()
-        .expect("the binary runs")
-}
-
 fn ok(dir: &Path, args: &[&str]) -> String {
-    let out = omnidesk(dir, args);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success(), "{args:?} failed: {stderr}");
-    String::from_utf8_lossy(&out.stdout).into_owned()
+    let (ok, out, err) = omnidesk(dir, args, "");
+    assert!(ok, "{args:?} failed: {err}");
+    out
 }
 
 fn refused(dir: &Path, args: &[&str]) -> String {
-    let out = omnidesk(dir, args);
-    assert!(!out.status.success(), "{args:?} was accepted");
-    String::from_utf8_lossy(&out.stderr).into_owned()
+    let (ok, _, err) = omnidesk(dir, args, "");
+    assert!(!ok, "{args:?} was accepted");
+    err
 }
 
 #[test]

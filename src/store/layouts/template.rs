@@ -7,7 +7,7 @@ use crate::domain::language::LanguageCode;
 use crate::domain::template::TemplateText;
 use crate::domain::template_name::TemplateName;
 use crate::domain::{ContentSid, TemplateId, WorkstreamId};
-use crate::store::codec::{DecodeError, Record, exact, prefix, unknown};
+use crate::store::codec::{DecodeError, Record, grown, unknown};
 use crate::store::records::{Template, TemplateVariant};
 use serde::Deserialize;
 
@@ -15,10 +15,9 @@ impl Record for Template {
     const TABLE: &'static str = "template_record";
     const VERSION: u8 = 2;
 
-    fn decode_version(version: u8, body: &[u8]) -> Result<Self, DecodeError> {
+    fn decode_earlier(version: u8, body: &[u8]) -> Result<Self, DecodeError> {
         match version {
             1 => v1(body),
-            2 => exact(version, body),
             _ => Err(unknown::<Self>(version)),
         }
     }
@@ -41,14 +40,9 @@ struct V1Variant {
     text: TemplateText,
 }
 
-/// A head that ends the record is the first shape; anything after it must be the whole list.
+/// A record without variants has none.
 fn v1(body: &[u8]) -> Result<Template, DecodeError> {
-    let (head, rest): (V1Head, _) = prefix(1, body)?;
-    let variants: Vec<V1Variant> = if rest.is_empty() {
-        Vec::new()
-    } else {
-        exact(1, rest)?
-    };
+    let (head, variants): (V1Head, Option<Vec<V1Variant>>) = grown(1, body)?;
     Ok(Template {
         id: head.id,
         name: checked("name", TemplateName::parse(&head.name))?,
@@ -57,6 +51,7 @@ fn v1(body: &[u8]) -> Result<Template, DecodeError> {
         content_sid: head.content_sid,
         workstreams: head.workstreams,
         variants: variants
+            .unwrap_or_default()
             .into_iter()
             .map(|v| {
                 Ok(TemplateVariant {

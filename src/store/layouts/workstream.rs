@@ -8,7 +8,7 @@ use crate::domain::workstream::{
     Attachments, Distribution, QueueName, SetupProgress, Survey, WorkstreamName,
 };
 use crate::domain::{Channel, HoursId, NumberId, WorkstreamId};
-use crate::store::codec::{DecodeError, Record, exact, prefix, unknown};
+use crate::store::codec::{DecodeError, Record, grown, unknown};
 use crate::store::records::{DistributionMode, Workstream};
 use serde::Deserialize;
 
@@ -16,10 +16,9 @@ impl Record for Workstream {
     const TABLE: &'static str = "workstream_record";
     const VERSION: u8 = 2;
 
-    fn decode_version(version: u8, body: &[u8]) -> Result<Self, DecodeError> {
+    fn decode_earlier(version: u8, body: &[u8]) -> Result<Self, DecodeError> {
         match version {
             1 => v1(body),
-            2 => exact(version, body),
             _ => Err(unknown::<Self>(version)),
         }
     }
@@ -47,42 +46,22 @@ struct V1Settings {
     setup: SetupProgress,
 }
 
-impl Default for V1Settings {
-    /// What a workstream stored without settings had: none chosen yet.
-    fn default() -> Self {
-        Self {
-            language: None,
-            operation_hours: None,
-            survey: None,
-            attachments: Attachments::default(),
-            distribution: Distribution::default(),
-            setup: SetupProgress::default(),
-        }
-    }
-}
-
-/// A head that ends the record is the first shape; anything after it must be the whole settings.
+/// A record without settings had none chosen yet: today's defaults.
 fn v1(body: &[u8]) -> Result<Workstream, DecodeError> {
-    let (head, rest): (V1Head, _) = prefix(1, body)?;
-    let settings = if rest.is_empty() {
-        V1Settings::default()
-    } else {
-        exact(1, rest)?
-    };
-    Ok(Workstream {
-        id: head.id,
-        name: checked("name", WorkstreamName::parse(&head.name))?,
-        channel: head.channel,
-        numbers: head.numbers,
-        mode: head.mode,
-        fallback_queue: checked("fallback_queue", QueueName::parse(&head.fallback_queue))?,
-        language: settings.language,
-        operation_hours: settings.operation_hours,
-        survey: settings.survey,
-        attachments: settings.attachments,
-        distribution: settings.distribution,
-        setup: settings.setup,
-    })
+    let (head, settings): (V1Head, Option<V1Settings>) = grown(1, body)?;
+    let name = checked("name", WorkstreamName::parse(&head.name))?;
+    let mut ws = Workstream::with_defaults(head.id, name, head.channel, head.mode);
+    ws.numbers = head.numbers;
+    ws.fallback_queue = checked("fallback_queue", QueueName::parse(&head.fallback_queue))?;
+    if let Some(s) = settings {
+        ws.language = s.language;
+        ws.operation_hours = s.operation_hours;
+        ws.survey = s.survey;
+        ws.attachments = s.attachments;
+        ws.distribution = s.distribution;
+        ws.setup = s.setup;
+    }
+    Ok(ws)
 }
 
 #[cfg(test)]
