@@ -11,6 +11,7 @@ use actix_web::{App, HttpResponse, HttpServer, web};
 use hdrhistogram::Histogram;
 use omnidesk::clock::Clock;
 use omnidesk::config::Settings;
+use omnidesk::domain::account::AccountName;
 use omnidesk::domain::{AccountSid, Channel, PhoneNumber};
 use omnidesk::providers::twilio::signature;
 use omnidesk::secrets::SecretString;
@@ -254,7 +255,7 @@ fn main() {
         let account = store
             .create_account(
                 NewAccount {
-                    name: "bench".into(),
+                    name: AccountName::parse("bench").unwrap(),
                     channel: Channel::WhatsApp,
                     provider: ProviderKind::Twilio,
                     sid: Some(AccountSid::parse(SID).unwrap()),

@@ -12,6 +12,7 @@ use hdrhistogram::Histogram;
 use omnidesk::auth::session;
 use omnidesk::clock::Clock;
 use omnidesk::config::Settings;
+use omnidesk::domain::account::AccountName;
 use omnidesk::domain::user::{Email, Role};
 use omnidesk::domain::{AccountSid, Channel, ConversationId, PhoneNumber};
 use omnidesk::providers::twilio::signature;
@@ -138,7 +139,7 @@ fn main() {
         let account = store
             .create_account(
                 NewAccount {
-                    name: "bench".into(),
+                    name: AccountName::parse("bench").unwrap(),
                     channel: Channel::WhatsApp,
                     provider: ProviderKind::Twilio,
                     sid: Some(AccountSid::parse(SID).expect("sid")),

@@ -2,7 +2,11 @@
 //! the store file is locked by a running server). They configure what the admin console will.
 
 use crate::config::Settings;
+use crate::domain::account::AccountName;
+use crate::domain::language::LanguageCode;
 use crate::domain::template::TemplateText;
+use crate::domain::template_name::TemplateName;
+use crate::domain::workstream::WorkstreamName;
 use crate::domain::{
     AccountId, AccountSid, Channel, ContentSid, NumberId, PhoneNumber, WorkstreamId,
 };
@@ -10,7 +14,9 @@ use crate::metrics::Metrics;
 use crate::secrets::{MasterKey, SecretString};
 use crate::store::Store;
 use crate::store::records::{DistributionMode, NumberKind, ProviderKind};
-use crate::store::setup::{NewAccount, NewNumber, NewTemplate, NewWorkstream};
+use crate::store::setup::{NewAccount, NewNumber};
+use crate::store::templates::TemplateDraft;
+use crate::store::workstreams::WorkstreamDraft;
 use anyhow::{Context, bail};
 use clap::{Subcommand, ValueEnum};
 use std::io::Read;
@@ -186,7 +192,7 @@ async fn execute(command: Command, store: &Store, settings: &Settings) -> anyhow
             let account = store
                 .create_account(
                     NewAccount {
-                        name,
+                        name: AccountName::parse(&name)?,
                         channel: channel.into(),
                         provider,
                         sid,
@@ -240,15 +246,16 @@ async fn execute(command: Command, store: &Store, settings: &Settings) -> anyhow
             pick,
         }) => {
             let ws = store
-                .add_workstream(NewWorkstream {
-                    name,
+                .create_workstream(WorkstreamDraft {
+                    name: WorkstreamName::parse(&name)?,
                     channel: channel.into(),
-                    numbers: numbers.into_iter().map(NumberId::new).collect(),
                     mode: if pick {
                         DistributionMode::Pick
                     } else {
                         DistributionMode::Push
                     },
+                    fallback_queue: None,
+                    numbers: numbers.into_iter().map(NumberId::new).collect(),
                 })
                 .await??;
             println!("workstream {} added", ws.id.get());
@@ -261,14 +268,15 @@ async fn execute(command: Command, store: &Store, settings: &Settings) -> anyhow
             workstreams,
         }) => {
             let t = store
-                .add_template(NewTemplate {
-                    name,
-                    language,
+                .create_template(TemplateDraft {
+                    name: TemplateName::parse(&name)?,
+                    language: LanguageCode::parse(&language)?,
                     text: TemplateText::parse(&text)?,
                     content_sid: content_sid.as_deref().map(ContentSid::parse).transpose()?,
+                    variants: Vec::new(),
                     workstreams: workstreams.into_iter().map(WorkstreamId::new).collect(),
                 })
-                .await?;
+                .await??;
             println!("template {} added", t.id.get());
         }
         Command::User(UserCmd::Add {

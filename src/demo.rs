@@ -3,11 +3,14 @@
 //! with the agent as a member, so omnidesk can be tried at once with `/simulator` playing the
 //! customer. Uses only the store's public setup APIs.
 
+use crate::domain::account::AccountName;
 use crate::domain::user::{Email, Role};
+use crate::domain::workstream::WorkstreamName;
 use crate::domain::{AccountId, Channel, PhoneNumber, Timestamp, UserId, WorkstreamId};
 use crate::store::records::{DistributionMode, NumberKind, ProviderKind, SenderNumber};
-use crate::store::setup::{NewAccount, NewNumber, NewWorkstream, SetupError};
+use crate::store::setup::{NewAccount, NewNumber, SetupError};
 use crate::store::users::{NewUser, UserError};
+use crate::store::workstreams::{WorkstreamDraft, WorkstreamRefusal};
 use crate::store::{Store, StoreError};
 
 pub const ADMIN_EMAIL: &str = "demo-admin@example.com";
@@ -25,6 +28,8 @@ pub enum DemoError {
     Store(#[from] StoreError),
     #[error("the demo setup was refused: {0} (was an earlier demo seed interrupted?)")]
     Setup(#[from] SetupError),
+    #[error("the demo workstream was refused: {0} (was an earlier demo seed interrupted?)")]
+    Workstream(#[from] WorkstreamRefusal),
     #[error("the demo user was refused: {0}")]
     User(#[from] UserError),
     #[error("hashing a demo password failed")]
@@ -76,7 +81,8 @@ pub async fn seed(store: &Store, now: Timestamp) -> Result<Option<Seeded>, DemoE
         let account = store
             .create_account(
                 NewAccount {
-                    name: format!("{ACCOUNT_NAME} ({label})"),
+                    name: AccountName::parse(&format!("{ACCOUNT_NAME} ({label})"))
+                        .map_err(|_| DemoError::Constant(ACCOUNT_NAME))?,
                     channel,
                     provider: ProviderKind::Simulator,
                     sid: None,
@@ -95,12 +101,14 @@ pub async fn seed(store: &Store, now: Timestamp) -> Result<Option<Seeded>, DemoE
                 description: "Created by --demo; play the customer at /simulator.".into(),
             })
             .await??;
+        let name = format!("{label} demo");
         let ws = store
-            .add_workstream(NewWorkstream {
-                name: format!("{label} demo"),
+            .create_workstream(WorkstreamDraft {
+                name: WorkstreamName::parse(&name).map_err(|_| DemoError::Constant(label))?,
                 channel,
-                numbers: vec![number.id],
                 mode: DistributionMode::Push,
+                fallback_queue: None,
+                numbers: vec![number.id],
             })
             .await??;
         accounts.push(account.id);

@@ -199,7 +199,11 @@ impl Desk {
     /// The "agent ended" automated message, with the survey link when the workstream has one. A
     /// refusal (e.g. the WhatsApp window closed) only skips the message.
     async fn say_goodbye(&self, conv: &Conversation, ws: Option<&Workstream>, agent: &User) {
-        let locale = Locale::parse("en").ok();
+        // The workstream's language once its setup has one, else the channel's default locale.
+        let locale = Some(
+            ws.and_then(crate::store::automated::default_locale)
+                .unwrap_or_else(Locale::english),
+        );
         let text = match locale {
             Some(l) => self
                 .store()
@@ -213,7 +217,7 @@ impl Desk {
                 crate::domain::automated::render(&r.text, |p| match p {
                     crate::domain::automated::Placeholder::AgentName => Some(agent.name.clone()),
                     crate::domain::automated::Placeholder::QueueName => {
-                        ws.map(|w| w.fallback_queue.clone())
+                        ws.map(|w| w.fallback_queue.to_string())
                     }
                     _ => None,
                 })

@@ -12,8 +12,17 @@ pub const MAX_LANGUAGE_CHARS: usize = 35;
 #[error("Use a language code like en, es_MX or es-MX.")]
 pub struct LanguageError;
 
+/// Stored as its string; reading it back checks it again.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "String")]
 pub struct LanguageCode(String);
+
+impl TryFrom<String> for LanguageCode {
+    type Error = LanguageError;
+    fn try_from(s: String) -> Result<Self, LanguageError> {
+        Self::parse(&s)
+    }
+}
 
 impl LanguageCode {
     /// A primary subtag of 2–3 letters, then subtags of 2–8 letters or digits joined by `-` or `_`.

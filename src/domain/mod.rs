@@ -2,6 +2,7 @@
 //! conversation state machine, the WhatsApp reply window, templates and opt-out keywords.
 //! Nothing here does I/O; the store, actors and web layer build on these.
 
+pub mod account;
 pub mod attachment;
 pub mod automated;
 pub mod conversation;

@@ -16,8 +16,17 @@ pub enum TemplateNameError {
     BadCharacters,
 }
 
+/// Stored as its string; reading it back checks it again.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(try_from = "String")]
 pub struct TemplateName(String);
+
+impl TryFrom<String> for TemplateName {
+    type Error = TemplateNameError;
+    fn try_from(s: String) -> Result<Self, TemplateNameError> {
+        Self::parse(&s)
+    }
+}
 
 impl TemplateName {
     pub fn parse(s: &str) -> Result<Self, TemplateNameError> {

@@ -88,7 +88,9 @@ fn one_line(s: &str) -> Result<String, SettingError> {
 }
 
 /// A workstream's name; unique among workstreams regardless of case (the store checks that).
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// Stored as its string; reading it back checks it again.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "String")]
 pub struct WorkstreamName(String);
 
 impl WorkstreamName {
@@ -123,8 +125,10 @@ pub fn name_key(s: &str) -> String {
     s.trim().to_lowercase()
 }
 
-/// The fallback queue's name: where conversations go when no routing rule matches.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// The fallback queue's name: where conversations go when no routing rule matches. Stored as its
+/// string; reading it back checks it again.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "String")]
 pub struct QueueName(String);
 
 impl QueueName {
@@ -141,6 +145,32 @@ impl QueueName {
 
     pub fn as_str(&self) -> &str {
         &self.0
+    }
+}
+
+impl TryFrom<String> for WorkstreamName {
+    type Error = SettingError;
+    fn try_from(s: String) -> Result<Self, SettingError> {
+        Self::parse(&s)
+    }
+}
+
+impl TryFrom<String> for QueueName {
+    type Error = SettingError;
+    fn try_from(s: String) -> Result<Self, SettingError> {
+        Self::parse(&s)
+    }
+}
+
+impl fmt::Display for WorkstreamName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl fmt::Display for QueueName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
     }
 }
 

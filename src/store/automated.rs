@@ -19,6 +19,10 @@ pub struct AutomatedOverride {
     pub updated_at: Timestamp,
 }
 
+impl codec::Record for AutomatedOverride {
+    const TABLE: &'static str = "automated_override";
+}
+
 /// Refusals of an override change; nothing was written.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum OverrideRefusal {
@@ -52,7 +56,7 @@ pub fn remove_overrides_of(tx: &WriteTransaction, ws: WorkstreamId) -> Result<us
     let mut keys = Vec::new();
     for row in table.iter()? {
         let (k, v) = row?;
-        let o: AutomatedOverride = codec::decode(v.value())?;
+        let o: AutomatedOverride = codec::decode_at(k.value(), v.value())?;
         if o.key.workstream == Some(ws) {
             keys.push(k.value().to_owned());
         }
@@ -76,7 +80,8 @@ impl Store {
         self.read(|rtx| {
             let mut out = Vec::new();
             for row in rtx.open_table(AUTOMATED_OVERRIDE)?.iter()? {
-                out.push(codec::decode(row?.1.value())?);
+                let (k, v) = row?;
+                out.push(codec::decode_at(k.value(), v.value())?);
             }
             Ok(out)
         })
@@ -90,7 +95,7 @@ impl Store {
         self.read(move |rtx| {
             rtx.open_table(AUTOMATED_OVERRIDE)?
                 .get(key.storage_key().as_str())?
-                .map(|g| codec::decode(g.value()))
+                .map(|g| codec::decode_at(key.storage_key(), g.value()))
                 .transpose()
         })
         .await
@@ -149,7 +154,7 @@ impl Store {
             });
             for key in automated::candidates(trigger, channel, scope, &locale) {
                 if let Some(g) = table.get(key.storage_key().as_str())? {
-                    let o: AutomatedOverride = codec::decode(g.value())?;
+                    let o: AutomatedOverride = codec::decode_at(key.storage_key(), g.value())?;
                     return Ok(Resolved {
                         text: o.text.as_str().to_owned(),
                         source: Source::Override(key),

@@ -22,6 +22,10 @@ pub struct OperatingHours {
     pub holidays: Vec<Holiday>,
 }
 
+impl codec::Record for OperatingHours {
+    const TABLE: &'static str = "hours_record";
+}
+
 impl OperatingHours {
     /// The schedule `domain::hours::is_open` reads.
     pub fn schedule(&self) -> Result<Schedule, HoursError> {
@@ -57,7 +61,7 @@ fn users_of(tx: &WriteTransaction, id: HoursId) -> Result<Vec<String>, StoreErro
     Ok(workstreams
         .into_iter()
         .filter(|ws| uses(ws, id))
-        .map(|ws| ws.name)
+        .map(|ws| ws.name.to_string())
         .collect())
 }
 

@@ -9,6 +9,7 @@ pub mod codec;
 pub mod conversations;
 pub mod flags;
 pub mod hours;
+mod layouts;
 pub mod members;
 pub mod notes;
 pub mod outbox;
@@ -38,6 +39,14 @@ pub enum StoreError {
     Storage(String),
     #[error("record encoding error: {0}")]
     Codec(String),
+    /// A stored record that does not decode. Callers fail the request: carrying on with defaults
+    /// would let the next save overwrite what is there.
+    #[error("stored record {table}/{key} is corrupt: {reason}")]
+    Corrupt {
+        table: &'static str,
+        key: String,
+        reason: codec::DecodeError,
+    },
     #[error("the store is shutting down")]
     Closed,
     #[error("stored record {0} is missing")]
@@ -184,25 +193,26 @@ pub(crate) fn next_id(tx: &WriteTransaction, counter: &str) -> Result<u64, Store
 /// Reads and decodes one record from a `u64 → bytes` table.
 pub(crate) fn get_record<T, TX>(table: &TX, id: u64) -> Result<Option<T>, StoreError>
 where
-    T: serde::de::DeserializeOwned,
+    T: codec::Record,
     TX: ReadableTable<u64, &'static [u8]>,
 {
     match table.get(id)? {
-        Some(g) => codec::decode(g.value()).map(Some),
+        Some(g) => codec::decode_at(id, g.value()).map(Some),
         None => Ok(None),
     }
 }
 
-/// Every record of a `u64 → bytes` table, in id order.
+/// Every record of a `u64 → bytes` table, in id order. One corrupt record fails the whole list:
+/// a list that skipped it would hide it from the page that could show the error.
 pub(crate) fn all_records<T, TX>(table: &TX) -> Result<Vec<T>, StoreError>
 where
-    T: serde::de::DeserializeOwned,
+    T: codec::Record,
     TX: ReadableTable<u64, &'static [u8]>,
 {
     let mut out = Vec::new();
     for row in table.iter()? {
-        let (_, v) = row?;
-        out.push(codec::decode(v.value())?);
+        let (k, v) = row?;
+        out.push(codec::decode_at(k.value(), v.value())?);
     }
     Ok(out)
 }

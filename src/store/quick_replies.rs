@@ -15,12 +15,16 @@ use serde::{Deserialize, Serialize};
 pub struct QuickReply {
     pub id: QuickReplyId,
     pub title: String,
-    /// A language code as typed (`en`, `es-MX`).
-    pub locale: String,
+    /// As typed (`en`, `es-MX`).
+    pub locale: LanguageCode,
     pub message: QuickReplyText,
     pub tags: Vec<String>,
     /// Empty: offered in every workstream.
     pub workstreams: Vec<WorkstreamId>,
+}
+
+impl codec::Record for QuickReply {
+    const TABLE: &'static str = "quickreply_record";
 }
 
 impl QuickReply {
@@ -61,7 +65,7 @@ impl QuickReplyDraft {
         QuickReply {
             id,
             title: self.title,
-            locale: self.locale.as_str().to_owned(),
+            locale: self.locale,
             message: self.message,
             tags: self.tags,
             workstreams,
@@ -140,7 +144,9 @@ impl Store {
     ) -> Result<Result<QuickReply, QuickReplyRefusal>, StoreError> {
         self.write(move |tx| {
             let mut table = tx.open_table(QUICKREPLY_RECORD)?;
-            let removed = table.remove(id.get())?.map(|g| codec::decode(g.value()));
+            let removed = table
+                .remove(id.get())?
+                .map(|g| codec::decode_at(id.get(), g.value()));
             match removed.transpose()? {
                 Some(q) => Ok(Ok(q)),
                 None => Ok(Err(QuickReplyRefusal::Unknown)),

@@ -1,9 +1,12 @@
-//! The records kept in the store. Field order is part of the encoding: add fields at the end and
-//! bump `codec::SCHEMA_VERSION` with a reader for the old layout.
+//! The records kept in the store. Field order is part of the encoding: a change of layout bumps
+//! the type's `Record::VERSION` and keeps a migration from the old layout (see `layouts`).
 
+use crate::domain::account::AccountName;
 use crate::domain::inbound::{Button, Location};
 use crate::domain::template::TemplateText;
+use crate::domain::template_name::TemplateName;
 use crate::domain::workstream::{Attachments, Distribution, SetupProgress, Survey};
+use crate::domain::workstream::{QueueName, WorkstreamName};
 use crate::domain::{
     AccountId, AccountSid, Channel, ContactId, ContentSid, ConversationId, ConversationState,
     Direction, JobId, MessageStatus, NumberId, PhoneNumber, TemplateId, Timestamp, UserId,
@@ -11,6 +14,7 @@ use crate::domain::{
 };
 use crate::domain::{HoursId, language::LanguageCode};
 use crate::secrets::Sealed;
+use crate::store::codec::Record;
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -23,7 +27,7 @@ pub enum ProviderKind {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Account {
     pub id: AccountId,
-    pub name: String,
+    pub name: AccountName,
     pub channel: Channel,
     pub provider: ProviderKind,
     pub sid: Option<AccountSid>,
@@ -73,19 +77,18 @@ pub enum DistributionMode {
 }
 
 /// A workstream: the numbers it serves, its channel setup and its work distribution settings.
-/// `Deserialize` is written by hand in `store::workstreams` so records stored before the settings
-/// existed still read (with the defaults).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+/// Earlier layouts are read by `layouts::workstream`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Workstream {
     pub id: WorkstreamId,
-    /// Unique among workstreams regardless of case (`WorkstreamName`).
-    pub name: String,
+    /// Unique among workstreams regardless of case.
+    pub name: WorkstreamName,
     pub channel: Channel,
     /// Each number serves at most one workstream (`NUMBER_WORKSTREAM` mirrors this list).
     pub numbers: Vec<NumberId>,
     /// Fixed at creation.
     pub mode: DistributionMode,
-    pub fallback_queue: String,
+    pub fallback_queue: QueueName,
     /// The channel's language; None until the setup's language step is saved.
     pub language: Option<LanguageCode>,
     /// "Channel operation hours": the operating-hours record when the toggle is on.
@@ -96,15 +99,14 @@ pub struct Workstream {
     pub setup: SetupProgress,
 }
 
-/// A WhatsApp message template. `Deserialize` is written by hand in `store::templates` so records
-/// stored before `variants` existed still read (with no variants).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+/// A WhatsApp message template. Earlier layouts are read by `layouts::template`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Template {
     pub id: TemplateId,
-    /// Lowercase letters, digits and underscores (`TemplateName`); unique per default language.
-    pub name: String,
+    /// Unique per default language.
+    pub name: TemplateName,
     /// The default language, as typed (`en`, `es_MX`).
-    pub language: String,
+    pub language: LanguageCode,
     pub text: TemplateText,
     pub content_sid: Option<ContentSid>,
     /// The workstreams whose agents are offered this template.
@@ -119,14 +121,14 @@ impl Template {
         let key = crate::domain::language::language_key(language);
         self.variants
             .iter()
-            .find(|v| crate::domain::language::language_key(&v.language) == key)
+            .find(|v| v.language.key() == key)
             .map_or(&self.text, |v| &v.text)
     }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TemplateVariant {
-    pub language: String,
+    pub language: LanguageCode,
     pub text: TemplateText,
 }
 
@@ -249,4 +251,31 @@ pub struct OutboxJob {
     pub attempts: u32,
     pub not_before: Timestamp,
     pub last_error: Option<String>,
+}
+
+// Records still at their first layout. `Workstream` and `Template` are in `layouts`; the records
+// of `users`, `hours`, `quick_replies` and `automated` sit beside their types.
+
+impl Record for Account {
+    const TABLE: &'static str = "account_record";
+}
+
+impl Record for SenderNumber {
+    const TABLE: &'static str = "number_record";
+}
+
+impl Record for Contact {
+    const TABLE: &'static str = "contact_record";
+}
+
+impl Record for Conversation {
+    const TABLE: &'static str = "conversation_record";
+}
+
+impl Record for Message {
+    const TABLE: &'static str = "conversation_messages";
+}
+
+impl Record for OutboxJob {
+    const TABLE: &'static str = "outbox_job";
 }

@@ -1,17 +1,18 @@
-//! Configuration records: messaging accounts, sender numbers, workstreams and templates, created
-//! and changed through this API by the admin pages, the CLI, tests and the demo seed. Deleting a
+//! Configuration records: messaging accounts and sender numbers, created and changed through this
+//! API by the admin pages, the CLI, tests and the demo seed (workstreams and templates have theirs
+//! in `workstreams` and `templates`). Deleting a
 //! number or an account unhooks it from routing and sending but keeps every conversation.
 
 use super::records::{
-    Account, Conversation, DistributionMode, Message, NumberKind, OutboxJob, ProviderKind,
-    SendFailure, SenderNumber, Template, Workstream,
+    Account, Conversation, Message, NumberKind, OutboxJob, ProviderKind, SendFailure, SenderNumber,
+    Template, Workstream,
 };
 use super::tables::*;
 use super::{Store, StoreError, all_records, codec, get_record, next_id};
-use crate::domain::template::TemplateText;
+use crate::domain::account::AccountName;
 use crate::domain::{
-    AccountId, AccountSid, Channel, ContentSid, ConversationState, MessageStatus, NumberId,
-    PhoneNumber, TemplateId, Timestamp, WebhookKey, WorkstreamId,
+    AccountId, AccountSid, Channel, ConversationState, MessageStatus, NumberId, PhoneNumber,
+    Timestamp, WebhookKey,
 };
 use crate::secrets::SecretString;
 use redb::{ReadTransaction, ReadableTable, WriteTransaction};
@@ -27,14 +28,12 @@ pub enum SetupError {
     DuplicateNumber(String),
     #[error("a {number} number cannot be added to a {account} account")]
     ChannelMismatch { account: Channel, number: Channel },
-    #[error("number {0} already belongs to another workstream")]
-    NumberInUse(String),
     #[error("a Twilio account needs its Account SID and Auth token")]
     MissingCredentials,
 }
 
 pub struct NewAccount {
-    pub name: String,
+    pub name: AccountName,
     pub channel: Channel,
     pub provider: ProviderKind,
     pub sid: Option<AccountSid>,
@@ -47,23 +46,6 @@ pub struct NewNumber {
     pub kind: NumberKind,
     pub name: String,
     pub description: String,
-}
-
-/// A workstream from the CLI, tests and the demo seed; every other setting starts at its default
-/// (see `Workstream::with_defaults`). The admin pages use `store::workstreams` instead.
-pub struct NewWorkstream {
-    pub name: String,
-    pub channel: Channel,
-    pub numbers: Vec<NumberId>,
-    pub mode: DistributionMode,
-}
-
-pub struct NewTemplate {
-    pub name: String,
-    pub language: String,
-    pub text: TemplateText,
-    pub content_sid: Option<ContentSid>,
-    pub workstreams: Vec<WorkstreamId>,
 }
 
 /// An account with its decrypted auth token, for talking to the provider.
@@ -154,59 +136,6 @@ impl Store {
         .await
     }
 
-    pub async fn add_workstream(
-        &self,
-        new: NewWorkstream,
-    ) -> Result<Result<Workstream, SetupError>, StoreError> {
-        self.write(move |tx| {
-            let numbers = tx.open_table(NUMBER_RECORD)?;
-            let mut served = tx.open_table(NUMBER_WORKSTREAM)?;
-            for n in &new.numbers {
-                let Some(num) = get_record::<SenderNumber, _>(&numbers, n.get())? else {
-                    return Ok(Err(SetupError::UnknownNumber));
-                };
-                if num.channel != new.channel {
-                    return Ok(Err(SetupError::ChannelMismatch {
-                        account: new.channel,
-                        number: num.channel,
-                    }));
-                }
-                if served.get(n.get())?.is_some() {
-                    return Ok(Err(SetupError::NumberInUse(num.number.to_string())));
-                }
-            }
-            let id = WorkstreamId::new(next_id(tx, "workstream")?);
-            let mut ws = Workstream::with_defaults(id, &new.name, new.channel, new.mode);
-            ws.numbers = new.numbers.clone();
-            for n in &new.numbers {
-                served.insert(n.get(), id.get())?;
-            }
-            tx.open_table(WORKSTREAM_RECORD)?
-                .insert(id.get(), codec::encode(&ws)?.as_slice())?;
-            Ok(Ok(ws))
-        })
-        .await
-    }
-
-    pub async fn add_template(&self, new: NewTemplate) -> Result<Template, StoreError> {
-        self.write(move |tx| {
-            let id = TemplateId::new(next_id(tx, "template")?);
-            let t = Template {
-                id,
-                name: new.name.clone(),
-                language: new.language.clone(),
-                text: new.text.clone(),
-                content_sid: new.content_sid.clone(),
-                workstreams: new.workstreams.clone(),
-                variants: Vec::new(),
-            };
-            tx.open_table(TEMPLATE_RECORD)?
-                .insert(id.get(), codec::encode(&t)?.as_slice())?;
-            Ok(t)
-        })
-        .await
-    }
-
     pub async fn templates(&self) -> Result<Vec<Template>, StoreError> {
         self.read(|rtx| all_records(&rtx.open_table(TEMPLATE_RECORD)?))
             .await
@@ -236,7 +165,7 @@ pub(crate) fn number(
 
 /// The changes the account page can make; `auth_token: None` keeps the stored secret.
 pub struct AccountUpdate {
-    pub name: String,
+    pub name: AccountName,
     pub sid: Option<AccountSid>,
     pub auth_token: Option<SecretString>,
 }
@@ -432,7 +361,7 @@ fn fail_unsent(
         let key = (job.conversation_id.get(), job.seq);
         let msg = msgs
             .get(key)?
-            .map(|g| codec::decode::<Message>(g.value()))
+            .map(|g| codec::decode_at::<Message>(format!("{key:?}"), g.value()))
             .transpose()?;
         if let Some(mut m) = msg {
             m.status = MessageStatus::Failed;

@@ -5,13 +5,11 @@
 use super::records::{Template, TemplateVariant, Workstream};
 use super::tables::{TEMPLATE_RECORD, WORKSTREAM_RECORD};
 use super::{Store, StoreError, all_records, codec, get_record, next_id};
-use crate::domain::language::{LanguageCode, language_key};
+use crate::domain::language::LanguageCode;
 use crate::domain::template::TemplateText;
 use crate::domain::template_name::TemplateName;
 use crate::domain::{Channel, ContentSid, TemplateId, WorkstreamId};
 use redb::{ReadableTable, WriteTransaction};
-use serde::Deserialize;
-use serde::de::{self, Deserializer, SeqAccess, Visitor};
 
 /// A template as the admin form submits it, every part already parsed.
 #[derive(Debug, Clone)]
@@ -72,18 +70,15 @@ impl TemplateDraft {
         workstreams.dedup();
         Template {
             id,
-            name: self.name.as_str().to_owned(),
-            language: self.language.as_str().to_owned(),
+            name: self.name,
+            language: self.language,
             text: self.text,
             content_sid: self.content_sid,
             workstreams,
             variants: self
                 .variants
                 .into_iter()
-                .map(|(language, text)| TemplateVariant {
-                    language: language.as_str().to_owned(),
-                    text,
-                })
+                .map(|(language, text)| TemplateVariant { language, text })
                 .collect(),
         }
     }
@@ -100,9 +95,7 @@ fn refusal(
     }
     let templates: Vec<Template> = all_records(&tx.open_table(TEMPLATE_RECORD)?)?;
     let clash = templates.iter().any(|t| {
-        Some(t.id) != id
-            && t.name == draft.name.as_str()
-            && language_key(&t.language) == draft.language.key()
+        Some(t.id) != id && t.name == draft.name && t.language.key() == draft.language.key()
     });
     if clash {
         return Ok(Some(TemplateRefusal::Duplicate {
@@ -115,7 +108,7 @@ fn refusal(
         match get_record::<Workstream, _>(&workstreams, w.get())? {
             None => return Ok(Some(TemplateRefusal::UnknownWorkstream)),
             Some(ws) if ws.channel != Channel::WhatsApp => {
-                return Ok(Some(TemplateRefusal::NotWhatsApp(ws.name)));
+                return Ok(Some(TemplateRefusal::NotWhatsApp(ws.name.to_string())));
             }
             Some(_) => {}
         }
@@ -181,7 +174,9 @@ impl Store {
     ) -> Result<Result<Template, TemplateRefusal>, StoreError> {
         self.write(move |tx| {
             let mut table = tx.open_table(TEMPLATE_RECORD)?;
-            let removed = table.remove(id.get())?.map(|g| codec::decode(g.value()));
+            let removed = table
+                .remove(id.get())?
+                .map(|g| codec::decode_at(id.get(), g.value()));
             match removed.transpose()? {
                 Some(t) => Ok(Ok(t)),
                 None => Ok(Err(TemplateRefusal::Unknown)),
@@ -191,109 +186,12 @@ impl Store {
     }
 }
 
-const FIELDS: &[&str] = &[
-    "id",
-    "name",
-    "language",
-    "text",
-    "content_sid",
-    "workstreams",
-    "variants",
-];
-
-/// Reads a `Template` field by field. Records written before `variants` existed end after
-/// `workstreams`: postcard reports the end of input there, and the template has no variants.
-impl<'de> Deserialize<'de> for Template {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        d.deserialize_struct("Template", FIELDS, TemplateVisitor)
-    }
-}
-
-struct TemplateVisitor;
-
-fn required<'de, T: Deserialize<'de>, A: SeqAccess<'de>>(
-    seq: &mut A,
-    index: usize,
-) -> Result<T, A::Error> {
-    seq.next_element()?
-        .ok_or_else(|| de::Error::invalid_length(index, &"a template record"))
-}
-
-impl<'de> Visitor<'de> for TemplateVisitor {
-    type Value = Template;
-
-    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-        f.write_str("a template record")
-    }
-
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Template, A::Error> {
-        Ok(Template {
-            id: required(&mut seq, 0)?,
-            name: required(&mut seq, 1)?,
-            language: required(&mut seq, 2)?,
-            text: required(&mut seq, 3)?,
-            content_sid: required(&mut seq, 4)?,
-            workstreams: required(&mut seq, 5)?,
-            variants: seq.next_element().ok().flatten().unwrap_or_default(),
-        })
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde::Serialize;
-
-    /// The layout templates were stored in before variants.
-    #[derive(Serialize)]
-    struct TemplateBeforeVariants {
-        id: TemplateId,
-        name: String,
-        language: String,
-        text: TemplateText,
-        content_sid: Option<ContentSid>,
-        workstreams: Vec<WorkstreamId>,
-    }
 
     fn text(s: &str) -> TemplateText {
         TemplateText::parse(s).unwrap()
-    }
-
-    #[test]
-    fn records_stored_before_variants_still_read() {
-        let old = TemplateBeforeVariants {
-            id: TemplateId::new(3),
-            name: "order_update".into(),
-            language: "en".into(),
-            text: text("Hi {{1}}"),
-            content_sid: ContentSid::parse("HXb5b62575e6e4ff6129ad7c8efe1f983e").ok(),
-            workstreams: vec![WorkstreamId::new(1)],
-        };
-        let t: Template = codec::decode(&codec::encode(&old).unwrap()).unwrap();
-        assert_eq!(t.name, "order_update");
-        assert_eq!(t.workstreams, vec![WorkstreamId::new(1)]);
-        assert!(t.variants.is_empty());
-    }
-
-    #[test]
-    fn templates_with_variants_round_trip_and_pick_the_language() {
-        let t = Template {
-            id: TemplateId::new(1),
-            name: "greet".into(),
-            language: "en".into(),
-            text: text("Hi {{1}}"),
-            content_sid: None,
-            workstreams: vec![],
-            variants: vec![TemplateVariant {
-                language: "es_MX".into(),
-                text: text("Hola {{1}}"),
-            }],
-        };
-        let back: Template = codec::decode(&codec::encode(&t).unwrap()).unwrap();
-        assert_eq!(back, t);
-        assert_eq!(back.text_for("es-mx").as_str(), "Hola {{1}}");
-        assert_eq!(back.text_for("fr").as_str(), "Hi {{1}}");
-        assert!(codec::decode::<Template>(&[codec::SCHEMA_VERSION, 1]).is_err());
     }
 
     #[test]

@@ -24,6 +24,10 @@ pub struct User {
     pub password_changed_at: Timestamp,
 }
 
+impl codec::Record for User {
+    const TABLE: &'static str = "user_record";
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Session {
     pub user_id: UserId,
@@ -31,6 +35,10 @@ pub struct Session {
     pub last_seen_at: Timestamp,
     /// The token every form of this session must carry.
     pub csrf: String,
+}
+
+impl codec::Record for Session {
+    const TABLE: &'static str = "tokenhash_session";
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -255,7 +263,7 @@ impl Store {
             let Some(session) = rtx
                 .open_table(TOKENHASH_SESSION)?
                 .get(token_hash.as_str())?
-                .map(|g| codec::decode::<Session>(g.value()))
+                .map(|g| codec::decode_at::<Session>(&token_hash, g.value()))
                 .transpose()?
             else {
                 return Ok(None);
@@ -275,7 +283,7 @@ impl Store {
             let mut t = tx.open_table(TOKENHASH_SESSION)?;
             let found = t
                 .get(token_hash.as_str())?
-                .map(|g| codec::decode::<Session>(g.value()))
+                .map(|g| codec::decode_at::<Session>(&token_hash, g.value()))
                 .transpose()?;
             if let Some(mut s) = found {
                 s.last_seen_at = now;
@@ -291,7 +299,7 @@ impl Store {
             let mut t = tx.open_table(TOKENHASH_SESSION)?;
             let found = t
                 .remove(token_hash.as_str())?
-                .map(|g| codec::decode::<Session>(g.value()))
+                .map(|g| codec::decode_at::<Session>(&token_hash, g.value()))
                 .transpose()?;
             drop(t);
             if let Some(s) = found {

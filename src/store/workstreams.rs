@@ -12,12 +12,9 @@ use super::{Store, StoreError, all_records, codec, get_record, next_id};
 use crate::domain::language::LanguageCode;
 use crate::domain::workstream::{
     Attachments, Distribution, QueueName, SetupProgress, SetupStep, Survey, WorkstreamName,
-    name_key,
 };
 use crate::domain::{Channel, ConversationState, HoursId, NumberId, WorkstreamId};
 use redb::{ReadableTable, WriteTransaction};
-use serde::Deserialize;
-use serde::de::{self, Deserializer, SeqAccess, Visitor};
 use std::fmt;
 
 /// Why a workstream change was refused; nothing was written.
@@ -41,7 +38,7 @@ pub enum WorkstreamRefusal {
     InUse(u64),
 }
 
-/// A new workstream as the create form gives it.
+/// A new workstream as the create form, the CLI and the demo seed give it.
 #[derive(Debug, Clone)]
 pub struct WorkstreamDraft {
     pub name: WorkstreamName,
@@ -49,6 +46,8 @@ pub struct WorkstreamDraft {
     pub mode: DistributionMode,
     /// None: "<name> (default)".
     pub fallback_queue: Option<QueueName>,
+    /// The numbers it serves from the start (the form leaves this to the channel setup).
+    pub numbers: Vec<NumberId>,
 }
 
 /// What the workstream's own form changes; the channel and the mode are fixed.
@@ -114,17 +113,17 @@ impl Workstream {
     /// A workstream with no numbers and every setting at its default.
     pub fn with_defaults(
         id: WorkstreamId,
-        name: &str,
+        name: WorkstreamName,
         channel: Channel,
         mode: DistributionMode,
     ) -> Self {
         Self {
             id,
-            name: name.to_owned(),
+            fallback_queue: QueueName::default_for(name.as_str()),
+            name,
             channel,
             numbers: Vec::new(),
             mode,
-            fallback_queue: QueueName::default_for(name).as_str().to_owned(),
             language: None,
             operation_hours: None,
             survey: None,
@@ -141,19 +140,25 @@ impl Store {
             .await
     }
 
-    /// Creates a workstream with no numbers and default settings.
+    /// Creates a workstream with the draft's numbers and default settings: the one way a
+    /// workstream comes to be, for the admin pages, the CLI and the demo seed alike.
     pub async fn create_workstream(&self, draft: WorkstreamDraft) -> Refusable<Workstream> {
         self.write(move |tx| {
             let mut table = tx.open_table(WORKSTREAM_RECORD)?;
             if name_taken(&table, &draft.name.key(), None)? {
                 return Ok(Err(duplicate(&draft.name)));
             }
+            if let Err(refusal) = check_numbers(tx, draft.channel, None, &draft.numbers)? {
+                return Ok(Err(refusal));
+            }
             let id = WorkstreamId::new(next_id(tx, "workstream")?);
             let mut ws =
-                Workstream::with_defaults(id, draft.name.as_str(), draft.channel, draft.mode);
+                Workstream::with_defaults(id, draft.name.clone(), draft.channel, draft.mode);
             if let Some(q) = &draft.fallback_queue {
-                ws.fallback_queue = q.as_str().to_owned();
+                ws.fallback_queue = q.clone();
             }
+            serve_numbers(tx, id, &draft.numbers)?;
+            ws.numbers = draft.numbers.clone();
             table.insert(id.get(), codec::encode(&ws)?.as_slice())?;
             Ok(Ok(ws))
         })
@@ -173,8 +178,8 @@ impl Store {
             if name_taken(&table, &profile.name.key(), Some(id))? {
                 return Ok(Err(duplicate(&profile.name)));
             }
-            ws.name = profile.name.as_str().to_owned();
-            ws.fallback_queue = profile.fallback_queue.as_str().to_owned();
+            ws.name = profile.name.clone();
+            ws.fallback_queue = profile.fallback_queue.clone();
             table.insert(id.get(), codec::encode(&ws)?.as_slice())?;
             Ok(Ok(ws))
         })
@@ -195,7 +200,7 @@ impl Store {
             };
             match &change {
                 SetupChange::Numbers(wanted) => {
-                    if let Err(refusal) = check_numbers(tx, &ws, wanted)? {
+                    if let Err(refusal) = check_numbers(tx, ws.channel, Some(id), wanted)? {
                         return Ok(Err(refusal));
                     }
                     serve_numbers(tx, id, wanted)?;
@@ -252,19 +257,19 @@ impl Store {
             };
             let mut name = None;
             for n in 1..=1_000 {
-                let candidate = WorkstreamName::copy_of(&original.name, n);
+                let candidate = WorkstreamName::copy_of(original.name.as_str(), n);
                 if !name_taken(&table, &candidate.key(), None)? {
                     name = Some(candidate);
                     break;
                 }
             }
             let Some(name) = name else {
-                let taken = WorkstreamName::copy_of(&original.name, 1);
+                let taken = WorkstreamName::copy_of(original.name.as_str(), 1);
                 return Ok(Err(duplicate(&taken)));
             };
             let copy = Workstream {
                 id: WorkstreamId::new(next_id(tx, "workstream")?),
-                name: name.as_str().to_owned(),
+                name,
                 numbers: Vec::new(),
                 setup: SetupProgress::default(),
                 ..original
@@ -345,7 +350,7 @@ where
     let all: Vec<Workstream> = all_records(table)?;
     Ok(all
         .iter()
-        .any(|w| Some(w.id) != except && name_key(&w.name) == key))
+        .any(|w| Some(w.id) != except && w.name.key() == key))
 }
 
 /// Counts the open-conversation index's conversations of `id` that are not Closed.
@@ -367,10 +372,12 @@ where
     Ok(count)
 }
 
-/// Every wanted number exists, is of the workstream's channel and serves no other workstream.
+/// Every wanted number exists, is of the workstream's channel and serves no other workstream
+/// than `ws` (None: a workstream still to be created).
 fn check_numbers(
     tx: &WriteTransaction,
-    ws: &Workstream,
+    channel: Channel,
+    ws: Option<WorkstreamId>,
     wanted: &[NumberId],
 ) -> Result<Result<(), WorkstreamRefusal>, StoreError> {
     let numbers = tx.open_table(NUMBER_RECORD)?;
@@ -379,14 +386,14 @@ fn check_numbers(
         let Some(num) = get_record::<SenderNumber, _>(&numbers, n.get())? else {
             return Ok(Err(WorkstreamRefusal::UnknownNumber));
         };
-        if num.channel != ws.channel {
+        if num.channel != channel {
             return Ok(Err(WorkstreamRefusal::ChannelMismatch(
                 num.number.to_string(),
             )));
         }
         if served
             .get(n.get())?
-            .is_some_and(|g| g.value() != ws.id.get())
+            .is_some_and(|g| Some(g.value()) != ws.map(WorkstreamId::get))
         {
             return Ok(Err(WorkstreamRefusal::NumberInUse(num.number.to_string())));
         }
@@ -416,139 +423,4 @@ fn serve_numbers(
         served.insert(n.get(), id.get())?;
     }
     Ok(())
-}
-
-/// The fields in stored order. Records written before the channel-setup and distribution
-/// settings existed end after `fallback_queue`.
-const FIELDS: &[&str] = &[
-    "id",
-    "name",
-    "channel",
-    "numbers",
-    "mode",
-    "fallback_queue",
-    "language",
-    "operation_hours",
-    "survey",
-    "attachments",
-    "distribution",
-    "setup",
-];
-
-/// Reads a `Workstream` field by field: an old record ends where `language` would start (postcard
-/// reports the end of input there) and gets the default settings; a newer record must carry them
-/// all.
-impl<'de> Deserialize<'de> for Workstream {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        d.deserialize_struct("Workstream", FIELDS, WorkstreamVisitor)
-    }
-}
-
-struct WorkstreamVisitor;
-
-fn required<'de, T: Deserialize<'de>, A: SeqAccess<'de>>(
-    seq: &mut A,
-    index: usize,
-) -> Result<T, A::Error> {
-    seq.next_element()?
-        .ok_or_else(|| de::Error::invalid_length(index, &"a workstream record"))
-}
-
-impl<'de> Visitor<'de> for WorkstreamVisitor {
-    type Value = Workstream;
-
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("a workstream record")
-    }
-
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Workstream, A::Error> {
-        let id: WorkstreamId = required(&mut seq, 0)?;
-        let name: String = required(&mut seq, 1)?;
-        let channel = required(&mut seq, 2)?;
-        let numbers: Vec<NumberId> = required(&mut seq, 3)?;
-        let mode = required(&mut seq, 4)?;
-        let mut ws = Workstream::with_defaults(id, &name, channel, mode);
-        ws.numbers = numbers;
-        ws.fallback_queue = required(&mut seq, 5)?;
-        let Ok(Some(language)) = seq.next_element::<Option<LanguageCode>>() else {
-            return Ok(ws);
-        };
-        ws.language = language;
-        ws.operation_hours = required(&mut seq, 7)?;
-        ws.survey = required(&mut seq, 8)?;
-        ws.attachments = required(&mut seq, 9)?;
-        ws.distribution = required(&mut seq, 10)?;
-        ws.setup = required(&mut seq, 11)?;
-        Ok(ws)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::domain::workstream::{Presence, SurveyLink, WrapUp};
-    use serde::Serialize;
-
-    /// The layout before the settings existed.
-    #[derive(Serialize)]
-    struct WorkstreamV1 {
-        id: WorkstreamId,
-        name: String,
-        channel: Channel,
-        numbers: Vec<NumberId>,
-        mode: DistributionMode,
-        fallback_queue: String,
-    }
-
-    #[test]
-    fn records_from_before_the_settings_read_with_the_defaults() {
-        let old = WorkstreamV1 {
-            id: WorkstreamId::new(3),
-            name: "Support".into(),
-            channel: Channel::WhatsApp,
-            numbers: vec![NumberId::new(1)],
-            mode: DistributionMode::Pick,
-            fallback_queue: "Support (default)".into(),
-        };
-        let ws: Workstream = codec::decode(&codec::encode(&old).unwrap()).unwrap();
-        let mut expected =
-            Workstream::with_defaults(old.id, "Support", Channel::WhatsApp, DistributionMode::Pick);
-        expected.numbers = vec![NumberId::new(1)];
-        assert_eq!(ws, expected);
-    }
-
-    #[test]
-    fn records_with_every_setting_round_trip() {
-        let mut ws = Workstream::with_defaults(
-            WorkstreamId::new(1),
-            "Sales",
-            Channel::Sms,
-            DistributionMode::Push,
-        );
-        ws.language = LanguageCode::parse("es-MX").ok();
-        ws.operation_hours = Some(HoursId::new(2));
-        ws.survey = Some(Survey {
-            link: SurveyLink::parse("https://example.com/s").unwrap(),
-            message: "How did we do?".into(),
-        });
-        ws.attachments.agents = true;
-        ws.distribution.allowed_presences = vec![Presence::Away];
-        ws.distribution.wrap_up = WrapUp::Minutes(5);
-        ws.setup.saved(SetupStep::Features);
-        let back: Workstream = codec::decode(&codec::encode(&ws).unwrap()).unwrap();
-        assert_eq!(back, ws);
-    }
-
-    #[test]
-    fn a_record_cut_inside_the_settings_is_an_error_not_defaults() {
-        let mut ws = Workstream::with_defaults(
-            WorkstreamId::new(1),
-            "Sales",
-            Channel::Sms,
-            DistributionMode::Push,
-        );
-        ws.language = LanguageCode::parse("en").ok();
-        let bytes = codec::encode(&ws).unwrap();
-        assert!(codec::decode::<Workstream>(&bytes[..bytes.len() - 2]).is_err());
-    }
 }

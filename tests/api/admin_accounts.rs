@@ -120,7 +120,7 @@ async fn the_wizard_creates_a_twilio_account_adds_numbers_and_shows_its_callback
 
     let account = app.desk().store().account(AccountId::new(3)).await.unwrap();
     let account = account.expect("account created");
-    assert_eq!(account.name, "Support line");
+    assert_eq!(account.name.as_str(), "Support line");
     assert_eq!(account.provider, ProviderKind::Twilio);
     assert_eq!(account.sid.as_ref().map(|s| s.as_str()), Some(NEW_SID));
     assert_eq!(token_of(&app, account.id).await, NEW_TOKEN);
@@ -599,7 +599,7 @@ async fn the_account_page_masks_the_token_and_an_empty_replacement_keeps_it() {
         .await
         .unwrap()
         .unwrap();
-    assert_eq!(a.name, "Renamed");
+    assert_eq!(a.name.as_str(), "Renamed");
     assert_eq!(
         token_of(&app, a.id).await,
         WA_TOKEN,
@@ -682,7 +682,7 @@ async fn bad_account_edits_are_refused_and_change_nothing() {
         .await
         .unwrap()
         .unwrap();
-    assert_eq!(a.name, "WhatsApp");
+    assert_eq!(a.name.as_str(), "WhatsApp");
     assert_eq!(a.sid.as_ref().map(|s| s.as_str()), Some(WA_SID));
     assert_eq!(token_of(&app, a.id).await, WA_TOKEN);
     app.stop().await;

@@ -4,10 +4,11 @@
 
 use crate::helpers::*;
 use crate::signin::Browser;
+use omnidesk::domain::workstream::WorkstreamName;
 use omnidesk::domain::{Channel, QuickReplyId, TemplateId, WorkstreamId};
 use omnidesk::store::outbox::OutboundContent;
 use omnidesk::store::records::DistributionMode;
-use omnidesk::store::setup::NewWorkstream;
+use omnidesk::store::workstreams::WorkstreamDraft;
 use reqwest::StatusCode;
 
 type Form<'a> = Vec<(&'a str, &'a str)>;
@@ -62,11 +63,12 @@ const GOOD_QUICK_REPLY: &[(&str, &str)] = &[
 async fn add_workstream(app: &TestApp, name: &str, channel: Channel) -> WorkstreamId {
     app.desk()
         .store()
-        .add_workstream(NewWorkstream {
-            name: name.into(),
+        .create_workstream(WorkstreamDraft {
+            name: WorkstreamName::parse(name).unwrap(),
             channel,
-            numbers: vec![],
             mode: DistributionMode::Push,
+            fallback_queue: None,
+            numbers: vec![],
         })
         .await
         .unwrap()
@@ -105,8 +107,8 @@ async fn a_template_is_created_edited_and_deleted_through_the_forms() {
     );
     let id = create_template(&mut b, &fields).await;
     let t = app.desk().store().template(id).await.unwrap().unwrap();
-    assert_eq!(t.name, "delivery_notice");
-    assert_eq!(t.language, "en");
+    assert_eq!(t.name.as_str(), "delivery_notice");
+    assert_eq!(t.language.as_str(), "en");
     assert_eq!(t.text.placeholders(), 2);
     assert_eq!(t.content_sid.map(|s| s.to_string()).as_deref(), Some(sid));
     assert_eq!(t.workstreams, vec![WorkstreamId::new(1)]);
@@ -377,7 +379,11 @@ async fn a_name_is_unique_per_language_only() {
         "template 2 is follow_up in en"
     );
     let stored = app.desk().store().template(id).await.unwrap().unwrap();
-    assert_eq!(stored.language, "de", "the refused change was not stored");
+    assert_eq!(
+        stored.language.as_str(),
+        "de",
+        "the refused change was not stored"
+    );
     app.stop().await;
 }
 
@@ -513,7 +519,7 @@ async fn a_quick_reply_is_created_edited_and_deleted_through_the_forms() {
     let id = create_quick_reply(&mut b, GOOD_QUICK_REPLY).await;
     let q = app.desk().store().quick_reply(id).await.unwrap().unwrap();
     assert_eq!(q.title, "Greeting");
-    assert_eq!(q.locale, "en");
+    assert_eq!(q.locale.as_str(), "en");
     assert_eq!(q.tags, ["hello", "start"]);
     assert!(q.is_global());
 

@@ -124,10 +124,10 @@ async fn a_new_workstream_gets_the_default_settings_and_opens_its_channel_setup(
     let mut admin = app.admin().await;
     let id = create(&mut admin, "Texts", "sms", "pick").await;
     let ws = stored(&app, id).await;
-    assert_eq!(ws.name, "Texts");
+    assert_eq!(ws.name.as_str(), "Texts");
     assert_eq!(ws.channel, Channel::Sms);
     assert_eq!(ws.mode, DistributionMode::Pick);
-    assert_eq!(ws.fallback_queue, "Texts (default)");
+    assert_eq!(ws.fallback_queue.as_str(), "Texts (default)");
     assert!(ws.numbers.is_empty());
     let d = &ws.distribution;
     assert_eq!(d.capacity, 1);
@@ -157,8 +157,14 @@ async fn a_new_workstream_gets_the_default_settings_and_opens_its_channel_setup(
         )
         .await;
     assert_eq!(queued.status, StatusCode::SEE_OTHER);
-    let sales = all(&app).await.into_iter().find(|w| w.name == "Sales");
-    assert_eq!(sales.expect("created").fallback_queue, "Sales leads");
+    let sales = all(&app)
+        .await
+        .into_iter()
+        .find(|w| w.name.as_str() == "Sales");
+    assert_eq!(
+        sales.expect("created").fallback_queue.as_str(),
+        "Sales leads"
+    );
     app.stop().await;
 }
 
@@ -758,8 +764,8 @@ async fn the_distribution_mode_cannot_be_changed_after_creation() {
         .await;
     assert_eq!(renamed.status, StatusCode::SEE_OTHER, "{}", renamed.body);
     let ws = stored(&app, WA_WS).await;
-    assert_eq!(ws.name, "WhatsApp care");
-    assert_eq!(ws.fallback_queue, "Main queue");
+    assert_eq!(ws.name.as_str(), "WhatsApp care");
+    assert_eq!(ws.fallback_queue.as_str(), "Main queue");
     assert_eq!(ws.mode, DistributionMode::Push);
     app.stop().await;
 }
@@ -839,7 +845,7 @@ async fn a_copy_has_every_setting_but_the_numbers() {
         to,
         format!("/admin/workstreams/{}?done=copied", copy.id.get())
     );
-    assert_eq!(copy.name, "Copy of WhatsApp support");
+    assert_eq!(copy.name.as_str(), "Copy of WhatsApp support");
     assert!(copy.numbers.is_empty(), "a number serves one workstream");
     assert!(!copy.setup.finished);
     assert_eq!(copy.channel, original.channel);
@@ -858,7 +864,11 @@ async fn a_copy_has_every_setting_but_the_numbers() {
     admin
         .post(&format!("/admin/workstreams/{WA_WS}/copy"), &[])
         .await;
-    let names: Vec<String> = all(&app).await.into_iter().map(|w| w.name).collect();
+    let names: Vec<String> = all(&app)
+        .await
+        .into_iter()
+        .map(|w| w.name.to_string())
+        .collect();
     assert!(
         names.contains(&"Copy of WhatsApp support (2)".to_owned()),
         "{names:?}"

@@ -7,10 +7,11 @@ use omnidesk::domain::language::LanguageCode;
 use omnidesk::domain::quick_reply::QuickReplyText;
 use omnidesk::domain::user::Role;
 use omnidesk::domain::window::WINDOW_EXPIRED_TEXT;
+use omnidesk::domain::workstream::WorkstreamName;
 use omnidesk::domain::{Channel, ConversationId, Direction, MessageStatus, UserId};
 use omnidesk::store::quick_replies::QuickReplyDraft;
 use omnidesk::store::records::DistributionMode;
-use omnidesk::store::setup::NewWorkstream;
+use omnidesk::store::workstreams::WorkstreamDraft;
 use reqwest::StatusCode;
 use std::time::Duration;
 use wiremock::matchers::{method, path_regex};
@@ -355,11 +356,12 @@ async fn quick_replies_of_this_workstream_come_in_the_agents_language_first() {
     let conv = app.customer_writes_wa("hi").await;
     let store = app.desk().store();
     let elsewhere = store
-        .add_workstream(NewWorkstream {
-            name: "SMS sales".into(),
+        .create_workstream(WorkstreamDraft {
+            name: WorkstreamName::parse("SMS sales").unwrap(),
             channel: Channel::Sms,
-            numbers: vec![],
             mode: DistributionMode::Push,
+            fallback_queue: None,
+            numbers: vec![],
         })
         .await
         .unwrap()

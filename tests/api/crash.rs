@@ -2,6 +2,7 @@
 //! answered 200 must be in the store afterwards.
 
 use crate::helpers::*;
+use omnidesk::domain::account::AccountName;
 use omnidesk::domain::{AccountSid, Channel, PhoneNumber};
 use omnidesk::metrics::Metrics;
 use omnidesk::secrets::{MasterKey, SecretString};
@@ -61,7 +62,7 @@ async fn kill_9_during_a_webhook_burst_loses_no_acknowledged_message() {
     let account = store
         .create_account(
             NewAccount {
-                name: "crash".into(),
+                name: AccountName::parse("crash").unwrap(),
                 channel: Channel::WhatsApp,
                 provider: ProviderKind::Twilio,
                 sid: Some(AccountSid::parse(WA_SID).unwrap()),

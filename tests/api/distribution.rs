@@ -4,10 +4,11 @@
 use crate::helpers::*;
 use crate::signin::{Browser, PASSWORD};
 use omnidesk::domain::user::{Email, Role};
+use omnidesk::domain::workstream::WorkstreamName;
 use omnidesk::domain::{ConversationId, ConversationState, UserId, WorkstreamId};
-use omnidesk::store::records::DistributionMode;
-use omnidesk::store::setup::NewWorkstream;
+use omnidesk::store::records::{Conversation, DistributionMode};
 use omnidesk::store::users::NewUser;
+use omnidesk::store::workstreams::WorkstreamDraft;
 use reqwest::StatusCode;
 use std::time::Duration;
 
@@ -274,11 +275,12 @@ async fn two_agents_picking_at_once_one_wins_and_the_other_sees_why() {
     let ws = app
         .desk()
         .store()
-        .add_workstream(NewWorkstream {
-            name: "SMS pick".into(),
+        .create_workstream(WorkstreamDraft {
+            name: WorkstreamName::parse("SMS pick").unwrap(),
             channel: omnidesk::domain::Channel::Sms,
-            numbers: vec![app.fx.sms_number.id],
             mode: DistributionMode::Pick,
+            fallback_queue: None,
+            numbers: vec![app.fx.sms_number.id],
         })
         .await
         .unwrap()
@@ -504,6 +506,31 @@ async fn wrap_up_closes_by_hand_or_after_a_day_and_waiting_after_the_workstreams
     app.stop().await;
 }
 
+/// An agent of `ws` accepts the customer's WhatsApp conversation and ends it; returns the
+/// conversation and the body of the first message the provider got (the goodbye).
+pub async fn goodbye_after_ending(
+    app: &TestApp,
+    ws: WorkstreamId,
+    customer_text: &str,
+) -> (Conversation, String) {
+    let (mut a_browser, a) = agent(app, "a@example.com", 3).await;
+    app.desk().store().set_members(ws, vec![a]).await.unwrap();
+    let conv = app.customer_writes_wa(customer_text).await;
+    offered_to(app, a, conv.id).await;
+    a_browser
+        .post(&format!("/agent/offers/{}/accept", conv.id.get()), &[])
+        .await;
+    a_browser
+        .post(&format!("/agent/conversations/{}/end", conv.id.get()), &[])
+        .await;
+    let sent = eventually("the goodbye reaches the provider", || async {
+        let s = app.sent_messages().await;
+        (!s.is_empty()).then_some(s)
+    })
+    .await;
+    (conv, field(&form_of(&sent[0]), "Body").unwrap())
+}
+
 #[tokio::test]
 async fn ending_sends_the_agent_ended_message_with_the_survey_link() {
     use omnidesk::domain::workstream::{Survey, SurveyLink};
@@ -526,22 +553,7 @@ async fn ending_sends_the_agent_ended_message_with_the_survey_link() {
         .await
         .unwrap()
         .unwrap();
-    let (mut a_browser, a) = agent(&app, "a@example.com", 3).await;
-    app.desk().store().set_members(ws, vec![a]).await.unwrap();
-    let conv = app.customer_writes_wa("thanks, that's all").await;
-    offered_to(&app, a, conv.id).await;
-    a_browser
-        .post(&format!("/agent/offers/{}/accept", conv.id.get()), &[])
-        .await;
-    a_browser
-        .post(&format!("/agent/conversations/{}/end", conv.id.get()), &[])
-        .await;
-    let sent = eventually("the goodbye reaches the provider", || async {
-        let s = app.sent_messages().await;
-        (!s.is_empty()).then_some(s)
-    })
-    .await;
-    let body = field(&form_of(&sent[0]), "Body").unwrap();
+    let (conv, body) = goodbye_after_ending(&app, ws, "thanks, that's all").await;
     assert!(
         body.contains("How did we do? https://survey.example/s/1"),
         "{body}"

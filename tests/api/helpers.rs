@@ -4,7 +4,11 @@
 use omnidesk::clock::Clock;
 use omnidesk::config::Settings;
 use omnidesk::desk::Desk;
+use omnidesk::domain::account::AccountName;
+use omnidesk::domain::language::LanguageCode;
 use omnidesk::domain::template::TemplateText;
+use omnidesk::domain::template_name::TemplateName;
+use omnidesk::domain::workstream::WorkstreamName;
 use omnidesk::domain::{
     AccountSid, Channel, ContentSid, ConversationId, PhoneNumber, TemplateId, Timestamp,
 };
@@ -15,7 +19,9 @@ use omnidesk::store::outbox::{OutboundContent, OutboundRequest, SendRefusal};
 use omnidesk::store::records::{
     Account, Conversation, DistributionMode, Message, NumberKind, ProviderKind, SenderNumber,
 };
-use omnidesk::store::setup::{NewAccount, NewNumber, NewTemplate, NewWorkstream};
+use omnidesk::store::setup::{NewAccount, NewNumber};
+use omnidesk::store::templates::TemplateDraft;
+use omnidesk::store::workstreams::WorkstreamDraft;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
@@ -111,7 +117,7 @@ async fn seed(desk: &Desk) -> Fixture {
     let store = desk.store();
     let now = desk.now();
     let account = |name: &str, channel, sid: &str, token: &str| NewAccount {
-        name: name.into(),
+        name: AccountName::parse(name).unwrap(),
         channel,
         provider: ProviderKind::Twilio,
         sid: Some(AccountSid::parse(sid).unwrap()),
@@ -148,35 +154,40 @@ async fn seed(desk: &Desk) -> Fixture {
         .unwrap()
         .unwrap();
     let ws = store
-        .add_workstream(NewWorkstream {
-            name: "WhatsApp support".into(),
+        .create_workstream(WorkstreamDraft {
+            name: WorkstreamName::parse("WhatsApp support").unwrap(),
             channel: Channel::WhatsApp,
-            numbers: vec![wa_number.id],
             mode: DistributionMode::Push,
+            fallback_queue: None,
+            numbers: vec![wa_number.id],
         })
         .await
         .unwrap()
         .unwrap();
     let content_template = store
-        .add_template(NewTemplate {
-            name: "order_update".into(),
-            language: "en".into(),
+        .create_template(TemplateDraft {
+            name: TemplateName::parse("order_update").unwrap(),
+            language: LanguageCode::parse("en").unwrap(),
             text: TemplateText::parse("Hi {{1}}, your order {{2}} has shipped.").unwrap(),
             content_sid: Some(ContentSid::parse("HXb5b62575e6e4ff6129ad7c8efe1f983e").unwrap()),
+            variants: vec![],
             workstreams: vec![ws.id],
         })
         .await
         .unwrap()
+        .unwrap()
         .id;
     let body_template = store
-        .add_template(NewTemplate {
-            name: "follow_up".into(),
-            language: "en".into(),
+        .create_template(TemplateDraft {
+            name: TemplateName::parse("follow_up").unwrap(),
+            language: LanguageCode::parse("en").unwrap(),
             text: TemplateText::parse("Hello {{1}}, can we help with anything else?").unwrap(),
             content_sid: None,
+            variants: vec![],
             workstreams: vec![ws.id],
         })
         .await
+        .unwrap()
         .unwrap()
         .id;
     Fixture {

@@ -18,6 +18,7 @@ mod live_events;
 mod media;
 mod operations;
 mod outbound;
+mod records;
 mod restart;
 mod signin;
 mod simulator;

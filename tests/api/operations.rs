@@ -89,7 +89,8 @@ async fn a_new_conversation_waits_in_its_workstream_queue() {
     app.stop().await;
 }
 
-fn omnidesk(dir: &std::path::Path, args: &[&str], stdin: &str) -> (bool, String, String) {
+/// Runs the real binary on `dir` as an operator would: (succeeded, stdout, stderr).
+pub fn omnidesk(dir: &std::path::Path, args: &[&str], stdin: &str) -> (bool, String, String) {
     use std::io::Write;
     let mut child = Command::new(env!("CARGO_BIN_EXE_omnidesk"))
         .arg("--data-dir")

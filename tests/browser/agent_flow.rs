@@ -5,15 +5,21 @@ use crate::harness::*;
 use fantoccini::Locator;
 use omnidesk::clock::Clock;
 use omnidesk::config::Settings;
+use omnidesk::domain::account::AccountName;
+use omnidesk::domain::language::LanguageCode;
 use omnidesk::domain::template::TemplateText;
+use omnidesk::domain::template_name::TemplateName;
 use omnidesk::domain::user::{Email, Role};
+use omnidesk::domain::workstream::WorkstreamName;
 use omnidesk::domain::{AccountSid, Channel, ContentSid, PhoneNumber, Timestamp};
 use omnidesk::providers::twilio::signature;
 use omnidesk::secrets::SecretString;
 use omnidesk::startup::RunningApp;
 use omnidesk::store::records::{DistributionMode, NumberKind, ProviderKind};
-use omnidesk::store::setup::{NewAccount, NewNumber, NewTemplate, NewWorkstream};
+use omnidesk::store::setup::{NewAccount, NewNumber};
+use omnidesk::store::templates::TemplateDraft;
 use omnidesk::store::users::NewUser;
+use omnidesk::store::workstreams::WorkstreamDraft;
 use std::time::Duration;
 use wiremock::matchers::{method, path_regex};
 use wiremock::{Mock, MockServer, ResponseTemplate};
@@ -59,7 +65,7 @@ async fn an_agent_accepts_an_offer_replies_sees_delivery_and_sends_a_template_af
     let account = store
         .create_account(
             NewAccount {
-                name: "WhatsApp".into(),
+                name: AccountName::parse("WhatsApp").unwrap(),
                 channel: Channel::WhatsApp,
                 provider: ProviderKind::Twilio,
                 sid: Some(AccountSid::parse(SID).unwrap()),
@@ -82,24 +88,27 @@ async fn an_agent_accepts_an_offer_replies_sees_delivery_and_sends_a_template_af
         .unwrap()
         .unwrap();
     let ws = store
-        .add_workstream(NewWorkstream {
-            name: "WhatsApp support".into(),
+        .create_workstream(WorkstreamDraft {
+            name: WorkstreamName::parse("WhatsApp support").unwrap(),
             channel: Channel::WhatsApp,
-            numbers: vec![number.id],
             mode: DistributionMode::Push,
+            fallback_queue: None,
+            numbers: vec![number.id],
         })
         .await
         .unwrap()
         .unwrap();
     store
-        .add_template(NewTemplate {
-            name: "order_update".into(),
-            language: "en".into(),
+        .create_template(TemplateDraft {
+            name: TemplateName::parse("order_update").unwrap(),
+            language: LanguageCode::parse("en").unwrap(),
             text: TemplateText::parse("Hi {{1}}, your order {{2}} has shipped.").unwrap(),
             content_sid: Some(ContentSid::parse("HXb5b62575e6e4ff6129ad7c8efe1f983e").unwrap()),
+            variants: vec![],
             workstreams: vec![ws.id],
         })
         .await
+        .unwrap()
         .unwrap();
     let agent = store
         .add_user(

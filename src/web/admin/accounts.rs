@@ -141,7 +141,7 @@ async fn list(
             vec![
                 Cell::Link {
                     href: format!("/admin/accounts/{}", a.id.get()),
-                    text: a.name.clone(),
+                    text: a.name.to_string(),
                 },
                 Cell::Text(a.channel.to_string()),
                 Cell::Text(provider_label(a.provider).into()),
@@ -168,8 +168,11 @@ async fn list(
 }
 
 fn edit_form(csrf: &str, a: &Account) -> FormModel {
-    let mut form = FormModel::new(format!("/admin/accounts/{}", a.id.get()), csrf, "Save")
-        .field(Field::text("name", "Name").value(a.name.clone()).required());
+    let mut form = FormModel::new(format!("/admin/accounts/{}", a.id.get()), csrf, "Save").field(
+        Field::text("name", "Name")
+            .value(a.name.to_string())
+            .required(),
+    );
     if a.provider == ProviderKind::Twilio {
         let sid = a.sid.as_ref().map(ToString::to_string).unwrap_or_default();
         form = form
@@ -309,7 +312,7 @@ async fn update(
     f.user.require(Role::Admin)?;
     let a = load_account(&desk, *id).await?;
     let mut errors = FieldErrors::default();
-    let name = validate::line(&f.form, "name", "Name", 100, true, &mut errors);
+    let name = validate::account_name(&f.form, &mut errors);
     let (sid, token) = match a.provider {
         ProviderKind::Twilio => (
             account_sid(&f.form, &mut errors),
@@ -322,10 +325,10 @@ async fn update(
         account_page(&f.user, &a, numbers, form, Outcome::None)
             .respond(StatusCode::UNPROCESSABLE_ENTITY)
     };
-    if !errors.is_empty() {
+    let (Some(name), true) = (name, errors.is_empty()) else {
         let numbers = desk.store().numbers_of(a.id).await?;
         return Ok(refuse(&errors, &numbers));
-    }
+    };
     let update = AccountUpdate {
         name,
         sid,

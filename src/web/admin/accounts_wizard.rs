@@ -9,6 +9,7 @@ use crate::auth::csrf::{CsrfForm, FormData};
 use crate::auth::session::{Admin, SignedIn};
 use crate::desk::Desk;
 use crate::domain::Channel;
+use crate::domain::account::AccountName;
 use crate::domain::user::Role;
 use crate::store::records::{Account, ProviderKind};
 use crate::store::setup::NewAccount;
@@ -50,17 +51,17 @@ fn step(admin: &SignedIn, title: &str, current: usize) -> Page {
 
 /// What the first step asks.
 struct ChannelDetails {
-    name: String,
+    name: AccountName,
     channel: Channel,
 }
 
-fn channel_details(f: &FormData, errors: &mut FieldErrors) -> ChannelDetails {
-    let name = validate::line(f, "name", "Name", 100, true, errors);
+fn channel_details(f: &FormData, errors: &mut FieldErrors) -> Option<ChannelDetails> {
+    let name = validate::account_name(f, errors);
     let channel = match validate::choice(f, "channel", "Channel", &["whatsapp", "sms"], errors) {
         "sms" => Channel::Sms,
         _ => Channel::WhatsApp,
     };
-    ChannelDetails { name, channel }
+    name.map(|name| ChannelDetails { name, channel })
 }
 
 fn provider(f: &FormData, errors: &mut FieldErrors) -> ProviderKind {
@@ -86,7 +87,7 @@ fn channel_form(csrf: &str) -> FormModel {
 
 fn provider_form(csrf: &str, d: &ChannelDetails) -> FormModel {
     FormModel::new("/admin/accounts/new/details", csrf, "Next")
-        .field(Field::hidden("name", &d.name))
+        .field(Field::hidden("name", d.name.as_str()))
         .field(Field::hidden("channel", d.channel.as_str()))
         .field(Field::select("provider", "Provider", &PROVIDERS).value("twilio"))
         .cancel("/admin/accounts")
@@ -94,7 +95,7 @@ fn provider_form(csrf: &str, d: &ChannelDetails) -> FormModel {
 
 fn details_form(csrf: &str, d: &ChannelDetails, p: ProviderKind) -> FormModel {
     let form = FormModel::new("/admin/accounts", csrf, "Create account")
-        .field(Field::hidden("name", &d.name))
+        .field(Field::hidden("name", d.name.as_str()))
         .field(Field::hidden("channel", d.channel.as_str()))
         .field(Field::hidden("provider", provider_value(p)));
     let form = match p {
@@ -145,12 +146,12 @@ fn earlier_steps(
     let csrf = &f.user.csrf;
     let mut errors = FieldErrors::default();
     let d = channel_details(&f.form, &mut errors);
-    if !errors.is_empty() {
+    let Some(d) = d.filter(|_| errors.is_empty()) else {
         let form = channel_form(csrf).refill(&f.form, &errors);
         return Err(Box::new(
             channel_step(&f.user, form).respond(StatusCode::UNPROCESSABLE_ENTITY),
         ));
-    }
+    };
     if !need_provider {
         return Ok((d, ProviderKind::Twilio));
     }

@@ -181,7 +181,7 @@ fn scope_links(
             .filter(|w| w.channel == scope.channel)
             .map(|w| Link {
                 href: format!("{BASE}?channel={ch}&workstream={}&locale={loc}", w.id.get()),
-                text: w.name.clone(),
+                text: w.name.to_string(),
             }),
     );
     let mut locales: Vec<String> = BUILTIN_LOCALES.iter().map(|(l, _)| l.to_string()).collect();

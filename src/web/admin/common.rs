@@ -67,7 +67,7 @@ pub fn workstream_field(label: &str, offered: &[Workstream], picked: &[Workstrea
         .map(|w| {
             (
                 w.id.get().to_string(),
-                w.name.clone(),
+                w.name.to_string(),
                 picked.contains(&w.id),
             )
         })
@@ -114,7 +114,7 @@ pub fn filter_links(base: &str, workstreams: &[Workstream]) -> Vec<Link> {
     };
     let each = workstreams.iter().map(|w| Link {
         href: format!("{base}?workstream={}", w.id.get()),
-        text: w.name.clone(),
+        text: w.name.to_string(),
     });
     std::iter::once(all).chain(each).collect()
 }

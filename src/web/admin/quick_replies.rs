@@ -105,7 +105,7 @@ fn row(r: &QuickReply, workstreams: &[Workstream]) -> Vec<Cell> {
             href: format!("/admin/quick-replies/{}", r.id.get()),
             text: r.title.clone(),
         },
-        Cell::Text(r.locale.clone()),
+        Cell::Text(r.locale.to_string()),
         Cell::Text(preview),
         Cell::Text(r.tags.join(", ")),
         Cell::Text(linked),
@@ -134,7 +134,7 @@ fn form(action: String, csrf: &str, offered: &[Workstream], r: Option<&QuickRepl
         .field(
             Field::text("locale", "Locale")
                 .required()
-                .value(r.map_or("en", |r| &r.locale))
+                .value(r.map_or("en", |r| r.locale.as_str()))
                 .help("The language of the message: a code like en or es-MX."),
         )
         .field(

@@ -108,9 +108,9 @@ fn row(t: &Template, workstreams: &[Workstream]) -> Vec<Cell> {
     vec![
         Cell::Link {
             href: format!("/admin/templates/{}", t.id.get()),
-            text: t.name.clone(),
+            text: t.name.to_string(),
         },
-        Cell::Text(t.language.clone()),
+        Cell::Text(t.language.to_string()),
         Cell::Text(t.content_sid.as_ref().map_or("—".into(), |s| s.to_string())),
         Cell::Text(workstream_names(&t.workstreams, workstreams)),
         Cell::Text(variants.join(", ")),
@@ -147,13 +147,13 @@ fn form(
         .field(
             Field::text("name", "Name")
                 .required()
-                .value(t.map_or("", |t| &t.name))
+                .value(t.map_or("", |t| t.name.as_str()))
                 .help("As approved by WhatsApp: lowercase letters, digits and underscores."),
         )
         .field(
             Field::text("language", "Default language")
                 .required()
-                .value(t.map_or("en", |t| &t.language))
+                .value(t.map_or("en", |t| t.language.as_str()))
                 .help("A code like en, es_MX or es-MX."),
         )
         .field(
@@ -173,7 +173,7 @@ fn form(
         f = f
             .field(
                 Field::text(&lang_field(i), &format!("Variant {i}: language"))
-                    .value(v.map_or("", |v| &v.language)),
+                    .value(v.map_or("", |v| v.language.as_str())),
             )
             .field(
                 Field::new(

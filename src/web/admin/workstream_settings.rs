@@ -107,7 +107,7 @@ pub(super) fn summary(ws: &Workstream, r: &Related) -> Vec<InfoRow> {
     let mut rows = vec![
         row("Channel", ws.channel.to_string()),
         row("Work distribution mode", ws.mode.to_string()),
-        row("Fallback queue", ws.fallback_queue.clone()),
+        row("Fallback queue", ws.fallback_queue.to_string()),
         row("Numbers", or_none(numbers.join(", "))),
         row(
             "Language",

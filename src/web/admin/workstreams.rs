@@ -90,7 +90,7 @@ async fn list(
             vec![
                 Cell::Link {
                     href: href(w.id, ""),
-                    text: w.name.clone(),
+                    text: w.name.to_string(),
                 },
                 Cell::Text(w.channel.to_string()),
                 Cell::Text(w.mode.to_string()),
@@ -212,6 +212,7 @@ async fn create(f: CsrfForm, desk: web::Data<Desk>) -> Result<HttpResponse, Page
         channel,
         mode,
         fallback_queue,
+        numbers: Vec::new(),
     };
     match desk.store().create_workstream(draft).await? {
         Ok(ws) => Ok(redirect(&href(ws.id, "/setup"))),
@@ -226,12 +227,12 @@ fn edit_form(csrf: &str, ws: &Workstream) -> FormModel {
     FormModel::new(href(ws.id, ""), csrf, "Save")
         .field(
             Field::text("name", "Name")
-                .value(ws.name.clone())
+                .value(ws.name.to_string())
                 .required(),
         )
         .field(
             Field::text("fallback_queue", "Fallback queue")
-                .value(ws.fallback_queue.clone())
+                .value(ws.fallback_queue.to_string())
                 .required(),
         )
 }

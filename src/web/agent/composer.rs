@@ -173,8 +173,8 @@ fn template_form(t: Template, refused: Option<&(TemplateId, Vec<String>, String)
         .collect();
     TemplateForm {
         id: t.id.get(),
-        name: t.name,
-        language: t.language,
+        name: t.name.to_string(),
+        language: t.language.to_string(),
         text: t.text.as_str().to_owned(),
         fields,
         error: refused.map(|(_, _, e)| e.clone()),
@@ -201,7 +201,7 @@ async fn quick_options(
     };
     let spoken: Vec<String> = user.user.languages.iter().map(|l| primary(l)).collect();
     replies.sort_by_key(|q| {
-        let theirs = spoken.contains(&primary(&q.locale));
+        let theirs = spoken.contains(&primary(q.locale.as_str()));
         (!theirs, q.title.to_lowercase())
     });
     let ctx = Context {

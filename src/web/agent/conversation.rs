@@ -143,8 +143,10 @@ pub async fn panel(
         .map(|u| (u.id, u.name))
         .collect();
     let templates = store.templates().await?;
-    let template_names: HashMap<TemplateId, String> =
-        templates.iter().map(|t| (t.id, t.name.clone())).collect();
+    let template_names: HashMap<TemplateId, String> = templates
+        .iter()
+        .map(|t| (t.id, t.name.to_string()))
+        .collect();
     let actions = actions(desk, user, conv, workstream.as_ref(), &names).await?;
     let now = desk.now();
     let window_closed = conv.channel == Channel::WhatsApp
@@ -172,7 +174,7 @@ pub async fn panel(
             || "(deleted number)".to_owned(),
             |n| format!("{} ({})", n.number, n.name),
         ),
-        workstream: workstream.map_or_else(|| "None".to_owned(), |w| w.name),
+        workstream: workstream.map_or_else(|| "None".to_owned(), |w| w.name.to_string()),
         state: conv.state.to_string(),
         window: conv.window_expires_at.map(|t| t.to_string()),
         previous,

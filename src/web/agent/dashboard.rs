@@ -127,8 +127,10 @@ pub async fn show(
     let now = desk.now();
     let today = Timestamp::from_millis(now.as_millis() - now.as_millis().rem_euclid(DAY_MS));
     let workstreams: Vec<Workstream> = desk.store().workstreams().await?;
-    let names: HashMap<WorkstreamId, String> =
-        workstreams.iter().map(|w| (w.id, w.name.clone())).collect();
+    let names: HashMap<WorkstreamId, String> = workstreams
+        .iter()
+        .map(|w| (w.id, w.name.to_string()))
+        .collect();
 
     let mut mine = desk
         .store()

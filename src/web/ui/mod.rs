@@ -216,9 +216,24 @@ pub enum PageError {
     #[error("Too many attempts. Wait a few minutes and try again.")]
     Throttled,
     #[error("omnidesk could not complete this just now. Try again in a moment.")]
-    Unavailable(#[from] StoreError),
+    Unavailable(StoreError),
+    /// A stored record did not decode: retrying will not help, and the page must not offer a
+    /// form that would save over it.
+    #[error(
+        "A stored record could not be read, so nothing was shown or changed. The server log names it."
+    )]
+    Corrupt(StoreError),
     #[error("Something went wrong on our side.")]
     Internal,
+}
+
+impl From<StoreError> for PageError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::Corrupt { .. } => PageError::Corrupt(e),
+            other => PageError::Unavailable(other),
+        }
+    }
 }
 
 impl From<actix::MailboxError> for PageError {
@@ -230,7 +245,7 @@ impl From<actix::MailboxError> for PageError {
 impl From<crate::desk::DeskError> for PageError {
     fn from(e: crate::desk::DeskError) -> Self {
         match e {
-            crate::desk::DeskError::Store(s) => PageError::Unavailable(s),
+            crate::desk::DeskError::Store(s) => PageError::from(s),
             crate::desk::DeskError::Stopped(_) => PageError::Internal,
         }
     }
@@ -246,14 +261,16 @@ impl ResponseError for PageError {
             Self::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Self::Throttled => StatusCode::TOO_MANY_REQUESTS,
             Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
-            Self::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+            Self::Corrupt(_) | Self::Internal => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
 
     fn error_response(&self) -> HttpResponse {
         match self {
             Self::NotSignedIn => return redirect("/login"),
-            Self::Unavailable(e) => tracing::error!(error = %e, "page failed on the store"),
+            Self::Unavailable(e) | Self::Corrupt(e) => {
+                tracing::error!(error = %e, "page failed on the store")
+            }
             _ => {}
         }
         Page::new("Sorry", None)

@@ -3,6 +3,7 @@
 
 use super::FieldErrors;
 use crate::auth::csrf::FormData;
+use crate::domain::account::{AccountName, MAX_ACCOUNT_NAME_CHARS};
 
 /// Text without control characters, trimmed, with a length bound; empty is an error if required.
 pub fn text(
@@ -48,6 +49,18 @@ pub fn line(
         errors.add(name, format!("{label} must be on one line."));
     }
     v
+}
+
+/// An account's `name` field: the form's one-line rules, then the name's own (which the CLI
+/// applies too).
+pub fn account_name(form: &FormData, errors: &mut FieldErrors) -> Option<AccountName> {
+    let v = line(form, "name", "Name", MAX_ACCOUNT_NAME_CHARS, true, errors);
+    if errors.get("name").is_some() {
+        return None;
+    }
+    AccountName::parse(&v)
+        .map_err(|e| errors.add("name", e.to_string()))
+        .ok()
 }
 
 /// A whole number within bounds.
