@@ -66,12 +66,12 @@ fn inbound(i: usize) -> InboundMessage {
 
 async fn seed(dir: &Path, count: usize) {
     let app = RunningApp::start(settings(dir), Clock::manual(START)).expect("omnidesk starts");
-    let desk = app.desk().clone();
+    let desk = app.desk.clone();
     let store = desk.store().clone();
     let account = store
         .create_account(
             NewAccount {
-                name: "scale".into(),
+                name: omnidesk::domain::account::AccountName::parse("scale").expect("name"),
                 channel: Channel::WhatsApp,
                 provider: ProviderKind::Simulator,
                 sid: Some(AccountSid::parse(SID).expect("sid")),
@@ -125,15 +125,11 @@ async fn measure(dir: &Path, count: u64) {
     let started = Instant::now();
     let app = RunningApp::start(settings(dir), clock.clone()).expect("omnidesk restarts");
     let ready = started.elapsed();
-    assert!(app.desk().is_ready());
+    assert!(app.desk.is_ready());
     // Let the registry hand every recovered deadline to the scheduler.
     let armed_at = Instant::now();
     loop {
-        let armed = app
-            .desk()
-            .armed_deadlines()
-            .await
-            .expect("scheduler answers");
+        let armed = app.desk.armed_deadlines().await.expect("scheduler answers");
         if armed as u64 >= count * 2 {
             break;
         }
@@ -146,12 +142,12 @@ async fn measure(dir: &Path, count: u64) {
     let armed = armed_at.elapsed();
     let rss = rss_mib();
 
-    let flips_before = omnidesk::metrics::Metrics::get(&app.desk().metrics().window_flips_total);
+    let flips_before = omnidesk::metrics::Metrics::get(&app.desk.metrics().window_flips_total);
     let burst = Instant::now();
     clock.advance(Duration::from_secs(24 * 3600));
     loop {
-        let flipped = omnidesk::metrics::Metrics::get(&app.desk().metrics().window_flips_total)
-            - flips_before;
+        let flipped =
+            omnidesk::metrics::Metrics::get(&app.desk.metrics().window_flips_total) - flips_before;
         if flipped >= count {
             break;
         }

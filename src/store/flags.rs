@@ -32,6 +32,10 @@ pub struct Flag {
     pub at: Timestamp,
 }
 
+impl codec::Record for Flag {
+    const TABLE: &'static str = "conversation_flag";
+}
+
 impl Store {
     pub async fn flag(
         &self,
@@ -54,7 +58,8 @@ impl Store {
             let mut out = Vec::new();
             for row in rtx.open_table(CONVERSATION_FLAG)?.iter()? {
                 let (k, v) = row?;
-                out.push((ConversationId::new(k.value()), codec::decode(v.value())?));
+                let id = k.value();
+                out.push((ConversationId::new(id), codec::decode_at(id, v.value())?));
             }
             Ok(out)
         })

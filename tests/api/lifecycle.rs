@@ -10,7 +10,6 @@ use omnidesk::domain::workstream::{Distribution, WrapUp};
 use omnidesk::domain::{Channel, ConversationState, UserId, WorkstreamId};
 use omnidesk::store::flags::FlagReason;
 use omnidesk::store::records::DistributionMode;
-use omnidesk::store::setup::NewWorkstream;
 use omnidesk::store::users::UserUpdate;
 use reqwest::StatusCode;
 use std::time::Duration;
@@ -307,11 +306,12 @@ async fn an_offer_reserves_capacity_so_two_workstreams_cannot_offer_the_same_las
     let sms = app
         .desk()
         .store()
-        .add_workstream(NewWorkstream {
-            name: "SMS support".into(),
+        .create_workstream(omnidesk::store::workstreams::WorkstreamDraft {
+            name: omnidesk::domain::workstream::WorkstreamName::parse("SMS support").unwrap(),
             channel: Channel::Sms,
-            numbers: vec![app.fx.sms_number.id],
             mode: DistributionMode::Push,
+            fallback_queue: None,
+            numbers: vec![app.fx.sms_number.id],
         })
         .await
         .unwrap()
