@@ -4,7 +4,9 @@
 pub mod conversation;
 pub mod live;
 pub mod messages;
+mod attempt;
 pub mod outbox;
+mod pacing;
 pub mod registry;
 pub mod roster;
 pub mod workstream;
