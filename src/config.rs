@@ -236,7 +236,10 @@ mod tests {
             };
             let e = p.intervals().unwrap_err();
             assert_eq!(e.flag, "--pace-whatsapp", "{why}");
-            assert!(e.to_string().starts_with("--pace-whatsapp is "), "{why}: {e}");
+            assert!(
+                e.to_string().starts_with("--pace-whatsapp is "),
+                "{why}: {e}"
+            );
         }
     }
 }

@@ -4,11 +4,11 @@
 
 use crate::actors::Shared;
 use crate::actors::live::LiveEvent;
-use crate::actors::messages::{Lookup, Send, Track};
+use crate::actors::messages::{JobQueued, Lookup, Send, Track};
 use crate::actors::registry::ConversationRegistry;
 use crate::config::Settings;
-use crate::domain::inbound::InboundMessage;
 use crate::domain::Timestamp;
+use crate::domain::inbound::InboundMessage;
 use crate::media::MediaFetcher;
 use crate::metrics::Metrics;
 use crate::providers::Credentials;
@@ -16,9 +16,9 @@ use crate::providers::simulator::Simulator;
 use crate::providers::twilio::TwilioClient;
 use crate::store::conversations::Ingested;
 use crate::store::outbox::{OutboundRequest, SendRefusal};
-use crate::store::status::{StatusReport, StatusUpdate};
 use crate::store::records::Message;
 use crate::store::setup::AccountWithToken;
+use crate::store::status::{StatusReport, StatusUpdate};
 use crate::store::{Store, StoreError};
 use actix::Addr;
 use std::sync::Arc;
@@ -143,6 +143,30 @@ impl Desk {
                 None => SendRefusal::UnknownConversation,
             })),
         }
+    }
+
+    /// Queues failed message `seq` of `conversation` for a new send, after the checks a new
+    /// message gets (closed, opt-out, 24-hour window), and tells the outbox and the live pages.
+    pub async fn retry(
+        &self,
+        conversation: crate::domain::ConversationId,
+        seq: u64,
+    ) -> Result<Result<Message, SendRefusal>, StoreError> {
+        let queued = match self
+            .store()
+            .retry_message(conversation, seq, self.now())
+            .await?
+        {
+            Ok(q) => q,
+            Err(r) => return Ok(Err(r)),
+        };
+        self.shared.outbox.do_send(JobQueued(queued.job));
+        self.shared.live.publish(LiveEvent::StatusChanged {
+            conversation,
+            seq,
+            status: queued.message.status,
+        });
+        Ok(Ok(queued.message))
     }
 
     /// Whether `conv` is offered to `agent` or waits in a pick queue `agent` belongs to.

@@ -93,7 +93,9 @@ impl AttemptRun {
                 Ok(None) => {}
                 Err(reason) => {
                     let attempt = if attempts + 1 >= MAX_ATTEMPTS {
-                        gave_up(&format!("whether the provider has the message is unknown: {reason}"))
+                        gave_up(&format!(
+                            "whether the provider has the message is unknown: {reason}"
+                        ))
                     } else {
                         Attempt::Unresolved {
                             not_before: self.clock.now().saturating_add(backoff(attempts, None)),
@@ -314,7 +316,13 @@ mod tests {
     #[test]
     fn the_settle_time_is_at_least_30_s_and_twice_the_timeout() {
         assert_eq!(settle_time(Duration::from_secs(2)), Duration::from_secs(30));
-        assert_eq!(settle_time(Duration::from_secs(15)), Duration::from_secs(30));
-        assert_eq!(settle_time(Duration::from_secs(20)), Duration::from_secs(40));
+        assert_eq!(
+            settle_time(Duration::from_secs(15)),
+            Duration::from_secs(30)
+        );
+        assert_eq!(
+            settle_time(Duration::from_secs(20)),
+            Duration::from_secs(40)
+        );
     }
 }

@@ -37,7 +37,12 @@ fn wake_at(d: Duration) -> Timestamp {
 
 impl Pacer {
     /// Takes the sender's slot for a send now, or tells when the next slot comes.
-    pub fn take(&mut self, number: NumberId, gap: Duration, now: Timestamp) -> Result<(), Timestamp> {
+    pub fn take(
+        &mut self,
+        number: NumberId,
+        gap: Duration,
+        now: Timestamp,
+    ) -> Result<(), Timestamp> {
         let now = since_epoch(now);
         let s = self.senders.entry(number).or_insert(Sender {
             next: now,

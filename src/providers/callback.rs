@@ -37,8 +37,14 @@ mod tests {
             round: 1,
         };
         let url = status_url("https://desk.example", "k3y", key);
-        assert_eq!(url, "https://desk.example/webhooks/twilio/k3y/status?m=7-4-1");
+        assert_eq!(
+            url,
+            "https://desk.example/webhooks/twilio/k3y/status?m=7-4-1"
+        );
         assert_eq!(parse_status_url(&url), Some(("k3y".to_owned(), key)));
-        assert_eq!(parse_status_url("https://desk.example/webhooks/twilio/k3y/status"), None);
+        assert_eq!(
+            parse_status_url("https://desk.example/webhooks/twilio/k3y/status"),
+            None
+        );
     }
 }

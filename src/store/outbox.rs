@@ -170,7 +170,15 @@ impl Store {
                     .open_table(MESSAGE_ROUND)?
                     .get((job.conversation_id.get(), job.seq))?
                     .map_or(0, |g| g.value());
-                Ok(Some((job, message, conversation, number, account, attempts, round)))
+                Ok(Some((
+                    job,
+                    message,
+                    conversation,
+                    number,
+                    account,
+                    attempts,
+                    round,
+                )))
             })
             .await?;
         let Some((job, message, conversation, number, account, attempts, round)) = ctx else {

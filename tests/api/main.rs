@@ -11,6 +11,7 @@ mod agent_panel;
 mod attachments;
 mod crash;
 mod distribution;
+mod fake_twilio;
 mod helpers;
 mod inbound;
 mod live_events;
@@ -18,6 +19,7 @@ mod media;
 mod operations;
 mod outbound;
 mod restart;
+mod retry;
 mod signin;
 mod simulator;
 // (test modules: add above this line)

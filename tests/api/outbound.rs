@@ -1,3 +1,4 @@
+use crate::fake_twilio::*;
 use crate::helpers::*;
 use omnidesk::domain::MessageStatus;
 use omnidesk::domain::window::WINDOW_EXPIRED_TEXT;
@@ -51,7 +52,12 @@ async fn an_agent_reply_is_sent_with_basic_auth_and_a_status_callback() {
     assert_eq!(field(&form, "Body").unwrap(), "Hello Ana, how can I help?");
     assert_eq!(
         field(&form, "StatusCallback").unwrap(),
-        format!("{}/status", app.inbound_url(&app.fx.wa_account))
+        format!(
+            "{}/status?m={}-{}",
+            app.inbound_url(&app.fx.wa_account),
+            conv.id.get(),
+            msg.seq
+        )
     );
     let stored = eventually("the provider id is stored", || async {
         let m = app
@@ -364,7 +370,46 @@ async fn a_500_then_a_429_are_retried_with_backoff_until_success() {
 }
 
 #[tokio::test]
-async fn a_timeout_is_retried() {
+async fn a_send_that_stalls_past_the_timeout_and_then_succeeds_is_adopted_not_sent_twice() {
+    let twilio = wiremock::MockServer::start().await;
+    let app = spawn_app_with(twilio, |s| s.provider_timeout_ms = 300).await;
+    let sid = new_sid();
+    // Twilio takes the message but its 201 comes after our timeout.
+    first_send_answers_after(&app.twilio, Duration::from_secs(2), &sid).await;
+    twilio_lists(&app.twilio, &[(&sid, "slow network", START)]).await;
+    let conv = app.customer_writes_wa("hi").await;
+    let msg = app.reply(conv.id, "slow network").await.unwrap();
+    eventually("the timeout is recorded", || async {
+        (app.metric("outbound_retries_total").await == 1).then_some(())
+    })
+    .await;
+    // A request still in flight at Twilio has settled 30 s after the attempt began.
+    app.clock.advance(Duration::from_secs(30));
+    outbox_settled(&app).await;
+    let m = app
+        .desk()
+        .store()
+        .message(conv.id, msg.seq)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        m.provider_id.as_deref(),
+        Some(sid.as_str()),
+        "Twilio's sid is adopted"
+    );
+    assert_eq!(
+        m.status,
+        MessageStatus::Sent,
+        "with the status Twilio reported"
+    );
+    assert_eq!(creates(&app).await, 1, "the message was sent once");
+    assert_eq!(lookups(&app).await, 1);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_timed_out_send_that_twilio_does_not_have_is_sent_again_after_the_lookup() {
     let twilio = wiremock::MockServer::start().await;
     let app = spawn_app_with(twilio, |s| s.provider_timeout_ms = 300).await;
     Mock::given(method("POST"))
@@ -375,23 +420,46 @@ async fn a_timeout_is_retried() {
         .mount(&app.twilio)
         .await;
     twilio_accepts(&app.twilio).await;
+    // The same text an hour earlier, and another text since: neither is this attempt.
+    let earlier = omnidesk::domain::Timestamp::from_millis(START.as_millis() - 3_600_000);
+    twilio_lists(
+        &app.twilio,
+        &[
+            (&new_sid(), "slow network", earlier),
+            (&new_sid(), "something else", START),
+        ],
+    )
+    .await;
     let conv = app.customer_writes_wa("hi").await;
     let msg = app.reply(conv.id, "slow network").await.unwrap();
-    eventually("the timeout is counted as a retry", || async {
+    eventually("the timeout is recorded", || async {
         (app.metric("outbound_retries_total").await == 1).then_some(())
     })
     .await;
-    app.clock.advance(Duration::from_secs(2));
-    eventually("the retry succeeds", || async {
-        let m = app
-            .desk()
-            .store()
-            .message(conv.id, msg.seq)
-            .await
-            .unwrap()?;
-        m.provider_id.is_some().then_some(())
-    })
-    .await;
+    app.clock.advance(Duration::from_secs(30));
+    outbox_settled(&app).await;
+    let m = app
+        .desk()
+        .store()
+        .message(conv.id, msg.seq)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        m.provider_id.as_deref(),
+        Some("SMaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"),
+        "the second send's sid"
+    );
+    let calls: Vec<String> = twilio_calls(&app)
+        .await
+        .into_iter()
+        .map(|(m, _)| m)
+        .collect();
+    assert_eq!(
+        calls,
+        ["POST", "GET", "POST"],
+        "looked up before sending again"
+    );
     app.stop().await;
 }
 
@@ -460,4 +528,82 @@ async fn a_reply_on_a_deleted_number_is_refused_and_leaves_nothing_behind() {
     tokio::time::sleep(Duration::from_millis(100)).await;
     assert!(app.sent_messages().await.is_empty());
     app.stop().await;
+}
+
+/// A WhatsApp conversation with customer `n`.
+async fn wa_conversation(app: &TestApp, n: usize) -> omnidesk::domain::ConversationId {
+    let sid = new_sid();
+    let customer = format!("+1415555{:04}", 2000 + n);
+    let form = with(
+        with(wa_form(&sid, "hi"), "From", &format!("whatsapp:{customer}")),
+        "WaId",
+        &customer[1..],
+    );
+    assert_eq!(app.post_inbound_wa(&form).await.status(), 200);
+    app.message_by_sid(&sid)
+        .await
+        .expect("stored")
+        .conversation_id
+}
+
+#[tokio::test]
+async fn whatsapp_sends_exactly_80_a_second_on_the_manual_clock() {
+    let app = spawn_app().await;
+    twilio_accepts(&app.twilio).await;
+    let mut convs = Vec::new();
+    for n in 0..8 {
+        convs.push(wa_conversation(&app, n).await);
+    }
+    const TOTAL: usize = 200;
+    for i in 0..TOTAL {
+        app.reply(convs[i % convs.len()], &format!("m{i}"))
+            .await
+            .unwrap();
+    }
+    // The first send goes at once; then one every 12.5 ms. Each simulated millisecond the fake
+    // must have seen exactly the sends whose slots have come: never fewer, never more.
+    let expected = |ms: u64| (ms * 2 / 25 + 1).min(TOTAL as u64) as usize;
+    let mut per_second = Vec::new();
+    let mut ms = 0u64;
+    loop {
+        let want = expected(ms);
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        let got = loop {
+            let got = app.sent_messages().await.len();
+            if got >= want || std::time::Instant::now() > deadline {
+                break got;
+            }
+            tokio::time::sleep(Duration::from_millis(1)).await;
+        };
+        assert_eq!(got, want, "sends after {ms} simulated ms");
+        if ms % 1_000 == 999 {
+            per_second.push(got - per_second.iter().sum::<usize>());
+        }
+        if got == TOTAL {
+            break;
+        }
+        app.clock.advance(Duration::from_millis(1));
+        ms += 1;
+    }
+    assert_eq!(per_second, [80, 80], "two full simulated seconds at 80/s");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn unusable_pacing_rates_are_refused_at_start_with_the_flag_named() {
+    let twilio = wiremock::MockServer::start().await;
+    for (rate, why) in [
+        (0.0, "zero"),
+        (-3.0, "negative"),
+        (f64::NAN, "not a number"),
+        (1e-300, "the interval overflows"),
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        let mut s = settings(dir.path().to_owned(), &twilio);
+        s.pacing.whatsapp = rate;
+        let err = omnidesk::startup::RunningApp::start(s, omnidesk::clock::Clock::manual(START))
+            .err()
+            .unwrap_or_else(|| panic!("{why}: the app started"));
+        assert!(err.to_string().contains("--pace-whatsapp"), "{why}: {err}");
+    }
 }
