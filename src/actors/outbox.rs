@@ -7,7 +7,7 @@
 //! was cut off by the crash is looked up rather than sent twice.
 
 use super::attempt::AttemptRun;
-use super::messages::{AttemptDone, JobQueued, PendingCount};
+use super::messages::{AttemptDone, InFlightNow, JobQueued, PendingCount};
 use super::pacing::Pacer;
 use crate::clock::Clock;
 use crate::config::Intervals;
@@ -207,6 +207,15 @@ impl Handler<PendingCount> for OutboxDispatcher {
 
     fn handle(&mut self, _: PendingCount, _: &mut Self::Context) -> usize {
         self.pending.len()
+    }
+}
+
+impl Handler<InFlightNow> for OutboxDispatcher {
+    type Result = usize;
+
+    fn handle(&mut self, _: InFlightNow, ctx: &mut Self::Context) -> usize {
+        self.pump(ctx);
+        self.in_flight
     }
 }
 

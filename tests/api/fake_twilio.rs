@@ -3,7 +3,7 @@
 //! waits for the outbox to have nothing pending.
 
 use crate::helpers::*;
-use omnidesk::actors::messages::PendingCount;
+use omnidesk::actors::messages::{InFlightNow, PendingCount};
 use omnidesk::domain::Timestamp;
 use std::time::Duration;
 use wiremock::matchers::{header, method, path, path_regex, query_param};
@@ -110,6 +110,15 @@ pub async fn lookups(app: &TestApp) -> usize {
 pub async fn outbox_settled(app: &TestApp) {
     eventually("the outbox has nothing pending", || async {
         let n = app.desk().shared.outbox.send(PendingCount).await.unwrap();
+        (n == 0).then_some(())
+    })
+    .await;
+}
+
+/// Waits until every send due at the clock's now has been made and answered.
+pub async fn sends_settled(app: &TestApp) {
+    eventually("the due sends are done", || async {
+        let n = app.desk().shared.outbox.send(InFlightNow).await.unwrap();
         (n == 0).then_some(())
     })
     .await;
