@@ -194,6 +194,20 @@ where
     }
 }
 
+/// Reads and decodes one message of a `(conversation id, seq) → Message` table.
+pub(crate) fn get_message<TX>(
+    table: &TX,
+    key: (u64, u64),
+) -> Result<Option<records::Message>, StoreError>
+where
+    TX: ReadableTable<(u64, u64), &'static [u8]>,
+{
+    match table.get(key)? {
+        Some(g) => codec::decode(g.value()).map(Some),
+        None => Ok(None),
+    }
+}
+
 /// Every record of a `u64 → bytes` table, in id order.
 pub(crate) fn all_records<T, TX>(table: &TX) -> Result<Vec<T>, StoreError>
 where

@@ -10,14 +10,14 @@ use super::records::{
 use super::sendstate::{AttemptLog, attempt_log};
 use super::setup::{self, AccountWithToken};
 use super::tables::*;
-use super::{Store, StoreError, codec, get_record, next_id};
+use super::{Store, StoreError, codec, get_message, get_record, next_id};
 use crate::domain::optout::OPTED_OUT_TEXT;
 use crate::domain::template::TemplateError;
 use crate::domain::window::{WINDOW_EXPIRED_TEXT, free_form_allowed};
 use crate::domain::{
     Channel, ConversationId, Direction, JobId, MessageStatus, TemplateId, Timestamp, UserId,
 };
-use redb::{ReadableTable, WriteTransaction};
+use redb::WriteTransaction;
 
 /// Longest outbound text: WhatsApp's limit (SMS is split by the provider up to 1,600).
 pub const MAX_OUTBOUND_CHARS: usize = 4_096;
@@ -369,11 +369,7 @@ fn record_attempt_in(
     };
     let mut msgs = tx.open_table(CONVERSATION_MESSAGES)?;
     let key = (job.conversation_id.get(), job.seq);
-    let Some(mut msg) = msgs
-        .get(key)?
-        .map(|g| codec::decode::<Message>(g.value()))
-        .transpose()?
-    else {
+    let Some(mut msg) = get_message(&msgs, key)? else {
         jobs.remove(job_id.get())?;
         return Ok(None);
     };

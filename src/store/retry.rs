@@ -3,10 +3,10 @@
 //! free-form text), stored together with its new outbox job.
 
 use super::outbox::{Queued, SendRefusal, free_form_open, new_job, sendable};
-use super::records::{Conversation, Message, OutboxJob};
+use super::records::{Conversation, OutboxJob};
 use super::status::round_in;
 use super::tables::*;
-use super::{Store, StoreError, codec, get_record};
+use super::{Store, StoreError, codec, get_message, get_record};
 use crate::domain::{ConversationId, Direction, MessageStatus, Timestamp};
 use redb::{ReadableTable, WriteTransaction};
 
@@ -68,11 +68,7 @@ fn retry_in(
     };
     let key = (conversation.get(), seq);
     let mut msgs = tx.open_table(CONVERSATION_MESSAGES)?;
-    let Some(mut msg) = msgs
-        .get(key)?
-        .map(|g| codec::decode::<Message>(g.value()))
-        .transpose()?
-    else {
+    let Some(mut msg) = get_message(&msgs, key)? else {
         return Ok(Err(SendRefusal::UnknownMessage));
     };
     if !matches!(msg.direction, Direction::Outbound | Direction::Automated) {

@@ -5,7 +5,7 @@
 
 use super::records::{Conversation, Message, SendFailure};
 use super::tables::*;
-use super::{Store, StoreError, codec, get_record};
+use super::{Store, StoreError, codec, get_message, get_record};
 use crate::domain::{AccountId, Direction, MessageKey, MessageStatus, Timestamp};
 use redb::{ReadableTable, WriteTransaction};
 
@@ -71,11 +71,7 @@ fn apply_in(
         return Ok(StatusUpdate::Unknown);
     }
     let mut msgs = tx.open_table(CONVERSATION_MESSAGES)?;
-    let Some(mut msg) = msgs
-        .get(key)?
-        .map(|g| codec::decode::<Message>(g.value()))
-        .transpose()?
-    else {
+    let Some(mut msg) = get_message(&msgs, key)? else {
         return Ok(StatusUpdate::Unknown);
     };
     if !matches!(msg.direction, Direction::Outbound | Direction::Automated) {

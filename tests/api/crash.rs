@@ -193,13 +193,7 @@ async fn a_stop_between_twilios_201_and_our_commit_is_looked_up_after_the_restar
     twilio_lists(&app.twilio, &[(&sid, "see you soon", START)]).await;
     app.clock.advance(Duration::from_secs(30));
     outbox_settled(&app).await;
-    let m = app
-        .desk()
-        .store()
-        .message(conv.id, msg.seq)
-        .await
-        .unwrap()
-        .unwrap();
+    let m = stored(&app, conv.id, msg.seq).await;
     assert_eq!(m.provider_id.as_deref(), Some(sid.as_str()));
     assert_eq!(m.status, MessageStatus::Sent);
     assert_eq!(creates(&app).await, 1, "sent once, whatever the crash");

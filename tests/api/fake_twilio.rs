@@ -4,7 +4,8 @@
 
 use crate::helpers::*;
 use omnidesk::actors::messages::{InFlightNow, PendingCount};
-use omnidesk::domain::Timestamp;
+use omnidesk::domain::{ConversationId, Timestamp};
+use omnidesk::store::records::Message;
 use std::time::Duration;
 use wiremock::matchers::{header, method, path, path_regex, query_param};
 use wiremock::{Mock, MockServer, ResponseTemplate};
@@ -122,4 +123,14 @@ pub async fn sends_settled(app: &TestApp) {
         (n == 0).then_some(())
     })
     .await;
+}
+
+/// Message `seq` of `conv` as stored now.
+pub async fn stored(app: &TestApp, conv: ConversationId, seq: u64) -> Message {
+    app.desk()
+        .store()
+        .message(conv, seq)
+        .await
+        .unwrap()
+        .expect("message stored")
 }

@@ -3,6 +3,7 @@ use crate::helpers::*;
 use omnidesk::domain::MessageStatus;
 use omnidesk::domain::window::WINDOW_EXPIRED_TEXT;
 use omnidesk::store::outbox::{OutboundContent, SendRefusal};
+use omnidesk::store::records::Message;
 use std::time::Duration;
 use wiremock::matchers::{method, path_regex};
 use wiremock::{Mock, ResponseTemplate};
@@ -369,6 +370,20 @@ async fn a_500_then_a_429_are_retried_with_backoff_until_success() {
     app.stop().await;
 }
 
+/// A reply whose first send times out; returns it once the outbox is done with it, 30 s later,
+/// when a request still in flight at Twilio has surely settled.
+async fn reply_times_out_and_settles(app: &TestApp, text: &str) -> Message {
+    let conv = app.customer_writes_wa("hi").await;
+    let msg = app.reply(conv.id, text).await.unwrap();
+    eventually("the timeout is recorded", || async {
+        (app.metric("outbound_retries_total").await == 1).then_some(())
+    })
+    .await;
+    app.clock.advance(Duration::from_secs(30));
+    outbox_settled(app).await;
+    stored(app, conv.id, msg.seq).await
+}
+
 #[tokio::test]
 async fn a_send_that_stalls_past_the_timeout_and_then_succeeds_is_adopted_not_sent_twice() {
     let twilio = wiremock::MockServer::start().await;
@@ -377,22 +392,7 @@ async fn a_send_that_stalls_past_the_timeout_and_then_succeeds_is_adopted_not_se
     // Twilio takes the message but its 201 comes after our timeout.
     first_send_answers_after(&app.twilio, Duration::from_secs(2), &sid).await;
     twilio_lists(&app.twilio, &[(&sid, "slow network", START)]).await;
-    let conv = app.customer_writes_wa("hi").await;
-    let msg = app.reply(conv.id, "slow network").await.unwrap();
-    eventually("the timeout is recorded", || async {
-        (app.metric("outbound_retries_total").await == 1).then_some(())
-    })
-    .await;
-    // A request still in flight at Twilio has settled 30 s after the attempt began.
-    app.clock.advance(Duration::from_secs(30));
-    outbox_settled(&app).await;
-    let m = app
-        .desk()
-        .store()
-        .message(conv.id, msg.seq)
-        .await
-        .unwrap()
-        .unwrap();
+    let m = reply_times_out_and_settles(&app, "slow network").await;
     assert_eq!(
         m.provider_id.as_deref(),
         Some(sid.as_str()),
@@ -430,21 +430,7 @@ async fn a_timed_out_send_that_twilio_does_not_have_is_sent_again_after_the_look
         ],
     )
     .await;
-    let conv = app.customer_writes_wa("hi").await;
-    let msg = app.reply(conv.id, "slow network").await.unwrap();
-    eventually("the timeout is recorded", || async {
-        (app.metric("outbound_retries_total").await == 1).then_some(())
-    })
-    .await;
-    app.clock.advance(Duration::from_secs(30));
-    outbox_settled(&app).await;
-    let m = app
-        .desk()
-        .store()
-        .message(conv.id, msg.seq)
-        .await
-        .unwrap()
-        .unwrap();
+    let m = reply_times_out_and_settles(&app, "slow network").await;
     assert_eq!(
         m.provider_id.as_deref(),
         Some("SMaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"),

@@ -1,7 +1,7 @@
 //! "Retry" on a failed message: a new send of the same message by the conversation's agent,
 //! shown as such, checked again against the 24-hour window and opt-outs.
 
-use crate::fake_twilio::creates;
+use crate::fake_twilio::{creates, stored};
 use crate::helpers::*;
 use crate::signin::Browser;
 use omnidesk::domain::optout::OPTED_OUT_TEXT;
@@ -26,15 +26,6 @@ async fn first_send_fails(app: &TestApp) {
         .mount(&app.twilio)
         .await;
     twilio_accepts(&app.twilio).await;
-}
-
-async fn stored(app: &TestApp, conv: ConversationId, seq: u64) -> Message {
-    app.desk()
-        .store()
-        .message(conv, seq)
-        .await
-        .unwrap()
-        .unwrap()
 }
 
 /// A browser of an agent assigned to `conv`.

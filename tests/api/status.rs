@@ -1,7 +1,6 @@
-use crate::fake_twilio::first_send_answers_after;
+use crate::fake_twilio::{first_send_answers_after, stored};
 use crate::helpers::*;
 use omnidesk::domain::MessageStatus;
-use omnidesk::store::records::Message;
 use std::time::Duration;
 
 async fn sent_reply(app: &TestApp) -> (String, omnidesk::domain::ConversationId, u64) {
@@ -112,15 +111,6 @@ async fn status_callbacks_are_signed_and_validated() {
         .unwrap();
     assert_eq!(m.status, MessageStatus::Queued, "nothing changed");
     app.stop().await;
-}
-
-async fn stored(app: &TestApp, conv: omnidesk::domain::ConversationId, seq: u64) -> Message {
-    app.desk()
-        .store()
-        .message(conv, seq)
-        .await
-        .unwrap()
-        .unwrap()
 }
 
 #[tokio::test]
