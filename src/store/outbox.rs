@@ -150,53 +150,35 @@ impl Store {
     /// Loads what a send needs; None if the job is gone.
     pub async fn send_context(&self, job: JobId) -> Result<Option<SendContext>, StoreError> {
         let store = self.clone();
-        let ctx = self
-            .read(move |rtx| {
-                let Some(job) =
-                    get_record::<OutboxJob, _>(&rtx.open_table(OUTBOX_JOB)?, job.get())?
-                else {
-                    return Ok(None);
-                };
-                let missing = |what: &str| StoreError::Missing(format!("{what} of {}", job.id));
-                let message = message(rtx, job.conversation_id, job.seq)?
-                    .ok_or_else(|| missing("message"))?;
-                let conversation = conversation(rtx, job.conversation_id)?
-                    .ok_or_else(|| missing("conversation"))?;
-                let number = setup::number(rtx, job.number_id)?.ok_or_else(|| missing("number"))?;
-                let account =
-                    setup::account(rtx, number.account_id)?.ok_or_else(|| missing("account"))?;
-                let attempts = attempt_log(&rtx.open_table(JOB_ATTEMPT)?, job.id)?;
-                let round = rtx
-                    .open_table(MESSAGE_ROUND)?
-                    .get((job.conversation_id.get(), job.seq))?
-                    .map_or(0, |g| g.value());
-                Ok(Some((
-                    job,
-                    message,
-                    conversation,
-                    number,
-                    account,
-                    attempts,
-                    round,
-                )))
-            })
-            .await?;
-        let Some((job, message, conversation, number, account, attempts, round)) = ctx else {
-            return Ok(None);
-        };
-        let account = store
-            .account_with_token(account.id)
-            .await?
-            .ok_or_else(|| StoreError::Missing(format!("account {}", account.id)))?;
-        Ok(Some(SendContext {
-            job,
-            message,
-            conversation,
-            number,
-            account,
-            attempts,
-            round,
-        }))
+        self.read(move |rtx| {
+            let Some(job) = get_record::<OutboxJob, _>(&rtx.open_table(OUTBOX_JOB)?, job.get())?
+            else {
+                return Ok(None);
+            };
+            let missing = |what: &str| StoreError::Missing(format!("{what} of {}", job.id));
+            let message =
+                message(rtx, job.conversation_id, job.seq)?.ok_or_else(|| missing("message"))?;
+            let conversation =
+                conversation(rtx, job.conversation_id)?.ok_or_else(|| missing("conversation"))?;
+            let number = setup::number(rtx, job.number_id)?.ok_or_else(|| missing("number"))?;
+            let account =
+                setup::account(rtx, number.account_id)?.ok_or_else(|| missing("account"))?;
+            let attempts = attempt_log(&rtx.open_table(JOB_ATTEMPT)?, job.id)?;
+            let round = rtx
+                .open_table(MESSAGE_ROUND)?
+                .get((job.conversation_id.get(), job.seq))?
+                .map_or(0, |g| g.value());
+            Ok(Some(SendContext {
+                account: store.with_token(account)?,
+                job,
+                message,
+                conversation,
+                number,
+                attempts,
+                round,
+            }))
+        })
+        .await
     }
 
     /// Records one send attempt's outcome; returns the message as it now stands.
