@@ -64,8 +64,9 @@ fn gave_up(reason: &str) -> Attempt {
 }
 
 impl AttemptRun {
-    /// Returns when to run the job again, or None when it is finished (sent, failed, or gone).
-    pub async fn run(self, id: JobId) -> Option<Timestamp> {
+    /// Runs the job in its pacing slot `slot`; returns when to run it again, or None when it is
+    /// finished (sent, failed, or gone).
+    pub async fn run(self, id: JobId, slot: Timestamp) -> Option<Timestamp> {
         let ctx = match self.store.send_context(id).await {
             Ok(Some(ctx)) => ctx,
             Ok(None) => return None,
@@ -119,6 +120,7 @@ impl AttemptRun {
                 return Some(started.saturating_add(STORE_RETRY));
             }
         }
+        self.clock.sleep_until(slot).await;
         let outcome = self.send(&ctx).await;
         let now = self.clock.now();
         let attempt = match outcome {

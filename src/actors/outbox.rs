@@ -26,6 +26,9 @@ pub use super::attempt::{MAX_ATTEMPTS, backoff, settle_time};
 
 /// Sends under way at once, across all senders.
 const MAX_IN_FLIGHT: usize = 64;
+/// How long before its slot a send starts: it marks itself begun in the store (an fsync) first,
+/// then waits for its slot, so the fsync's latency does not bunch the requests.
+const LEAD: Duration = Duration::from_millis(100);
 
 struct Pending {
     conversation: ConversationId,
@@ -33,6 +36,8 @@ struct Pending {
     kind: NumberKind,
     not_before: Timestamp,
     in_flight: bool,
+    /// The slot of the attempt in flight.
+    send_at: Timestamp,
 }
 
 pub struct OutboxDispatcher {
@@ -96,6 +101,7 @@ impl OutboxDispatcher {
             kind: job.number_kind,
             not_before: job.not_before,
             in_flight: false,
+            send_at: job.not_before,
         });
     }
 
@@ -116,19 +122,21 @@ impl OutboxDispatcher {
             let ready = if p.not_before > now {
                 Err(p.not_before)
             } else {
-                self.pacer.take(p.number, gap(&self.intervals, p.kind), now)
+                self.pacer
+                    .take(p.number, gap(&self.intervals, p.kind), now, LEAD)
             };
             match ready {
-                Ok(()) => {
+                Ok(slot) => {
                     p.in_flight = true;
-                    start.push(id);
+                    p.send_at = slot;
+                    start.push((id, slot));
                 }
                 Err(at) => wake = Some(wake.map_or(at, |w| w.min(at))),
             }
         }
-        for id in start {
+        for (id, slot) in start {
             self.in_flight += 1;
-            self.start_attempt(id, ctx);
+            self.start_attempt(id, slot, ctx);
         }
         self.arm(wake, ctx);
     }
@@ -155,11 +163,11 @@ impl OutboxDispatcher {
         }
     }
 
-    fn start_attempt(&mut self, id: JobId, ctx: &mut Context<Self>) {
+    fn start_attempt(&mut self, id: JobId, slot: Timestamp, ctx: &mut Context<Self>) {
         let attempt = self.attempt.clone();
         let addr = ctx.address();
         actix::spawn(async move {
-            let retry_at = attempt.run(id).await;
+            let retry_at = attempt.run(id, slot).await;
             addr.do_send(AttemptDone { job: id, retry_at });
         });
     }
@@ -215,7 +223,12 @@ impl Handler<InFlightNow> for OutboxDispatcher {
 
     fn handle(&mut self, _: InFlightNow, ctx: &mut Self::Context) -> usize {
         self.pump(ctx);
-        self.in_flight
+        let now = self.clock.now();
+        // Attempts started ahead of a slot still to come are not due yet.
+        self.pending
+            .values()
+            .filter(|p| p.in_flight && p.send_at <= now)
+            .count()
     }
 }
 

@@ -36,32 +36,35 @@ fn wake_at(d: Duration) -> Timestamp {
 }
 
 impl Pacer {
-    /// Takes the sender's slot for a send now, or tells when the next slot comes.
+    /// Takes the sender's next slot if it comes within `lead` of `now` (the send waits for it),
+    /// or tells when to ask again. The lead lets a send do its durable bookkeeping before its
+    /// slot, so the request itself leaves on time.
     pub fn take(
         &mut self,
         number: NumberId,
         gap: Duration,
         now: Timestamp,
-    ) -> Result<(), Timestamp> {
+        lead: Duration,
+    ) -> Result<Timestamp, Timestamp> {
         let now = since_epoch(now);
         let s = self.senders.entry(number).or_insert(Sender {
             next: now,
             waiting: false,
         });
-        if s.next > now {
+        if s.next > now.saturating_add(lead) {
             s.waiting = true;
-            return Err(wake_at(s.next));
+            return Err(wake_at(s.next.saturating_sub(lead)));
         }
         let slot = if s.waiting {
             s.next.max(now.saturating_sub(gap.min(MAX_CATCH_UP)))
         } else {
-            now
+            s.next.max(now)
         };
         s.next = slot.saturating_add(gap);
         // Still behind the schedule (a late wake-up with more due): the next send is waiting
         // work too, not a fresh start.
         s.waiting = s.next <= now;
-        Ok(())
+        Ok(wake_at(slot))
     }
 }
 
@@ -69,24 +72,32 @@ impl Pacer {
 mod tests {
     use super::*;
 
+    /// The one sender of these tests.
+    fn sender() -> NumberId {
+        NumberId::new(1)
+    }
+
+    fn at(ms: i64) -> Timestamp {
+        Timestamp::from_millis(ms)
+    }
+
     /// Runs a sender with work always waiting for `seconds` simulated seconds, waking on the
     /// millisecond clock `late_ms` after each slot (as a busy process would), and counts the
-    /// sends of every simulated second.
+    /// sends of every simulated second by the slot each was given.
     fn sends_per_second(rate: f64, seconds: i64, late_ms: impl Fn(u64) -> i64) -> Vec<u32> {
         let gap = Duration::from_secs_f64(1.0 / rate);
         let mut pacer = Pacer::default();
-        let n = NumberId::new(1);
         let start = 1_767_258_000_000;
         let end = start + seconds * 1_000;
         let mut now = start;
         let mut counts = vec![0u32; seconds as usize];
         let mut wake = 0u64;
         while now < end {
-            match pacer.take(n, gap, Timestamp::from_millis(now)) {
-                Ok(()) => counts[((now - start) / 1_000) as usize] += 1,
-                Err(at) => {
+            match pacer.take(sender(), gap, at(now), Duration::ZERO) {
+                Ok(slot) => counts[((slot.as_millis() - start) / 1_000) as usize] += 1,
+                Err(next) => {
                     wake += 1;
-                    now = at.as_millis() + late_ms(wake);
+                    now = next.as_millis() + late_ms(wake);
                 }
             }
         }
@@ -109,8 +120,7 @@ mod tests {
                     (measured - rate).abs() <= rate * 0.02,
                     "{rate}/s {lateness}: {measured}/s"
                 );
-                // No second ever runs ahead of the rate by more than the one send a boundary
-                // can split.
+                // No second runs ahead of the rate by more than the one send a boundary splits.
                 let most = *counts.iter().max().unwrap();
                 assert!(
                     f64::from(most) <= rate.ceil() + 1.0,
@@ -129,32 +139,34 @@ mod tests {
     #[test]
     fn an_idle_sender_starts_at_now_without_a_burst() {
         let mut pacer = Pacer::default();
-        let n = NumberId::new(1);
         let gap = Duration::from_secs(1);
-        assert_eq!(pacer.take(n, gap, Timestamp::from_millis(1_000)), Ok(()));
+        let none = Duration::ZERO;
+        assert_eq!(pacer.take(sender(), gap, at(1_000), none), Ok(at(1_000)));
         // Quiet for a minute: the next send goes at once, the one after a full gap later.
-        assert_eq!(pacer.take(n, gap, Timestamp::from_millis(61_000)), Ok(()));
-        assert_eq!(
-            pacer.take(n, gap, Timestamp::from_millis(61_001)),
-            Err(Timestamp::from_millis(62_000))
-        );
+        assert_eq!(pacer.take(sender(), gap, at(61_000), none), Ok(at(61_000)));
+        assert_eq!(pacer.take(sender(), gap, at(61_001), none), Err(at(62_000)));
     }
 
     #[test]
     fn a_fractional_slot_wakes_at_the_next_millisecond() {
         let mut pacer = Pacer::default();
-        let n = NumberId::new(1);
         let gap = Duration::from_micros(12_500);
-        assert_eq!(pacer.take(n, gap, Timestamp::from_millis(0)), Ok(()));
-        assert_eq!(
-            pacer.take(n, gap, Timestamp::from_millis(0)),
-            Err(Timestamp::from_millis(13))
-        );
-        assert_eq!(pacer.take(n, gap, Timestamp::from_millis(13)), Ok(()));
+        let none = Duration::ZERO;
+        assert_eq!(pacer.take(sender(), gap, at(0), none), Ok(at(0)));
+        assert_eq!(pacer.take(sender(), gap, at(0), none), Err(at(13)));
+        assert_eq!(pacer.take(sender(), gap, at(13), none), Ok(at(13)));
         // The slot after 12.5 ms is 25 ms, not 13 + 12.5.
-        assert_eq!(
-            pacer.take(n, gap, Timestamp::from_millis(13)),
-            Err(Timestamp::from_millis(25))
-        );
+        assert_eq!(pacer.take(sender(), gap, at(13), none), Err(at(25)));
+    }
+
+    #[test]
+    fn a_slot_within_the_lead_is_handed_out_early_for_its_own_time() {
+        let mut pacer = Pacer::default();
+        let gap = Duration::from_secs(1);
+        let lead = Duration::from_millis(100);
+        assert_eq!(pacer.take(sender(), gap, at(0), lead), Ok(at(0)));
+        assert_eq!(pacer.take(sender(), gap, at(0), lead), Err(at(900)));
+        assert_eq!(pacer.take(sender(), gap, at(900), lead), Ok(at(1_000)));
+        assert_eq!(pacer.take(sender(), gap, at(950), lead), Err(at(1_900)));
     }
 }
