@@ -82,7 +82,8 @@ pub trait Provider {
     ) -> impl Future<Output = Result<Accepted, SendError>> + Send;
 
     /// The messages matching `query` that the provider has, oldest first. Answers from the
-    /// provider's own records, so asking again is always safe.
+    /// provider's own records, so asking again is always safe. (A provider with repeatable
+    /// requests, as ACS will be, can answer by repeating the send under its original request id.)
     fn find_sent(
         &self,
         credentials: &Credentials,

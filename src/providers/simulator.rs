@@ -219,5 +219,27 @@ mod tests {
         assert_eq!(pending.provider_id, accepted.provider_id);
         assert_eq!(pending.at, Timestamp::from_millis(1_000));
         assert_eq!(sim.sent(), 1);
+
+        let query = |body: &str, since: i64| SentQuery {
+            from: request.from.clone(),
+            to: request.to.clone(),
+            body: body.into(),
+            created_since: Timestamp::from_millis(since),
+        };
+        let found = sim
+            .find_sent(&credentials, &query("Hi", 1_000))
+            .await
+            .unwrap();
+        assert_eq!(found.len(), 1, "the send is found");
+        assert_eq!(found[0].provider_id, accepted.provider_id);
+        for (q, why) in [
+            (query("Hi", 1_001), "older"),
+            (query("Bye", 0), "other text"),
+        ] {
+            assert!(
+                sim.find_sent(&credentials, &q).await.unwrap().is_empty(),
+                "{why}"
+            );
+        }
     }
 }

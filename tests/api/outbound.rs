@@ -370,12 +370,12 @@ async fn a_500_then_a_429_are_retried_with_backoff_until_success() {
     app.stop().await;
 }
 
-/// A reply whose first send times out; returns it once the outbox is done with it, 30 s later,
-/// when a request still in flight at Twilio has surely settled.
+/// A reply whose first send ends without a clear answer; returns it once the outbox is done with
+/// it, 30 s later, when a request still in flight at Twilio has surely settled.
 async fn reply_times_out_and_settles(app: &TestApp, text: &str) -> Message {
     let conv = app.customer_writes_wa("hi").await;
     let msg = app.reply(conv.id, text).await.unwrap();
-    eventually("the timeout is recorded", || async {
+    eventually("the unknown outcome is recorded", || async {
         (app.metric("outbound_retries_total").await == 1).then_some(())
     })
     .await;
@@ -385,27 +385,39 @@ async fn reply_times_out_and_settles(app: &TestApp, text: &str) -> Message {
 }
 
 #[tokio::test]
-async fn a_send_that_stalls_past_the_timeout_and_then_succeeds_is_adopted_not_sent_twice() {
-    let twilio = wiremock::MockServer::start().await;
-    let app = spawn_app_with(twilio, |s| s.provider_timeout_ms = 300).await;
-    let sid = new_sid();
-    // Twilio takes the message but its 201 comes after our timeout.
-    first_send_answers_after(&app.twilio, Duration::from_secs(2), &sid).await;
-    twilio_lists(&app.twilio, &[(&sid, "slow network", START)]).await;
-    let m = reply_times_out_and_settles(&app, "slow network").await;
-    assert_eq!(
-        m.provider_id.as_deref(),
-        Some(sid.as_str()),
-        "Twilio's sid is adopted"
-    );
-    assert_eq!(
-        m.status,
-        MessageStatus::Sent,
-        "with the status Twilio reported"
-    );
-    assert_eq!(creates(&app).await, 1, "the message was sent once");
-    assert_eq!(lookups(&app).await, 1);
-    app.stop().await;
+async fn a_send_whose_outcome_is_unknown_but_that_twilio_took_is_adopted_not_sent_twice() {
+    for case in ["a 201 after our timeout", "an unreadable 201"] {
+        let twilio = wiremock::MockServer::start().await;
+        let app = spawn_app_with(twilio, |s| s.provider_timeout_ms = 300).await;
+        let sid = new_sid();
+        if case == "an unreadable 201" {
+            Mock::given(method("POST"))
+                .and(messages_path())
+                .respond_with(ResponseTemplate::new(201).set_body_string("<html>proxy</html>"))
+                .up_to_n_times(1)
+                .with_priority(1)
+                .mount(&app.twilio)
+                .await;
+            twilio_accepts(&app.twilio).await;
+        } else {
+            first_send_answers_after(&app.twilio, Duration::from_secs(2), &sid).await;
+        }
+        twilio_lists(&app.twilio, &[(&sid, "slow network", START)]).await;
+        let m = reply_times_out_and_settles(&app, "slow network").await;
+        assert_eq!(
+            m.provider_id.as_deref(),
+            Some(sid.as_str()),
+            "{case}: Twilio's sid"
+        );
+        assert_eq!(
+            m.status,
+            MessageStatus::Sent,
+            "{case}: as Twilio reported it"
+        );
+        assert_eq!(creates(&app).await, 1, "{case}: sent once");
+        assert_eq!(lookups(&app).await, 1, "{case}");
+        app.stop().await;
+    }
 }
 
 #[tokio::test]
