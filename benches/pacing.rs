@@ -7,16 +7,15 @@
 
 use omnidesk::clock::Clock;
 use omnidesk::config::Settings;
-use omnidesk::domain::{AccountSid, Channel, Direction, PhoneNumber};
+use omnidesk::domain::Direction;
 use omnidesk::providers::twilio::signature;
-use omnidesk::secrets::SecretString;
 use omnidesk::startup::RunningApp;
 use omnidesk::store::outbox::{OutboundContent, OutboundRequest};
-use omnidesk::store::records::{NumberKind, ProviderKind};
-use omnidesk::store::setup::{NewAccount, NewNumber};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
+
+mod support;
 
 const SID: &str = "AC0123456789abcdef0123456789abcdef";
 const TOKEN: &str = "bench-token-0123456789abcdef0123";
@@ -60,36 +59,8 @@ async fn main() {
     settings.pacing.whatsapp = rate;
     let app = RunningApp::start(settings, Clock::system()).expect("omnidesk starts");
     let store = app.desk.store();
-    let account = store
-        .create_account(
-            NewAccount {
-                name: "bench".into(),
-                channel: Channel::WhatsApp,
-                provider: ProviderKind::Twilio,
-                sid: Some(AccountSid::parse(SID).expect("sid")),
-                auth_token: Some(SecretString::new(TOKEN)),
-            },
-            app.desk.now(),
-        )
-        .await
-        .expect("store")
-        .expect("account");
-    store
-        .add_number(NewNumber {
-            account_id: account.id,
-            number: PhoneNumber::parse(BUSINESS).expect("number"),
-            kind: NumberKind::WhatsApp,
-            name: "bench".into(),
-            description: String::new(),
-        })
-        .await
-        .expect("store")
-        .expect("number");
-    let url = format!(
-        "{}/webhooks/twilio/{}",
-        app.address(),
-        account.webhook_key.as_str()
-    );
+    let account = support::whatsapp_account(store, app.desk.now(), SID, TOKEN, BUSINESS).await;
+    let url = support::webhook_url(&app.address(), &account);
     let http = reqwest::Client::new();
     let mut convs = Vec::new();
     for i in 0..conversations {
