@@ -1,9 +1,7 @@
-use crate::fake_twilio::*;
 use crate::helpers::*;
 use omnidesk::domain::MessageStatus;
 use omnidesk::domain::window::WINDOW_EXPIRED_TEXT;
 use omnidesk::store::outbox::{OutboundContent, SendRefusal};
-use omnidesk::store::records::Message;
 use std::time::Duration;
 use wiremock::matchers::{method, path_regex};
 use wiremock::{Mock, ResponseTemplate};
@@ -370,97 +368,6 @@ async fn a_500_then_a_429_are_retried_with_backoff_until_success() {
     app.stop().await;
 }
 
-/// A reply whose first send ends without a clear answer; returns it once the outbox is done with
-/// it, 30 s later, when a request still in flight at Twilio has surely settled.
-async fn reply_times_out_and_settles(app: &TestApp, text: &str) -> Message {
-    let conv = app.customer_writes_wa("hi").await;
-    let msg = app.reply(conv.id, text).await.unwrap();
-    eventually("the unknown outcome is recorded", || async {
-        (app.metric("outbound_retries_total").await == 1).then_some(())
-    })
-    .await;
-    app.clock.advance(Duration::from_secs(30));
-    outbox_settled(app).await;
-    stored(app, conv.id, msg.seq).await
-}
-
-#[tokio::test]
-async fn a_send_whose_outcome_is_unknown_but_that_twilio_took_is_adopted_not_sent_twice() {
-    for case in ["a 201 after our timeout", "an unreadable 201"] {
-        let twilio = wiremock::MockServer::start().await;
-        let app = spawn_app_with(twilio, |s| s.provider_timeout_ms = 300).await;
-        let sid = new_sid();
-        if case == "an unreadable 201" {
-            Mock::given(method("POST"))
-                .and(messages_path())
-                .respond_with(ResponseTemplate::new(201).set_body_string("<html>proxy</html>"))
-                .up_to_n_times(1)
-                .with_priority(1)
-                .mount(&app.twilio)
-                .await;
-            twilio_accepts(&app.twilio).await;
-        } else {
-            first_send_answers_after(&app.twilio, Duration::from_secs(2), &sid).await;
-        }
-        twilio_lists(&app.twilio, &[(&sid, "slow network", START)]).await;
-        let m = reply_times_out_and_settles(&app, "slow network").await;
-        assert_eq!(
-            m.provider_id.as_deref(),
-            Some(sid.as_str()),
-            "{case}: Twilio's sid"
-        );
-        assert_eq!(
-            m.status,
-            MessageStatus::Sent,
-            "{case}: as Twilio reported it"
-        );
-        assert_eq!(creates(&app).await, 1, "{case}: sent once");
-        assert_eq!(lookups(&app).await, 1, "{case}");
-        app.stop().await;
-    }
-}
-
-#[tokio::test]
-async fn a_timed_out_send_that_twilio_does_not_have_is_sent_again_after_the_lookup() {
-    let twilio = wiremock::MockServer::start().await;
-    let app = spawn_app_with(twilio, |s| s.provider_timeout_ms = 300).await;
-    Mock::given(method("POST"))
-        .and(messages_path())
-        .respond_with(ResponseTemplate::new(201).set_delay(Duration::from_secs(3)))
-        .up_to_n_times(1)
-        .with_priority(1)
-        .mount(&app.twilio)
-        .await;
-    twilio_accepts(&app.twilio).await;
-    // The same text an hour earlier, and another text since: neither is this attempt.
-    let earlier = omnidesk::domain::Timestamp::from_millis(START.as_millis() - 3_600_000);
-    twilio_lists(
-        &app.twilio,
-        &[
-            (&new_sid(), "slow network", earlier),
-            (&new_sid(), "something else", START),
-        ],
-    )
-    .await;
-    let m = reply_times_out_and_settles(&app, "slow network").await;
-    assert_eq!(
-        m.provider_id.as_deref(),
-        Some("SMaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"),
-        "the second send's sid"
-    );
-    let calls: Vec<String> = twilio_calls(&app)
-        .await
-        .into_iter()
-        .map(|(m, _)| m)
-        .collect();
-    assert_eq!(
-        calls,
-        ["POST", "GET", "POST"],
-        "looked up before sending again"
-    );
-    app.stop().await;
-}
-
 #[tokio::test]
 async fn a_permanent_error_fails_the_message_with_the_code_and_text() {
     let app = spawn_app().await;
@@ -526,75 +433,4 @@ async fn a_reply_on_a_deleted_number_is_refused_and_leaves_nothing_behind() {
     tokio::time::sleep(Duration::from_millis(100)).await;
     assert!(app.sent_messages().await.is_empty());
     app.stop().await;
-}
-
-/// A WhatsApp conversation with customer `n`.
-async fn wa_conversation(app: &TestApp, n: usize) -> omnidesk::domain::ConversationId {
-    let sid = new_sid();
-    let customer = format!("+1415555{:04}", 2000 + n);
-    let form = with(
-        with(wa_form(&sid, "hi"), "From", &format!("whatsapp:{customer}")),
-        "WaId",
-        &customer[1..],
-    );
-    assert_eq!(app.post_inbound_wa(&form).await.status(), 200);
-    app.message_by_sid(&sid)
-        .await
-        .expect("stored")
-        .conversation_id
-}
-
-#[tokio::test]
-async fn whatsapp_sends_exactly_80_a_second_on_the_manual_clock() {
-    let app = spawn_app().await;
-    twilio_accepts(&app.twilio).await;
-    let mut convs = Vec::new();
-    for n in 0..8 {
-        convs.push(wa_conversation(&app, n).await);
-    }
-    const TOTAL: usize = 200;
-    for i in 0..TOTAL {
-        app.reply(convs[i % convs.len()], &format!("m{i}"))
-            .await
-            .unwrap();
-    }
-    // The first send goes at once; then one every 12.5 ms. Each simulated millisecond, once the
-    // sends due by then are done, the fake has seen exactly those whose slots have come.
-    let expected = |ms: u64| (ms * 2 / 25 + 1).min(TOTAL as u64) as usize;
-    let mut per_second = Vec::new();
-    let mut ms = 0u64;
-    loop {
-        sends_settled(&app).await;
-        let got = app.sent_messages().await.len();
-        assert_eq!(got, expected(ms), "sends after {ms} simulated ms");
-        if ms % 1_000 == 999 {
-            per_second.push(got - per_second.iter().sum::<usize>());
-        }
-        if got == TOTAL {
-            break;
-        }
-        app.clock.advance(Duration::from_millis(1));
-        ms += 1;
-    }
-    assert_eq!(per_second, [80, 80], "two full simulated seconds at 80/s");
-    app.stop().await;
-}
-
-#[tokio::test]
-async fn unusable_pacing_rates_are_refused_at_start_with_the_flag_named() {
-    let twilio = wiremock::MockServer::start().await;
-    for (rate, why) in [
-        (0.0, "zero"),
-        (-3.0, "negative"),
-        (f64::NAN, "not a number"),
-        (1e-300, "the interval overflows"),
-    ] {
-        let dir = tempfile::tempdir().unwrap();
-        let mut s = settings(dir.path().to_owned(), &twilio);
-        s.pacing.whatsapp = rate;
-        let err = omnidesk::startup::RunningApp::start(s, omnidesk::clock::Clock::manual(START))
-            .err()
-            .unwrap_or_else(|| panic!("{why}: the app started"));
-        assert!(err.to_string().contains("--pace-whatsapp"), "{why}: {err}");
-    }
 }
