@@ -11,16 +11,13 @@ use actix_web::{App, HttpResponse, HttpServer, web};
 use hdrhistogram::Histogram;
 use omnidesk::clock::Clock;
 use omnidesk::config::Settings;
-use omnidesk::domain::account::AccountName;
-use omnidesk::domain::{AccountSid, Channel, PhoneNumber};
 use omnidesk::providers::twilio::signature;
-use omnidesk::secrets::SecretString;
 use omnidesk::startup::RunningApp;
-use omnidesk::store::records::{NumberKind, ProviderKind};
-use omnidesk::store::setup::{NewAccount, NewNumber};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
+
+mod support;
 
 const SID: &str = "AC0123456789abcdef0123456789abcdef";
 const TOKEN: &str = "bench-token-0123456789abcdef0123";
@@ -252,36 +249,8 @@ fn main() {
         settings.listen = "127.0.0.1:0".parse().unwrap();
         let app = RunningApp::start(settings, Clock::system()).expect("omnidesk starts");
         let store = app.desk.store();
-        let account = store
-            .create_account(
-                NewAccount {
-                    name: AccountName::parse("bench").unwrap(),
-                    channel: Channel::WhatsApp,
-                    provider: ProviderKind::Twilio,
-                    sid: Some(AccountSid::parse(SID).unwrap()),
-                    auth_token: Some(SecretString::new(TOKEN)),
-                },
-                app.desk.now(),
-            )
-            .await
-            .unwrap()
-            .unwrap();
-        store
-            .add_number(NewNumber {
-                account_id: account.id,
-                number: PhoneNumber::parse(BUSINESS).unwrap(),
-                kind: NumberKind::WhatsApp,
-                name: "bench".into(),
-                description: String::new(),
-            })
-            .await
-            .unwrap()
-            .unwrap();
-        let url = format!(
-            "{}/webhooks/twilio/{}",
-            app.address(),
-            account.webhook_key.as_str()
-        );
+        let account = support::whatsapp_account(store, app.desk.now(), SID, TOKEN, BUSINESS).await;
+        let url = support::webhook_url(&app.address(), &account);
         let durable = if paced_only {
             Report {
                 sent: 0,

@@ -12,19 +12,17 @@ use hdrhistogram::Histogram;
 use omnidesk::auth::session;
 use omnidesk::clock::Clock;
 use omnidesk::config::Settings;
-use omnidesk::domain::account::AccountName;
+use omnidesk::domain::ConversationId;
 use omnidesk::domain::user::{Email, Role};
-use omnidesk::domain::{AccountSid, Channel, ConversationId, PhoneNumber};
 use omnidesk::providers::twilio::signature;
-use omnidesk::secrets::SecretString;
 use omnidesk::startup::RunningApp;
-use omnidesk::store::records::{NumberKind, ProviderKind};
-use omnidesk::store::setup::{NewAccount, NewNumber};
 use omnidesk::store::users::NewUser;
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::sync::mpsc;
+
+mod support;
 
 const SID: &str = "AC0123456789abcdef0123456789abcdef";
 const TOKEN: &str = "bench-token-0123456789abcdef0123";
@@ -136,31 +134,8 @@ fn main() {
         let app = RunningApp::start(settings, Clock::system()).expect("omnidesk starts");
         let desk = app.desk.clone();
         let store = desk.store().clone();
-        let account = store
-            .create_account(
-                NewAccount {
-                    name: AccountName::parse("bench").unwrap(),
-                    channel: Channel::WhatsApp,
-                    provider: ProviderKind::Twilio,
-                    sid: Some(AccountSid::parse(SID).expect("sid")),
-                    auth_token: Some(SecretString::new(TOKEN)),
-                },
-                desk.now(),
-            )
-            .await
-            .expect("store")
-            .expect("account");
-        store
-            .add_number(NewNumber {
-                account_id: account.id,
-                number: PhoneNumber::parse(BUSINESS).expect("number"),
-                kind: NumberKind::WhatsApp,
-                name: "bench".into(),
-                description: String::new(),
-            })
-            .await
-            .expect("store")
-            .expect("number");
+        let account =
+            support::whatsapp_account(&store, desk.now(), SID, TOKEN, BUSINESS).await;
         let admin = store
             .add_user(
                 NewUser {
@@ -193,11 +168,7 @@ fn main() {
         let (tx, mut rx) = mpsc::unbounded_channel();
         let reader = tokio::spawn(read_events(resp, tx));
 
-        let url = format!(
-            "{}/webhooks/twilio/{}",
-            app.address(),
-            account.webhook_key.as_str()
-        );
+        let url = support::webhook_url(&app.address(), &account);
         let total = (rate * secs) as usize;
         let reqs = Arc::new(prepare(&url, total, customers));
         let interval = Duration::from_secs_f64(1.0 / rate as f64);

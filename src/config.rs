@@ -146,6 +146,56 @@ pub struct Pacing {
     pub whatsapp: f64,
 }
 
+/// The gap between two sends from one number, by number type: `Pacing` checked and inverted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Intervals {
+    pub long_code: Duration,
+    pub toll_free: Duration,
+    pub short_code: Duration,
+    pub whatsapp: Duration,
+}
+
+/// A pacing rate that cannot be used.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error(
+    "{flag} is {rate}: a pacing rate must be a positive number of messages per second, \
+     at least one every {} years and at most {MAX_RATE} a second",
+    MAX_GAP.as_secs() / (365 * 24 * 3600)
+)]
+pub struct PacingError {
+    pub flag: &'static str,
+    pub rate: f64,
+}
+
+/// The fastest pace accepted: a gap below a microsecond would be lost in scheduling.
+const MAX_RATE: f64 = 1_000_000.0;
+/// The slowest: a gap longer than this (about a century) is surely a typo, and bounds the
+/// arithmetic of the schedule far from overflow.
+const MAX_GAP: Duration = Duration::from_secs(100 * 365 * 24 * 3600);
+
+impl Pacing {
+    /// The gap of each rate, or why a rate cannot be used (zero, negative, NaN, infinite, or too
+    /// small or too large to schedule).
+    pub fn intervals(&self) -> Result<Intervals, PacingError> {
+        let gap = |flag: &'static str, rate: f64| {
+            let err = PacingError { flag, rate };
+            if !(rate.is_finite() && rate > 0.0 && rate <= MAX_RATE) {
+                return Err(err);
+            }
+            match Duration::try_from_secs_f64(1.0 / rate) {
+                Ok(d) if d <= MAX_GAP && !d.is_zero() => Ok(d),
+                _ => Err(err),
+            }
+        };
+        Ok(Intervals {
+            long_code: gap("--pace-long-code", self.long_code)?,
+            toll_free: gap("--pace-toll-free", self.toll_free)?,
+            short_code: gap("--pace-short-code", self.short_code)?,
+            whatsapp: gap("--pace-whatsapp", self.whatsapp)?,
+        })
+    }
+}
+
 impl Default for Pacing {
     fn default() -> Self {
         Self {
@@ -196,12 +246,45 @@ impl Settings {
                 return Err(format!("{name} must start with http:// or https://"));
             }
         }
-        let p = self.pacing;
-        for rate in [p.long_code, p.toll_free, p.short_code, p.whatsapp] {
-            if !(rate.is_finite() && rate > 0.0) {
-                return Err("pacing rates must be positive numbers of messages per second".into());
-            }
-        }
+        self.pacing.intervals().map_err(|e| e.to_string())?;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_default_rates_have_exact_gaps() {
+        let i = Pacing::default().intervals().unwrap();
+        assert_eq!(i.long_code, Duration::from_secs(1));
+        assert_eq!(i.whatsapp, Duration::from_micros(12_500));
+        assert_eq!(i.short_code, Duration::from_millis(10));
+        assert_eq!(i.toll_free, Duration::from_nanos(333_333_333));
+    }
+
+    #[test]
+    fn unusable_rates_are_refused_with_the_flag_named() {
+        for (rate, why) in [
+            (0.0, "zero"),
+            (-1.0, "negative"),
+            (f64::NAN, "not a number"),
+            (f64::INFINITY, "infinite"),
+            (1e-300, "the gap overflows"),
+            (1e-12, "the gap is over a century"),
+            (1e12, "the gap is below a nanosecond"),
+        ] {
+            let p = Pacing {
+                whatsapp: rate,
+                ..Pacing::default()
+            };
+            let e = p.intervals().unwrap_err();
+            assert_eq!(e.flag, "--pace-whatsapp", "{why}");
+            assert!(
+                e.to_string().starts_with("--pace-whatsapp is "),
+                "{why}: {e}"
+            );
+        }
     }
 }

@@ -4,20 +4,21 @@
 
 use crate::actors::Shared;
 use crate::actors::live::LiveEvent;
-use crate::actors::messages::{Lookup, Send, Track};
+use crate::actors::messages::{JobQueued, Lookup, Send, Track};
 use crate::actors::registry::ConversationRegistry;
 use crate::config::Settings;
+use crate::domain::Timestamp;
 use crate::domain::inbound::InboundMessage;
-use crate::domain::{MessageStatus, Timestamp};
 use crate::media::MediaFetcher;
 use crate::metrics::Metrics;
 use crate::providers::Credentials;
 use crate::providers::simulator::Simulator;
 use crate::providers::twilio::TwilioClient;
 use crate::store::conversations::Ingested;
-use crate::store::outbox::{OutboundRequest, SendRefusal, StatusUpdate};
-use crate::store::records::{Message, SendFailure};
+use crate::store::outbox::{OutboundRequest, SendRefusal};
+use crate::store::records::Message;
 use crate::store::setup::AccountWithToken;
+use crate::store::status::{StatusReport, StatusUpdate};
 use crate::store::{Store, StoreError};
 use actix::Addr;
 use std::sync::Arc;
@@ -173,6 +174,30 @@ impl Desk {
         });
     }
 
+    /// Queues failed message `seq` of `conversation` for a new send, after the checks a new
+    /// message gets (closed, opt-out, 24-hour window), and tells the outbox and the live pages.
+    pub async fn retry(
+        &self,
+        conversation: crate::domain::ConversationId,
+        seq: u64,
+    ) -> Result<Result<Message, SendRefusal>, StoreError> {
+        let queued = match self
+            .store()
+            .retry_message(conversation, seq, self.now())
+            .await?
+        {
+            Ok(q) => q,
+            Err(r) => return Ok(Err(r)),
+        };
+        self.shared.outbox.do_send(JobQueued(queued.job));
+        self.shared.live.publish(LiveEvent::StatusChanged {
+            conversation,
+            seq,
+            status: queued.message.status,
+        });
+        Ok(Ok(queued.message))
+    }
+
     /// Whether `conv` is offered to `agent` or waits in a pick queue `agent` belongs to.
     pub async fn is_offered_or_pickable(
         &self,
@@ -197,17 +222,10 @@ impl Desk {
         .unwrap_or(false)
     }
 
-    /// Applies a provider's delivery status callback.
-    pub async fn apply_status(
-        &self,
-        provider_id: String,
-        status: MessageStatus,
-        failure: Option<SendFailure>,
-    ) -> Result<StatusUpdate, StoreError> {
-        let update = self
-            .store()
-            .apply_status(provider_id.clone(), status, failure, self.now())
-            .await?;
+    /// Applies a provider's delivery status report.
+    pub async fn apply_status(&self, report: StatusReport) -> Result<StatusUpdate, StoreError> {
+        let (provider_id, status) = (report.provider_id.clone(), report.status);
+        let update = self.store().apply_status(report, self.now()).await?;
         match &update {
             StatusUpdate::Applied(msg) => {
                 Metrics::inc(&self.metrics().status_callbacks_total);
@@ -218,7 +236,7 @@ impl Desk {
                 });
             }
             StatusUpdate::Ignored(msg) => tracing::debug!(
-                provider_id, stored = %msg.status, late = %status, "status would move backwards; ignored"
+                provider_id, stored = %msg.status, late = %status, "status is late or of another send; ignored"
             ),
             StatusUpdate::Unknown => {
                 tracing::info!(provider_id, %status, "status callback for an unknown message; ignored")

@@ -136,7 +136,8 @@ async fn recover(
             twilio: twilio.clone(),
             simulator: simulator.clone(),
             public_url: settings.public_url(),
-            pacing: settings.pacing,
+            intervals: settings.pacing.intervals()?,
+            provider_timeout: settings.provider_timeout(),
         },
         jobs,
     )

@@ -144,3 +144,10 @@ pub(super) struct AttemptDone {
 #[derive(Message)]
 #[rtype(result = "usize")]
 pub struct PendingCount;
+
+/// Outbox: start whatever is due at the clock's now, then say how many sends whose slot has come
+/// are in flight. Zero means every send due by now has been made and answered: tests on the
+/// manual clock wait on it.
+#[derive(Message)]
+#[rtype(result = "usize")]
+pub struct InFlightNow;

@@ -1,10 +1,12 @@
 //! The live parts of the process (DESIGN.md "Actors"). They own timers and in-memory state and can
 //! all be rebuilt from the store at start-up.
 
+mod attempt;
 pub mod conversation;
 pub mod live;
 pub mod messages;
 pub mod outbox;
+mod pacing;
 pub mod registry;
 pub mod roster;
 pub mod scheduler;

@@ -1,34 +1,34 @@
 //! OutboxDispatcher: sends committed outbox jobs through the account's provider. One send at a
-//! time per conversation (customers see messages in order), a pace per sender number by its type,
-//! retries of temporary failures with exponential backoff and jitter, and permanent failures
-//! recorded on the message with the provider's code and text. Pending jobs are reloaded from the
-//! store at start-up, so a message accepted before a crash is sent after the restart.
+//! time per conversation (customers see messages in order), a pace per sender number by its type
+//! (`pacing`), retries of temporary failures with exponential backoff and jitter, lookups instead
+//! of resends when a send's outcome is unknown (`attempt`), and permanent failures recorded on
+//! the message with the provider's code and text. Pending jobs are reloaded from the store at
+//! start-up, so a message accepted before a crash is sent after the restart, and one whose send
+//! was cut off by the crash is looked up rather than sent twice.
 
-use super::live::LiveEvent;
-use super::messages::{AttemptDone, JobQueued, PendingCount};
+use super::attempt::AttemptRun;
+use super::messages::{AttemptDone, InFlightNow, JobQueued, PendingCount};
+use super::pacing::Pacer;
 use crate::clock::Clock;
-use crate::config::Pacing;
-use crate::domain::{Address, ConversationId, JobId, NumberId, Timestamp};
+use crate::config::Intervals;
+use crate::domain::{ConversationId, JobId, NumberId, Timestamp};
 use crate::metrics::Metrics;
 use crate::providers::simulator::Simulator;
 use crate::providers::twilio::TwilioClient;
-use crate::providers::{Credentials, Provider, SendError, SendRequest};
 use crate::store::Store;
-use crate::store::outbox::{Attempt, SendContext};
-use crate::store::records::{NumberKind, OutboxJob, ProviderKind, SendFailure};
+use crate::store::records::{NumberKind, OutboxJob};
 use actix::prelude::*;
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashSet};
 use std::sync::Arc;
 use std::time::Duration;
 
+pub use super::attempt::{MAX_ATTEMPTS, backoff, settle_time};
+
 /// Sends under way at once, across all senders.
 const MAX_IN_FLIGHT: usize = 64;
-/// Attempts before a message is failed for good.
-pub const MAX_ATTEMPTS: u32 = 10;
-const BACKOFF_BASE: Duration = Duration::from_secs(2);
-const BACKOFF_CAP: Duration = Duration::from_secs(10 * 60);
-/// Delay before retrying a job whose outcome could not be stored.
-const STORE_RETRY: Duration = Duration::from_secs(1);
+/// How long before its slot a send starts: it marks itself begun in the store (an fsync) first,
+/// then waits for its slot, so the fsync's latency does not bunch the requests.
+const LEAD: Duration = Duration::from_millis(100);
 
 struct Pending {
     conversation: ConversationId,
@@ -36,20 +36,16 @@ struct Pending {
     kind: NumberKind,
     not_before: Timestamp,
     in_flight: bool,
+    /// The slot of the attempt in flight.
+    send_at: Timestamp,
 }
 
 pub struct OutboxDispatcher {
-    store: Store,
+    attempt: AttemptRun,
     clock: Clock,
-    metrics: Arc<Metrics>,
-    live: super::live::LiveHub,
-    twilio: TwilioClient,
-    simulator: Arc<Simulator>,
-    public_url: String,
-    pacing: Pacing,
+    intervals: Intervals,
     pending: BTreeMap<JobId, Pending>,
-    /// The instant each sender may send next.
-    next_free: HashMap<NumberId, Timestamp>,
+    pacer: Pacer,
     in_flight: usize,
     timer: Option<(Timestamp, SpawnHandle)>,
 }
@@ -58,7 +54,10 @@ pub struct OutboxConfig {
     pub twilio: TwilioClient,
     pub simulator: Arc<Simulator>,
     pub public_url: String,
-    pub pacing: Pacing,
+    /// The checked pacing of `Settings` (see `Pacing::intervals`).
+    pub intervals: Intervals,
+    /// The provider request timeout; sets how long an unknown outcome waits for its lookup.
+    pub provider_timeout: Duration,
 }
 
 impl OutboxDispatcher {
@@ -70,17 +69,22 @@ impl OutboxDispatcher {
         config: OutboxConfig,
         jobs: Vec<OutboxJob>,
     ) -> Self {
-        let mut d = Self {
+        let attempt = AttemptRun {
             store,
-            clock,
+            clock: clock.clone(),
             metrics,
             live,
             twilio: config.twilio,
             simulator: config.simulator,
             public_url: config.public_url,
-            pacing: config.pacing,
+            settle: settle_time(config.provider_timeout),
+        };
+        let mut d = Self {
+            attempt,
+            clock,
+            intervals: config.intervals,
             pending: BTreeMap::new(),
-            next_free: HashMap::new(),
+            pacer: Pacer::default(),
             in_flight: 0,
             timer: None,
         };
@@ -97,6 +101,7 @@ impl OutboxDispatcher {
             kind: job.number_kind,
             not_before: job.not_before,
             in_flight: false,
+            send_at: job.not_before,
         });
     }
 
@@ -114,21 +119,24 @@ impl OutboxDispatcher {
             if !seen.insert(p.conversation) || p.in_flight {
                 continue;
             }
-            let free = self.next_free.get(&p.number).copied().unwrap_or(now);
-            let ready_at = p.not_before.max(free);
-            if ready_at > now {
-                wake = Some(wake.map_or(ready_at, |w| w.min(ready_at)));
-                continue;
+            let ready = if p.not_before > now {
+                Err(p.not_before)
+            } else {
+                self.pacer
+                    .take(p.number, gap(&self.intervals, p.kind), now, LEAD)
+            };
+            match ready {
+                Ok(slot) => {
+                    p.in_flight = true;
+                    p.send_at = slot;
+                    start.push((id, slot));
+                }
+                Err(at) => wake = Some(wake.map_or(at, |w| w.min(at))),
             }
-            let gap = interval(&self.pacing, p.kind);
-            self.next_free
-                .insert(p.number, free.max(now).saturating_add(gap));
-            p.in_flight = true;
-            start.push(id);
         }
-        for id in start {
+        for (id, slot) in start {
             self.in_flight += 1;
-            self.start_attempt(id, ctx);
+            self.start_attempt(id, slot, ctx);
         }
         self.arm(wake, ctx);
     }
@@ -155,19 +163,11 @@ impl OutboxDispatcher {
         }
     }
 
-    fn start_attempt(&mut self, id: JobId, ctx: &mut Context<Self>) {
-        let attempt = AttemptRun {
-            store: self.store.clone(),
-            clock: self.clock.clone(),
-            metrics: self.metrics.clone(),
-            live: self.live.clone(),
-            twilio: self.twilio.clone(),
-            simulator: self.simulator.clone(),
-            public_url: self.public_url.clone(),
-        };
+    fn start_attempt(&mut self, id: JobId, slot: Timestamp, ctx: &mut Context<Self>) {
+        let attempt = self.attempt.clone();
         let addr = ctx.address();
         actix::spawn(async move {
-            let retry_at = attempt.run(id).await;
+            let retry_at = attempt.run(id, slot).await;
             addr.do_send(AttemptDone { job: id, retry_at });
         });
     }
@@ -218,184 +218,26 @@ impl Handler<PendingCount> for OutboxDispatcher {
     }
 }
 
+impl Handler<InFlightNow> for OutboxDispatcher {
+    type Result = usize;
+
+    fn handle(&mut self, _: InFlightNow, ctx: &mut Self::Context) -> usize {
+        self.pump(ctx);
+        let now = self.clock.now();
+        // Attempts started ahead of a slot still to come are not due yet.
+        self.pending
+            .values()
+            .filter(|p| p.in_flight && p.send_at <= now)
+            .count()
+    }
+}
+
 /// The gap between two sends from one number of this type.
-fn interval(pacing: &Pacing, kind: NumberKind) -> Duration {
-    let per_sec = match kind {
-        NumberKind::LongCode => pacing.long_code,
-        NumberKind::TollFree => pacing.toll_free,
-        NumberKind::ShortCode => pacing.short_code,
-        NumberKind::WhatsApp => pacing.whatsapp,
-    };
-    Duration::from_secs_f64(1.0 / per_sec)
-}
-
-/// One attempt at one job, run outside the actor so sends proceed concurrently.
-struct AttemptRun {
-    store: Store,
-    clock: Clock,
-    metrics: Arc<Metrics>,
-    live: super::live::LiveHub,
-    twilio: TwilioClient,
-    simulator: Arc<Simulator>,
-    public_url: String,
-}
-
-/// Exponential backoff with jitter: about 2 s, 4 s, 8 s … capped at 10 minutes, each drawn
-/// from the upper half of its step so many failing jobs do not retry in lockstep.
-pub fn backoff(attempts_so_far: u32, retry_after: Option<Duration>) -> Duration {
-    let exp = BACKOFF_BASE.saturating_mul(1u32 << attempts_so_far.min(16));
-    let step = exp.min(BACKOFF_CAP);
-    let jittered = step.mul_f64(0.5 + fastrand::f64() * 0.5);
-    retry_after.map_or(jittered, |r| r.max(jittered))
-}
-
-impl AttemptRun {
-    /// Returns when to retry, or None when the job is finished (sent, failed, or gone).
-    async fn run(self, id: JobId) -> Option<Timestamp> {
-        let ctx = match self.store.send_context(id).await {
-            Ok(Some(ctx)) => ctx,
-            Ok(None) => return None,
-            Err(e) => {
-                tracing::error!(job = %id, error = %e, "loading an outbox job failed");
-                return Some(self.clock.now().saturating_add(STORE_RETRY));
-            }
-        };
-        let attempts = ctx.job.attempts;
-        let outcome = self.send(&ctx).await;
-        let now = self.clock.now();
-        let attempt = match outcome {
-            Ok(a) => Attempt::Accepted {
-                provider_id: a.provider_id,
-                status: a.status,
-            },
-            Err(SendError::Retryable {
-                reason,
-                retry_after,
-            }) => {
-                if attempts + 1 >= MAX_ATTEMPTS {
-                    Attempt::Failed(SendFailure {
-                        code: None,
-                        message: format!("gave up after {MAX_ATTEMPTS} attempts: {reason}"),
-                    })
-                } else {
-                    tracing::warn!(job = %id, attempt = attempts + 1, %reason, "send will be retried");
-                    Attempt::Retry {
-                        not_before: now.saturating_add(backoff(attempts, retry_after)),
-                        error: reason,
-                    }
-                }
-            }
-            Err(SendError::Permanent(f)) => Attempt::Failed(f),
-        };
-        let retry_at = match &attempt {
-            Attempt::Retry { not_before, .. } => Some(*not_before),
-            _ => None,
-        };
-        match self.store.record_attempt(id, attempt.clone(), now).await {
-            Ok(Some(msg)) => {
-                match &attempt {
-                    Attempt::Accepted { .. } => Metrics::inc(&self.metrics.outbound_sent_total),
-                    Attempt::Retry { .. } => Metrics::inc(&self.metrics.outbound_retries_total),
-                    Attempt::Failed(f) => {
-                        tracing::warn!(job = %id, code = ?f.code, reason = %f.message, "send failed for good");
-                        Metrics::inc(&self.metrics.outbound_failed_total);
-                    }
-                }
-                self.live.publish(LiveEvent::StatusChanged {
-                    conversation: msg.conversation_id,
-                    seq: msg.seq,
-                    status: msg.status,
-                });
-                retry_at
-            }
-            Ok(None) => None,
-            Err(e) => {
-                tracing::error!(job = %id, error = %e, "recording a send attempt failed");
-                Some(now.saturating_add(STORE_RETRY))
-            }
-        }
-    }
-
-    /// Signed, expiring URLs of the message's stored attachments.
-    fn media_urls(&self, ctx: &SendContext) -> Vec<String> {
-        let key = self
-            .store
-            .master_key()
-            .derive(crate::media::signed::KEY_PURPOSE);
-        let now = self.clock.now();
-        ctx.message
-            .media
-            .iter()
-            .filter_map(|m| match &m.state {
-                crate::store::records::MediaState::Stored { file, .. } => {
-                    Some(crate::media::signed::url(&self.public_url, &key, file, now))
-                }
-                _ => None,
-            })
-            .collect()
-    }
-
-    async fn send(&self, ctx: &SendContext) -> Result<crate::providers::Accepted, SendError> {
-        let account = &ctx.account.account;
-        let channel = ctx.conversation.channel;
-        let request = SendRequest {
-            from: Address {
-                channel,
-                number: ctx.number.number.clone(),
-            },
-            to: Address {
-                channel,
-                number: ctx.conversation.customer.clone(),
-            },
-            body: ctx.message.body.clone(),
-            media_urls: self.media_urls(ctx),
-            content: ctx
-                .message
-                .template
-                .as_ref()
-                .and_then(|t| t.content_sid.clone().map(|sid| (sid, t.variables.clone()))),
-            status_callback: Some(format!(
-                "{}/webhooks/twilio/{}/status",
-                self.public_url,
-                account.webhook_key.as_str()
-            )),
-        };
-        let credentials = match (&account.sid, &ctx.account.auth_token) {
-            (Some(sid), Some(token)) => Credentials {
-                account_sid: sid.to_string(),
-                auth_token: token.clone(),
-            },
-            _ if account.provider == ProviderKind::Simulator => Credentials {
-                account_sid: String::new(),
-                auth_token: crate::secrets::SecretString::new(""),
-            },
-            _ => {
-                return Err(SendError::Permanent(SendFailure {
-                    code: None,
-                    message: "the messaging account has no credentials".into(),
-                }));
-            }
-        };
-        match account.provider {
-            ProviderKind::Twilio => self.twilio.send(&credentials, &request).await,
-            ProviderKind::Simulator => self.simulator.send(&credentials, &request).await,
-        }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn backoff_grows_is_capped_and_honours_retry_after() {
-        for attempt in 0..20 {
-            let d = backoff(attempt, None);
-            let step = BACKOFF_BASE
-                .saturating_mul(1 << attempt.min(16))
-                .min(BACKOFF_CAP);
-            assert!(d >= step / 2 && d <= step, "attempt {attempt}: {d:?}");
-        }
-        assert!(backoff(0, Some(Duration::from_secs(30))) >= Duration::from_secs(30));
+fn gap(intervals: &Intervals, kind: NumberKind) -> Duration {
+    match kind {
+        NumberKind::LongCode => intervals.long_code,
+        NumberKind::TollFree => intervals.toll_free,
+        NumberKind::ShortCode => intervals.short_code,
+        NumberKind::WhatsApp => intervals.whatsapp,
     }
 }

@@ -12,6 +12,7 @@ pub mod inbound;
 pub mod language;
 pub mod lifecycle;
 pub mod message;
+pub mod message_key;
 pub mod optout;
 pub mod participant;
 pub mod phone;
@@ -32,6 +33,7 @@ pub use ids::{
     UserId, WorkstreamId,
 };
 pub use message::{Direction, MessageStatus};
+pub use message_key::MessageKey;
 pub use phone::{Address, Channel, PhoneNumber};
 pub use sid::{AccountSid, ContentSid, MessageSid, WebhookKey};
 pub use time::Timestamp;

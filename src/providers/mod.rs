@@ -1,10 +1,11 @@
 //! Messaging providers behind one trait. Twilio (SMS and WhatsApp share its REST API) and the
 //! in-process Simulator implement it; the outbox dispatcher picks one per account.
 
+pub mod callback;
 pub mod simulator;
 pub mod twilio;
 
-use crate::domain::{Address, ContentSid, MessageStatus};
+use crate::domain::{Address, ContentSid, MessageStatus, Timestamp};
 use crate::secrets::SecretString;
 use crate::store::records::SendFailure;
 use std::future::Future;
@@ -44,9 +45,33 @@ pub enum SendError {
         reason: String,
         retry_after: Option<Duration>,
     },
+    /// The request may or may not have reached the provider (a timeout, a connection reset, an
+    /// unreadable 2xx). Resending blindly could deliver the message twice: the provider is asked
+    /// with `find_sent` once a request still in flight there has settled.
+    #[error("outcome unknown: {0}")]
+    Ambiguous(String),
     /// The provider refused the message for good.
     #[error("{}", .0.message)]
     Permanent(SendFailure),
+}
+
+/// Which already-sent message to look for after an ambiguous send.
+#[derive(Debug, Clone)]
+pub struct SentQuery {
+    pub from: Address,
+    pub to: Address,
+    /// The text the provider stores for the message (the rendered template for a template).
+    pub body: String,
+    /// When the first attempt began: only messages created since then are ours.
+    pub created_since: Timestamp,
+}
+
+/// A message the provider has, as `find_sent` reports it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SentMessage {
+    pub provider_id: String,
+    pub status: MessageStatus,
+    pub created_at: Timestamp,
 }
 
 pub trait Provider {
@@ -55,4 +80,13 @@ pub trait Provider {
         credentials: &Credentials,
         request: &SendRequest,
     ) -> impl Future<Output = Result<Accepted, SendError>> + Send;
+
+    /// The messages matching `query` that the provider has, oldest first. Answers from the
+    /// provider's own records, so asking again is always safe. (A provider with repeatable
+    /// requests, as ACS will be, can answer by repeating the send under its original request id.)
+    fn find_sent(
+        &self,
+        credentials: &Credentials,
+        query: &SentQuery,
+    ) -> impl Future<Output = Result<Vec<SentMessage>, SendError>> + Send;
 }

@@ -1,12 +1,16 @@
 //! The Simulator provider: accepts every message inside the process, answers `queued` like Twilio,
 //! then reports `sent` and `delivered` a moment later through the same status path as Twilio's
-//! callbacks (`Desk::apply_status`), so omnidesk can be tried (and demoed) without a provider
-//! account. `read` is reported by the customer simulator page when it shows the message.
+//! callbacks (`Desk::apply_status`, found by the message key of the callback URL), so omnidesk
+//! can be tried (and demoed) without a provider account. `read` is reported by the customer
+//! simulator page when it shows the message. It remembers its recent sends to answer `find_sent`.
 
-use super::{Accepted, Credentials, Provider, SendError, SendRequest};
+use super::{Accepted, Credentials, Provider, SendError, SendRequest, SentMessage, SentQuery};
 use crate::clock::Clock;
 use crate::desk::Desk;
-use crate::domain::{MessageStatus, Timestamp};
+use crate::domain::{MessageKey, MessageStatus, Timestamp, WebhookKey};
+use crate::store::status::StatusReport;
+use std::collections::VecDeque;
+use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 use tokio::sync::mpsc;
@@ -15,15 +19,23 @@ use tokio::sync::mpsc;
 pub const SENT_AFTER: Duration = Duration::from_millis(200);
 /// … and `delivered` this much after the send.
 pub const DELIVERED_AFTER: Duration = Duration::from_millis(600);
-/// A report can beat the dispatcher's commit of the provider id; it waits for it this often (real
-/// time, since the commit does not wait on the clock) …
-const UNKNOWN_RETRY: Duration = Duration::from_millis(50);
-/// … this many times, then is applied anyway (and ignored as unknown).
-const UNKNOWN_TRIES: u32 = 40;
+/// Sends remembered for `find_sent`; older ones are forgotten first.
+const REMEMBERED: usize = 10_000;
 
 /// One accepted message whose statuses are still to be reported.
 #[derive(Debug)]
 struct Pending {
+    provider_id: String,
+    /// The webhook key and message key of the send's status callback URL.
+    callback: Option<(String, MessageKey)>,
+    at: Timestamp,
+}
+
+/// One send, as `find_sent` matches it.
+struct Sent {
+    from: String,
+    to: String,
+    body: String,
     provider_id: String,
     at: Timestamp,
 }
@@ -32,6 +44,7 @@ pub struct Simulator {
     sent: AtomicU64,
     clock: Clock,
     reports: mpsc::UnboundedSender<Pending>,
+    log: Mutex<VecDeque<Sent>>,
 }
 
 /// The receiving end of the Simulator's status reports; `spawn` it once the `Desk` exists.
@@ -47,6 +60,7 @@ impl Simulator {
             sent: AtomicU64::new(0),
             clock: clock.clone(),
             reports: tx,
+            log: Mutex::new(VecDeque::new()),
         };
         (sim, StatusReports { rx, clock })
     }
@@ -60,21 +74,61 @@ impl Provider for Simulator {
     async fn send(
         &self,
         _credentials: &Credentials,
-        _request: &SendRequest,
+        request: &SendRequest,
     ) -> Result<Accepted, SendError> {
         self.sent.fetch_add(1, Ordering::Relaxed);
         let mut id = [0u8; 16];
         crate::secrets::fill_random(&mut id);
         let provider_id = format!("SM{}", hex::encode(id));
+        let at = self.clock.now();
+        if let Ok(mut log) = self.log.lock() {
+            if log.len() >= REMEMBERED {
+                log.pop_front();
+            }
+            log.push_back(Sent {
+                from: request.from.to_twilio(),
+                to: request.to.to_twilio(),
+                body: request.body.clone(),
+                provider_id: provider_id.clone(),
+                at,
+            });
+        }
         // Nobody draining the reports (a stopped app) only means no later statuses.
         let _ = self.reports.send(Pending {
             provider_id: provider_id.clone(),
-            at: self.clock.now(),
+            callback: request
+                .status_callback
+                .as_deref()
+                .and_then(super::callback::parse_status_url),
+            at,
         });
         Ok(Accepted {
             provider_id,
             status: MessageStatus::Queued,
         })
+    }
+
+    async fn find_sent(
+        &self,
+        _credentials: &Credentials,
+        query: &SentQuery,
+    ) -> Result<Vec<SentMessage>, SendError> {
+        let (from, to) = (query.from.to_twilio(), query.to.to_twilio());
+        let log = self.log.lock().map_err(|_| SendError::Retryable {
+            reason: "the simulator's log is unavailable".into(),
+            retry_after: None,
+        })?;
+        Ok(log
+            .iter()
+            .filter(|s| {
+                s.from == from && s.to == to && s.body == query.body && s.at >= query.created_since
+            })
+            .map(|s| SentMessage {
+                provider_id: s.provider_id.clone(),
+                status: MessageStatus::Queued,
+                created_at: s.at,
+            })
+            .collect())
     }
 }
 
@@ -93,7 +147,7 @@ impl StatusReports {
                         (DELIVERED_AFTER, MessageStatus::Delivered),
                     ] {
                         clock.sleep_until(accepted.at.saturating_add(after)).await;
-                        report(&desk, &accepted.provider_id, status).await;
+                        report(&desk, &accepted, status).await;
                     }
                 });
             }
@@ -101,25 +155,33 @@ impl StatusReports {
     }
 }
 
-async fn report(desk: &Desk, provider_id: &str, status: MessageStatus) {
-    for _ in 0..UNKNOWN_TRIES {
-        match desk
-            .store()
-            .message_by_provider_id(provider_id.to_owned())
-            .await
-        {
-            Ok(Some(_)) => break,
-            Ok(None) => tokio::time::sleep(UNKNOWN_RETRY).await,
-            Err(e) => {
-                tracing::warn!(provider_id, %status, error = %e, "simulated status not stored");
-                return;
-            }
+/// Applies one simulated status through the callback path: by message key, scoped to the account
+/// of the callback URL, so a report that beats the commit of the provider id is still kept.
+async fn report(desk: &Desk, accepted: &Pending, status: MessageStatus) {
+    let provider_id = accepted.provider_id.as_str();
+    let Some((webhook_key, key)) = &accepted.callback else {
+        return;
+    };
+    let account = match WebhookKey::parse(webhook_key) {
+        Some(k) => desk.store().account_for_webhook(k).await,
+        None => Ok(None),
+    };
+    let account = match account {
+        Ok(Some(a)) => a.account.id,
+        Ok(None) => return,
+        Err(e) => {
+            tracing::warn!(provider_id, %status, error = %e, "simulated status not stored");
+            return;
         }
-    }
-    if let Err(e) = desk
-        .apply_status(provider_id.to_owned(), status, None)
-        .await
-    {
+    };
+    let report = StatusReport {
+        account,
+        key: Some(*key),
+        provider_id: provider_id.to_owned(),
+        status,
+        failure: None,
+    };
+    if let Err(e) = desk.apply_status(report).await {
         tracing::warn!(provider_id, %status, error = %e, "simulated status not stored");
     }
 }
@@ -157,5 +219,27 @@ mod tests {
         assert_eq!(pending.provider_id, accepted.provider_id);
         assert_eq!(pending.at, Timestamp::from_millis(1_000));
         assert_eq!(sim.sent(), 1);
+
+        let query = |body: &str, since: i64| SentQuery {
+            from: request.from.clone(),
+            to: request.to.clone(),
+            body: body.into(),
+            created_since: Timestamp::from_millis(since),
+        };
+        let found = sim
+            .find_sent(&credentials, &query("Hi", 1_000))
+            .await
+            .unwrap();
+        assert_eq!(found.len(), 1, "the send is found");
+        assert_eq!(found[0].provider_id, accepted.provider_id);
+        for (q, why) in [
+            (query("Hi", 1_001), "older"),
+            (query("Bye", 0), "other text"),
+        ] {
+            assert!(
+                sim.find_sent(&credentials, &q).await.unwrap().is_empty(),
+                "{why}"
+            );
+        }
     }
 }

@@ -72,7 +72,7 @@ impl Store {
         .await
     }
 
-    fn with_token(&self, account: Account) -> Result<AccountWithToken, StoreError> {
+    pub(crate) fn with_token(&self, account: Account) -> Result<AccountWithToken, StoreError> {
         let auth_token = match &account.auth_token {
             Some(sealed) => Some(
                 self.master_key()

@@ -15,9 +15,12 @@ pub mod notes;
 pub mod outbox;
 pub mod quick_replies;
 pub mod records;
+pub mod retry;
 pub mod search;
+pub mod sendstate;
 pub mod setup;
 pub mod simulator;
+pub mod status;
 pub mod tables;
 pub mod templates;
 pub mod timeline;
@@ -198,6 +201,20 @@ where
 {
     match table.get(id)? {
         Some(g) => codec::decode_at(id, g.value()).map(Some),
+        None => Ok(None),
+    }
+}
+
+/// Reads and decodes one message of a `(conversation id, seq) → Message` table.
+pub(crate) fn get_message<TX>(
+    table: &TX,
+    key: (u64, u64),
+) -> Result<Option<records::Message>, StoreError>
+where
+    TX: ReadableTable<(u64, u64), &'static [u8]>,
+{
+    match table.get(key)? {
+        Some(g) => codec::decode_at(format!("{key:?}"), g.value()).map(Some),
         None => Ok(None),
     }
 }

@@ -7,16 +7,17 @@ use super::records::{
     Contact, Conversation, InboundExtras, Message, OutboxJob, SendFailure, SenderNumber,
     TemplateUse,
 };
+use super::sendstate::{AttemptLog, attempt_log};
 use super::setup::{self, AccountWithToken};
 use super::tables::*;
-use super::{Store, StoreError, codec, get_record, next_id};
+use super::{Store, StoreError, codec, get_message, get_record, next_id};
 use crate::domain::optout::OPTED_OUT_TEXT;
 use crate::domain::template::TemplateError;
 use crate::domain::window::{WINDOW_EXPIRED_TEXT, free_form_allowed};
 use crate::domain::{
     Channel, ConversationId, Direction, JobId, MessageStatus, TemplateId, Timestamp, UserId,
 };
-use redb::{ReadableTable, WriteTransaction};
+use redb::WriteTransaction;
 
 /// Longest outbound text: WhatsApp's limit (SMS is split by the provider up to 1,600).
 pub const MAX_OUTBOUND_CHARS: usize = 4_096;
@@ -71,6 +72,10 @@ pub enum SendRefusal {
     TemplateNotWhatsApp,
     #[error("Template: {0}")]
     Template(#[from] TemplateError),
+    #[error("No such message.")]
+    UnknownMessage,
+    #[error("Only a failed message can be retried.")]
+    NotFailed,
 }
 
 #[derive(Debug, Clone)]
@@ -86,7 +91,14 @@ pub enum Attempt {
         provider_id: String,
         status: MessageStatus,
     },
+    /// The provider did not take the message: it may be sent again from `not_before`.
     Retry {
+        not_before: Timestamp,
+        error: String,
+    },
+    /// Whether the provider took the message is not known: from `not_before` it is looked up
+    /// before anything is sent again.
+    Unresolved {
         not_before: Timestamp,
         error: String,
     },
@@ -101,15 +113,10 @@ pub struct SendContext {
     pub conversation: Conversation,
     pub number: SenderNumber,
     pub account: AccountWithToken,
-}
-
-#[derive(Debug)]
-pub enum StatusUpdate {
-    /// No message has this provider id.
-    Unknown,
-    /// Known, but the status would not move forward.
-    Ignored(Message),
-    Applied(Message),
+    /// The job's earlier attempts, if one began.
+    pub attempts: Option<AttemptLog>,
+    /// The message's send round (see `MESSAGE_ROUND`).
+    pub round: u32,
 }
 
 impl Store {
@@ -143,38 +150,35 @@ impl Store {
     /// Loads what a send needs; None if the job is gone.
     pub async fn send_context(&self, job: JobId) -> Result<Option<SendContext>, StoreError> {
         let store = self.clone();
-        let ctx = self
-            .read(move |rtx| {
-                let Some(job) =
-                    get_record::<OutboxJob, _>(&rtx.open_table(OUTBOX_JOB)?, job.get())?
-                else {
-                    return Ok(None);
-                };
-                let missing = |what: &str| StoreError::Missing(format!("{what} of {}", job.id));
-                let message = message(rtx, job.conversation_id, job.seq)?
-                    .ok_or_else(|| missing("message"))?;
-                let conversation = conversation(rtx, job.conversation_id)?
-                    .ok_or_else(|| missing("conversation"))?;
-                let number = setup::number(rtx, job.number_id)?.ok_or_else(|| missing("number"))?;
-                let account =
-                    setup::account(rtx, number.account_id)?.ok_or_else(|| missing("account"))?;
-                Ok(Some((job, message, conversation, number, account)))
-            })
-            .await?;
-        let Some((job, message, conversation, number, account)) = ctx else {
-            return Ok(None);
-        };
-        let account = store
-            .account_with_token(account.id)
-            .await?
-            .ok_or_else(|| StoreError::Missing(format!("account {}", account.id)))?;
-        Ok(Some(SendContext {
-            job,
-            message,
-            conversation,
-            number,
-            account,
-        }))
+        self.read(move |rtx| {
+            let Some(job) = get_record::<OutboxJob, _>(&rtx.open_table(OUTBOX_JOB)?, job.get())?
+            else {
+                return Ok(None);
+            };
+            let missing = |what: &str| StoreError::Missing(format!("{what} of {}", job.id));
+            let message =
+                message(rtx, job.conversation_id, job.seq)?.ok_or_else(|| missing("message"))?;
+            let conversation =
+                conversation(rtx, job.conversation_id)?.ok_or_else(|| missing("conversation"))?;
+            let number = setup::number(rtx, job.number_id)?.ok_or_else(|| missing("number"))?;
+            let account =
+                setup::account(rtx, number.account_id)?.ok_or_else(|| missing("account"))?;
+            let attempts = attempt_log(&rtx.open_table(JOB_ATTEMPT)?, job.id)?;
+            let round = rtx
+                .open_table(MESSAGE_ROUND)?
+                .get((job.conversation_id.get(), job.seq))?
+                .map_or(0, |g| g.value());
+            Ok(Some(SendContext {
+                account: store.with_token(account)?,
+                job,
+                message,
+                conversation,
+                number,
+                attempts,
+                round,
+            }))
+        })
+        .await
     }
 
     /// Records one send attempt's outcome; returns the message as it now stands.
@@ -187,44 +191,35 @@ impl Store {
         self.write(move |tx| record_attempt_in(tx, job, &attempt, now))
             .await
     }
+}
 
-    /// Applies a delivery status callback; status only moves forward.
-    pub async fn apply_status(
-        &self,
-        provider_id: String,
-        status: MessageStatus,
-        failure: Option<SendFailure>,
-        now: Timestamp,
-    ) -> Result<StatusUpdate, StoreError> {
-        self.write(move |tx| {
-            let found = tx
-                .open_table(PROVIDERID_MESSAGE)?
-                .get(provider_id.as_str())?
-                .map(|g| g.value());
-            let Some((c, s)) = found else {
-                return Ok(StatusUpdate::Unknown);
-            };
-            let mut msgs = tx.open_table(CONVERSATION_MESSAGES)?;
-            let Some(mut msg) = msgs
-                .get((c, s))?
-                .map(|g| codec::decode::<Message>(g.value()))
-                .transpose()?
-            else {
-                return Ok(StatusUpdate::Unknown);
-            };
-            if msg.direction == Direction::Inbound || !msg.status.may_become(status) {
-                return Ok(StatusUpdate::Ignored(msg));
-            }
-            msg.status = status;
-            if status.is_failure() {
-                msg.failure = failure.clone();
-            }
-            msg.updated_at = now;
-            msgs.insert((c, s), codec::encode(&msg)?.as_slice())?;
-            Ok(StatusUpdate::Applied(msg))
-        })
-        .await
+/// The conversation's sender if anything may be sent on it now: not closed, the number not
+/// deleted, the customer not opted out of the channel.
+pub(crate) fn sendable(
+    tx: &WriteTransaction,
+    conv: &Conversation,
+) -> Result<Result<SenderNumber, SendRefusal>, StoreError> {
+    if conv.state.is_closed() {
+        return Ok(Err(SendRefusal::Closed));
     }
+    let Some(number) =
+        get_record::<SenderNumber, _>(&tx.open_table(NUMBER_RECORD)?, conv.number_id.get())?
+    else {
+        return Ok(Err(SendRefusal::NumberDeleted));
+    };
+    let contact: Option<Contact> =
+        get_record(&tx.open_table(CONTACT_RECORD)?, conv.contact_id.get())?;
+    if contact.is_some_and(|c| c.opted_out(conv.channel)) {
+        return Ok(Err(SendRefusal::OptedOut));
+    }
+    Ok(Ok(number))
+}
+
+/// Whether a free-form (non-template) message may go now: always on SMS, within the 24-hour
+/// window on WhatsApp.
+pub(crate) fn free_form_open(conv: &Conversation, now: Timestamp) -> bool {
+    conv.channel != Channel::WhatsApp
+        || (!conv.template_only && free_form_allowed(conv.window_expires_at, now))
 }
 
 fn enqueue_in(
@@ -236,20 +231,11 @@ fn enqueue_in(
     let Some(mut conv) = get_record::<Conversation, _>(&convs, req.conversation_id.get())? else {
         return Ok(Err(SendRefusal::UnknownConversation));
     };
-    if conv.state.is_closed() {
-        return Ok(Err(SendRefusal::Closed));
-    }
     // Every refusal comes before the first write: a refused send must leave nothing behind.
-    let Some(number) =
-        get_record::<SenderNumber, _>(&tx.open_table(NUMBER_RECORD)?, conv.number_id.get())?
-    else {
-        return Ok(Err(SendRefusal::NumberDeleted));
+    let number = match sendable(tx, &conv)? {
+        Ok(n) => n,
+        Err(r) => return Ok(Err(r)),
     };
-    let contact: Option<Contact> =
-        get_record(&tx.open_table(CONTACT_RECORD)?, conv.contact_id.get())?;
-    if contact.is_some_and(|c| c.opted_out(conv.channel)) {
-        return Ok(Err(SendRefusal::OptedOut));
-    }
     let mut media = Vec::new();
     let (body, template) = match &req.content {
         OutboundContent::Attachment {
@@ -258,8 +244,7 @@ fn enqueue_in(
             content_type,
             bytes,
         } => {
-            let window_open = !conv.template_only && free_form_allowed(conv.window_expires_at, now);
-            if conv.channel == Channel::WhatsApp && !window_open {
+            if !free_form_open(&conv, now) {
                 return Ok(Err(SendRefusal::WindowExpired));
             }
             media.push(super::records::Media {
@@ -273,8 +258,7 @@ fn enqueue_in(
             (caption.clone(), None)
         }
         OutboundContent::Text(body) => {
-            let window_open = !conv.template_only && free_form_allowed(conv.window_expires_at, now);
-            if conv.channel == Channel::WhatsApp && !window_open {
+            if !free_form_open(&conv, now) {
                 return Ok(Err(SendRefusal::WindowExpired));
             }
             (body.clone(), None)
@@ -328,6 +312,18 @@ fn enqueue_in(
     };
     tx.open_table(CONVERSATION_MESSAGES)?
         .insert((conv.id.get(), seq), codec::encode(&message)?.as_slice())?;
+    let job = new_job(tx, &conv, seq, &number, now)?;
+    Ok(Ok(Queued { message, job }))
+}
+
+/// Stores a fresh send job for message `seq` of `conv`.
+pub(crate) fn new_job(
+    tx: &WriteTransaction,
+    conv: &Conversation,
+    seq: u64,
+    number: &SenderNumber,
+    now: Timestamp,
+) -> Result<OutboxJob, StoreError> {
     let job = OutboxJob {
         id: JobId::new(next_id(tx, "job")?),
         conversation_id: conv.id,
@@ -340,7 +336,7 @@ fn enqueue_in(
     };
     tx.open_table(OUTBOX_JOB)?
         .insert(job.id.get(), codec::encode(&job)?.as_slice())?;
-    Ok(Ok(Queued { message, job }))
+    Ok(job)
 }
 
 fn record_attempt_in(
@@ -355,20 +351,18 @@ fn record_attempt_in(
     };
     let mut msgs = tx.open_table(CONVERSATION_MESSAGES)?;
     let key = (job.conversation_id.get(), job.seq);
-    let Some(mut msg) = msgs
-        .get(key)?
-        .map(|g| codec::decode::<Message>(g.value()))
-        .transpose()?
-    else {
+    let Some(mut msg) = get_message(&msgs, key)? else {
         jobs.remove(job_id.get())?;
         return Ok(None);
     };
+    let mut log = tx.open_table(JOB_ATTEMPT)?;
     match attempt {
         Attempt::Accepted {
             provider_id,
             status,
         } => {
             jobs.remove(job_id.get())?;
+            log.remove(job_id.get())?;
             msg.provider_id = Some(provider_id.clone());
             if msg.status.may_become(*status) {
                 msg.status = *status;
@@ -376,16 +370,26 @@ fn record_attempt_in(
             tx.open_table(PROVIDERID_MESSAGE)?
                 .insert(provider_id.as_str(), key)?;
         }
-        Attempt::Retry { not_before, error } => {
+        Attempt::Retry { not_before, error } | Attempt::Unresolved { not_before, error } => {
             job.attempts += 1;
             job.not_before = *not_before;
             job.last_error = Some(error.clone());
             jobs.insert(job_id.get(), codec::encode(&job)?.as_slice())?;
+            // The provider said no: nothing is left to look up before the next send.
+            if let Attempt::Retry { .. } = attempt
+                && let Some(l) = attempt_log(&log, job_id)?
+            {
+                log.insert(job_id.get(), (l.first_started_at.as_millis(), None))?;
+            }
         }
         Attempt::Failed(failure) => {
             jobs.remove(job_id.get())?;
-            msg.status = MessageStatus::Failed;
-            msg.failure = Some(failure.clone());
+            log.remove(job_id.get())?;
+            // A callback may already have said more (it can beat an unresolved attempt).
+            if msg.status.may_become(MessageStatus::Failed) {
+                msg.status = MessageStatus::Failed;
+                msg.failure = Some(failure.clone());
+            }
         }
     }
     msg.updated_at = now;

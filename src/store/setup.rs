@@ -356,8 +356,10 @@ fn fail_unsent(
         .filter(|j| numbers.iter().any(|n| n.id == j.number_id))
         .collect();
     let mut msgs = tx.open_table(CONVERSATION_MESSAGES)?;
+    let mut attempts = tx.open_table(JOB_ATTEMPT)?;
     for job in doomed {
         jobs.remove(job.id.get())?;
+        attempts.remove(job.id.get())?;
         let key = (job.conversation_id.get(), job.seq);
         let msg = msgs
             .get(key)?

@@ -101,6 +101,15 @@ pub const USER_CONVERSATIONS: TableDefinition<(u64, u64), u8> =
 /// its agent was away when the customer wrote). Removed once it is assigned or closed.
 pub const CONVERSATION_FLAG: TableDefinition<u64, &[u8]> =
     TableDefinition::new("conversation_flag");
+/// Job id → (when its first send attempt began, when an attempt began whose outcome is unknown),
+/// both in Unix milliseconds. The second is set before a request goes out and cleared once the
+/// provider's answer says the message was not taken; still set after a timeout or a crash, it
+/// makes the next run ask the provider instead of sending again. Removed with the job.
+pub const JOB_ATTEMPT: TableDefinition<u64, (i64, Option<i64>)> =
+    TableDefinition::new("job_attempt");
+/// (conversation id, message seq) → send round: how many times an agent retried the failed
+/// message. Absent means 0, the first send. Status callbacks carry the round in their URL.
+pub const MESSAGE_ROUND: TableDefinition<(u64, u64), u32> = TableDefinition::new("message_round");
 
 // (more tables: add them above this line and to `create_all`)
 
@@ -137,6 +146,8 @@ pub fn create_all(tx: &redb::WriteTransaction) -> Result<(), redb::TableError> {
     tx.open_table(CONVERSATION_PARTICIPANTS)?;
     tx.open_table(USER_CONVERSATIONS)?;
     tx.open_table(CONVERSATION_FLAG)?;
+    tx.open_table(JOB_ATTEMPT)?;
+    tx.open_table(MESSAGE_ROUND)?;
     // (more tables: open them above this line)
     Ok(())
 }

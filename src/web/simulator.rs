@@ -18,6 +18,7 @@ use crate::domain::{
 use crate::store::conversations::Ingested;
 use crate::store::records::{Conversation, Message, ProviderKind, SenderNumber};
 use crate::store::simulator::Expired;
+use crate::store::status::StatusReport;
 use crate::web::ui::{
     ADMIN_SECTIONS, Field, FieldErrors, FieldKind, FormModel, Nav, PageError, redirect, validate,
 };
@@ -217,20 +218,27 @@ async fn load_chat(desk: &Desk, sel: &Selection) -> Result<Chat, PageError> {
     let convs = conversations(desk, sel).await?;
     let mut messages = Vec::new();
     for c in &convs {
-        messages.extend(desk.store().messages(c.id).await?);
+        let of_conv = desk.store().messages(c.id).await?;
+        messages.extend(of_conv.into_iter().map(|m| (c.account_id, m)));
     }
-    messages.retain(|m| !matches!(m.direction, Direction::Note | Direction::System));
+    messages.retain(|(_, m)| !matches!(m.direction, Direction::Note | Direction::System));
     let skip = messages.len().saturating_sub(THREAD_LIMIT);
     let mut bubbles = Vec::new();
-    for m in messages.into_iter().skip(skip) {
+    for (account, m) in messages.into_iter().skip(skip) {
         let from_customer = m.direction == Direction::Inbound;
         if let Some(pid) = m
             .provider_id
             .as_ref()
             .filter(|_| !from_customer && m.status == MessageStatus::Delivered)
         {
-            desk.apply_status(pid.clone(), MessageStatus::Read, None)
-                .await?;
+            desk.apply_status(StatusReport {
+                account,
+                key: None,
+                provider_id: pid.clone(),
+                status: MessageStatus::Read,
+                failure: None,
+            })
+            .await?;
         }
         bubbles.push(Bubble {
             from_customer,

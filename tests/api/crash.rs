@@ -173,3 +173,31 @@ async fn kill_9_during_a_webhook_burst_loses_no_acknowledged_message() {
     );
     store.close();
 }
+
+/// The process stops while Twilio's 201 is on its way: the attempt was marked begun before the
+/// request went out, so after the restart the message is looked up, and adopted, not resent.
+#[tokio::test]
+async fn a_stop_between_twilios_201_and_our_commit_is_looked_up_after_the_restart_not_resent() {
+    use crate::fake_twilio::*;
+    use omnidesk::domain::MessageStatus;
+    let mut app = spawn_app().await;
+    let sid = new_sid();
+    first_send_answers_after(&app.twilio, Duration::from_secs(5), &sid).await;
+    let conv = app.customer_writes_wa("hi").await;
+    let msg = app.reply(conv.id, "see you soon").await.unwrap();
+    eventually("the send reaches Twilio", || async {
+        (creates(&app).await == 1).then_some(())
+    })
+    .await;
+    // Everything dies with the app; what is left is what the store committed.
+    app.restart(|_| {}).await;
+    twilio_lists(&app.twilio, &[(&sid, "see you soon", START)]).await;
+    app.clock.advance(Duration::from_secs(30));
+    outbox_settled(&app).await;
+    let m = stored(&app, conv.id, msg.seq).await;
+    assert_eq!(m.provider_id.as_deref(), Some(sid.as_str()));
+    assert_eq!(m.status, MessageStatus::Sent);
+    assert_eq!(creates(&app).await, 1, "sent once, whatever the crash");
+    assert_eq!(lookups(&app).await, 1);
+    app.stop().await;
+}

@@ -1,5 +1,7 @@
+use crate::fake_twilio::{first_send_answers_after, stored};
 use crate::helpers::*;
 use omnidesk::domain::MessageStatus;
+use std::time::Duration;
 
 async fn sent_reply(app: &TestApp) -> (String, omnidesk::domain::ConversationId, u64) {
     twilio_accepts(&app.twilio).await;
@@ -108,5 +110,128 @@ async fn status_callbacks_are_signed_and_validated() {
         .unwrap()
         .unwrap();
     assert_eq!(m.status, MessageStatus::Queued, "nothing changed");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_callback_that_beats_the_send_result_is_kept_and_the_result_does_not_move_it_back() {
+    let app = spawn_app().await;
+    let sid = new_sid();
+    first_send_answers_after(&app.twilio, Duration::from_millis(800), &sid).await;
+    let conv = app.customer_writes_wa("hi").await;
+    let msg = app.reply(conv.id, "on its way").await.unwrap();
+    let req = eventually("the send reaches Twilio", || async {
+        app.sent_messages().await.into_iter().next()
+    })
+    .await;
+    let callback = field(&form_of(&req), "StatusCallback").unwrap();
+    assert_eq!(
+        callback,
+        format!(
+            "{}?m={}-{}",
+            app.status_url(&app.fx.wa_account),
+            conv.id.get(),
+            msg.seq
+        ),
+        "the callback URL carries our own key of the message"
+    );
+    // Twilio calls back while its 201 is still on the way to us.
+    for status in ["sent", "delivered"] {
+        let resp = app
+            .post_signed(&callback, WA_TOKEN, &status_form(&sid, status))
+            .await;
+        assert_eq!(resp.status(), 200);
+    }
+    let early = stored(&app, conv.id, msg.seq).await;
+    assert_eq!(early.provider_id, None, "the send result is not stored yet");
+    assert_eq!(
+        early.status,
+        MessageStatus::Delivered,
+        "nothing was dropped"
+    );
+
+    let m = eventually("the send result is stored", || async {
+        let m = stored(&app, conv.id, msg.seq).await;
+        m.provider_id.is_some().then_some(m)
+    })
+    .await;
+    assert_eq!(m.provider_id.as_deref(), Some(sid.as_str()));
+    assert_eq!(
+        m.status,
+        MessageStatus::Delivered,
+        "the 201's queued does not move it back"
+    );
+    let late = app
+        .post_signed(&callback, WA_TOKEN, &status_form(&sid, "sent"))
+        .await;
+    assert_eq!(late.status(), 200);
+    assert_eq!(
+        stored(&app, conv.id, msg.seq).await.status,
+        MessageStatus::Delivered
+    );
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_callback_on_another_account_never_changes_this_accounts_message() {
+    let app = spawn_app().await;
+    let (sid, conv, seq) = sent_reply(&app).await;
+    let other = app.status_url(&app.fx.sms_account);
+    let form = pairs(&[
+        ("MessageSid", &sid),
+        ("MessageStatus", "read"),
+        ("AccountSid", SMS_SID),
+    ]);
+    // Signed for the SMS account, naming the WhatsApp account's message by sid and by key.
+    for url in [other.clone(), format!("{other}?m={}-{seq}", conv.get())] {
+        let resp = app.post_signed(&url, SMS_TOKEN, &form).await;
+        assert_eq!(resp.status(), 200, "unknown on that account: ignored");
+    }
+    assert_eq!(stored(&app, conv, seq).await.status, MessageStatus::Queued);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_callback_whose_account_sid_is_not_the_accounts_is_refused_and_changes_nothing() {
+    let app = spawn_app().await;
+    let (sid, conv, seq) = sent_reply(&app).await;
+    for (form, why) in [
+        (
+            with(status_form(&sid, "read"), "AccountSid", SMS_SID),
+            "another account's SID",
+        ),
+        (
+            status_form(&sid, "read")
+                .into_iter()
+                .filter(|(k, _)| k != "AccountSid")
+                .collect(),
+            "no AccountSid",
+        ),
+    ] {
+        let resp = app.post_status_wa(&form).await;
+        assert_eq!(resp.status(), 400, "{why}");
+        assert!(resp.text().await.unwrap().contains("AccountSid"), "{why}");
+    }
+    assert_eq!(stored(&app, conv, seq).await.status, MessageStatus::Queued);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_malformed_message_key_is_refused_and_changes_nothing() {
+    let app = spawn_app().await;
+    let (sid, conv, seq) = sent_reply(&app).await;
+    let base = app.status_url(&app.fx.wa_account);
+    for (query, why) in [
+        ("m=abc", "not a key"),
+        ("m=1-1&m=1-2", "two keys"),
+        ("m=", "empty"),
+    ] {
+        let url = format!("{base}?{query}");
+        let resp = app
+            .post_signed(&url, WA_TOKEN, &status_form(&sid, "read"))
+            .await;
+        assert_eq!(resp.status(), 400, "{why}");
+    }
+    assert_eq!(stored(&app, conv, seq).await.status, MessageStatus::Queued);
     app.stop().await;
 }

@@ -213,7 +213,8 @@ async fn an_agent_accepts_an_offer_replies_sees_delivery_and_sends_a_template_af
             &status_url,
             &[
                 ("MessageSid", "SM11111111111111111111111111111111"),
-                ("MessageStatus", "delivered")
+                ("MessageStatus", "delivered"),
+                ("AccountSid", SID),
             ]
         )
         .await,

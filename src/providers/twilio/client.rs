@@ -2,7 +2,9 @@
 //! Requests follow the official OpenAPI spec in shared/twilio: form fields To, From, Body, MediaUrl,
 //! ContentSid, ContentVariables and StatusCallback, Basic auth with the Account SID and auth token.
 
-use super::super::{Accepted, Credentials, Provider, SendError, SendRequest};
+use super::super::{
+    Accepted, Credentials, Provider, SendError, SendRequest, SentMessage, SentQuery,
+};
 use crate::domain::MessageStatus;
 use crate::domain::message::twilio_error_text;
 use crate::store::records::SendFailure;
@@ -109,6 +111,10 @@ impl TwilioClient {
         &self.base_url
     }
 
+    pub(super) fn http(&self) -> &reqwest::Client {
+        &self.http
+    }
+
     /// `GET /2010-04-01/Accounts/{Sid}.json`: proves the credentials and reports the account's
     /// status and type.
     pub async fn fetch_account(
@@ -210,19 +216,24 @@ impl Provider for TwilioClient {
             .form(&Self::form(request))
             .send()
             .await
-            .map_err(|e| SendError::Retryable {
-                reason: if e.is_timeout() {
-                    "the provider did not answer in time".into()
+            .map_err(|e| {
+                // No connection means no request: safe to send again. Anything later (a
+                // timeout, a reset) may have left the message at Twilio.
+                if e.is_connect() {
+                    SendError::Retryable {
+                        reason: format!("could not reach the provider: {e}"),
+                        retry_after: None,
+                    }
+                } else if e.is_timeout() {
+                    SendError::Ambiguous("the provider did not answer in time".into())
                 } else {
-                    format!("could not reach the provider: {e}")
-                },
-                retry_after: None,
+                    SendError::Ambiguous(format!("the connection to the provider failed: {e}"))
+                }
             })?;
         let status = resp.status();
         if status.is_success() {
-            let body: MessageResource = resp.json().await.map_err(|e| SendError::Retryable {
-                reason: format!("unreadable answer from the provider: {e}"),
-                retry_after: None,
+            let body: MessageResource = resp.json().await.map_err(|e| {
+                SendError::Ambiguous(format!("unreadable answer from the provider: {e}"))
             })?;
             let status = body
                 .status
@@ -247,5 +258,13 @@ impl Provider for TwilioClient {
             .or_else(|| code.and_then(twilio_error_text).map(str::to_owned))
             .unwrap_or_else(|| format!("the provider refused the message ({status})"));
         Err(SendError::Permanent(SendFailure { code, message }))
+    }
+
+    async fn find_sent(
+        &self,
+        credentials: &Credentials,
+        query: &SentQuery,
+    ) -> Result<Vec<SentMessage>, SendError> {
+        self.list_sent(credentials, query).await
     }
 }

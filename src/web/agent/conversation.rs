@@ -32,6 +32,7 @@ pub struct Panel {
     pub composer: Composer,
     pub summary: Summary,
     pub actions: Actions,
+    pub retries: super::retry::Retries,
 }
 
 impl Panel {
@@ -198,6 +199,7 @@ pub async fn panel(
         composer,
         summary,
         actions,
+        retries: super::retry::Retries::load(desk, user, conv).await?,
     })
 }
 

@@ -7,6 +7,7 @@ pub mod conversation;
 pub mod customer;
 pub mod dashboard;
 pub mod events;
+pub mod retry;
 pub mod search;
 pub mod work;
 // (agent areas: declare modules above this line)
@@ -20,5 +21,6 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.configure(search::routes);
     cfg.configure(work::routes);
     cfg.configure(attachments::routes);
+    cfg.configure(retry::routes);
     // (agent areas: add `cfg.configure(area::routes);` lines above this one)
 }

@@ -25,7 +25,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/conversations/{id}/transfer", web::post().to(transfer));
 }
 
-fn refused(f: &CsrfForm, reason: &str, status: StatusCode) -> HttpResponse {
+pub(super) fn refused(f: &CsrfForm, reason: &str, status: StatusCode) -> HttpResponse {
     Page::new("Not possible", Some(Nav::for_user(&f.user, "")))
         .with(Section::Problem(reason.to_owned()))
         .with(Section::Links(vec![Link {

@@ -1,18 +1,21 @@
-//! `POST /webhooks/twilio/{account_key}` (inbound SMS and WhatsApp) and `…/status` (delivery
-//! status callbacks). Checks run in the order of DESIGN.md: unknown key 404, bad signature 403,
-//! malformed 400, number not configured 404; none of these stores anything. Success is answered
-//! only after the durable commit.
+//! `POST /webhooks/twilio/{account_key}` (inbound SMS and WhatsApp) and `…/status?m={message
+//! key}` (delivery status callbacks). Checks run in the order of DESIGN.md: unknown key 404, bad
+//! signature 403, malformed 400 (an AccountSid that is not this account's included), number not
+//! configured 404; none of these stores anything. Success is answered only after the durable
+//! commit. A status callback only ever touches messages of the account of its URL.
 
 use crate::desk::Desk;
 use crate::domain::inbound::{Fields, InboundError, InboundMessage, parse_form};
 use crate::domain::message::twilio_error_text;
-use crate::domain::{MessageSid, MessageStatus, WebhookKey};
+use crate::domain::{AccountSid, MessageKey, MessageSid, MessageStatus, WebhookKey};
 use crate::metrics::Metrics;
+use crate::providers::callback::KEY_PARAM;
 use crate::providers::twilio::signature;
 use crate::store::StoreError;
 use crate::store::conversations::Ingested;
 use crate::store::records::SendFailure;
 use crate::store::setup::AccountWithToken;
+use crate::store::status::StatusReport;
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, ResponseError, web};
 use std::sync::Arc;
@@ -128,8 +131,19 @@ pub async fn status(
     body: web::Bytes,
     desk: web::Data<Desk>,
 ) -> Result<HttpResponse, WebhookError> {
-    let (_, pairs) = authenticate(&req, &key, &body, &desk).await?;
+    let (account, pairs) = authenticate(&req, &key, &body, &desk).await?;
     let fields = Fields::new(&pairs)?;
+    // A callback signed with this account's token but naming another account is refused (400,
+    // like an inbound message): it cannot be about this account's messages, and a 4xx tells the
+    // sender its configuration is wrong, where a 200 would hide it.
+    let account_sid = AccountSid::parse(fields.require("AccountSid")?)
+        .map_err(|e| WebhookError::Malformed(format!("AccountSid: {e}")))?;
+    if account.account.sid.as_ref() != Some(&account_sid) {
+        return Err(WebhookError::Malformed(
+            "AccountSid does not match this account".into(),
+        ));
+    }
+    let message_key = message_key(&req)?;
     let sid = MessageSid::parse(fields.require("MessageSid")?)
         .map_err(|e| WebhookError::Malformed(format!("MessageSid: {e}")))?;
     let raw_status = fields
@@ -158,6 +172,30 @@ pub async fn status(
         }),
         None => None,
     };
-    desk.apply_status(sid.to_string(), status, failure).await?;
+    desk.apply_status(StatusReport {
+        account: account.account.id,
+        key: message_key,
+        provider_id: sid.to_string(),
+        status,
+        failure,
+    })
+    .await?;
     Ok(HttpResponse::Ok().content_type("text/plain").body(""))
+}
+
+/// The message key of the callback URL (`?m=…`), covered by the signature; callbacks of sends
+/// made before keys were added have none and are found by MessageSid alone.
+fn message_key(req: &HttpRequest) -> Result<Option<MessageKey>, WebhookError> {
+    let query: Vec<(String, String)> = serde_urlencoded::from_str(req.query_string())
+        .map_err(|_| WebhookError::Malformed("the query string cannot be read".into()))?;
+    let mut values = query.iter().filter(|(k, _)| k == KEY_PARAM);
+    match (values.next(), values.next()) {
+        (None, _) => Ok(None),
+        (Some((_, v)), None) => MessageKey::parse(v)
+            .map(Some)
+            .map_err(|e| WebhookError::Malformed(format!("{KEY_PARAM}: {e}"))),
+        (Some(_), Some(_)) => Err(WebhookError::Malformed(format!(
+            "{KEY_PARAM} is given more than once"
+        ))),
+    }
 }
