@@ -115,6 +115,8 @@ async fn seed(dir: &Path, count: usize) {
         "seeded {count} open conversations in {:.1} s",
         started.elapsed().as_secs_f64()
     );
+    // The store closes once its last handle is gone: drop ours before stopping.
+    drop((desk, store, with_token));
     app.stop().await;
 }
 
