@@ -9,7 +9,6 @@
 
 use futures_util::StreamExt;
 use hdrhistogram::Histogram;
-use omnidesk::auth::session;
 use omnidesk::clock::Clock;
 use omnidesk::config::Settings;
 use omnidesk::domain::ConversationId;
@@ -17,6 +16,7 @@ use omnidesk::domain::user::{Email, Role};
 use omnidesk::providers::twilio::signature;
 use omnidesk::startup::RunningApp;
 use omnidesk::store::users::NewUser;
+use omnidesk::web::session;
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};

@@ -18,9 +18,23 @@ use crate::store::setup::{NewAccount, NewNumber};
 use crate::store::templates::TemplateDraft;
 use crate::store::workstreams::WorkstreamDraft;
 use anyhow::{Context, bail};
-use clap::{Subcommand, ValueEnum};
+use clap::{Parser, Subcommand, ValueEnum};
 use std::io::Read;
 use std::sync::Arc;
+
+/// The command line: server settings, and an optional operator subcommand.
+#[derive(Debug, Parser)]
+#[command(
+    name = "omnidesk",
+    version,
+    about = "A self-hosted contact center for WhatsApp and SMS"
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub settings: Settings,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
 
 #[derive(Debug, Subcommand)]
 pub enum Command {

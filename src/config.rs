@@ -1,23 +1,10 @@
 //! Settings from flags and OMNIDESK_* environment variables, with defaults that serve on loopback
 //! with the store in ./omnidesk-data.
 
-use clap::{Args, Parser};
+use clap::Args;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
-
-#[derive(Debug, Parser)]
-#[command(
-    name = "omnidesk",
-    version,
-    about = "A self-hosted contact center for WhatsApp and SMS"
-)]
-pub struct Cli {
-    #[command(flatten)]
-    pub settings: Settings,
-    #[command(subcommand)]
-    pub command: Option<crate::cli::Command>,
-}
 
 #[derive(Debug, Clone, Args)]
 pub struct Settings {

@@ -3,12 +3,12 @@
 //! durable, and actors, live pages and media fetches are told only about what was committed.
 
 use crate::actors::Shared;
-use crate::actors::live::LiveEvent;
 use crate::actors::messages::{JobQueued, Lookup, Send, Track};
 use crate::actors::registry::ConversationRegistry;
 use crate::config::Settings;
 use crate::domain::Timestamp;
 use crate::domain::inbound::InboundMessage;
+use crate::live::LiveEvent;
 use crate::media::MediaFetcher;
 use crate::metrics::Metrics;
 use crate::providers::Credentials;

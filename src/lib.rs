@@ -24,6 +24,7 @@ pub mod config;
 pub mod demo;
 pub mod desk;
 pub mod domain;
+pub mod live;
 pub mod media;
 pub mod metrics;
 pub mod providers;

@@ -1,8 +1,8 @@
 //! The `omnidesk` binary: serve (no subcommand) or run an operator subcommand.
 
 use clap::Parser;
+use omnidesk::cli::Cli;
 use omnidesk::clock::Clock;
-use omnidesk::config::Cli;
 use omnidesk::startup::Application;
 
 fn main() -> anyhow::Result<()> {

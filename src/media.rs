@@ -3,7 +3,7 @@
 //! limit, written under `<data dir>/media/`, and its outcome stored on the message (a failure is
 //! visible there). Pending fetches are resumed at start-up.
 
-use crate::actors::live::{LiveEvent, LiveHub};
+use crate::live::{LiveEvent, LiveHub};
 use crate::metrics::Metrics;
 use crate::providers::Credentials;
 use crate::store::Store;
@@ -279,7 +279,7 @@ pub mod signed {
 
     /// Whether `sig` is valid for `file` and has not expired at `now`.
     pub fn verify(key: &[u8; 32], file: &str, expires: i64, sig: &str, now: Timestamp) -> bool {
-        expires > now.as_millis() && crate::auth::csrf::tokens_match(sig, &tag(key, file, expires))
+        expires > now.as_millis() && crate::web::csrf::tokens_match(sig, &tag(key, file, expires))
     }
 
     /// Names we generate: letters, digits, `-`, `_`, one `.`; nothing that walks directories.

@@ -2,7 +2,6 @@
 //! window deadlines flip before serving), bind the listener (port 0 in tests), serve.
 
 use crate::actors::Shared;
-use crate::actors::live::LiveHub;
 use crate::actors::messages::Recover;
 use crate::actors::outbox::{OutboxConfig, OutboxDispatcher};
 use crate::actors::registry::ConversationRegistry;
@@ -11,6 +10,7 @@ use crate::auth::AuthState;
 use crate::clock::Clock;
 use crate::config::Settings;
 use crate::desk::{Desk, credentials};
+use crate::live::LiveHub;
 use crate::media::MediaFetcher;
 use crate::metrics::Metrics;
 use crate::providers::simulator::Simulator;
@@ -235,7 +235,11 @@ async fn recover(
     let desk = Desk::new(
         shared, registry, media, settings, simulator, twilio, scheduler,
     );
-    status_reports.spawn(desk.clone());
+    let reporting = desk.clone();
+    status_reports.spawn(move |s| {
+        let desk = reporting.clone();
+        async move { desk.apply_simulated(s).await }
+    });
     desk.mark_ready();
     Ok(desk)
 }

@@ -3,7 +3,6 @@
 //! link), close the session (→ Waiting), transfer it, and set their presence. Each stores first,
 //! then tells the registry, the roster and the live pages.
 
-use crate::actors::live::LiveEvent;
 use crate::actors::messages::{Accept, AssignToMe, OffersOf, PumpAll, Reject, Supervisor, Track};
 use crate::actors::roster::{Release, Reserve, SetPresence, Status};
 use crate::actors::workstream::DistributionError;
@@ -12,6 +11,7 @@ use crate::domain::automated::{Locale, Trigger};
 use crate::domain::presence::Presence;
 use crate::domain::workstream::WrapUp;
 use crate::domain::{ConversationId, Direction, Timestamp, UserId};
+use crate::live::LiveEvent;
 use crate::store::assignment::{AssignRefusal, Transfer};
 use crate::store::outbox::{OutboundContent, OutboundRequest};
 use crate::store::records::DistributionMode;

@@ -4,9 +4,9 @@
 //! repeated: once a request still in flight at the provider has surely settled, the provider is
 //! asked whether it has the message, and only a message it does not have is sent again.
 
-use super::live::{LiveEvent, LiveHub};
 use crate::clock::Clock;
 use crate::domain::{Address, JobId, MessageKey, Timestamp};
+use crate::live::{LiveEvent, LiveHub};
 use crate::metrics::Metrics;
 use crate::providers::simulator::Simulator;
 use crate::providers::twilio::TwilioClient;

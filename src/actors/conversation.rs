@@ -6,9 +6,9 @@
 //! The store is the truth: the send re-checks state, window and opt-out in its write.
 
 use super::Shared;
-use super::live::LiveEvent;
 use super::messages::{JobQueued, Send};
 use crate::domain::ConversationId;
+use crate::live::LiveEvent;
 use crate::metrics::Metrics;
 use actix::prelude::*;
 use std::time::Duration;

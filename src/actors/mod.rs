@@ -3,7 +3,6 @@
 
 mod attempt;
 pub mod conversation;
-pub mod live;
 pub mod messages;
 pub mod outbox;
 mod pacing;
@@ -22,7 +21,7 @@ use std::sync::Arc;
 pub struct Shared {
     pub store: Store,
     pub clock: Clock,
-    pub live: live::LiveHub,
+    pub live: crate::live::LiveHub,
     pub metrics: Arc<Metrics>,
     pub outbox: actix::Addr<outbox::OutboxDispatcher>,
     pub roster: actix::Addr<roster::AgentRoster>,

@@ -65,7 +65,7 @@ impl OutboxDispatcher {
         store: Store,
         clock: Clock,
         metrics: Arc<Metrics>,
-        live: super::live::LiveHub,
+        live: crate::live::LiveHub,
         config: OutboxConfig,
         jobs: Vec<OutboxJob>,
     ) -> Self {

@@ -8,10 +8,10 @@
 //! The roster also sets Inactive: an agent whose last workspace tab closed, or who has not been
 //! active, for the inactivity setting gets no offers until they are back.
 
-use super::live::{LiveEvent, LiveHub};
 use crate::clock::Clock;
 use crate::domain::presence::Presence;
 use crate::domain::{ConversationId, Timestamp, UserId};
+use crate::live::{LiveEvent, LiveHub};
 use actix::prelude::*;
 use std::collections::HashMap;
 use std::time::Duration;

@@ -9,12 +9,12 @@
 //! with backoff and logged; it never ends the timer.
 
 use super::Shared;
-use super::live::LiveEvent;
 use super::messages::{PumpAll, Track};
 use super::registry::ConversationRegistry;
 use crate::domain::lifecycle::{self, Step};
 use crate::domain::workstream::WrapUp;
 use crate::domain::{ConversationId, Timestamp};
+use crate::live::LiveEvent;
 use crate::metrics::Metrics;
 use crate::store::conversations::Flip;
 use actix::prelude::*;

@@ -15,7 +15,6 @@
 //! again at start-up and offered anew.
 
 use super::Shared;
-use super::live::LiveEvent;
 use super::messages::{
     Accept, AssignToMe, Dequeue, Enqueue, OffersOf, Pump, QueueSnapshot, Reject, Visible, Withdraw,
 };
@@ -23,6 +22,7 @@ use super::roster::{Release, ReleaseOffer, Reserve, ReserveOffer, Status};
 use crate::domain::presence::Presence;
 use crate::domain::workstream::Presence as AllowedPresence;
 use crate::domain::{ConversationId, Timestamp, UserId, WorkstreamId};
+use crate::live::LiveEvent;
 use crate::store::flags::FlagReason;
 use crate::store::records::{Conversation, DistributionMode, Workstream};
 use actix::prelude::*;

@@ -2,12 +2,12 @@
 //! members of a workstream's queue, and the agent's workspace tabs and activity (which decide
 //! Inactive). Each stores first, then tells the roster, the supervisors and the live streams.
 
-use crate::actors::live::LiveEvent;
 use crate::actors::messages::{PumpAll, WithdrawAll};
 use crate::actors::roster::{Active, Forget, SetCapacity, Tab};
 use crate::desk::{Desk, DeskError};
 use crate::domain::user::Role;
 use crate::domain::{UserId, WorkstreamId};
+use crate::live::LiveEvent;
 use crate::store::users::{User, UserError, UserUpdate};
 
 impl Desk {

@@ -1,9 +1,8 @@
-//! Sign-in: password hashing, sessions behind an HttpOnly cookie, CSRF tokens on every form, the
-//! login throttle and the one-time setup of the first admin.
+//! Sign-in without HTTP: password hashing, token generation and hashing, the login throttle and
+//! the one-time setup of the first admin. The cookies, session and CSRF extractors built on these
+//! live in `web::session` and `web::csrf`.
 
-pub mod csrf;
 pub mod password;
-pub mod session;
 pub mod throttle;
 
 use crate::secrets::fill_random;

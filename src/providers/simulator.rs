@@ -1,14 +1,13 @@
 //! The Simulator provider: accepts every message inside the process, answers `queued` like Twilio,
 //! then reports `sent` and `delivered` a moment later through the same status path as Twilio's
-//! callbacks (`Desk::apply_status`, found by the message key of the callback URL), so omnidesk
+//! callbacks (the application applies them like status callbacks, found by the message key of the
+//! callback URL), so omnidesk
 //! can be tried (and demoed) without a provider account. `read` is reported by the customer
 //! simulator page when it shows the message. It remembers its recent sends to answer `find_sent`.
 
 use super::{Accepted, Credentials, Provider, SendError, SendRequest, SentMessage, SentQuery};
 use crate::clock::Clock;
-use crate::desk::Desk;
-use crate::domain::{MessageKey, MessageStatus, Timestamp, WebhookKey};
-use crate::store::status::StatusReport;
+use crate::domain::{MessageKey, MessageStatus, Timestamp};
 use std::collections::VecDeque;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -132,14 +131,32 @@ impl Provider for Simulator {
     }
 }
 
+/// A status the Simulator reports for one of its sends, as a status callback would carry it.
+#[derive(Debug, Clone)]
+pub struct SimulatedStatus {
+    pub provider_id: String,
+    /// The webhook key of the callback URL (its account).
+    pub webhook_key: String,
+    pub key: MessageKey,
+    pub status: MessageStatus,
+}
+
 impl StatusReports {
-    /// Reports `sent` and `delivered` for every accepted message, each message on its own task so
-    /// one message's timing never holds up another's. Must run inside the actix System.
-    pub fn spawn(self, desk: Desk) {
+    /// Reports `sent` and `delivered` for every accepted message through `apply` (the callback
+    /// path), each message on its own task so one message's timing never holds up another's.
+    /// Must run inside the actix System.
+    pub fn spawn<F, Fut>(self, apply: F)
+    where
+        F: Fn(SimulatedStatus) -> Fut + Clone + 'static,
+        Fut: std::future::Future<Output = ()> + 'static,
+    {
         let Self { mut rx, clock } = self;
         actix::spawn(async move {
             while let Some(accepted) = rx.recv().await {
-                let desk = desk.clone();
+                let Some((webhook_key, key)) = accepted.callback.clone() else {
+                    continue;
+                };
+                let apply = apply.clone();
                 let clock = clock.clone();
                 actix::spawn(async move {
                     for (after, status) in [
@@ -147,42 +164,17 @@ impl StatusReports {
                         (DELIVERED_AFTER, MessageStatus::Delivered),
                     ] {
                         clock.sleep_until(accepted.at.saturating_add(after)).await;
-                        report(&desk, &accepted, status).await;
+                        apply(SimulatedStatus {
+                            provider_id: accepted.provider_id.clone(),
+                            webhook_key: webhook_key.clone(),
+                            key,
+                            status,
+                        })
+                        .await;
                     }
                 });
             }
         });
-    }
-}
-
-/// Applies one simulated status through the callback path: by message key, scoped to the account
-/// of the callback URL, so a report that beats the commit of the provider id is still kept.
-async fn report(desk: &Desk, accepted: &Pending, status: MessageStatus) {
-    let provider_id = accepted.provider_id.as_str();
-    let Some((webhook_key, key)) = &accepted.callback else {
-        return;
-    };
-    let account = match WebhookKey::parse(webhook_key) {
-        Some(k) => desk.store().account_for_webhook(k).await,
-        None => Ok(None),
-    };
-    let account = match account {
-        Ok(Some(a)) => a.account.id,
-        Ok(None) => return,
-        Err(e) => {
-            tracing::warn!(provider_id, %status, error = %e, "simulated status not stored");
-            return;
-        }
-    };
-    let report = StatusReport {
-        account,
-        key: Some(*key),
-        provider_id: provider_id.to_owned(),
-        status,
-        failure: None,
-    };
-    if let Err(e) = desk.apply_status(report).await {
-        tracing::warn!(provider_id, %status, error = %e, "simulated status not stored");
     }
 }
 

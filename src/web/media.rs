@@ -2,10 +2,10 @@
 //! the conversation (admins and supervisors: all; agents: their own). The file path comes from the
 //! stored record, never from the request.
 
-use crate::auth::session::SignedIn;
 use crate::desk::Desk;
 use crate::domain::ConversationId;
 use crate::store::records::MediaState;
+use crate::web::session::SignedIn;
 use crate::web::ui::PageError;
 use actix_web::{HttpResponse, web};
 

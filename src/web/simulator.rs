@@ -7,8 +7,6 @@
 //! lives in the webhook handler), so the message carries the account's SID if it has one, or a
 //! pseudo SID made from the account id (`AC` + the id as 32 hex digits).
 
-use crate::auth::csrf::{CsrfForm, FormData};
-use crate::auth::session::{Admin, SignedIn};
 use crate::desk::Desk;
 use crate::domain::inbound::{InboundMessage, MAX_BODY_CHARS};
 use crate::domain::user::Role;
@@ -19,6 +17,8 @@ use crate::store::conversations::Ingested;
 use crate::store::records::{Conversation, Message, ProviderKind, SenderNumber};
 use crate::store::simulator::Expired;
 use crate::store::status::StatusReport;
+use crate::web::csrf::{CsrfForm, FormData};
+use crate::web::session::{Admin, SignedIn};
 use crate::web::ui::{
     ADMIN_SECTIONS, Field, FieldErrors, FieldKind, FormModel, Nav, PageError, redirect, validate,
 };

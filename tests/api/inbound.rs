@@ -1,6 +1,6 @@
 use crate::helpers::*;
-use omnidesk::actors::live::LiveEvent;
 use omnidesk::domain::{ConversationState, MessageStatus};
+use omnidesk::live::LiveEvent;
 use std::collections::HashSet;
 
 type Form = Vec<(String, String)>;

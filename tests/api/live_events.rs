@@ -3,9 +3,9 @@
 use crate::helpers::*;
 use crate::signin::Browser;
 use futures_util::{Stream, StreamExt};
-use omnidesk::actors::live::LiveEvent;
 use omnidesk::domain::user::{Email, Role};
 use omnidesk::domain::{ConversationId, UserId};
+use omnidesk::live::LiveEvent;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use std::pin::Pin;

@@ -4,14 +4,14 @@
 //! `accounts_wizard`, numbers in `numbers`.
 
 use super::{accounts_wizard, numbers};
-use crate::auth::csrf::{CsrfForm, FormData};
-use crate::auth::session::{Admin, SignedIn};
 use crate::desk::{Desk, credentials};
 use crate::domain::user::Role;
 use crate::domain::{AccountId, AccountSid};
 use crate::secrets::SecretString;
 use crate::store::records::{Account, ProviderKind, SenderNumber};
 use crate::store::setup::{AccountUpdate, OpenOn};
+use crate::web::csrf::{CsrfForm, FormData};
+use crate::web::session::{Admin, SignedIn};
 use crate::web::ui::validate;
 use crate::web::ui::{
     Cell, Field, FieldErrors, FieldKind, FormModel, InfoRow, Link, Nav, Page, PageError, Section,

@@ -5,14 +5,14 @@
 
 use super::accounts::{self, account_sid, auth_token, load_account};
 use super::numbers::{self, Refused};
-use crate::auth::csrf::{CsrfForm, FormData};
-use crate::auth::session::{Admin, SignedIn};
 use crate::desk::Desk;
 use crate::domain::Channel;
 use crate::domain::account::AccountName;
 use crate::domain::user::Role;
 use crate::store::records::{Account, ProviderKind};
 use crate::store::setup::NewAccount;
+use crate::web::csrf::{CsrfForm, FormData};
+use crate::web::session::{Admin, SignedIn};
 use crate::web::ui::validate;
 use crate::web::ui::{
     Field, FieldErrors, FieldKind, FormModel, Link, Page, PageError, Section, redirect,

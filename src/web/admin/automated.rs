@@ -2,8 +2,6 @@
 //! channel default or for one workstream. Shows what would be sent and where it comes from; saving
 //! stores an override, "reset to default" removes it (see `domain::automated::resolve`).
 
-use crate::auth::csrf::CsrfForm;
-use crate::auth::session::{Admin, SignedIn};
 use crate::desk::Desk;
 use crate::domain::automated::{
     AutomatedText, BUILTIN_LOCALES, Locale, OverrideKey, Resolved, Source, Trigger,
@@ -13,6 +11,8 @@ use crate::domain::user::Role;
 use crate::domain::{Channel, WorkstreamId};
 use crate::store::automated::{AutomatedOverride, default_locale};
 use crate::store::records::Workstream;
+use crate::web::csrf::CsrfForm;
+use crate::web::session::{Admin, SignedIn};
 use crate::web::ui::{
     Cell, Field, FieldErrors, FieldKind, FormModel, InfoRow, Link, Nav, Page, PageError, Section,
     Table, redirect,

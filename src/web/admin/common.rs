@@ -1,9 +1,9 @@
 //! Pieces the template and quick-reply pages share: the list query (`?workstream=ID` and the
 //! notices after a redirect), workstream checkboxes and filter links, domain errors as sentences.
 
-use crate::auth::csrf::FormData;
 use crate::domain::WorkstreamId;
 use crate::store::records::Workstream;
+use crate::web::csrf::FormData;
 use crate::web::ui::{Field, FieldErrors, FieldKind, Link, PageError, Section};
 use std::fmt::Display;
 

@@ -1,8 +1,6 @@
 //! `/admin/hours`: operating-hours records (time zone, weekly schedule, holidays) for workstreams
 //! to use. Forms parse into `domain::hours` values; the store refuses deleting hours in use.
 
-use crate::auth::csrf::{CsrfForm, FormData};
-use crate::auth::session::{Admin, SignedIn};
 use crate::desk::Desk;
 use crate::domain::HoursId;
 use crate::domain::hours::{
@@ -11,6 +9,8 @@ use crate::domain::hours::{
 };
 use crate::domain::user::Role;
 use crate::store::hours::{HoursInput, HoursRefusal, OperatingHours};
+use crate::web::csrf::{CsrfForm, FormData};
+use crate::web::session::{Admin, SignedIn};
 use crate::web::ui::{
     Cell, Field, FieldErrors, FieldKind, FormModel, Link, Nav, Page, PageError, Section, Table,
     redirect, validate,

@@ -16,8 +16,8 @@ pub mod workstream_setup;
 pub mod workstreams;
 // (admin areas: declare modules above this line)
 
-use crate::auth::session::SignedIn;
 use crate::domain::user::Role;
+use crate::web::session::SignedIn;
 use crate::web::ui::{PageError, redirect};
 use actix_web::body::{EitherBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};

@@ -2,13 +2,13 @@
 //! confirmation. The number form and its validation are shared with the new-account wizard.
 
 use super::accounts::{self, load_account, open_text};
-use crate::auth::csrf::{CsrfForm, FormData};
-use crate::auth::session::{Admin, SignedIn};
 use crate::desk::Desk;
 use crate::domain::user::Role;
 use crate::domain::{Channel, NumberId, PhoneNumber};
 use crate::store::records::{Account, NumberKind, SenderNumber};
 use crate::store::setup::{NewNumber, OpenOn, SetupError};
+use crate::web::csrf::{CsrfForm, FormData};
+use crate::web::session::{Admin, SignedIn};
 use crate::web::ui::validate;
 use crate::web::ui::{Cell, Field, FieldErrors, FormModel, PageError, Section, Table, redirect};
 use actix_web::http::StatusCode;

@@ -5,8 +5,6 @@
 use super::common::{
     Query, filter_links, picked_workstreams, sentence, workstream_field, workstream_names,
 };
-use crate::auth::csrf::{CsrfForm, FormData};
-use crate::auth::session::{Admin, SignedIn};
 use crate::desk::Desk;
 use crate::domain::QuickReplyId;
 use crate::domain::language::LanguageCode;
@@ -14,6 +12,8 @@ use crate::domain::quick_reply::{MAX_MESSAGE_CHARS, QuickReplyText, Slug, parse_
 use crate::domain::user::Role;
 use crate::store::quick_replies::{QuickReply, QuickReplyDraft, QuickReplyRefusal};
 use crate::store::records::Workstream;
+use crate::web::csrf::{CsrfForm, FormData};
+use crate::web::session::{Admin, SignedIn};
 use crate::web::ui::validate;
 use crate::web::ui::{
     Cell, Field, FieldErrors, FieldKind, FormModel, Link, Nav, Page, PageError, Section, Table,

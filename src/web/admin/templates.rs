@@ -6,8 +6,6 @@
 use super::common::{
     Query, filter_links, picked_workstreams, sentence, workstream_field, workstream_names,
 };
-use crate::auth::csrf::{CsrfForm, FormData};
-use crate::auth::session::{Admin, SignedIn};
 use crate::desk::Desk;
 use crate::domain::language::LanguageCode;
 use crate::domain::template::TemplateText;
@@ -16,6 +14,8 @@ use crate::domain::user::Role;
 use crate::domain::{Channel, ContentSid, TemplateId};
 use crate::store::records::{Template, Workstream};
 use crate::store::templates::{TemplateDraft, TemplateRefusal};
+use crate::web::csrf::{CsrfForm, FormData};
+use crate::web::session::{Admin, SignedIn};
 use crate::web::ui::validate;
 use crate::web::ui::{
     Cell, Field, FieldErrors, FieldKind, FormModel, Link, Nav, Page, PageError, Section, Table,

@@ -2,13 +2,13 @@
 //! password and sign them out everywhere.
 
 use crate::auth::AuthState;
-use crate::auth::csrf::{CsrfForm, FormData};
-use crate::auth::session::{Admin, SignedIn};
 use crate::desk::Desk;
 use crate::domain::UserId;
 use crate::domain::user::{Email, Role, check_new_password};
 use crate::secrets::SecretString;
 use crate::store::users::{NewUser, User, UserUpdate};
+use crate::web::csrf::{CsrfForm, FormData};
+use crate::web::session::{Admin, SignedIn};
 use crate::web::ui::validate;
 use crate::web::ui::{
     Cell, Field, FieldErrors, FieldKind, FormModel, Nav, Page, PageError, Section, Table, redirect,

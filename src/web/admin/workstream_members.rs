@@ -1,13 +1,13 @@
 //! `/admin/workstreams/{id}/members`: who works this workstream's queue. Only members are offered
 //! its conversations (push) or may take them (pick).
 
-use crate::auth::csrf::CsrfForm;
-use crate::auth::session::{Admin, SignedIn};
 use crate::desk::Desk;
 use crate::domain::user::Role;
 use crate::domain::{UserId, WorkstreamId};
 use crate::store::records::Workstream;
 use crate::store::users::User;
+use crate::web::csrf::CsrfForm;
+use crate::web::session::{Admin, SignedIn};
 use crate::web::ui::{Field, FieldErrors, FieldKind, FormModel, Nav, Page, PageError, Section};
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};

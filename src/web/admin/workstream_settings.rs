@@ -3,8 +3,6 @@
 //! work distribution settings form (`/admin/workstreams/{id}/distribution`).
 
 use super::workstreams::{check, href, load, page};
-use crate::auth::csrf::{CsrfForm, FormData};
-use crate::auth::session::{Admin, SignedIn};
 use crate::desk::Desk;
 use crate::domain::user::Role;
 use crate::domain::workstream::{
@@ -14,6 +12,8 @@ use crate::domain::workstream::{
 use crate::domain::{Channel, NumberId};
 use crate::store::hours::OperatingHours;
 use crate::store::records::Workstream;
+use crate::web::csrf::{CsrfForm, FormData};
+use crate::web::session::{Admin, SignedIn};
 use crate::web::ui::{
     Field, FieldErrors, FieldKind, FormModel, InfoRow, Page, PageError, Section, redirect,
 };

@@ -5,8 +5,6 @@
 
 use super::workstream_settings::{Related, related, summary};
 use super::workstreams::{check, href, load, page};
-use crate::auth::csrf::{CsrfForm, FormData};
-use crate::auth::session::{Admin, SignedIn};
 use crate::desk::Desk;
 use crate::domain::language::LanguageCode;
 use crate::domain::user::Role;
@@ -16,6 +14,8 @@ use crate::domain::workstream::{
 use crate::domain::{Channel, HoursId};
 use crate::store::records::Workstream;
 use crate::store::workstreams::{SetupChange, WorkstreamRefusal};
+use crate::web::csrf::{CsrfForm, FormData};
+use crate::web::session::{Admin, SignedIn};
 use crate::web::ui::{
     Field, FieldErrors, FieldKind, FormModel, Link, Page, PageError, Section, redirect,
 };

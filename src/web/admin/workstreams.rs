@@ -4,14 +4,14 @@
 
 use super::workstream_settings::{self as settings, Related, or_none, related, summary};
 use super::workstream_setup;
-use crate::auth::csrf::{CsrfForm, FormData};
-use crate::auth::session::{Admin, SignedIn};
 use crate::desk::Desk;
 use crate::domain::user::Role;
 use crate::domain::workstream::{QueueName, WorkstreamName};
 use crate::domain::{Channel, WorkstreamId};
 use crate::store::records::{DistributionMode, Workstream};
 use crate::store::workstreams::{WorkstreamDraft, WorkstreamProfile, WorkstreamRefusal};
+use crate::web::csrf::{CsrfForm, FormData};
+use crate::web::session::{Admin, SignedIn};
 use crate::web::ui::{
     Cell, Field, FieldErrors, FormModel, Link, Nav, Page, PageError, Section, Table, redirect,
 };

@@ -3,11 +3,11 @@
 //! queue they belong to. Everything else is 404 (not 403), so ids cannot be probed. Opening is
 //! reading: writing needs the assignment (see `composer`).
 
-use crate::auth::session::SignedIn;
 use crate::desk::Desk;
 use crate::domain::ConversationId;
 use crate::domain::user::Role;
 use crate::store::records::Conversation;
+use crate::web::session::SignedIn;
 use crate::web::ui::PageError;
 
 /// Whether `user` may see `conv`.

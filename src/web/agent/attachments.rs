@@ -4,13 +4,13 @@
 //! `<data dir>/media/` and is offered to the provider from a signed, expiring URL.
 
 use super::access;
-use crate::auth::csrf::{FIELD, tokens_match};
-use crate::auth::session::SignedIn;
 use crate::desk::Desk;
 use crate::domain::attachment::{self, AttachmentError, MAX_BYTES};
 use crate::domain::user::Role;
 use crate::domain::{ConversationId, Direction};
 use crate::store::outbox::{OutboundContent, OutboundRequest};
+use crate::web::csrf::{FIELD, tokens_match};
+use crate::web::session::SignedIn;
 use crate::web::ui::{Link, Nav, Page, PageError, Section, redirect};
 use actix_multipart::Multipart;
 use actix_web::http::StatusCode;

@@ -6,19 +6,19 @@
 
 use super::access;
 use super::conversation::{panel, render};
-use crate::actors::live::LiveEvent;
-use crate::auth::csrf::{CsrfForm, FormData};
-use crate::auth::session::SignedIn;
 use crate::desk::Desk;
 use crate::domain::language::language_key;
 use crate::domain::quick_reply::Context;
 use crate::domain::user::Role;
 use crate::domain::window::WINDOW_EXPIRED_TEXT;
 use crate::domain::{Channel, ConversationId, Direction, TemplateId};
+use crate::live::LiveEvent;
 use crate::store::notes::MAX_NOTE_CHARS;
 use crate::store::outbox::{MAX_OUTBOUND_CHARS, OutboundContent, OutboundRequest, SendRefusal};
 use crate::store::quick_replies::QuickReply;
 use crate::store::records::{Contact, Conversation, Template};
+use crate::web::csrf::{CsrfForm, FormData};
+use crate::web::session::SignedIn;
 use crate::web::ui::{PageError, redirect};
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};

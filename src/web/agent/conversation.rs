@@ -6,11 +6,11 @@
 use super::access;
 use super::composer::{self, Composer, Draft};
 use super::customer::{self, Summary};
-use crate::auth::session::SignedIn;
 use crate::desk::Desk;
 use crate::domain::user::Role;
 use crate::domain::{Channel, ConversationId, ConversationState, Direction, TemplateId, UserId};
 use crate::store::records::{Conversation, DistributionMode, MediaState, Message, Workstream};
+use crate::web::session::SignedIn;
 use crate::web::ui::{ADMIN_SECTIONS, Nav, PageError};
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};

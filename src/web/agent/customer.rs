@@ -4,10 +4,10 @@
 //! conversations the user may open is 404, so numbers cannot be probed.
 
 use super::access;
-use crate::auth::session::SignedIn;
 use crate::desk::Desk;
 use crate::domain::{ConversationId, PhoneNumber};
 use crate::store::records::{Contact, Conversation};
+use crate::web::session::SignedIn;
 use crate::web::ui::{Cell, InfoRow, Nav, Page, PageError, Section, Table};
 use actix_web::{HttpResponse, web};
 

@@ -2,10 +2,10 @@
 //! Open work items (pick queues the agent belongs to, with "Assign to me") and Closed work items
 //! (today); sortable by created, modified, customer or workstream; kept fresh over the live stream.
 
-use crate::auth::session::SignedIn;
 use crate::desk::Desk;
 use crate::domain::{ConversationState, Timestamp, WorkstreamId};
 use crate::store::records::{Conversation, DistributionMode, Workstream};
+use crate::web::session::SignedIn;
 use crate::web::ui::{Cell, Nav, Page, PageError, Section, Table};
 use actix_web::{HttpResponse, web};
 use std::collections::HashMap;

@@ -6,11 +6,11 @@
 //! browser goes away actix drops it and the subscription with it; no task is spawned.
 
 use super::access;
-use crate::actors::live::LiveEvent;
-use crate::auth::session::{self, SignedIn};
 use crate::desk::Desk;
 use crate::domain::ConversationId;
 use crate::domain::user::Role;
+use crate::live::LiveEvent;
+use crate::web::session::{self, SignedIn};
 use actix_web::HttpResponse;
 use actix_web::web::{self, Bytes};
 use futures_util::Stream;

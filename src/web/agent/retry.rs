@@ -5,12 +5,12 @@
 
 use super::access;
 use super::work::refused;
-use crate::auth::csrf::CsrfForm;
-use crate::auth::session::SignedIn;
 use crate::desk::Desk;
 use crate::domain::ConversationId;
 use crate::domain::user::Role;
 use crate::store::records::Conversation;
+use crate::web::csrf::CsrfForm;
+use crate::web::session::SignedIn;
 use crate::web::ui::{PageError, redirect};
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};

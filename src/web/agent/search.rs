@@ -4,11 +4,11 @@
 //! separate pieces that askama escapes one by one, so message text never becomes markup.
 
 use super::conversation::render;
-use crate::auth::session::SignedIn;
 use crate::desk::Desk;
 use crate::domain::Direction;
 use crate::domain::user::Role;
 use crate::store::search::{SearchHit, SearchScope, find_all_ci, find_ci};
+use crate::web::session::SignedIn;
 use crate::web::ui::{ADMIN_SECTIONS, Nav, PageError};
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};

@@ -2,10 +2,10 @@
 //! me", set presence, end, close the session, transfer. Success redirects; a refusal shows why.
 
 use super::access;
-use crate::auth::csrf::CsrfForm;
 use crate::desk::Desk;
 use crate::domain::presence::Presence;
 use crate::domain::{ConversationId, UserId};
+use crate::web::csrf::CsrfForm;
 use crate::web::ui::{Link, Nav, Page, PageError, Section, redirect};
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};

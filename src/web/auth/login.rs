@@ -2,14 +2,14 @@
 //! against the throttle, and takes as long for an unknown e-mail as for a known one.
 
 use crate::auth::AuthState;
-use crate::auth::csrf::{CsrfForm, PRE_SESSION_COOKIE, PreSessionForm};
 use crate::auth::random_token;
-use crate::auth::session::{self, SignedIn};
 use crate::auth::throttle::Verdict;
 use crate::desk::Desk;
 use crate::domain::UserId;
 use crate::domain::user::Email;
 use crate::secrets::SecretString;
+use crate::web::csrf::{CsrfForm, PRE_SESSION_COOKIE, PreSessionForm};
+use crate::web::session::{self, SignedIn};
 use crate::web::ui::{Field, FieldKind, FormModel, Page, PageError, Section, redirect};
 use actix_web::cookie::{Cookie, SameSite};
 use actix_web::http::StatusCode;
@@ -96,7 +96,7 @@ pub async fn submit(
     let user = desk.store().user_by_email(email.clone()).await?;
     let known_device = user.as_ref().is_some_and(|u| {
         req.cookie(DEVICE_COOKIE)
-            .is_some_and(|c| crate::auth::csrf::tokens_match(c.value(), &device_tag(&auth, u.id)))
+            .is_some_and(|c| crate::web::csrf::tokens_match(c.value(), &device_tag(&auth, u.id)))
     });
     match auth.throttle.check(addr, email.as_str(), known_device, now) {
         Verdict::Allowed => {}

@@ -4,8 +4,8 @@ pub mod login;
 pub mod password;
 pub mod setup;
 
-use crate::auth::session::SignedIn;
 use crate::domain::user::Role;
+use crate::web::session::SignedIn;
 use crate::web::ui::redirect;
 use actix_web::HttpResponse;
 

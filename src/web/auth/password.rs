@@ -2,11 +2,11 @@
 //! stays signed in.
 
 use crate::auth::AuthState;
-use crate::auth::csrf::CsrfForm;
-use crate::auth::session::SignedIn;
 use crate::desk::Desk;
 use crate::domain::user::check_new_password;
 use crate::secrets::SecretString;
+use crate::web::csrf::CsrfForm;
+use crate::web::session::SignedIn;
 use crate::web::ui::{Field, FieldErrors, FieldKind, FormModel, Nav, Page, PageError, Section};
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};

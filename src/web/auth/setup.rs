@@ -3,12 +3,12 @@
 
 use super::login::pre_session_token;
 use crate::auth::AuthState;
-use crate::auth::csrf::{FormData, PreSessionForm};
-use crate::auth::session;
 use crate::desk::Desk;
 use crate::domain::user::{Email, Role, check_new_password};
 use crate::secrets::SecretString;
 use crate::store::users::NewUser;
+use crate::web::csrf::{FormData, PreSessionForm};
+use crate::web::session;
 use crate::web::ui::validate;
 use crate::web::ui::{
     Field, FieldErrors, FieldKind, FormModel, Page, PageError, Section, redirect,

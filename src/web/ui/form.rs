@@ -172,7 +172,7 @@ impl FormModel {
     }
 
     /// Puts submitted values back into the fields and attaches errors.
-    pub fn refill(mut self, form: &crate::auth::csrf::FormData, errors: &FieldErrors) -> Self {
+    pub fn refill(mut self, form: &crate::web::csrf::FormData, errors: &FieldErrors) -> Self {
         for f in &mut self.fields {
             if f.is_hidden() {
                 continue;

@@ -7,9 +7,9 @@ pub mod validate;
 
 pub use form::{Field, FieldErrors, FieldKind, FormModel};
 
-use crate::auth::session::SignedIn;
 use crate::domain::user::Role;
 use crate::store::StoreError;
+use crate::web::session::SignedIn;
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, ResponseError};
 use askama::Template;

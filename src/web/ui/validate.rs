@@ -2,8 +2,8 @@
 //! field's name when the value is unusable, and returns the cleaned value.
 
 use super::FieldErrors;
-use crate::auth::csrf::FormData;
 use crate::domain::account::{AccountName, MAX_ACCOUNT_NAME_CHARS};
+use crate::web::csrf::FormData;
 
 /// Text without control characters, trimmed, with a length bound; empty is an error if required.
 pub fn text(

@@ -2,7 +2,7 @@
 //! stored only as its hash. Sessions end after `IDLE` without use or `ABSOLUTE` after sign-in.
 //! `SignedIn` is the extractor every page uses.
 
-use super::{AuthState, random_token, token_hash};
+use crate::auth::{AuthState, random_token, token_hash};
 use crate::desk::Desk;
 use crate::domain::Timestamp;
 use crate::domain::user::Role;

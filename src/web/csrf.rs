@@ -2,8 +2,8 @@
 //! `CsrfForm` reads the form and refuses it (403) unless the token matches. Before sign-in (login,
 //! first-run setup) a double-submit cookie plays the session's part.
 
-use super::session::SignedIn;
 use crate::domain::inbound::parse_form;
+use crate::web::session::SignedIn;
 use crate::web::ui::PageError;
 use actix_web::dev::Payload;
 use actix_web::{FromRequest, HttpRequest, web};
