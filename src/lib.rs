@@ -1,19 +1,23 @@
 //! omnidesk: a self-hosted contact center for WhatsApp and SMS in one binary.
 //!
 //! # Layout
-//! - `config`, `startup`, `telemetry`, `clock`, `metrics`, `secrets`: process plumbing.
+//! Each layer uses only the layers below it; `tests/api/layers.rs` checks that no top-level
+//! modules import each other in a cycle and that `web` reaches no actor and publishes nothing.
+//!
+//! - `web`: HTTP routes (webhooks, sign-in, admin console, agent workspace, health, metrics), the
+//!   session and CSRF extractors, and the page model. Thin: parse, call one service, render.
+//! - `app`: the application services on `Desk` (inbound, outbound, assignment, staff, admin):
+//!   they store first, then tell the actors and the live hub.
+//! - `actors`: ConversationRegistry, ConversationActor, WorkstreamSupervisor, AgentRoster,
+//!   OutboxDispatcher and the deadline Scheduler. `live`: SSE fan-out. `providers`: Twilio and
+//!   the Simulator. `media`: background fetch of inbound media.
+//! - `store`: redb with one group-commit writer; every table in `store::tables`; one write path
+//!   per aggregate, records with their own layout versions.
 //! - `domain`: parsed newtypes and pure rules (phone numbers, SIDs, state machine, 24-hour
-//!   window, templates, opt-out keywords, the inbound webhook form).
-//! - `store`: redb with one group-commit writer; every table in `store::tables`.
-//! - `actors`: ConversationRegistry, ConversationActor, WorkstreamSupervisor, OutboxDispatcher,
-//!   LiveHub.
-//! - `providers`: the provider trait, Twilio (REST client, signatures) and the Simulator.
-//! - `media`: background fetch of inbound media.
-//! - `desk`: the facade handlers, the CLI and tests act through.
-//! - `auth`: passwords, sessions, CSRF, the login throttle.
-//! - `web`: HTTP routes (webhooks, sign-in, admin console, health, metrics) and the page model.
-//! - `cli`: operator subcommands; `demo`: the `--demo` seed (users, Simulator numbers,
-//!   workstreams).
+//!   window, templates, opt-out keywords, lifecycle, system lines, presence).
+//! - Plumbing: `config`, `startup`, `telemetry`, `clock`, `metrics`, `secrets`; `auth`: password
+//!   hashing, tokens and the login throttle; `cli`: the command line and operator subcommands;
+//!   `demo`: the `--demo` seed.
 
 pub mod actors;
 pub mod app;
@@ -22,7 +26,6 @@ pub mod cli;
 pub mod clock;
 pub mod config;
 pub mod demo;
-pub mod desk;
 pub mod domain;
 pub mod live;
 pub mod media;
@@ -33,4 +36,3 @@ pub mod startup;
 pub mod store;
 pub mod telemetry;
 pub mod web;
-pub mod work;

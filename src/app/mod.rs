@@ -1,5 +1,172 @@
 //! Application services: the use cases the web layer, the CLI and tests call. They store first,
 //! then tell the actors and the live hub (DESIGN.md "Layers").
+//!
+//! `Desk`: the one handle the web layer, the CLI and tests use to act on the contact center. It
+//! stores first and notifies after the commit: a webhook is answered only once its message is
+//! durable, and actors, live pages and media fetches are told only about what was committed.
 
+pub mod admin;
+pub mod assignment;
+pub mod inbound;
+pub mod outbound;
 pub mod simulated;
 pub mod staff;
+
+use crate::actors::Shared;
+use crate::actors::registry::ConversationRegistry;
+use crate::config::Settings;
+use crate::domain::Timestamp;
+use crate::live::LiveEvent;
+use crate::media::MediaFetcher;
+use crate::metrics::Metrics;
+use crate::providers::Credentials;
+use crate::providers::simulator::Simulator;
+use crate::providers::twilio::TwilioClient;
+use crate::store::setup::AccountWithToken;
+use crate::store::{Store, StoreError};
+use actix::Addr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+#[derive(Debug, thiserror::Error)]
+pub enum DeskError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("an internal part of omnidesk is not running")]
+    Stopped(#[from] actix::MailboxError),
+}
+
+#[derive(Clone)]
+pub struct Desk {
+    shared: Shared,
+    registry: Addr<ConversationRegistry>,
+    media: MediaFetcher,
+    settings: Arc<Settings>,
+    simulator: Arc<Simulator>,
+    /// The same client the outbox sends with; admin pages use it to validate credentials.
+    twilio: TwilioClient,
+    scheduler: Addr<crate::actors::scheduler::Scheduler>,
+    ready: Arc<AtomicBool>,
+}
+
+impl Desk {
+    pub fn new(
+        shared: Shared,
+        registry: Addr<ConversationRegistry>,
+        media: MediaFetcher,
+        settings: Arc<Settings>,
+        simulator: Arc<Simulator>,
+        twilio: TwilioClient,
+        scheduler: Addr<crate::actors::scheduler::Scheduler>,
+    ) -> Self {
+        Self {
+            shared,
+            registry,
+            media,
+            settings,
+            simulator,
+            twilio,
+            scheduler,
+            ready: Arc::new(AtomicBool::new(false)),
+        }
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.shared.store
+    }
+
+    pub fn settings(&self) -> &Settings {
+        &self.settings
+    }
+
+    /// The Simulator provider (its log of sends, for the Simulator page).
+    pub fn simulator(&self) -> &Simulator {
+        &self.simulator
+    }
+
+    /// Subscribes to the live events (a browser's stream, or a watcher in tests).
+    pub fn live_events(&self) -> tokio::sync::broadcast::Receiver<LiveEvent> {
+        self.shared.live.subscribe()
+    }
+
+    /// The live hub itself: for tests and benchmarks that stage events. Web handlers never
+    /// publish (the layer test in `tests/api/layers.rs` checks it).
+    pub fn live_hub(&self) -> &crate::live::LiveHub {
+        &self.shared.live
+    }
+
+    /// Outbound jobs pending or in flight.
+    pub async fn outbox_pending(&self) -> Result<usize, DeskError> {
+        Ok(self
+            .shared
+            .outbox
+            .send(crate::actors::messages::PendingCount)
+            .await?)
+    }
+
+    /// Sends due by now that are still being made.
+    pub async fn outbox_due_in_flight(&self) -> Result<usize, DeskError> {
+        Ok(self
+            .shared
+            .outbox
+            .send(crate::actors::messages::InFlightNow)
+            .await?)
+    }
+
+    /// Open live streams and other watchers.
+    pub fn live_subscribers(&self) -> usize {
+        self.shared.live.subscribers()
+    }
+
+    pub fn metrics(&self) -> &Metrics {
+        &self.shared.metrics
+    }
+
+    pub fn now(&self) -> Timestamp {
+        self.shared.clock.now()
+    }
+
+    /// Recovery is done: `/healthz` answers 200 from now on.
+    pub fn mark_ready(&self) {
+        self.ready.store(true, Ordering::Release);
+    }
+
+    pub fn is_ready(&self) -> bool {
+        self.ready.load(Ordering::Acquire)
+    }
+
+    /// Whether `conv` is offered to `agent` or waits in a pick queue `agent` belongs to.
+    pub async fn is_offered_or_pickable(
+        &self,
+        conv: &crate::store::records::Conversation,
+        agent: crate::domain::UserId,
+    ) -> bool {
+        let Some(ws) = conv.workstream_id else {
+            return false;
+        };
+        let Ok(sup) = self
+            .registry
+            .send(crate::actors::messages::Supervisor(ws))
+            .await
+        else {
+            return false;
+        };
+        sup.send(crate::actors::messages::Visible {
+            conversation: conv.id,
+            agent,
+        })
+        .await
+        .unwrap_or(false)
+    }
+}
+
+/// The provider credentials of an account, if it has them.
+pub fn credentials(account: &AccountWithToken) -> Option<Credentials> {
+    match (&account.account.sid, &account.auth_token) {
+        (Some(sid), Some(token)) => Some(Credentials {
+            account_sid: sid.to_string(),
+            auth_token: token.clone(),
+        }),
+        _ => None,
+    }
+}

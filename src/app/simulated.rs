@@ -2,7 +2,7 @@
 //! message key, scoped to the account of the callback URL, so a report that beats the commit of
 //! the provider id is still kept.
 
-use crate::desk::Desk;
+use crate::app::Desk;
 use crate::domain::WebhookKey;
 use crate::providers::simulator::SimulatedStatus;
 use crate::store::status::StatusReport;

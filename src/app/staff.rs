@@ -4,7 +4,7 @@
 
 use crate::actors::messages::{PumpAll, WithdrawAll};
 use crate::actors::roster::{Active, Forget, SetCapacity, Tab};
-use crate::desk::{Desk, DeskError};
+use crate::app::{Desk, DeskError};
 use crate::domain::user::Role;
 use crate::domain::{UserId, WorkstreamId};
 use crate::live::LiveEvent;

@@ -1,6 +1,6 @@
 //! `GET /healthz` (200 once recovery is done) and `GET /metrics` (Prometheus text format).
 
-use crate::desk::Desk;
+use crate::app::Desk;
 use actix_web::{HttpResponse, web};
 
 pub async fn healthz(desk: web::Data<Desk>) -> HttpResponse {

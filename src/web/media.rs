@@ -2,7 +2,7 @@
 //! the conversation (admins and supervisors: all; agents: their own). The file path comes from the
 //! stored record, never from the request.
 
-use crate::desk::Desk;
+use crate::app::Desk;
 use crate::domain::ConversationId;
 use crate::store::records::MediaState;
 use crate::web::session::SignedIn;

@@ -2,8 +2,8 @@
 //! stored only as its hash. Sessions end after `IDLE` without use or `ABSOLUTE` after sign-in.
 //! `SignedIn` is the extractor every page uses.
 
+use crate::app::Desk;
 use crate::auth::{AuthState, random_token, token_hash};
-use crate::desk::Desk;
 use crate::domain::Timestamp;
 use crate::domain::user::Role;
 use crate::store::users::{Session, User};

@@ -7,7 +7,7 @@
 //! lives in the webhook handler), so the message carries the account's SID if it has one, or a
 //! pseudo SID made from the account id (`AC` + the id as 32 hex digits).
 
-use crate::desk::Desk;
+use crate::app::Desk;
 use crate::domain::inbound::{InboundMessage, MAX_BODY_CHARS};
 use crate::domain::user::Role;
 use crate::domain::{

@@ -3,7 +3,6 @@
 //! waits for the outbox to have nothing pending.
 
 use crate::helpers::*;
-use omnidesk::actors::messages::{InFlightNow, PendingCount};
 use omnidesk::domain::{ConversationId, Timestamp};
 use omnidesk::store::records::Message;
 use std::time::Duration;
@@ -110,7 +109,7 @@ pub async fn lookups(app: &TestApp) -> usize {
 /// Waits until the outbox has no job pending or in flight.
 pub async fn outbox_settled(app: &TestApp) {
     eventually("the outbox has nothing pending", || async {
-        let n = app.desk().shared.outbox.send(PendingCount).await.unwrap();
+        let n = app.desk().outbox_pending().await.unwrap();
         (n == 0).then_some(())
     })
     .await;
@@ -119,7 +118,7 @@ pub async fn outbox_settled(app: &TestApp) {
 /// Waits until every send due at the clock's now has been made and answered.
 pub async fn sends_settled(app: &TestApp) {
     eventually("the due sends are done", || async {
-        let n = app.desk().shared.outbox.send(InFlightNow).await.unwrap();
+        let n = app.desk().outbox_due_in_flight().await.unwrap();
         (n == 0).then_some(())
     })
     .await;

@@ -1,9 +1,9 @@
 //! `spawn_app()`: the real application on port 0 with a temp data dir, a manual clock and Twilio
 //! faked by wiremock on 127.0.0.1; `TestApp` has one typed helper per endpoint.
 
+use omnidesk::app::Desk;
 use omnidesk::clock::Clock;
 use omnidesk::config::Settings;
-use omnidesk::desk::Desk;
 use omnidesk::domain::account::AccountName;
 use omnidesk::domain::language::LanguageCode;
 use omnidesk::domain::template::TemplateText;

@@ -262,7 +262,7 @@ async fn a_message_to_a_number_not_configured_is_404_and_stores_nothing() {
 #[tokio::test]
 async fn the_same_webhook_delivered_many_times_stores_one_message_and_one_notification() {
     let app = spawn_app().await;
-    let mut events = app.desk().shared.live.subscribe();
+    let mut events = app.desk().live_events();
     let sid = new_sid();
     let form = wa_form(&sid, "only once please");
     for _ in 0..3 {

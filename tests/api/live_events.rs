@@ -125,8 +125,7 @@ async fn assign(app: &TestApp, id: ConversationId, agent: UserId) {
         .unwrap()
         .expect("assignable");
     app.desk()
-        .shared
-        .live
+        .live_hub()
         .publish(LiveEvent::ConversationAssigned {
             conversation: id,
             agent: Some(agent),
@@ -163,8 +162,7 @@ async fn an_admins_stream_receives_a_message_event_for_an_inbound_webhook() {
 async fn caught_up(app: &TestApp, sse: &mut Sse, agent: UserId) {
     let marker = ConversationId::new(u64::MAX);
     app.desk()
-        .shared
-        .live
+        .live_hub()
         .publish(LiveEvent::ConversationAssigned {
             conversation: marker,
             agent: Some(agent),
@@ -245,7 +243,7 @@ async fn an_anonymous_request_is_sent_to_sign_in() {
 async fn closing_the_stream_ends_its_subscription() {
     let app = spawn_app().await;
     let admin = app.admin().await;
-    let live = app.desk().shared.live.clone();
+    let live = app.desk().live_hub().clone();
     let before = live.subscribers();
     let sse = Sse::open(&admin).await;
     assert_eq!(live.subscribers(), before + 1);

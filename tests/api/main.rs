@@ -15,6 +15,7 @@ mod distribution;
 mod fake_twilio;
 mod helpers;
 mod inbound;
+mod layers;
 mod lifecycle;
 mod live_events;
 mod media;

@@ -1,7 +1,6 @@
 //! Health, metrics, secrets at rest, the operator CLI and the workstream queue.
 
 use crate::helpers::*;
-use omnidesk::actors::messages::{QueueSnapshot, Supervisor};
 use std::process::{Command, Stdio};
 
 #[tokio::test]
@@ -73,16 +72,14 @@ async fn a_new_conversation_waits_in_its_workstream_queue() {
         .workstream_id
         .expect("the WhatsApp number serves a workstream");
     let queue = eventually("the conversation is queued", || async {
-        let sup = app.desk().registry.send(Supervisor(ws)).await.unwrap();
-        let q = sup.send(QueueSnapshot).await.unwrap();
+        let q = app.desk().queue_of(ws).await.unwrap();
         (!q.is_empty()).then_some(q)
     })
     .await;
     assert_eq!(queue, vec![conv.id]);
     app.customer_writes_wa("hello again").await;
-    let sup = app.desk().registry.send(Supervisor(ws)).await.unwrap();
     assert_eq!(
-        sup.send(QueueSnapshot).await.unwrap(),
+        app.desk().queue_of(ws).await.unwrap(),
         vec![conv.id],
         "queued once"
     );

@@ -4,7 +4,7 @@
 //! `accounts_wizard`, numbers in `numbers`.
 
 use super::{accounts_wizard, numbers};
-use crate::desk::{Desk, credentials};
+use crate::app::{Desk, credentials};
 use crate::domain::user::Role;
 use crate::domain::{AccountId, AccountSid};
 use crate::secrets::SecretString;
@@ -101,7 +101,7 @@ pub fn account_sid(f: &FormData, errors: &mut FieldErrors) -> Option<AccountSid>
 pub fn callback_rows(desk: &Desk, account: &Account) -> Section {
     let inbound = format!(
         "{}/webhooks/twilio/{}",
-        desk.settings.public_url(),
+        desk.settings().public_url(),
         account.webhook_key.as_str()
     );
     Section::Info(vec![
@@ -355,7 +355,7 @@ async fn validate_credentials(
         .await?
         .ok_or(PageError::NotFound)?;
     let outcome = match (stored.account.provider, credentials(&stored)) {
-        (ProviderKind::Twilio, Some(creds)) => match desk.twilio.fetch_account(&creds).await {
+        (ProviderKind::Twilio, Some(creds)) => match desk.check_twilio_account(&creds).await {
             Ok(info) => Outcome::Notice(format!(
                 "Twilio accepted the credentials. Status: {}. Type: {}.",
                 info.status, info.kind

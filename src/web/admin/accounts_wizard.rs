@@ -5,7 +5,7 @@
 
 use super::accounts::{self, account_sid, auth_token, load_account};
 use super::numbers::{self, Refused};
-use crate::desk::Desk;
+use crate::app::Desk;
 use crate::domain::Channel;
 use crate::domain::account::AccountName;
 use crate::domain::user::Role;

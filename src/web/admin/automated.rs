@@ -2,7 +2,7 @@
 //! channel default or for one workstream. Shows what would be sent and where it comes from; saving
 //! stores an override, "reset to default" removes it (see `domain::automated::resolve`).
 
-use crate::desk::Desk;
+use crate::app::Desk;
 use crate::domain::automated::{
     AutomatedText, BUILTIN_LOCALES, Locale, OverrideKey, Resolved, Source, Trigger,
     WorkstreamScope, resolve,

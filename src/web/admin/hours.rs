@@ -1,7 +1,7 @@
 //! `/admin/hours`: operating-hours records (time zone, weekly schedule, holidays) for workstreams
 //! to use. Forms parse into `domain::hours` values; the store refuses deleting hours in use.
 
-use crate::desk::Desk;
+use crate::app::Desk;
 use crate::domain::HoursId;
 use crate::domain::hours::{
     DAYS, DayHours, Holiday, HoursError, Openness, ZoneName, format_clock, is_open, parse_clock,

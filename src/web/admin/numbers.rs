@@ -2,7 +2,7 @@
 //! confirmation. The number form and its validation are shared with the new-account wizard.
 
 use super::accounts::{self, load_account, open_text};
-use crate::desk::Desk;
+use crate::app::Desk;
 use crate::domain::user::Role;
 use crate::domain::{Channel, NumberId, PhoneNumber};
 use crate::store::records::{Account, NumberKind, SenderNumber};

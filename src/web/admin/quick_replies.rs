@@ -5,7 +5,7 @@
 use super::common::{
     Query, filter_links, picked_workstreams, sentence, workstream_field, workstream_names,
 };
-use crate::desk::Desk;
+use crate::app::Desk;
 use crate::domain::QuickReplyId;
 use crate::domain::language::LanguageCode;
 use crate::domain::quick_reply::{MAX_MESSAGE_CHARS, QuickReplyText, Slug, parse_tags};

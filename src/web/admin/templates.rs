@@ -6,7 +6,7 @@
 use super::common::{
     Query, filter_links, picked_workstreams, sentence, workstream_field, workstream_names,
 };
-use crate::desk::Desk;
+use crate::app::Desk;
 use crate::domain::language::LanguageCode;
 use crate::domain::template::TemplateText;
 use crate::domain::template_name::TemplateName;

@@ -1,8 +1,8 @@
 //! `/admin/users`: create and edit users (role, capacity, languages), disable them, reset their
 //! password and sign them out everywhere.
 
+use crate::app::Desk;
 use crate::auth::AuthState;
-use crate::desk::Desk;
 use crate::domain::UserId;
 use crate::domain::user::{Email, Role, check_new_password};
 use crate::secrets::SecretString;

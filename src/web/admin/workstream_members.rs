@@ -1,7 +1,7 @@
 //! `/admin/workstreams/{id}/members`: who works this workstream's queue. Only members are offered
 //! its conversations (push) or may take them (pick).
 
-use crate::desk::Desk;
+use crate::app::Desk;
 use crate::domain::user::Role;
 use crate::domain::{UserId, WorkstreamId};
 use crate::store::records::Workstream;

@@ -3,7 +3,7 @@
 //! work distribution settings form (`/admin/workstreams/{id}/distribution`).
 
 use super::workstreams::{check, href, load, page};
-use crate::desk::Desk;
+use crate::app::Desk;
 use crate::domain::user::Role;
 use crate::domain::workstream::{
     self as rules, AUTO_CLOSE_MINUTES, CAPACITY, Distribution, Presence, SCREEN_POP_SECS,

@@ -5,7 +5,7 @@
 
 use super::workstream_settings::{Related, related, summary};
 use super::workstreams::{check, href, load, page};
-use crate::desk::Desk;
+use crate::app::Desk;
 use crate::domain::language::LanguageCode;
 use crate::domain::user::Role;
 use crate::domain::workstream::{

@@ -4,7 +4,7 @@
 
 use super::workstream_settings::{self as settings, Related, or_none, related, summary};
 use super::workstream_setup;
-use crate::desk::Desk;
+use crate::app::Desk;
 use crate::domain::user::Role;
 use crate::domain::workstream::{QueueName, WorkstreamName};
 use crate::domain::{Channel, WorkstreamId};

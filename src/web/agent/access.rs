@@ -3,7 +3,7 @@
 //! queue they belong to. Everything else is 404 (not 403), so ids cannot be probed. Opening is
 //! reading: writing needs the assignment (see `composer`).
 
-use crate::desk::Desk;
+use crate::app::Desk;
 use crate::domain::ConversationId;
 use crate::domain::user::Role;
 use crate::store::records::Conversation;

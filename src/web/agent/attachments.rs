@@ -4,7 +4,7 @@
 //! `<data dir>/media/` and is offered to the provider from a signed, expiring URL.
 
 use super::access;
-use crate::desk::Desk;
+use crate::app::Desk;
 use crate::domain::attachment::{self, AttachmentError, MAX_BYTES};
 use crate::domain::user::Role;
 use crate::domain::{ConversationId, Direction};

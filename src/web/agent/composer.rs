@@ -6,13 +6,12 @@
 
 use super::access;
 use super::conversation::{panel, render};
-use crate::desk::Desk;
+use crate::app::Desk;
 use crate::domain::language::language_key;
 use crate::domain::quick_reply::Context;
 use crate::domain::user::Role;
 use crate::domain::window::WINDOW_EXPIRED_TEXT;
 use crate::domain::{Channel, ConversationId, Direction, TemplateId};
-use crate::live::LiveEvent;
 use crate::store::notes::MAX_NOTE_CHARS;
 use crate::store::outbox::{MAX_OUTBOUND_CHARS, OutboundContent, OutboundRequest, SendRefusal};
 use crate::store::quick_replies::QuickReply;
@@ -334,18 +333,9 @@ async fn add_note(
 ) -> Result<HttpResponse, PageError> {
     let conv = writable(&desk, &user, path.into_inner()).await?;
     let note = text_of(&form, "note");
-    let stored = desk
-        .store()
-        .add_note(conv.id, user.user.id, note.clone(), desk.now())
-        .await?;
+    let stored = desk.add_note(conv.id, user.user.id, note.clone()).await?;
     match stored {
-        Ok(m) => {
-            desk.shared.live.publish(LiveEvent::MessageStored {
-                conversation: m.conversation_id,
-                seq: m.seq,
-            });
-            Ok(back(&conv))
-        }
+        Ok(_) => Ok(back(&conv)),
         Err(refusal) => {
             let draft = Draft {
                 note,

@@ -6,7 +6,7 @@
 use super::access;
 use super::composer::{self, Composer, Draft};
 use super::customer::{self, Summary};
-use crate::desk::Desk;
+use crate::app::Desk;
 use crate::domain::user::Role;
 use crate::domain::{Channel, ConversationId, ConversationState, Direction, TemplateId, UserId};
 use crate::store::records::{Conversation, DistributionMode, MediaState, Message, Workstream};

@@ -4,7 +4,7 @@
 //! conversations the user may open is 404, so numbers cannot be probed.
 
 use super::access;
-use crate::desk::Desk;
+use crate::app::Desk;
 use crate::domain::{ConversationId, PhoneNumber};
 use crate::store::records::{Contact, Conversation};
 use crate::web::session::SignedIn;

@@ -2,7 +2,7 @@
 //! Open work items (pick queues the agent belongs to, with "Assign to me") and Closed work items
 //! (today); sortable by created, modified, customer or workstream; kept fresh over the live stream.
 
-use crate::desk::Desk;
+use crate::app::Desk;
 use crate::domain::{ConversationState, Timestamp, WorkstreamId};
 use crate::store::records::{Conversation, DistributionMode, Workstream};
 use crate::web::session::SignedIn;
@@ -167,11 +167,7 @@ pub async fn show(
         if !desk.store().members(ws.id).await?.contains(&me) {
             continue;
         }
-        let sup = desk
-            .registry
-            .send(crate::actors::messages::Supervisor(ws.id))
-            .await?;
-        for id in sup.send(crate::actors::messages::QueueSnapshot).await? {
+        for id in desk.queue_of(ws.id).await? {
             if let Some(c) = desk.store().conversation(id).await? {
                 open.push(c);
             }

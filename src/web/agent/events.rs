@@ -6,7 +6,7 @@
 //! browser goes away actix drops it and the subscription with it; no task is spawned.
 
 use super::access;
-use crate::desk::Desk;
+use crate::app::Desk;
 use crate::domain::ConversationId;
 use crate::domain::user::Role;
 use crate::live::LiveEvent;
@@ -247,7 +247,7 @@ struct Feed {
 impl Feed {
     /// Subscribes at once, so every event published after the response starts is seen.
     fn new(desk: web::Data<Desk>, user: SignedIn) -> Self {
-        let rx = desk.shared.live.subscribe();
+        let rx = desk.live_events();
         desk.tab(user.user.id, true);
         let mut keepalive = tokio::time::interval_at(Instant::now() + KEEPALIVE, KEEPALIVE);
         keepalive.set_missed_tick_behavior(MissedTickBehavior::Delay);

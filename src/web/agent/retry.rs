@@ -5,7 +5,7 @@
 
 use super::access;
 use super::work::refused;
-use crate::desk::Desk;
+use crate::app::Desk;
 use crate::domain::ConversationId;
 use crate::domain::user::Role;
 use crate::store::records::Conversation;

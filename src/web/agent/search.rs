@@ -4,7 +4,7 @@
 //! separate pieces that askama escapes one by one, so message text never becomes markup.
 
 use super::conversation::render;
-use crate::desk::Desk;
+use crate::app::Desk;
 use crate::domain::Direction;
 use crate::domain::user::Role;
 use crate::store::search::{SearchHit, SearchScope, find_all_ci, find_ci};

@@ -2,7 +2,7 @@
 //! me", set presence, end, close the session, transfer. Success redirects; a refusal shows why.
 
 use super::access;
-use crate::desk::Desk;
+use crate::app::Desk;
 use crate::domain::presence::Presence;
 use crate::domain::{ConversationId, UserId};
 use crate::web::csrf::CsrfForm;

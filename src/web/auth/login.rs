@@ -1,10 +1,10 @@
 //! `/login` and `/logout`. A failed sign-in says only that the e-mail or password is wrong, counts
 //! against the throttle, and takes as long for an unknown e-mail as for a known one.
 
+use crate::app::Desk;
 use crate::auth::AuthState;
 use crate::auth::random_token;
 use crate::auth::throttle::Verdict;
-use crate::desk::Desk;
 use crate::domain::UserId;
 use crate::domain::user::Email;
 use crate::secrets::SecretString;

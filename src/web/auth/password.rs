@@ -1,8 +1,8 @@
 //! `/account/password`: change your own password. Every other session of yours ends; this one
 //! stays signed in.
 
+use crate::app::Desk;
 use crate::auth::AuthState;
-use crate::desk::Desk;
 use crate::domain::user::check_new_password;
 use crate::secrets::SecretString;
 use crate::web::csrf::CsrfForm;

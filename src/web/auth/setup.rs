@@ -2,8 +2,8 @@
 //! first admin and signs them in.
 
 use super::login::pre_session_token;
+use crate::app::Desk;
 use crate::auth::AuthState;
-use crate::desk::Desk;
 use crate::domain::user::{Email, Role, check_new_password};
 use crate::secrets::SecretString;
 use crate::store::users::NewUser;

@@ -242,11 +242,11 @@ impl From<actix::MailboxError> for PageError {
     }
 }
 
-impl From<crate::desk::DeskError> for PageError {
-    fn from(e: crate::desk::DeskError) -> Self {
+impl From<crate::app::DeskError> for PageError {
+    fn from(e: crate::app::DeskError) -> Self {
         match e {
-            crate::desk::DeskError::Store(s) => PageError::from(s),
-            crate::desk::DeskError::Stopped(_) => PageError::Internal,
+            crate::app::DeskError::Store(s) => PageError::from(s),
+            crate::app::DeskError::Stopped(_) => PageError::Internal,
         }
     }
 }

@@ -4,7 +4,7 @@
 //! configured 404; none of these stores anything. Success is answered only after the durable
 //! commit. A status callback only ever touches messages of the account of its URL.
 
-use crate::desk::Desk;
+use crate::app::Desk;
 use crate::domain::inbound::{Fields, InboundError, InboundMessage, parse_form};
 use crate::domain::message::twilio_error_text;
 use crate::domain::{AccountSid, MessageKey, MessageSid, MessageStatus, WebhookKey};
@@ -92,7 +92,7 @@ async fn authenticate(
         .and_then(|v| v.to_str().ok())
         .ok_or_else(|| reject(WebhookError::BadSignature))?;
     let path = req.uri().path_and_query().map_or("/", |p| p.as_str());
-    let url = format!("{}{}", desk.settings.public_url(), path);
+    let url = format!("{}{}", desk.settings().public_url(), path);
     if !signature::validate_form(token.expose(), &url, &pairs, given) {
         return Err(reject(WebhookError::BadSignature));
     }

@@ -6,7 +6,7 @@
 use crate::actors::messages::{Accept, AssignToMe, OffersOf, PumpAll, Reject, Supervisor, Track};
 use crate::actors::roster::{Release, Reserve, SetPresence, Status};
 use crate::actors::workstream::DistributionError;
-use crate::desk::{Desk, DeskError};
+use crate::app::{Desk, DeskError};
 use crate::domain::automated::{Locale, Trigger};
 use crate::domain::presence::Presence;
 use crate::domain::workstream::WrapUp;
@@ -101,6 +101,15 @@ impl Desk {
             .map_err(|_| DistributionError::Unavailable)??;
         self.assigned(conv.clone());
         Ok(conv)
+    }
+
+    /// The conversations waiting in a workstream's queue, oldest first.
+    pub async fn queue_of(
+        &self,
+        workstream: crate::domain::WorkstreamId,
+    ) -> Result<Vec<ConversationId>, DeskError> {
+        let sup = self.registry.send(Supervisor(workstream)).await?;
+        Ok(sup.send(crate::actors::messages::QueueSnapshot).await?)
     }
 
     /// The offers an agent holds across all workstreams, with their expiry.

@@ -1,0 +1,103 @@
+//! Inbound: a customer's message stored durably, then handed to the scheduler, the queues, the
+//! live pages and the media fetcher; a provider's delivery status applied to its message.
+
+use super::{Desk, credentials};
+use crate::actors::messages::Track;
+use crate::domain::inbound::InboundMessage;
+use crate::live::LiveEvent;
+use crate::metrics::Metrics;
+use crate::store::StoreError;
+use crate::store::conversations::Ingested;
+use crate::store::setup::AccountWithToken;
+use crate::store::status::{StatusReport, StatusUpdate};
+
+impl Desk {
+    /// Stores an inbound message durably, then hands it to its conversation, the live pages and
+    /// the media fetcher.
+    pub async fn take_inbound(
+        &self,
+        account: &AccountWithToken,
+        inbound: InboundMessage,
+    ) -> Result<Ingested, StoreError> {
+        let outcome = self
+            .store()
+            .ingest(account.account.id, inbound, self.now())
+            .await?;
+        let m = self.metrics();
+        match &outcome {
+            Ingested::Duplicate => Metrics::inc(&m.inbound_duplicates_total),
+            Ingested::UnknownNumber => Metrics::inc(&m.inbound_rejected_total),
+            Ingested::Stored(s) => {
+                Metrics::inc(&m.inbound_stored_total);
+                if s.opened {
+                    Metrics::inc(&m.conversations_opened_total);
+                }
+                let live = &self.shared.live;
+                if let Some(old) = &s.closed {
+                    // The customer wrote after the agent ended: the Wrap-up conversation closed
+                    // in the same write, and its hold is gone from the ledger.
+                    self.shared
+                        .roster
+                        .do_send(crate::actors::roster::Release(old.id));
+                    self.registry.do_send(Track {
+                        conversation: old.clone(),
+                        opened: false,
+                        transfer_to: None,
+                    });
+                    self.registry.do_send(crate::actors::messages::PumpAll);
+                    live.publish(LiveEvent::ConversationAssigned {
+                        conversation: old.id,
+                        agent: old.agent,
+                    });
+                }
+                if s.actor_affected {
+                    self.registry.do_send(Track {
+                        conversation: s.conversation.clone(),
+                        opened: s.opened,
+                        transfer_to: None,
+                    });
+                }
+                if !s.opened && s.conversation.state == crate::domain::ConversationState::Active {
+                    self.check_away(&s.conversation);
+                }
+                if s.opened {
+                    live.publish(LiveEvent::ConversationOpened {
+                        conversation: s.conversation.id,
+                        workstream: s.conversation.workstream_id,
+                    });
+                }
+                live.publish(LiveEvent::MessageStored {
+                    conversation: s.message.conversation_id,
+                    seq: s.message.seq,
+                });
+                if !s.message.media.is_empty() {
+                    self.media.spawn(s.message.clone(), credentials(account));
+                }
+            }
+        }
+        Ok(outcome)
+    }
+
+    /// Applies a provider's delivery status report.
+    pub async fn apply_status(&self, report: StatusReport) -> Result<StatusUpdate, StoreError> {
+        let (provider_id, status) = (report.provider_id.clone(), report.status);
+        let update = self.store().apply_status(report, self.now()).await?;
+        match &update {
+            StatusUpdate::Applied(msg) => {
+                Metrics::inc(&self.metrics().status_callbacks_total);
+                self.shared.live.publish(LiveEvent::StatusChanged {
+                    conversation: msg.conversation_id,
+                    seq: msg.seq,
+                    status: msg.status,
+                });
+            }
+            StatusUpdate::Ignored(msg) => tracing::debug!(
+                provider_id, stored = %msg.status, late = %status, "status is late or of another send; ignored"
+            ),
+            StatusUpdate::Unknown => {
+                tracing::info!(provider_id, %status, "status callback for an unknown message; ignored")
+            }
+        }
+        Ok(update)
+    }
+}
