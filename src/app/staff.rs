@@ -115,3 +115,33 @@ impl Desk {
         Ok(self.scheduler.send(crate::actors::scheduler::Armed).await?)
     }
 }
+
+impl Desk {
+    /// Starts a session for `user`: a new token every time (never reuse one from before sign-in).
+    /// Only the token's hash is stored; the token goes into the cookie.
+    pub async fn start_session(&self, user: &User) -> Result<String, DeskError> {
+        let token = crate::auth::random_token();
+        let now = self.now();
+        self.store()
+            .create_session(
+                crate::auth::token_hash(&token),
+                crate::store::users::Session {
+                    user_id: user.id,
+                    created_at: now,
+                    last_seen_at: now,
+                    csrf: crate::auth::random_token(),
+                },
+            )
+            .await?;
+        Ok(token)
+    }
+
+    /// Records that a session was used at `now` (its idle timeout restarts).
+    pub async fn touch_session(
+        &self,
+        hash: String,
+        now: crate::domain::Timestamp,
+    ) -> Result<(), DeskError> {
+        Ok(self.store().touch_session(hash, now).await?)
+    }
+}

@@ -82,7 +82,7 @@ impl SetupChange {
     }
 }
 
-type Refusable<T> = Result<Result<T, WorkstreamRefusal>, StoreError>;
+pub type Refusable<T> = Result<Result<T, WorkstreamRefusal>, StoreError>;
 
 impl DistributionMode {
     pub const ALL: [DistributionMode; 2] = [DistributionMode::Push, DistributionMode::Pick];

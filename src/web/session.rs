@@ -3,7 +3,7 @@
 //! `SignedIn` is the extractor every page uses.
 
 use crate::app::Desk;
-use crate::auth::{AuthState, random_token, token_hash};
+use crate::auth::{AuthState, token_hash};
 use crate::domain::Timestamp;
 use crate::domain::user::Role;
 use crate::store::users::{Session, User};
@@ -45,20 +45,7 @@ pub fn expired(s: &Session, now: Timestamp) -> bool {
 
 /// Starts a session for `user`: a new token every time (never reuse one from before sign-in).
 pub async fn start(desk: &Desk, user: &User) -> Result<String, PageError> {
-    let token = random_token();
-    let now = desk.now();
-    desk.store()
-        .create_session(
-            token_hash(&token),
-            Session {
-                user_id: user.id,
-                created_at: now,
-                last_seen_at: now,
-                csrf: random_token(),
-            },
-        )
-        .await?;
-    Ok(token)
+    Ok(desk.start_session(user).await?)
 }
 
 pub fn cookie(auth: &AuthState, token: String) -> Cookie<'static> {
@@ -102,11 +89,11 @@ async fn load(req: HttpRequest) -> Result<SignedIn, PageError> {
         .ok_or(PageError::NotSignedIn)?;
     let now = desk.now();
     if expired(&session, now) || user.disabled {
-        desk.store().end_session(hash).await?;
+        desk.end_session(hash).await?;
         return Err(PageError::NotSignedIn);
     }
     if session.last_seen_at.saturating_add(TOUCH_EVERY) <= now {
-        desk.store().touch_session(hash.clone(), now).await?;
+        desk.touch_session(hash.clone(), now).await?;
     }
     let signed_in = SignedIn {
         user,

@@ -466,7 +466,7 @@ async fn skip(f: CsrfForm, desk: web::Data<Desk>) -> Result<HttpResponse, PageEr
         .rev()
         .find(|c| !c.state.is_closed());
     let expired = match open {
-        Some(c) => desk.store().expire_window_now(c.id, desk.now()).await?,
+        Some(c) => desk.expire_window_now(c.id, desk.now()).await?,
         None => Expired::NoWindow,
     };
     let Expired::Moved(conversation) = expired else {

@@ -124,3 +124,43 @@ fn web_handlers_never_touch_actors_or_publish_live_events() {
         "web reaches past the services: {found:#?}"
     );
 }
+
+#[test]
+fn web_handlers_never_write_the_store_themselves() {
+    let mut files = Vec::new();
+    rust_files(&src().join("web"), &mut files);
+    let writes = [
+        "create_",
+        "add_",
+        "update_",
+        "delete_",
+        "set_",
+        "save_",
+        "copy_",
+        "reset_",
+        "end_session",
+        "expire_",
+        "assign(",
+        "forget_",
+        "close_",
+        "transfer(",
+        "flag(",
+        "release_",
+        "ingest(",
+        "enqueue(",
+        "apply_status(",
+        "flip_",
+        "touch_",
+    ];
+    let mut found = Vec::new();
+    for f in &files {
+        let code: String = code(f).split_whitespace().collect();
+        for (i, _) in code.match_indices("store().") {
+            let call = &code[i + "store().".len()..];
+            if let Some(w) = writes.iter().find(|w| call.starts_with(**w)) {
+                found.push(format!("{}: store().{w}", f.display()));
+            }
+        }
+    }
+    assert!(found.is_empty(), "store writes in web handlers: {found:#?}");
+}

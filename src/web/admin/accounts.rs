@@ -334,7 +334,7 @@ async fn update(
         sid,
         auth_token: token,
     };
-    match desk.store().update_account(a.id, update).await? {
+    match desk.update_account(a.id, update).await? {
         Ok(_) => Ok(redirect(&format!("/admin/accounts/{}?saved=1", a.id.get()))),
         Err(e) => {
             let numbers = desk.store().numbers_of(a.id).await?;
@@ -423,8 +423,7 @@ async fn delete(
     desk: web::Data<Desk>,
 ) -> Result<HttpResponse, PageError> {
     f.user.require(Role::Admin)?;
-    desk.store()
-        .delete_account(AccountId::new(*id), desk.now())
+    desk.delete_account(AccountId::new(*id), desk.now())
         .await?
         .map_err(|_| PageError::NotFound)?;
     Ok(redirect("/admin/accounts?deleted=1"))

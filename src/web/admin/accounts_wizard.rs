@@ -213,9 +213,9 @@ async fn create(f: CsrfForm, desk: web::Data<Desk>) -> Result<HttpResponse, Page
         sid,
         auth_token: token,
     };
-    match desk.store().create_account(new, desk.now()).await? {
+    match desk.create_account(new, desk.now()).await? {
         Ok(a) => {
-            desk.store().forget_cached_accounts();
+            desk.forget_cached_accounts();
             Ok(redirect(&format!(
                 "/admin/accounts/{}/setup/numbers",
                 a.id.get()

@@ -424,8 +424,7 @@ async fn save(
                 .respond(StatusCode::UNPROCESSABLE_ENTITY));
         }
     };
-    desk.store()
-        .set_automated_override(scope.key(trigger), text, desk.now())
+    desk.set_automated_override(scope.key(trigger), text, desk.now())
         .await?
         .map_err(|_| PageError::NotFound)?;
     Ok(redirect(&format!("{BASE}?{}&saved=1", scope.query())))
@@ -438,8 +437,6 @@ async fn reset(
 ) -> Result<HttpResponse, PageError> {
     f.user.require(Role::Admin)?;
     let (trigger, scope) = target(&desk, &path).await?;
-    desk.store()
-        .reset_automated_override(scope.key(trigger))
-        .await?;
+    desk.reset_automated_override(scope.key(trigger)).await?;
     Ok(redirect(&format!("{BASE}?{}&reset=1", scope.query())))
 }

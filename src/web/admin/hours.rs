@@ -312,7 +312,7 @@ async fn create(f: CsrfForm, desk: web::Data<Desk>) -> Result<HttpResponse, Page
         Ok(input) => input,
         Err(errors) => return Ok(refuse(&errors, StatusCode::UNPROCESSABLE_ENTITY)),
     };
-    match desk.store().create_hours(input).await? {
+    match desk.create_hours(input).await? {
         Ok(h) => Ok(redirect(&format!("/admin/hours/{}?created=1", h.id.get()))),
         Err(e) => Ok(refuse(
             &FieldErrors::one("name", e.to_string()),
@@ -396,7 +396,7 @@ async fn update(
         Ok(input) => input,
         Err(errors) => return Ok(refuse(&errors, StatusCode::UNPROCESSABLE_ENTITY)),
     };
-    match desk.store().update_hours(h.id, input).await? {
+    match desk.update_hours(h.id, input).await? {
         Ok(saved) => {
             let notice = Some(Section::Notice("Saved.".into()));
             Ok(edit_page(&f.user, &saved, stored_form(&f.user.csrf, &saved), notice).ok())
@@ -416,7 +416,7 @@ async fn delete(
 ) -> Result<HttpResponse, PageError> {
     f.user.require(Role::Admin)?;
     let h = load(&desk, *id).await?;
-    match desk.store().delete_hours(h.id).await? {
+    match desk.delete_hours(h.id).await? {
         Ok(()) => Ok(redirect("/admin/hours?deleted=1")),
         Err(HoursRefusal::Unknown) => Err(PageError::NotFound),
         Err(e) => {

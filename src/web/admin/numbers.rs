@@ -151,7 +151,7 @@ pub async fn add(
     let Some(new) = parse(f, account, &mut errors) else {
         return Ok(Err(Refused(errors, StatusCode::UNPROCESSABLE_ENTITY)));
     };
-    Ok(match desk.store().add_number(new).await? {
+    Ok(match desk.add_number(new).await? {
         Ok(n) => Ok(n),
         Err(SetupError::DuplicateNumber(n)) => Err(Refused(
             FieldErrors::one("number", format!("The number {n} is already configured.")),
@@ -310,8 +310,7 @@ async fn delete(
 ) -> Result<HttpResponse, PageError> {
     f.user.require(Role::Admin)?;
     let (account, number) = load_number(&desk, *ids).await?;
-    desk.store()
-        .delete_number(number.id, desk.now())
+    desk.delete_number(number.id, desk.now())
         .await?
         .map_err(|_| PageError::NotFound)?;
     Ok(redirect(&format!(

@@ -218,7 +218,7 @@ async fn create(f: CsrfForm, desk: web::Data<Desk>) -> Result<HttpResponse, Page
         Ok(d) => d,
         Err(errors) => return Ok(refuse(&errors)),
     };
-    match desk.store().create_quick_reply(d).await? {
+    match desk.create_quick_reply(d).await? {
         Ok(r) => Ok(redirect(&format!(
             "/admin/quick-replies/{}?created=1",
             r.id.get()
@@ -271,7 +271,7 @@ async fn update(
         Ok(d) => d,
         Err(errors) => return Ok(refuse(&errors)),
     };
-    match desk.store().update_quick_reply(r.id, d).await? {
+    match desk.update_quick_reply(r.id, d).await? {
         Ok(saved) => Ok(redirect(&format!(
             "/admin/quick-replies/{}?saved=1",
             saved.id.get()
@@ -305,11 +305,7 @@ async fn delete(
     desk: web::Data<Desk>,
 ) -> Result<HttpResponse, PageError> {
     f.user.require(Role::Admin)?;
-    match desk
-        .store()
-        .delete_quick_reply(QuickReplyId::new(*id))
-        .await?
-    {
+    match desk.delete_quick_reply(QuickReplyId::new(*id)).await? {
         Ok(_) => Ok(redirect("/admin/quick-replies?deleted=1")),
         Err(_) => Err(PageError::NotFound),
     }

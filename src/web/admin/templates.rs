@@ -342,7 +342,7 @@ async fn create(f: CsrfForm, desk: web::Data<Desk>) -> Result<HttpResponse, Page
         Ok(d) => d,
         Err(errors) => return Ok(refuse(&errors, StatusCode::UNPROCESSABLE_ENTITY)),
     };
-    match desk.store().create_template(d).await? {
+    match desk.create_template(d).await? {
         Ok(t) => Ok(redirect(&format!(
             "/admin/templates/{}?created=1",
             t.id.get()
@@ -399,7 +399,7 @@ async fn update(
         Ok(d) => d,
         Err(errors) => return Ok(refuse(&errors, StatusCode::UNPROCESSABLE_ENTITY)),
     };
-    match desk.store().update_template(t.id, d).await? {
+    match desk.update_template(t.id, d).await? {
         Ok(saved) => Ok(redirect(&format!(
             "/admin/templates/{}?saved=1",
             saved.id.get()
@@ -437,7 +437,7 @@ async fn delete(
     desk: web::Data<Desk>,
 ) -> Result<HttpResponse, PageError> {
     f.user.require(Role::Admin)?;
-    match desk.store().delete_template(TemplateId::new(*id)).await? {
+    match desk.delete_template(TemplateId::new(*id)).await? {
         Ok(_) => Ok(redirect("/admin/templates?deleted=1")),
         Err(_) => Err(PageError::NotFound),
     }

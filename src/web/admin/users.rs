@@ -166,7 +166,7 @@ async fn create(
         capacity: p.capacity,
         languages: p.languages,
     };
-    match desk.store().add_user(new, desk.now()).await? {
+    match desk.add_user(new, desk.now()).await? {
         Ok(u) => Ok(redirect(&format!("/admin/users/{}?created=1", u.id.get()))),
         Err(e) => Ok(refuse(
             &FieldErrors::one("email", e.to_string()),
@@ -338,8 +338,7 @@ async fn reset_password(
         .await
         .map_err(|_| PageError::Internal)?;
     let keep = (u.id == f.user.user.id).then(|| f.user.token_hash.clone());
-    desk.store()
-        .set_password(u.id, hash, keep, desk.now())
+    desk.set_password(u.id, hash, keep, desk.now())
         .await?
         .map_err(|_| PageError::NotFound)?;
     Ok(edit_page(
@@ -360,7 +359,7 @@ async fn sign_out_everywhere(
     f.user.require(Role::Admin)?;
     let u = load(&desk, *id).await?;
     let keep = (u.id == f.user.user.id).then(|| f.user.token_hash.clone());
-    let n = desk.store().end_sessions_of(u.id, keep).await?;
+    let n = desk.end_sessions_of(u.id, keep).await?;
     let msg = format!("{n} session(s) signed out.");
     Ok(edit_page(
         &f.user,

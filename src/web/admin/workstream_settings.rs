@@ -306,8 +306,7 @@ pub(super) async fn save(
         let form = form(&f.user.csrf, &ws).refill(&f.form, &errors);
         return Ok(page_of(&f.user, &ws, form).respond(StatusCode::UNPROCESSABLE_ENTITY));
     };
-    desk.store()
-        .set_workstream_distribution(ws.id, d)
+    desk.set_workstream_distribution(ws.id, d)
         .await?
         .map_err(|_| PageError::NotFound)?;
     Ok(redirect(&href(ws.id, "?done=saved")))

@@ -349,7 +349,7 @@ async fn save(
     let Some(change) = change.filter(|_| errors.is_empty()) else {
         return Ok(refuse(&errors, StatusCode::UNPROCESSABLE_ENTITY));
     };
-    match desk.store().save_workstream_setup(ws.id, change).await? {
+    match desk.save_workstream_setup(ws.id, change).await? {
         Ok(saved) => Ok(redirect(&match step.next() {
             Some(next) => step_href(&saved, next),
             None => href(saved.id, "?done=setup"),

@@ -214,7 +214,7 @@ async fn create(f: CsrfForm, desk: web::Data<Desk>) -> Result<HttpResponse, Page
         fallback_queue,
         numbers: Vec::new(),
     };
-    match desk.store().create_workstream(draft).await? {
+    match desk.create_workstream(draft).await? {
         Ok(ws) => Ok(redirect(&href(ws.id, "/setup"))),
         Err(e) => Ok(refuse(
             &FieldErrors::one("name", e.to_string()),
@@ -317,11 +317,7 @@ async fn update(
         name,
         fallback_queue,
     };
-    match desk
-        .store()
-        .update_workstream_profile(ws.id, profile)
-        .await?
-    {
+    match desk.update_workstream_profile(ws.id, profile).await? {
         Ok(saved) => Ok(redirect(&href(saved.id, "?done=saved"))),
         Err(WorkstreamRefusal::Unknown) => Err(PageError::NotFound),
         Err(e) => Ok(refuse(
@@ -337,7 +333,7 @@ async fn copy(
     desk: web::Data<Desk>,
 ) -> Result<HttpResponse, PageError> {
     f.user.require(Role::Admin)?;
-    match desk.store().copy_workstream(WorkstreamId::new(*id)).await? {
+    match desk.copy_workstream(WorkstreamId::new(*id)).await? {
         Ok(copy) => Ok(redirect(&href(copy.id, "?done=copied"))),
         Err(WorkstreamRefusal::Unknown) => Err(PageError::NotFound),
         Err(e) => Err(PageError::BadRequest(e.to_string())),
@@ -382,7 +378,7 @@ async fn delete(
 ) -> Result<HttpResponse, PageError> {
     f.user.require(Role::Admin)?;
     let ws = load(&desk, *id).await?;
-    match desk.store().delete_workstream(ws.id).await? {
+    match desk.delete_workstream(ws.id).await? {
         Ok(_) => Ok(redirect("/admin/workstreams?done=deleted")),
         Err(WorkstreamRefusal::InUse(n)) => {
             Ok(delete_page(&f.user, &ws, n).respond(StatusCode::CONFLICT))

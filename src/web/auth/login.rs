@@ -142,9 +142,7 @@ pub async fn logout(
     desk: web::Data<Desk>,
     auth: web::Data<AuthState>,
 ) -> Result<HttpResponse, PageError> {
-    desk.store()
-        .end_session(form.user.token_hash.clone())
-        .await?;
+    desk.end_session(form.user.token_hash.clone()).await?;
     desk.set_presence(&form.user.user, crate::domain::presence::Presence::Offline)
         .await?;
     let mut resp = redirect("/login");

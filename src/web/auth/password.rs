@@ -66,15 +66,14 @@ pub async fn submit(
         .hash(SecretString::new(new))
         .await
         .map_err(|_| PageError::Internal)?;
-    desk.store()
-        .set_password(
-            user.user.id,
-            hash,
-            Some(user.token_hash.clone()),
-            desk.now(),
-        )
-        .await?
-        .map_err(|_| PageError::NotFound)?;
+    desk.set_password(
+        user.user.id,
+        hash,
+        Some(user.token_hash.clone()),
+        desk.now(),
+    )
+    .await?
+    .map_err(|_| PageError::NotFound)?;
     Ok(page(
         user,
         form(&user.csrf),

@@ -112,7 +112,7 @@ pub async fn submit(
         capacity: 10,
         languages: vec!["en".into()],
     };
-    let user = match desk.store().add_first_admin(new, desk.now()).await? {
+    let user = match desk.add_first_admin(new, desk.now()).await? {
         Ok(u) => u,
         Err(e) => {
             let errors = FieldErrors::one("", e.to_string());
