@@ -166,6 +166,19 @@ async fn an_agent_who_declined_three_times_is_skipped() {
         flagged.1.reason,
         omnidesk::store::flags::FlagReason::DeclinedByAll
     );
+    let mut supervisor = app.signed_in(Role::Supervisor, "sup@example.com").await;
+    let floor = supervisor.get("/agent").await;
+    let attention = floor.body.split("Needs attention").nth(1).unwrap_or_default();
+    assert!(
+        attention.contains("Declined by every agent of the queue"),
+        "supervisors see the flag: {}",
+        floor.body
+    );
+    let told = only.get("/agent").await;
+    assert!(
+        told.body.contains("Declined by every agent of the queue"),
+        "the queue's agents are told"
+    );
     assert_eq!(
         app.conversation(conv.id).await.state,
         omnidesk::domain::ConversationState::Open,

@@ -262,6 +262,16 @@ async fn a_conversation_whose_agent_has_been_offline_goes_back_to_the_queue_when
     );
     offered_to(&app, b, conv.id).await;
     assert_eq!(load(&app, a).await, 0, "ana's capacity was given back");
+    let mut supervisor = app
+        .signed_in(omnidesk::domain::user::Role::Supervisor, "sup@example.com")
+        .await;
+    let floor = supervisor.get("/agent").await;
+    assert!(
+        floor
+            .body
+            .contains("Its agent was away when the customer wrote"),
+        "supervisors see it flagged"
+    );
     app.stop().await;
 }
 

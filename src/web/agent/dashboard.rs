@@ -3,6 +3,7 @@
 //! (today); sortable by created, modified, customer or workstream; kept fresh over the live stream.
 
 use crate::app::Desk;
+use crate::domain::user::Role;
 use crate::domain::{ConversationState, Timestamp, WorkstreamId};
 use crate::store::records::{Conversation, DistributionMode, Workstream};
 use crate::web::session::SignedIn;
@@ -209,6 +210,12 @@ pub async fn show(
             page = page.with(offer_section(&desk, c, *expires, &names, &user.csrf, now).await?);
         }
     }
+    let attention = attention(&desk, &user, &rows).await?;
+    if let Some(table) = attention {
+        page = page
+            .with(Section::Heading("Needs attention".into()))
+            .with(table);
+    }
     Ok(page
         .with(Section::Heading("My work items".into()))
         .with(rows.table(&mine, None, "Nothing assigned to you right now."))
@@ -221,6 +228,56 @@ pub async fn show(
         .with(Section::Heading("Closed work items (today)".into()))
         .with(rows.table(&closed, None, "None closed today."))
         .ok())
+}
+
+/// Waiting conversations flagged for supervisors (declined by everyone, or their agent was
+/// away): supervisors and admins see them all, agents those of the queues they belong to, so
+/// they know nobody has taken them. None when there is nothing to show.
+async fn attention(
+    desk: &Desk,
+    user: &SignedIn,
+    rows: &Rows<'_>,
+) -> Result<Option<Section>, PageError> {
+    let oversees = matches!(user.user.role, Role::Admin | Role::Supervisor);
+    let mut out = Vec::new();
+    for (id, flag) in desk.store().flags().await? {
+        let Some(c) = desk.store().conversation(id).await? else {
+            continue;
+        };
+        let member = match c.workstream_id {
+            Some(ws) => desk.store().members(ws).await?.contains(&user.user.id),
+            None => false,
+        };
+        if c.state.is_closed() || !(oversees || member) {
+            continue;
+        }
+        let mut row = rows.base(&c);
+        if !oversees {
+            // Agents may not open a queued push conversation: name it without a link.
+            row[0] = Cell::Text(c.customer.to_string());
+        }
+        row.push(Cell::Text(format!("{} (since {})", flag.reason.text(), time(flag.at))));
+        out.push(row);
+    }
+    if out.is_empty() {
+        return Ok(None);
+    }
+    let columns = [
+        "Customer",
+        "Channel",
+        "Workstream",
+        "State",
+        "Created",
+        "Modified",
+        "Why",
+    ]
+    .map(String::from)
+    .to_vec();
+    Ok(Some(Section::Table(Table {
+        columns,
+        rows: out,
+        empty: String::new(),
+    })))
 }
 
 /// One incoming offer: who is writing (known contact or not), where, the first message, the
