@@ -39,6 +39,7 @@ counters! {
     outbound_failed_total => "Outbound messages that ended failed.",
     status_callbacks_total => "Delivery status callbacks applied.",
     window_flips_total => "WhatsApp conversations flipped to template-only.",
+    deadline_retries_total => "Scheduled steps (window flips, idle closes) that failed and will be retried.",
     media_fetched_total => "Inbound media files fetched and stored.",
     media_failed_total => "Inbound media fetches that failed.",
     store_commits_total => "Write transactions committed by the store writer.",

@@ -228,6 +228,7 @@ impl Handler<Done> for Scheduler {
                     }
                 }
                 Outcome::Failed => {
+                    Metrics::inc(&self.shared.metrics.deadline_retries_total);
                     let n = self.retries.entry(d).or_insert(0);
                     *n = n.saturating_add(1);
                     let wait = RETRY_BASE

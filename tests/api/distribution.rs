@@ -168,7 +168,11 @@ async fn an_agent_who_declined_three_times_is_skipped() {
     );
     let mut supervisor = app.signed_in(Role::Supervisor, "sup@example.com").await;
     let floor = supervisor.get("/agent").await;
-    let attention = floor.body.split("Needs attention").nth(1).unwrap_or_default();
+    let attention = floor
+        .body
+        .split("Needs attention")
+        .nth(1)
+        .unwrap_or_default();
     assert!(
         attention.contains("Declined by every agent of the queue"),
         "supervisors see the flag: {}",

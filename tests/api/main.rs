@@ -25,6 +25,7 @@ mod pacing;
 mod records;
 mod restart;
 mod retry;
+mod scheduler;
 mod signin;
 mod simulator;
 // (test modules: add above this line)

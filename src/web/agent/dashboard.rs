@@ -256,7 +256,11 @@ async fn attention(
             // Agents may not open a queued push conversation: name it without a link.
             row[0] = Cell::Text(c.customer.to_string());
         }
-        row.push(Cell::Text(format!("{} (since {})", flag.reason.text(), time(flag.at))));
+        row.push(Cell::Text(format!(
+            "{} (since {})",
+            flag.reason.text(),
+            time(flag.at)
+        )));
         out.push(row);
     }
     if out.is_empty() {
