@@ -251,7 +251,8 @@ async fn after_24_hours_the_panel_offers_only_templates_and_refuses_free_text() 
         field(&form, "ContentVariables").as_deref(),
         Some(r##"{"1":"Ana","2":"#42"}"##)
     );
-    tokio::time::sleep(Duration::from_millis(200)).await;
+    // Every send due by now has been made and answered: nothing more can arrive.
+    crate::fake_twilio::sends_settled(&app).await;
     assert_eq!(app.sent_messages().await.len(), 1, "free text never left");
     app.stop().await;
 }
@@ -293,7 +294,8 @@ async fn notes_are_stored_shown_and_never_sent() {
         .await;
     assert_eq!(empty.status, StatusCode::UNPROCESSABLE_ENTITY);
 
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    // Every send due by now has been made and answered: nothing more can arrive.
+    crate::fake_twilio::sends_settled(&app).await;
     assert!(app.sent_messages().await.is_empty(), "a note is never sent");
     app.stop().await;
 }

@@ -182,7 +182,8 @@ async fn files_are_refused_when_not_allowed_too_large_or_of_the_wrong_type() {
     let (status, _) = upload(&agent, conv, "a.pdf", b"x".to_vec(), "wrong-token").await;
     assert_eq!(status, StatusCode::FORBIDDEN, "CSRF");
     assert_eq!(app.exchanged(conv).await.len(), 1, "nothing was stored");
-    tokio::time::sleep(Duration::from_millis(100)).await;
+    // Every send due by now has been made and answered: nothing more can arrive.
+    crate::fake_twilio::sends_settled(&app).await;
     assert!(app.sent_messages().await.is_empty());
     let files = std::fs::read_dir(app.dir.path().join("media"))
         .map(|d| d.count())

@@ -113,12 +113,16 @@ async fn a_reject_or_a_timeout_offers_to_the_next_agent_and_three_declines_skip_
     assert_eq!(page.status, StatusCode::SEE_OTHER);
     offered_to(&app, b, conv.id).await;
 
-    app.clock.advance(Duration::from_secs(119));
-    tokio::time::sleep(Duration::from_millis(100)).await;
-    assert!(
-        offers(&app, b).await.contains(&conv.id),
+    let held = app.desk().offers_of(b).await.unwrap();
+    assert_eq!(
+        held,
+        vec![(
+            conv.id,
+            app.desk().now().saturating_add(Duration::from_secs(120))
+        )],
         "the countdown is 120 s"
     );
+    app.clock.advance(Duration::from_secs(119));
     app.clock.advance(Duration::from_secs(1));
     offered_to(&app, a, conv.id).await;
     let late = first
@@ -233,7 +237,7 @@ async fn offers_go_only_to_allowed_presences_and_agents_with_free_capacity() {
         .await;
     assert_eq!(away.status, StatusCode::SEE_OTHER);
     let conv = app.customer_writes_wa("anyone?").await;
-    tokio::time::sleep(Duration::from_millis(200)).await;
+    // One supervisor mailbox: the query below runs after the conversation was queued and pumped.
     assert!(offers(&app, a).await.is_empty(), "Away gets no offers");
     a_browser
         .post("/agent/presence", &[("presence", "available")])
@@ -254,7 +258,7 @@ async fn offers_go_only_to_allowed_presences_and_agents_with_free_capacity() {
         assert_eq!(app.post_inbound_wa(&form).await.status(), 200);
         app.message_by_sid(&sid).await.unwrap().conversation_id
     };
-    tokio::time::sleep(Duration::from_millis(200)).await;
+    // One supervisor mailbox: the query below runs after the conversation was queued and pumped.
     assert!(offers(&app, a).await.is_empty(), "no free capacity");
     let end = a_browser
         .post(&format!("/agent/conversations/{}/end", conv.id.get()), &[])
@@ -280,7 +284,7 @@ async fn a_signed_out_agent_is_offline_and_gets_no_offers() {
         omnidesk::domain::presence::Presence::Offline
     );
     let conv = app.customer_writes_wa("hi").await;
-    tokio::time::sleep(Duration::from_millis(200)).await;
+    // One supervisor mailbox: the query below runs after the conversation was queued and pumped.
     assert!(offers(&app, a).await.is_empty());
     let _ = conv;
     app.stop().await;
@@ -310,7 +314,7 @@ async fn two_agents_picking_at_once_one_wins_and_the_other_sees_why() {
         .await
         .unwrap();
     let conv = app.customer_writes_sms("who's there").await;
-    tokio::time::sleep(Duration::from_millis(200)).await;
+    // One supervisor mailbox: the query below runs after the conversation was queued and pumped.
     assert!(
         offers(&app, a).await.is_empty(),
         "pick mode makes no offers"

@@ -80,8 +80,13 @@ async fn the_window_flips_to_template_only_at_24_hours_and_a_customer_message_re
     let app = spawn_app().await;
     let conv = app.customer_writes_wa("hi").await;
     app.clock.advance(DAY - Duration::from_secs(1));
-    tokio::time::sleep(Duration::from_millis(50)).await;
-    assert!(!app.conversation(conv.id).await.template_only, "not yet");
+    let stored = app.conversation(conv.id).await;
+    assert_eq!(
+        stored.window_expires_at,
+        Some(conv.created_at.saturating_add(DAY)),
+        "the deadline is the customer's message + 24 h"
+    );
+    assert!(!stored.template_only, "not yet");
 
     app.clock.advance(Duration::from_secs(1));
     eventually("the flip is stored", || async {
@@ -123,7 +128,8 @@ async fn a_free_form_reply_after_24_hours_is_refused_and_never_reaches_the_provi
         "This conversation has exceeded the 24 hour limit to respond to the customer."
     );
     assert_eq!(refusal.to_string(), WINDOW_EXPIRED_TEXT);
-    tokio::time::sleep(Duration::from_millis(200)).await;
+    // Every send due by now has been made and answered: nothing more can arrive.
+    crate::fake_twilio::sends_settled(&app).await;
     assert!(
         app.sent_messages().await.is_empty(),
         "nothing reached the provider"
@@ -255,7 +261,8 @@ async fn a_long_code_sends_one_message_per_second() {
         app.reply(conv.id, &format!("part {i}")).await.unwrap();
     }
     wait_for_requests(&app, 1).await;
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    // Every send due by now has been made and answered: nothing more can arrive.
+    crate::fake_twilio::sends_settled(&app).await;
     assert_eq!(
         app.sent_messages().await.len(),
         1,
@@ -263,7 +270,8 @@ async fn a_long_code_sends_one_message_per_second() {
     );
 
     app.clock.advance(Duration::from_millis(999));
-    tokio::time::sleep(Duration::from_millis(200)).await;
+    // Every send due by now has been made and answered: nothing more can arrive.
+    crate::fake_twilio::sends_settled(&app).await;
     assert_eq!(app.sent_messages().await.len(), 1, "999 ms is not a second");
     app.clock.advance(Duration::from_millis(1));
     wait_for_requests(&app, 2).await;
@@ -324,7 +332,8 @@ async fn a_500_then_a_429_are_retried_with_backoff_until_success() {
     let conv = app.customer_writes_wa("hi").await;
     let msg = app.reply(conv.id, "retry me").await.unwrap();
     wait_for_requests(&app, 1).await;
-    tokio::time::sleep(Duration::from_millis(200)).await;
+    // Every send due by now has been made and answered: nothing more can arrive.
+    crate::fake_twilio::sends_settled(&app).await;
     assert_eq!(
         app.sent_messages().await.len(),
         1,
@@ -397,7 +406,8 @@ async fn a_permanent_error_fails_the_message_with_the_code_and_text() {
     assert_eq!(f.code, Some(21211));
     assert!(f.message.contains("not a valid phone number"));
     app.clock.advance(Duration::from_secs(3600));
-    tokio::time::sleep(Duration::from_millis(200)).await;
+    // Every send due by now has been made and answered: nothing more can arrive.
+    crate::fake_twilio::sends_settled(&app).await;
     assert_eq!(
         app.sent_messages().await.len(),
         1,
@@ -430,7 +440,8 @@ async fn a_reply_on_a_deleted_number_is_refused_and_leaves_nothing_behind() {
         2,
         "the conversation is unchanged"
     );
-    tokio::time::sleep(Duration::from_millis(100)).await;
+    // Every send due by now has been made and answered: nothing more can arrive.
+    crate::fake_twilio::sends_settled(&app).await;
     assert!(app.sent_messages().await.is_empty());
     app.stop().await;
 }
