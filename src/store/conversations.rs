@@ -118,8 +118,8 @@ impl Store {
             let t = rtx.open_table(CONVERSATION_MESSAGES)?;
             let mut out = Vec::new();
             for row in t.range((id.get(), 0)..=(id.get(), u64::MAX))? {
-                let (_, v) = row?;
-                out.push(codec::decode(v.value())?);
+                let (k, v) = row?;
+                out.push(codec::decode_at(format!("{:?}", k.value()), v.value())?);
             }
             Ok(out)
         })
@@ -188,8 +188,8 @@ impl Store {
         self.read(move |rtx| {
             let mut out = Vec::new();
             for row in rtx.open_table(CONVERSATION_RECORD)?.iter()? {
-                let (_, v) = row?;
-                let c: Conversation = codec::decode(v.value())?;
+                let (k, v) = row?;
+                let c: Conversation = codec::decode_at(k.value(), v.value())?;
                 if keep(&c) {
                     out.push(c);
                 }
@@ -208,8 +208,8 @@ impl Store {
             let convs = rtx.open_table(CONVERSATION_RECORD)?;
             let mut out = Vec::new();
             for row in convs.iter()? {
-                let (_, v) = row?;
-                let c: Conversation = codec::decode(v.value())?;
+                let (k, v) = row?;
+                let c: Conversation = codec::decode_at(k.value(), v.value())?;
                 if c.customer.as_str() == customer {
                     out.push(c);
                 }
@@ -258,7 +258,7 @@ pub(crate) fn message(
         .open_table(CONVERSATION_MESSAGES)?
         .get((id.get(), seq))?
     {
-        Some(g) => codec::decode(g.value()).map(Some),
+        Some(g) => codec::decode_at(format!("({}, {seq})", id.get()), g.value()).map(Some),
         None => Ok(None),
     }
 }

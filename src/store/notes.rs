@@ -49,8 +49,8 @@ impl Store {
             let mut count = 0;
             for id in ids {
                 for row in t.range((id.get(), 0)..=(id.get(), u64::MAX))? {
-                    let (_, v) = row?;
-                    let m: Message = codec::decode(v.value())?;
+                    let (k, v) = row?;
+                    let m: Message = codec::decode_at(format!("{:?}", k.value()), v.value())?;
                     if m.direction == Direction::Note {
                         count += 1;
                     }

@@ -46,8 +46,8 @@ impl Store {
 
 fn job_pending(tx: &WriteTransaction, key: (u64, u64)) -> Result<bool, StoreError> {
     for row in tx.open_table(OUTBOX_JOB)?.iter()? {
-        let (_, v) = row?;
-        let job: OutboxJob = codec::decode(v.value())?;
+        let (k, v) = row?;
+        let job: OutboxJob = codec::decode_at(k.value(), v.value())?;
         if (job.conversation_id.get(), job.seq) == key {
             return Ok(true);
         }

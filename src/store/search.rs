@@ -61,8 +61,8 @@ impl Store {
             let msgs = rtx.open_table(CONVERSATION_MESSAGES)?;
             let mut visible = Vec::new();
             for row in convs.iter()?.rev() {
-                let (_, v) = row?;
-                let c: Conversation = codec::decode(v.value())?;
+                let (k, v) = row?;
+                let c: Conversation = codec::decode_at(k.value(), v.value())?;
                 if scope.covers(&c) {
                     visible.push(c);
                 }
@@ -79,7 +79,7 @@ impl Store {
                         break 'scan;
                     }
                     let (k, v) = row?;
-                    let m: Message = codec::decode(v.value())?;
+                    let m: Message = codec::decode_at(format!("{:?}", k.value()), v.value())?;
                     if find_ci(&m.body, &query).is_some() {
                         found.push((m.created_at, i, k.value().1));
                     }
@@ -94,7 +94,8 @@ impl Store {
                 let Some(g) = msgs.get((conversation.id.get(), seq))? else {
                     continue;
                 };
-                let message = codec::decode(g.value())?;
+                let message =
+                    codec::decode_at(format!("({}, {seq})", conversation.id.get()), g.value())?;
                 hits.push(SearchHit {
                     conversation,
                     message,
