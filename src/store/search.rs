@@ -4,7 +4,7 @@
 //! an index can replace it behind the same call.
 
 use super::records::{Conversation, Message};
-use super::tables::{CONVERSATION_MESSAGES, CONVERSATION_RECORD};
+use super::tables::{CONVERSATION_MESSAGES, CONVERSATION_PARTICIPANTS, CONVERSATION_RECORD};
 use super::{Store, StoreError, codec};
 use crate::domain::{Timestamp, UserId};
 use redb::ReadableTable;
@@ -19,16 +19,23 @@ pub const MAX_SCANNED: usize = 200_000;
 pub enum SearchScope {
     /// Admins and supervisors.
     All,
-    /// Agents: the conversations assigned to them.
+    /// Agents: the conversations assigned to them, and those they worked on before (their
+    /// participants, as the access rule reads them).
     AssignedTo(UserId),
 }
 
 impl SearchScope {
-    fn covers(self, c: &Conversation) -> bool {
-        match self {
+    fn covers(
+        self,
+        c: &Conversation,
+        participants: &impl ReadableTable<(u64, u64), u8>,
+    ) -> Result<bool, StoreError> {
+        Ok(match self {
             SearchScope::All => true,
-            SearchScope::AssignedTo(agent) => c.agent == Some(agent),
-        }
+            SearchScope::AssignedTo(agent) => {
+                c.agent == Some(agent) || participants.get((c.id.get(), agent.get()))?.is_some()
+            }
+        })
     }
 }
 
@@ -59,11 +66,12 @@ impl Store {
         self.read(move |rtx| {
             let convs = rtx.open_table(CONVERSATION_RECORD)?;
             let msgs = rtx.open_table(CONVERSATION_MESSAGES)?;
+            let participants = rtx.open_table(CONVERSATION_PARTICIPANTS)?;
             let mut visible = Vec::new();
             for row in convs.iter()?.rev() {
                 let (k, v) = row?;
                 let c: Conversation = codec::decode_at(k.value(), v.value())?;
-                if scope.covers(&c) {
+                if scope.covers(&c, &participants)? {
                     visible.push(c);
                 }
             }

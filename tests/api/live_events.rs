@@ -76,6 +76,16 @@ impl Sse {
         .flatten()
     }
 
+    /// Whether the server ends the stream within `PATIENCE` (shorter than the keepalive, which
+    /// would also notice an ended session).
+    async fn ends(&mut self) -> bool {
+        tokio::time::timeout(PATIENCE, async {
+            while let Some(Ok(_)) = self.chunks.next().await {}
+        })
+        .await
+        .is_ok()
+    }
+
     /// The next event of `kind`, skipping others.
     async fn next_of(&mut self, kind: &str) -> Event {
         loop {
@@ -261,4 +271,38 @@ async fn closing_the_stream_ends_its_subscription() {
         });
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
+}
+
+#[tokio::test]
+async fn disabling_an_agent_ends_their_stream_at_once() {
+    assert!(
+        PATIENCE < omnidesk::web::agent::events::KEEPALIVE,
+        "the test must not wait for the keepalive's session check"
+    );
+    let app = spawn_app().await;
+    let agent = app.signed_in(Role::Agent, "gone@example.com").await;
+    let mut sse = Sse::open(&agent).await;
+    let user = app
+        .desk()
+        .store()
+        .user_by_email(omnidesk::domain::user::Email::parse("gone@example.com").unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    app.desk()
+        .update_user(
+            user.id,
+            omnidesk::store::users::UserUpdate {
+                name: user.name.clone(),
+                role: user.role,
+                capacity: user.capacity,
+                languages: user.languages.clone(),
+                disabled: true,
+            },
+        )
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(sse.ends().await, "the disabled agent's stream ended");
+    app.stop().await;
 }
