@@ -159,6 +159,9 @@ async fn recover(
     let scheduler = Scheduler::new(shared.clone()).start();
     let registry = ConversationRegistry::new(shared.clone(), scheduler.clone()).start();
     scheduler.do_send(Attach(registry.clone()));
+    shared
+        .roster
+        .do_send(crate::actors::roster::AttachScheduler(scheduler.clone()));
 
     // Windows that closed while omnidesk was down flip before it serves (in batches), then every
     // open conversation's deadlines go to the scheduler; no conversation actor is started.

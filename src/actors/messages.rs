@@ -77,6 +77,20 @@ pub struct Visible {
     pub agent: UserId,
 }
 
+/// Registry → workstream: an offer's countdown may have ended (the scheduler's deadline); the
+/// supervisor declines it for its agent if it has really expired.
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct OfferDue {
+    pub workstream: WorkstreamId,
+    pub conversation: ConversationId,
+}
+
+/// Registry: `Pump` one workstream's supervisor.
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct PumpOne(pub WorkstreamId);
+
 /// Workstream: try to offer waiting conversations again (presence or capacity changed).
 #[derive(Message)]
 #[rtype(result = "()")]

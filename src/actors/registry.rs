@@ -7,8 +7,8 @@
 use super::Shared;
 use super::conversation::ConversationActor;
 use super::messages::{
-    Dequeue, Enqueue, LiveCount, Lookup, Pump, PumpAll, Recover, Supervisor, Track, Withdraw,
-    WithdrawAll,
+    Dequeue, Enqueue, LiveCount, Lookup, OfferDue, Pump, PumpAll, PumpOne, Recover, Supervisor,
+    Track, Withdraw, WithdrawAll,
 };
 use super::scheduler::{Arm, Deadline, Disarm, Scheduler};
 use super::workstream::WorkstreamSupervisor;
@@ -67,9 +67,12 @@ impl ConversationRegistry {
     }
 
     fn supervisor(&mut self, id: WorkstreamId) -> Addr<WorkstreamSupervisor> {
+        let (shared, scheduler) = (&self.shared, &self.scheduler);
         self.supervisors
             .entry(id)
-            .or_insert_with(|| WorkstreamSupervisor::new(id, self.shared.clone()).start())
+            .or_insert_with(|| {
+                WorkstreamSupervisor::new(id, shared.clone(), scheduler.clone()).start()
+            })
             .clone()
     }
 }
@@ -108,6 +111,26 @@ impl Handler<PumpAll> for ConversationRegistry {
 
     fn handle(&mut self, _: PumpAll, _: &mut Self::Context) {
         for s in self.supervisors.values() {
+            s.do_send(Pump);
+        }
+    }
+}
+
+impl Handler<OfferDue> for ConversationRegistry {
+    type Result = ();
+
+    fn handle(&mut self, msg: OfferDue, _: &mut Self::Context) {
+        if let Some(s) = self.supervisors.get(&msg.workstream) {
+            s.do_send(msg);
+        }
+    }
+}
+
+impl Handler<PumpOne> for ConversationRegistry {
+    type Result = ();
+
+    fn handle(&mut self, msg: PumpOne, _: &mut Self::Context) {
+        if let Some(s) = self.supervisors.get(&msg.0) {
             s.do_send(Pump);
         }
     }

@@ -8,6 +8,7 @@
 //! The roster also sets Inactive: an agent whose last workspace tab closed, or who has not been
 //! active, for the inactivity setting gets no offers until they are back.
 
+use super::scheduler::{Arm, Deadline, Scheduler};
 use crate::clock::Clock;
 use crate::domain::presence::Presence;
 use crate::domain::{ConversationId, Timestamp, UserId};
@@ -61,7 +62,8 @@ struct Hold {
 struct Activity {
     tabs: u32,
     last: Option<Timestamp>,
-    check: Option<(Timestamp, SpawnHandle)>,
+    /// When the armed inactivity check fires.
+    check: Option<Timestamp>,
 }
 
 pub struct AgentRoster {
@@ -71,6 +73,8 @@ pub struct AgentRoster {
     live: LiveHub,
     clock: Clock,
     inactive_after: Duration,
+    /// Owns the inactivity checks; attached once it runs (it is built after the roster).
+    scheduler: Option<Addr<Scheduler>>,
 }
 
 /// A conversation's stored hold, to start from.
@@ -100,6 +104,7 @@ impl AgentRoster {
             live,
             clock,
             inactive_after,
+            scheduler: None,
         };
         for h in holds {
             roster.hold(
@@ -163,53 +168,46 @@ impl AgentRoster {
     }
 
     /// Arms (or keeps) the inactivity check of `user` for when they would turn Inactive.
-    fn arm_check(&mut self, user: UserId, ctx: &mut Context<Self>) {
+    fn arm_check(&mut self, user: UserId) {
+        let now = self.clock.now();
         let a = self.activity.entry(user).or_default();
         let Some(last) = a.last else {
             return;
         };
         let at = last.saturating_add(self.inactive_after);
-        if a.check.is_some_and(|(t, _)| t <= at) {
+        if a.check.is_some_and(|t| t <= at && t > now) {
             return;
         }
-        if let Some((_, h)) = a.check.take() {
-            ctx.cancel_future(h);
-        }
-        let clock = self.clock.clone();
-        let handle = ctx.spawn(
-            async move { clock.sleep_until(at).await }
-                .into_actor(self)
-                .map(move |(), act, ctx| {
-                    if let Some(a) = act.activity.get_mut(&user) {
-                        a.check = None;
-                    }
-                    act.check_inactive(user, ctx);
-                }),
-        );
-        if let Some(a) = self.activity.get_mut(&user) {
-            a.check = Some((at, handle));
-        }
-    }
-
-    fn check_inactive(&mut self, user: UserId, ctx: &mut Context<Self>) {
-        let now = self.clock.now();
-        let after = self.inactive_after;
-        let Some(a) = self.activity.get(&user) else {
+        let Some(scheduler) = &self.scheduler else {
             return;
         };
+        a.check = Some(at);
+        scheduler.do_send(Arm {
+            deadline: Deadline::Inactive(user),
+            at,
+        });
+    }
+
+    fn check_inactive(&mut self, user: UserId) {
+        let now = self.clock.now();
+        let after = self.inactive_after;
+        let Some(a) = self.activity.get_mut(&user) else {
+            return;
+        };
+        a.check = None;
         let idle_since = a.last.unwrap_or(now);
         if idle_since.saturating_add(after) <= now {
             self.change(user, |s| s.inactive = true);
         } else {
-            self.arm_check(user, ctx);
+            self.arm_check(user);
         }
     }
 
-    fn active(&mut self, user: UserId, ctx: &mut Context<Self>) {
+    fn active(&mut self, user: UserId) {
         let now = self.clock.now();
         self.activity.entry(user).or_default().last = Some(now);
         self.change(user, |s| s.inactive = false);
-        self.arm_check(user, ctx);
+        self.arm_check(user);
     }
 }
 
@@ -229,13 +227,12 @@ impl AgentState {
 impl Actor for AgentRoster {
     type Context = Context<Self>;
 
-    fn started(&mut self, ctx: &mut Self::Context) {
-        // After a restart no tab is open yet: agents who do not come back turn Inactive.
+    fn started(&mut self, _: &mut Self::Context) {
+        // After a restart no tab is open yet: agents who do not come back turn Inactive (their
+        // checks are armed once the scheduler is attached).
         let now = self.clock.now();
-        let users: Vec<UserId> = self.agents.keys().copied().collect();
-        for u in users {
-            self.activity.entry(u).or_default().last = Some(now);
-            self.arm_check(u, ctx);
+        for u in self.agents.keys() {
+            self.activity.entry(*u).or_default().last = Some(now);
         }
     }
 }
@@ -320,6 +317,16 @@ pub struct Tab {
     pub open: bool,
 }
 
+/// The scheduler the roster arms its inactivity checks with.
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct AttachScheduler(pub Addr<Scheduler>);
+
+/// The scheduler's deadline: the agent may have turned Inactive.
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct CheckInactive(pub UserId);
+
 /// The agent did something in the workspace.
 #[derive(Message)]
 #[rtype(result = "()")]
@@ -328,8 +335,8 @@ pub struct Active(pub UserId);
 impl Handler<SetPresence> for AgentRoster {
     type Result = MessageResult<SetPresence>;
 
-    fn handle(&mut self, m: SetPresence, ctx: &mut Self::Context) -> Self::Result {
-        self.active(m.user, ctx);
+    fn handle(&mut self, m: SetPresence, _: &mut Self::Context) -> Self::Result {
+        self.active(m.user);
         MessageResult(self.change(m.user, |s| {
             s.chosen = m.presence;
             s.capacity = m.capacity;
@@ -465,21 +472,41 @@ impl Handler<Status> for AgentRoster {
 impl Handler<Tab> for AgentRoster {
     type Result = ();
 
-    fn handle(&mut self, m: Tab, ctx: &mut Self::Context) {
+    fn handle(&mut self, m: Tab, _: &mut Self::Context) {
         let a = self.activity.entry(m.user).or_default();
         if m.open {
             a.tabs += 1;
         } else {
             a.tabs = a.tabs.saturating_sub(1);
         }
-        self.active(m.user, ctx);
+        self.active(m.user);
     }
 }
 
 impl Handler<Active> for AgentRoster {
     type Result = ();
 
-    fn handle(&mut self, m: Active, ctx: &mut Self::Context) {
-        self.active(m.0, ctx);
+    fn handle(&mut self, m: Active, _: &mut Self::Context) {
+        self.active(m.0);
+    }
+}
+
+impl Handler<AttachScheduler> for AgentRoster {
+    type Result = ();
+
+    fn handle(&mut self, m: AttachScheduler, _: &mut Self::Context) {
+        self.scheduler = Some(m.0);
+        let users: Vec<UserId> = self.activity.keys().copied().collect();
+        for u in users {
+            self.arm_check(u);
+        }
+    }
+}
+
+impl Handler<CheckInactive> for AgentRoster {
+    type Result = ();
+
+    fn handle(&mut self, m: CheckInactive, _: &mut Self::Context) {
+        self.check_inactive(m.0);
     }
 }

@@ -1,19 +1,21 @@
-//! Scheduler: the one owner of conversation deadlines (the WhatsApp window flip and the idle
-//! lifecycle step), like mini-redis's purge task: an ordered map of deadlines and one timer at the
-//! earliest. Deadlines come from stored records (window expiry, last change), so the map is rebuilt
-//! at start-up and no conversation needs a live actor to keep its timers: idle conversation actors
-//! can stop and be revived on demand.
+//! Scheduler: the one owner of every timer, like mini-redis's purge task: an ordered map of
+//! deadlines and one timer at the earliest. Conversation deadlines (the WhatsApp window flip and
+//! the idle lifecycle step) come from stored records, so the map is rebuilt at start-up and no
+//! conversation needs a live actor to keep its timers: idle conversation actors stop and are
+//! revived on demand. The live timers of the other actors go here too: an offer's countdown, a
+//! queue's next try after a decline, and an agent's inactivity check; each fires a message at its
+//! owner, who re-checks its own state (a late or stale deadline does nothing).
 //!
 //! Due window flips are stored in batches (one write for many conversations), so a burst of
 //! deadlines at one instant costs a few transactions, not one each. A step that fails is retried
 //! with backoff and logged; it never ends the timer.
 
 use super::Shared;
-use super::messages::{PumpAll, Track};
+use super::messages::{OfferDue, PumpAll, PumpOne, Track};
 use super::registry::ConversationRegistry;
 use crate::domain::lifecycle::{self, Step};
 use crate::domain::workstream::WrapUp;
-use crate::domain::{ConversationId, Timestamp};
+use crate::domain::{ConversationId, Timestamp, UserId, WorkstreamId};
 use crate::live::LiveEvent;
 use crate::metrics::Metrics;
 use crate::store::conversations::Flip;
@@ -35,6 +37,12 @@ pub enum Deadline {
     /// The conversation's next idle step (close, or give back wrap-up capacity) is due; the
     /// handler re-reads the store and re-arms if the conversation moved meanwhile.
     Idle(ConversationId),
+    /// The countdown of the offer of a conversation in a workstream's queue ends.
+    Offer(WorkstreamId, ConversationId),
+    /// A workstream's queue tries its offers again (a declined agent may be offered again).
+    Pump(WorkstreamId),
+    /// An agent may have turned Inactive.
+    Inactive(UserId),
 }
 
 pub struct Scheduler {
@@ -146,6 +154,24 @@ impl Scheduler {
             match d {
                 Deadline::Window(c) => windows.push(c),
                 Deadline::Idle(c) => idles.push(c),
+                Deadline::Offer(workstream, conversation) => {
+                    if let Some(r) = &self.registry {
+                        r.do_send(OfferDue {
+                            workstream,
+                            conversation,
+                        });
+                    }
+                }
+                Deadline::Pump(ws) => {
+                    if let Some(r) = &self.registry {
+                        r.do_send(PumpOne(ws));
+                    }
+                }
+                Deadline::Inactive(user) => {
+                    self.shared
+                        .roster
+                        .do_send(super::roster::CheckInactive(user));
+                }
             }
         }
         if !windows.is_empty() {

@@ -16,9 +16,11 @@
 
 use super::Shared;
 use super::messages::{
-    Accept, AssignToMe, Dequeue, Enqueue, OffersOf, Pump, QueueSnapshot, Reject, Visible, Withdraw,
+    Accept, AssignToMe, Dequeue, Enqueue, OfferDue, OffersOf, Pump, QueueSnapshot, Reject, Visible,
+    Withdraw,
 };
 use super::roster::{Release, ReleaseOffer, Reserve, ReserveOffer, Status};
+use super::scheduler::{Arm, Deadline, Disarm, Scheduler};
 use crate::domain::presence::Presence;
 use crate::domain::workstream::Presence as AllowedPresence;
 use crate::domain::{ConversationId, Timestamp, UserId, WorkstreamId};
@@ -55,7 +57,6 @@ pub enum DistributionError {
 struct Offer {
     agent: UserId,
     expires_at: Timestamp,
-    timer: SpawnHandle,
 }
 
 /// What the supervisor remembers of one waiting conversation.
@@ -82,8 +83,10 @@ pub struct WorkstreamSupervisor {
     members: Vec<UserId>,
     pumping: bool,
     pump_again: bool,
-    /// The pump armed for when a declined agent may be offered again.
-    wake: Option<(Timestamp, SpawnHandle)>,
+    /// Owns the offer countdowns and the next try after a decline.
+    scheduler: Addr<Scheduler>,
+    /// When the next try after a decline is armed.
+    wake: Option<Timestamp>,
 }
 
 fn allowed(p: AllowedPresence) -> Presence {
@@ -111,7 +114,7 @@ struct Plan {
 }
 
 impl WorkstreamSupervisor {
-    pub fn new(id: WorkstreamId, shared: Shared) -> Self {
+    pub fn new(id: WorkstreamId, shared: Shared, scheduler: Addr<Scheduler>) -> Self {
         Self {
             id,
             shared,
@@ -124,6 +127,7 @@ impl WorkstreamSupervisor {
             members: Vec::new(),
             pumping: false,
             pump_again: false,
+            scheduler,
             wake: None,
         }
     }
@@ -224,7 +228,7 @@ impl WorkstreamSupervisor {
         for conv in newly_flagged {
             self.flag(conv, FlagReason::DeclinedByAll);
         }
-        self.arm_wake(wake_at, ctx);
+        self.arm_wake(wake_at);
         let Some(ws) = self.settings.as_ref() else {
             return self.pumped(ctx);
         };
@@ -263,31 +267,24 @@ impl WorkstreamSupervisor {
         };
         ctx.wait(fut.into_actor(self).map(|made, act, ctx| {
             for (conv, agent) in made {
-                act.offer(conv, agent, ctx);
+                act.offer(conv, agent);
             }
             act.pumped(ctx);
         }));
     }
 
     /// Pumps again at `at`, when a declined agent may be offered again (keeps an earlier wake).
-    fn arm_wake(&mut self, at: Option<Timestamp>, ctx: &mut Context<Self>) {
+    fn arm_wake(&mut self, at: Option<Timestamp>) {
         let Some(at) = at else { return };
-        if self.wake.as_ref().is_some_and(|(t, _)| *t <= at) {
+        let now = self.shared.clock.now();
+        if self.wake.is_some_and(|t| t <= at && t > now) {
             return;
         }
-        if let Some((_, h)) = self.wake.take() {
-            ctx.cancel_future(h);
-        }
-        let clock = self.shared.clock.clone();
-        let handle = ctx.spawn(
-            async move { clock.sleep_until(at).await }
-                .into_actor(self)
-                .map(|(), act, ctx| {
-                    act.wake = None;
-                    act.pump(ctx);
-                }),
-        );
-        self.wake = Some((at, handle));
+        self.wake = Some(at);
+        self.scheduler.do_send(Arm {
+            deadline: Deadline::Pump(self.id),
+            at,
+        });
     }
 
     fn flag(&mut self, conversation: ConversationId, reason: FlagReason) {
@@ -307,7 +304,7 @@ impl WorkstreamSupervisor {
         });
     }
 
-    fn offer(&mut self, conversation: ConversationId, agent: UserId, ctx: &mut Context<Self>) {
+    fn offer(&mut self, conversation: ConversationId, agent: UserId) {
         if !self.queue.contains(&conversation) || self.offers.contains_key(&conversation) {
             self.shared.roster.do_send(ReleaseOffer {
                 conversation,
@@ -316,20 +313,12 @@ impl WorkstreamSupervisor {
             return;
         }
         let expires_at = self.shared.clock.now().saturating_add(self.screen_pop());
-        let clock = self.shared.clock.clone();
-        let timer = ctx.spawn(
-            async move { clock.sleep_until(expires_at).await }
-                .into_actor(self)
-                .map(move |(), act, ctx| act.decline(conversation, agent, ctx)),
-        );
-        self.offers.insert(
-            conversation,
-            Offer {
-                agent,
-                expires_at,
-                timer,
-            },
-        );
+        self.scheduler.do_send(Arm {
+            deadline: Deadline::Offer(self.id, conversation),
+            at: expires_at,
+        });
+        self.offers
+            .insert(conversation, Offer { agent, expires_at });
         self.shared.live.publish(LiveEvent::OfferMade {
             conversation,
             agent,
@@ -338,7 +327,7 @@ impl WorkstreamSupervisor {
     }
 
     /// Ends the offer of `conversation` if `agent` holds it; gives its capacity back.
-    fn withdraw(&mut self, conversation: ConversationId, agent: UserId, ctx: &mut Context<Self>) {
+    fn withdraw(&mut self, conversation: ConversationId, agent: UserId) {
         if self
             .offers
             .get(&conversation)
@@ -346,9 +335,9 @@ impl WorkstreamSupervisor {
         {
             return;
         }
-        if let Some(o) = self.offers.remove(&conversation) {
-            ctx.cancel_future(o.timer);
-        }
+        self.offers.remove(&conversation);
+        self.scheduler
+            .do_send(Disarm(Deadline::Offer(self.id, conversation)));
         self.shared.roster.do_send(ReleaseOffer {
             conversation,
             user: agent,
@@ -368,7 +357,7 @@ impl WorkstreamSupervisor {
         {
             return;
         }
-        self.withdraw(conversation, agent, ctx);
+        self.withdraw(conversation, agent);
         let now = self.shared.clock.now();
         let w = self.waiting.entry(conversation).or_default();
         let d = w.declines.entry(agent).or_insert((0, now));
@@ -380,17 +369,18 @@ impl WorkstreamSupervisor {
         self.pump(ctx);
     }
 
-    fn forget(&mut self, conversation: ConversationId, ctx: &mut Context<Self>) {
+    fn forget(&mut self, conversation: ConversationId) {
         self.queue.retain(|c| *c != conversation);
         if let Some(agent) = self.offers.get(&conversation).map(|o| o.agent) {
-            self.withdraw(conversation, agent, ctx);
+            self.withdraw(conversation, agent);
         }
         self.waiting.remove(&conversation);
     }
 
     fn assigned(&mut self, conv: &Conversation, agent: UserId, ctx: &mut Context<Self>) {
-        if let Some(o) = self.offers.remove(&conv.id) {
-            ctx.cancel_future(o.timer);
+        if self.offers.remove(&conv.id).is_some() {
+            self.scheduler
+                .do_send(Disarm(Deadline::Offer(self.id, conv.id)));
         }
         self.queue.retain(|c| *c != conv.id);
         self.waiting.remove(&conv.id);
@@ -434,8 +424,8 @@ impl Handler<Enqueue> for WorkstreamSupervisor {
 impl Handler<Dequeue> for WorkstreamSupervisor {
     type Result = ();
 
-    fn handle(&mut self, msg: Dequeue, ctx: &mut Self::Context) {
-        self.forget(msg.0, ctx);
+    fn handle(&mut self, msg: Dequeue, _: &mut Self::Context) {
+        self.forget(msg.0);
     }
 }
 
@@ -455,6 +445,24 @@ impl Handler<Reject> for WorkstreamSupervisor {
     }
 }
 
+impl Handler<OfferDue> for WorkstreamSupervisor {
+    type Result = ();
+
+    /// The countdown ended: a timeout counts as a decline. A stale deadline (the offer was
+    /// accepted, withdrawn or made anew since) changes nothing.
+    fn handle(&mut self, msg: OfferDue, ctx: &mut Self::Context) {
+        let now = self.shared.clock.now();
+        let due = self
+            .offers
+            .get(&msg.conversation)
+            .filter(|o| o.expires_at <= now)
+            .map(|o| o.agent);
+        if let Some(agent) = due {
+            self.decline(msg.conversation, agent, ctx);
+        }
+    }
+}
+
 impl Handler<Withdraw> for WorkstreamSupervisor {
     type Result = ();
 
@@ -468,7 +476,7 @@ impl Handler<Withdraw> for WorkstreamSupervisor {
             .map(|(c, _)| *c)
             .collect();
         for c in theirs {
-            self.withdraw(c, msg.0, ctx);
+            self.withdraw(c, msg.0);
         }
         self.pump(ctx);
     }
