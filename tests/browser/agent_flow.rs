@@ -260,6 +260,36 @@ async fn an_agent_accepts_an_offer_replies_sees_delivery_and_sends_a_template_af
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     assert!(with_content, "the template went out with its Content SID");
+
+    // End: the thread says so and wrap-up offers Close; Close lists it under closed today.
+    tour.client
+        .find(Locator::XPath("//button[normalize-space()='End conversation']"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    tour.screenshot("wrap-up").await;
+    let wrap_up = tour.text().await;
+    assert!(
+        wrap_up.contains("ended the conversation; wrap-up."),
+        "the thread has the system line: {wrap_up}"
+    );
+    assert!(wrap_up.contains("Assigned to"), "{wrap_up}");
+    tour.client
+        .find(Locator::XPath("//button[normalize-space()='Close']"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    tour.screenshot("closed-today").await;
+    let dashboard = tour.text().await;
+    let closed = dashboard.split("Closed work items").nth(1).unwrap_or_default();
+    assert!(
+        closed.contains("+14155550123"),
+        "closed today lists the conversation: {dashboard}"
+    );
     tour.client.close().await.unwrap();
     app.stop().await;
 }
