@@ -113,6 +113,14 @@ impl Desk {
             .await?)
     }
 
+    /// Conversation actors alive now (the others are passivated: nothing of theirs is lost).
+    pub async fn conversation_actors(&self) -> Result<usize, DeskError> {
+        Ok(self
+            .registry
+            .send(crate::actors::messages::LiveCount)
+            .await?)
+    }
+
     /// Open live streams and other watchers.
     pub fn live_subscribers(&self) -> usize {
         self.shared.live.subscribers()

@@ -85,3 +85,32 @@ async fn an_outbox_job_accepted_before_a_stop_is_sent_after_the_restart() {
     assert_eq!(sent.len(), 1, "sent exactly once");
     app.stop().await;
 }
+
+#[tokio::test]
+async fn open_conversations_need_no_live_actor_and_one_is_revived_to_send() {
+    let mut app = spawn_app().await;
+    let conv = app.customer_writes_wa("hi").await;
+    app.restart(|_| {}).await;
+    assert_eq!(
+        app.desk().conversation_actors().await.unwrap(),
+        0,
+        "recovery arms deadlines without starting conversation actors"
+    );
+    eventually("the window flip and the idle step are armed", || async {
+        (app.desk().armed_deadlines().await.unwrap() >= 2).then_some(())
+    })
+    .await;
+    let sent = app.reply(conv.id, "back after the restart").await;
+    assert!(sent.is_ok(), "{sent:?}");
+    assert_eq!(
+        app.desk().conversation_actors().await.unwrap(),
+        1,
+        "revived on demand"
+    );
+    app.clock.advance(std::time::Duration::from_secs(24 * 3600));
+    eventually("the window still flips", || async {
+        app.conversation(conv.id).await.template_only.then_some(())
+    })
+    .await;
+    app.stop().await;
+}

@@ -263,7 +263,9 @@ async fn an_agent_accepts_an_offer_replies_sees_delivery_and_sends_a_template_af
 
     // End: the thread says so and wrap-up offers Close; Close lists it under closed today.
     tour.client
-        .find(Locator::XPath("//button[normalize-space()='End conversation']"))
+        .find(Locator::XPath(
+            "//button[normalize-space()='End conversation']",
+        ))
         .await
         .unwrap()
         .click()
@@ -285,7 +287,10 @@ async fn an_agent_accepts_an_offer_replies_sees_delivery_and_sends_a_template_af
         .unwrap();
     tour.screenshot("closed-today").await;
     let dashboard = tour.text().await;
-    let closed = dashboard.split("Closed work items").nth(1).unwrap_or_default();
+    let closed = dashboard
+        .split("Closed work items")
+        .nth(1)
+        .unwrap_or_default();
     assert!(
         closed.contains("+14155550123"),
         "closed today lists the conversation: {dashboard}"
