@@ -478,3 +478,41 @@ async fn keep_same_agent_offers_a_revived_conversation_to_its_agent_first() {
     );
     app.stop().await;
 }
+
+#[tokio::test]
+async fn an_agent_who_becomes_a_supervisor_loses_their_offers_at_once() {
+    let app = spawn_app().await;
+    let ws = wa_workstream(&app).await;
+    let (_a_browser, a) = agent(&app, "ana@example.com", 1).await;
+    let (_b_browser, b) = agent(&app, "ben@example.com", 1).await;
+    app.desk().set_members(ws, vec![a]).await.unwrap();
+    let conv = app.customer_writes_wa("hi").await;
+    offered_to(&app, a, conv.id).await;
+    app.desk().set_members(ws, vec![a, b]).await.unwrap();
+    let ana = app.desk().store().user(a).await.unwrap().unwrap();
+    app.desk()
+        .update_user(
+            a,
+            UserUpdate {
+                name: ana.name.clone(),
+                role: omnidesk::domain::user::Role::Supervisor,
+                capacity: ana.capacity,
+                languages: ana.languages.clone(),
+                disabled: false,
+            },
+        )
+        .await
+        .unwrap()
+        .unwrap();
+    offered_to(&app, b, conv.id).await;
+    assert!(
+        offers(&app, a).await.is_empty(),
+        "the role change withdrew ana's offer"
+    );
+    assert_eq!(
+        app.desk().agent_state(a).await.unwrap().unwrap().offered,
+        0,
+        "and gave back the units it reserved"
+    );
+    app.stop().await;
+}
