@@ -516,3 +516,25 @@ async fn an_agent_who_becomes_a_supervisor_loses_their_offers_at_once() {
     );
     app.stop().await;
 }
+
+#[tokio::test]
+async fn a_conversation_whose_agent_left_the_queue_goes_back_when_the_customer_writes() {
+    let app = spawn_app().await;
+    let ws = wa_workstream(&app).await;
+    let (mut a_browser, a) = agent(&app, "ana@example.com", 1).await;
+    let (_b_browser, b) = agent(&app, "ben@example.com", 1).await;
+    app.desk().set_members(ws, vec![a]).await.unwrap();
+    let conv = app.customer_writes_wa("hi").await;
+    offered_to(&app, a, conv.id).await;
+    accept(&mut a_browser, conv.id).await;
+    app.desk().set_members(ws, vec![b]).await.unwrap();
+    app.customer_writes_wa("hello?").await;
+    offered_to(&app, b, conv.id).await;
+    assert!(
+        app.system_lines(conv.id)
+            .await
+            .contains(&"Back in the queue: ana is no longer a member of the queue.".to_owned()),
+        "no waiting: she is not coming back to this queue"
+    );
+    app.stop().await;
+}
