@@ -10,14 +10,15 @@
 
 use omnidesk::clock::Clock;
 use omnidesk::config::Settings;
+use omnidesk::domain::Timestamp;
 use omnidesk::domain::inbound::InboundMessage;
-use omnidesk::domain::{AccountSid, Channel, PhoneNumber, Timestamp};
-use omnidesk::secrets::SecretString;
 use omnidesk::startup::RunningApp;
-use omnidesk::store::records::{NumberKind, ProviderKind};
-use omnidesk::store::setup::{NewAccount, NewNumber};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
+
+// The scale run seeds through the store only; it never posts a webhook.
+#[allow(dead_code)]
+mod support;
 
 const SID: &str = "AC0123456789abcdef0123456789abcdef";
 const BUSINESS: &str = "+14155550199";
@@ -68,31 +69,7 @@ async fn seed(dir: &Path, count: usize) {
     let app = RunningApp::start(settings(dir), Clock::manual(START)).expect("omnidesk starts");
     let desk = app.desk.clone();
     let store = desk.store().clone();
-    let account = store
-        .create_account(
-            NewAccount {
-                name: omnidesk::domain::account::AccountName::parse("scale").expect("name"),
-                channel: Channel::WhatsApp,
-                provider: ProviderKind::Simulator,
-                sid: Some(AccountSid::parse(SID).expect("sid")),
-                auth_token: Some(SecretString::new("scale-token")),
-            },
-            desk.now(),
-        )
-        .await
-        .expect("store")
-        .expect("account");
-    store
-        .add_number(NewNumber {
-            account_id: account.id,
-            number: PhoneNumber::parse(BUSINESS).expect("number"),
-            kind: NumberKind::WhatsApp,
-            name: "scale".into(),
-            description: String::new(),
-        })
-        .await
-        .expect("store")
-        .expect("number");
+    let account = support::whatsapp_account(&store, desk.now(), SID, "scale-token", BUSINESS).await;
     let with_token = store
         .account_with_token(account.id)
         .await

@@ -7,7 +7,7 @@ use crate::domain::inbound::InboundMessage;
 use crate::live::LiveEvent;
 use crate::metrics::Metrics;
 use crate::store::StoreError;
-use crate::store::conversations::Ingested;
+use crate::store::ingest::Ingested;
 use crate::store::setup::AccountWithToken;
 use crate::store::status::{StatusReport, StatusUpdate};
 

@@ -9,6 +9,7 @@ pub mod codec;
 pub mod conversations;
 pub mod flags;
 pub mod hours;
+pub mod ingest;
 mod layouts;
 pub mod members;
 pub mod notes;

@@ -13,7 +13,7 @@ use crate::domain::user::Role;
 use crate::domain::{
     AccountSid, Address, Channel, Direction, MessageSid, MessageStatus, NumberId, PhoneNumber,
 };
-use crate::store::conversations::Ingested;
+use crate::store::ingest::Ingested;
 use crate::store::records::{Conversation, Message, ProviderKind, SenderNumber};
 use crate::store::simulator::Expired;
 use crate::store::status::StatusReport;

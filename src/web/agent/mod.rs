@@ -7,6 +7,7 @@ pub mod conversation;
 pub mod customer;
 pub mod dashboard;
 pub mod events;
+mod frames;
 pub mod retry;
 pub mod search;
 pub mod work;

@@ -12,7 +12,7 @@ use crate::metrics::Metrics;
 use crate::providers::callback::KEY_PARAM;
 use crate::providers::twilio::signature;
 use crate::store::StoreError;
-use crate::store::conversations::Ingested;
+use crate::store::ingest::Ingested;
 use crate::store::records::SendFailure;
 use crate::store::setup::AccountWithToken;
 use crate::store::status::StatusReport;

@@ -16,10 +16,9 @@
 
 use super::Shared;
 use super::messages::{
-    Accept, AssignToMe, Dequeue, Enqueue, OfferDue, OffersOf, Pump, QueueSnapshot, Reject, Visible,
-    Withdraw,
+    Dequeue, Enqueue, OfferDue, OffersOf, Pump, QueueSnapshot, Reject, Visible, Withdraw,
 };
-use super::roster::{Release, ReleaseOffer, Reserve, ReserveOffer, Status};
+use super::roster::ReleaseOffer;
 use super::scheduler::{Arm, Deadline, Disarm, Scheduler};
 use crate::domain::presence::Presence;
 use crate::domain::workstream::Presence as AllowedPresence;
@@ -28,7 +27,10 @@ use crate::live::LiveEvent;
 use crate::store::flags::FlagReason;
 use crate::store::records::{Conversation, DistributionMode, Workstream};
 use actix::prelude::*;
-use std::collections::{HashMap, HashSet, VecDeque};
+
+mod offers;
+mod take;
+use std::collections::{HashMap, VecDeque};
 use std::time::Duration;
 
 /// Declines of one conversation after which an agent is no longer offered it.
@@ -107,12 +109,6 @@ fn allowed_presences(ws: &Workstream) -> Vec<Presence> {
         .collect()
 }
 
-/// One conversation to offer: the agents to try, in tiers (the preferred agent alone first).
-struct Plan {
-    conversation: ConversationId,
-    tiers: Vec<Vec<(UserId, u64)>>,
-}
-
 impl WorkstreamSupervisor {
     pub fn new(id: WorkstreamId, shared: Shared, scheduler: Addr<Scheduler>) -> Self {
         Self {
@@ -182,109 +178,6 @@ impl WorkstreamSupervisor {
         if std::mem::take(&mut self.pump_again) {
             self.pump(ctx);
         }
-    }
-
-    /// Plans an offer for every waiting conversation, has the roster reserve each, then offers.
-    fn make_offers(&mut self, ctx: &mut Context<Self>) {
-        let now = self.shared.clock.now();
-        let screen_pop = self.screen_pop();
-        let mut offered: HashSet<UserId> = self.offers.values().map(|o| o.agent).collect();
-        let mut wake_at: Option<Timestamp> = None;
-        let mut plans = Vec::new();
-        let mut newly_flagged = Vec::new();
-        for conv in self.queue.iter().filter(|c| !self.offers.contains_key(c)) {
-            let w = self.waiting.entry(*conv).or_default();
-            let mut exhausted = !self.members.is_empty();
-            let mut pool = Vec::new();
-            for m in &self.members {
-                let (count, at) = w.declines.get(m).copied().unwrap_or((0, now));
-                if count < MAX_DECLINES {
-                    exhausted = false;
-                } else {
-                    continue;
-                }
-                let again = at.saturating_add(screen_pop);
-                if count > 0 && again > now {
-                    wake_at = Some(wake_at.map_or(again, |t| t.min(again)));
-                    continue;
-                }
-                pool.push((*m, self.last_assigned.get(m).copied().unwrap_or(0)));
-            }
-            if exhausted && !w.flagged {
-                w.flagged = true;
-                newly_flagged.push(*conv);
-            }
-            let preferred = w.preferred.filter(|p| pool.iter().any(|(u, _)| u == p));
-            let mut tiers = Vec::new();
-            if let Some(p) = preferred {
-                tiers.push(pool.iter().filter(|(u, _)| *u == p).copied().collect());
-            }
-            tiers.push(pool);
-            plans.push(Plan {
-                conversation: *conv,
-                tiers,
-            });
-        }
-        for conv in newly_flagged {
-            self.flag(conv, FlagReason::DeclinedByAll);
-        }
-        self.arm_wake(wake_at);
-        let Some(ws) = self.settings.as_ref() else {
-            return self.pumped(ctx);
-        };
-        let allowed = allowed_presences(ws);
-        let units = self.units();
-        let roster = self.shared.roster.clone();
-        let fut = async move {
-            let mut out = Vec::new();
-            for plan in plans {
-                for tier in plan.tiers {
-                    let candidates: Vec<(UserId, u64)> = tier
-                        .into_iter()
-                        .filter(|(u, _)| !offered.contains(u))
-                        .collect();
-                    if candidates.is_empty() {
-                        continue;
-                    }
-                    let got = roster
-                        .send(ReserveOffer {
-                            conversation: plan.conversation,
-                            candidates,
-                            allowed: allowed.clone(),
-                            units,
-                        })
-                        .await
-                        .ok()
-                        .flatten();
-                    if let Some(agent) = got {
-                        offered.insert(agent);
-                        out.push((plan.conversation, agent));
-                        break;
-                    }
-                }
-            }
-            out
-        };
-        ctx.wait(fut.into_actor(self).map(|made, act, ctx| {
-            for (conv, agent) in made {
-                act.offer(conv, agent);
-            }
-            act.pumped(ctx);
-        }));
-    }
-
-    /// Pumps again at `at`, when a declined agent may be offered again (keeps an earlier wake).
-    fn arm_wake(&mut self, at: Option<Timestamp>) {
-        let Some(at) = at else { return };
-        let now = self.shared.clock.now();
-        if self.wake.is_some_and(|t| t <= at && t > now) {
-            return;
-        }
-        self.wake = Some(at);
-        self.scheduler.do_send(Arm {
-            deadline: Deadline::Pump(self.id),
-            at,
-        });
     }
 
     fn flag(&mut self, conversation: ConversationId, reason: FlagReason) {
@@ -479,117 +372,6 @@ impl Handler<Withdraw> for WorkstreamSupervisor {
             self.withdraw(c, msg.0);
         }
         self.pump(ctx);
-    }
-}
-
-type Assigned = Result<Conversation, DistributionError>;
-
-/// Turns the reservation into the assignment's hold and stores the assignment; gives the
-/// capacity back if the store refuses.
-async fn take(shared: Shared, conversation: ConversationId, agent: UserId, units: u32) -> Assigned {
-    let reserved = shared
-        .roster
-        .send(Reserve {
-            conversation,
-            user: agent,
-            units,
-        })
-        .await
-        .map_err(|_| DistributionError::Unavailable)?;
-    if !reserved {
-        return Err(DistributionError::NoCapacity);
-    }
-    let outcome = shared
-        .store
-        .assign(conversation, agent, units, shared.clock.now())
-        .await;
-    match outcome {
-        Ok(Ok(c)) => Ok(c),
-        other => {
-            shared.roster.do_send(Release(conversation));
-            Err(match other {
-                Ok(Err(r)) => DistributionError::Refused(r.to_string()),
-                _ => DistributionError::Unavailable,
-            })
-        }
-    }
-}
-
-impl Handler<Accept> for WorkstreamSupervisor {
-    type Result = AtomicResponse<Self, Assigned>;
-
-    fn handle(&mut self, msg: Accept, _: &mut Self::Context) -> Self::Result {
-        let valid = self
-            .offers
-            .get(&msg.conversation)
-            .is_some_and(|o| o.agent == msg.agent && o.expires_at > self.shared.clock.now());
-        if !valid {
-            return AtomicResponse::new(Box::pin(
-                async { Err(DistributionError::NoOffer) }.into_actor(self),
-            ));
-        }
-        let fut = take(
-            self.shared.clone(),
-            msg.conversation,
-            msg.agent,
-            self.units(),
-        );
-        AtomicResponse::new(Box::pin(fut.into_actor(self).map(move |res, act, ctx| {
-            match &res {
-                Ok(c) => act.assigned(c, msg.agent, ctx),
-                Err(_) => act.decline(msg.conversation, msg.agent, ctx),
-            }
-            res
-        })))
-    }
-}
-
-impl Handler<AssignToMe> for WorkstreamSupervisor {
-    type Result = AtomicResponse<Self, Assigned>;
-
-    fn handle(&mut self, msg: AssignToMe, _: &mut Self::Context) -> Self::Result {
-        let refuse = |e: DistributionError, act: &mut Self| {
-            AtomicResponse::new(Box::pin(async move { Err(e) }.into_actor(act)))
-        };
-        if !self.queue.contains(&msg.conversation) {
-            return refuse(DistributionError::Taken, self);
-        }
-        let shared = self.shared.clone();
-        let id = self.id;
-        let (conversation, agent) = (msg.conversation, msg.agent);
-        let fut = async move {
-            let ws = shared
-                .store
-                .workstream(id)
-                .await
-                .ok()
-                .flatten()
-                .ok_or(DistributionError::Unavailable)?;
-            if ws.mode != DistributionMode::Pick {
-                return Err(DistributionError::NotPick);
-            }
-            let members = shared
-                .store
-                .members(id)
-                .await
-                .map_err(|_| DistributionError::Unavailable)?;
-            if !members.contains(&agent) {
-                return Err(DistributionError::NotMember);
-            }
-            let state = shared.roster.send(Status(agent)).await.ok().flatten();
-            let ok_presence =
-                state.is_some_and(|s| allowed_presences(&ws).contains(&s.effective()));
-            if !ok_presence {
-                return Err(DistributionError::PresenceNotAllowed);
-            }
-            take(shared, conversation, agent, ws.distribution.capacity.max(1)).await
-        };
-        AtomicResponse::new(Box::pin(fut.into_actor(self).map(move |res, act, ctx| {
-            if let Ok(c) = &res {
-                act.assigned(c, agent, ctx);
-            }
-            res
-        })))
     }
 }
 

@@ -8,12 +8,16 @@
 //! The roster also sets Inactive: an agent whose last workspace tab closed, or who has not been
 //! active, for the inactivity setting gets no offers until they are back.
 
-use super::scheduler::{Arm, Deadline, Scheduler};
+use super::scheduler::Scheduler;
 use crate::clock::Clock;
 use crate::domain::presence::Presence;
 use crate::domain::{ConversationId, Timestamp, UserId};
 use crate::live::{LiveEvent, LiveHub};
 use actix::prelude::*;
+
+mod activity;
+use activity::Activity;
+pub use activity::{Active, AttachScheduler, CheckInactive, Tab};
 use std::collections::HashMap;
 use std::time::Duration;
 
@@ -55,15 +59,6 @@ struct Hold {
     agent: UserId,
     units: u32,
     offer: bool,
-}
-
-/// Open tabs and last activity of one agent.
-#[derive(Debug, Default)]
-struct Activity {
-    tabs: u32,
-    last: Option<Timestamp>,
-    /// When the armed inactivity check fires.
-    check: Option<Timestamp>,
 }
 
 pub struct AgentRoster {
@@ -166,49 +161,6 @@ impl AgentRoster {
         });
         Some(hold)
     }
-
-    /// Arms (or keeps) the inactivity check of `user` for when they would turn Inactive.
-    fn arm_check(&mut self, user: UserId) {
-        let now = self.clock.now();
-        let a = self.activity.entry(user).or_default();
-        let Some(last) = a.last else {
-            return;
-        };
-        let at = last.saturating_add(self.inactive_after);
-        if a.check.is_some_and(|t| t <= at && t > now) {
-            return;
-        }
-        let Some(scheduler) = &self.scheduler else {
-            return;
-        };
-        a.check = Some(at);
-        scheduler.do_send(Arm {
-            deadline: Deadline::Inactive(user),
-            at,
-        });
-    }
-
-    fn check_inactive(&mut self, user: UserId) {
-        let now = self.clock.now();
-        let after = self.inactive_after;
-        let Some(a) = self.activity.get_mut(&user) else {
-            return;
-        };
-        a.check = None;
-        let idle_since = a.last.unwrap_or(now);
-        if idle_since.saturating_add(after) <= now {
-            self.change(user, |s| s.inactive = true);
-        } else {
-            self.arm_check(user);
-        }
-    }
-
-    fn active(&mut self, user: UserId) {
-        let now = self.clock.now();
-        self.activity.entry(user).or_default().last = Some(now);
-        self.change(user, |s| s.inactive = false);
-        self.arm_check(user);
-    }
 }
 
 impl AgentState {
@@ -230,10 +182,7 @@ impl Actor for AgentRoster {
     fn started(&mut self, _: &mut Self::Context) {
         // After a restart no tab is open yet: agents who do not come back turn Inactive (their
         // checks are armed once the scheduler is attached).
-        let now = self.clock.now();
-        for u in self.agents.keys() {
-            self.activity.entry(*u).or_default().last = Some(now);
-        }
+        self.restarted();
     }
 }
 
@@ -308,29 +257,6 @@ pub struct Eligible {
 #[derive(Message)]
 #[rtype(result = "Option<AgentState>")]
 pub struct Status(pub UserId);
-
-/// A workspace tab of the agent opened (`open`) or closed.
-#[derive(Message)]
-#[rtype(result = "()")]
-pub struct Tab {
-    pub user: UserId,
-    pub open: bool,
-}
-
-/// The scheduler the roster arms its inactivity checks with.
-#[derive(Message)]
-#[rtype(result = "()")]
-pub struct AttachScheduler(pub Addr<Scheduler>);
-
-/// The scheduler's deadline: the agent may have turned Inactive.
-#[derive(Message)]
-#[rtype(result = "()")]
-pub struct CheckInactive(pub UserId);
-
-/// The agent did something in the workspace.
-#[derive(Message)]
-#[rtype(result = "()")]
-pub struct Active(pub UserId);
 
 impl Handler<SetPresence> for AgentRoster {
     type Result = MessageResult<SetPresence>;
@@ -466,47 +392,5 @@ impl Handler<Status> for AgentRoster {
 
     fn handle(&mut self, m: Status, _: &mut Self::Context) -> Self::Result {
         self.agents.get(&m.0).copied()
-    }
-}
-
-impl Handler<Tab> for AgentRoster {
-    type Result = ();
-
-    fn handle(&mut self, m: Tab, _: &mut Self::Context) {
-        let a = self.activity.entry(m.user).or_default();
-        if m.open {
-            a.tabs += 1;
-        } else {
-            a.tabs = a.tabs.saturating_sub(1);
-        }
-        self.active(m.user);
-    }
-}
-
-impl Handler<Active> for AgentRoster {
-    type Result = ();
-
-    fn handle(&mut self, m: Active, _: &mut Self::Context) {
-        self.active(m.0);
-    }
-}
-
-impl Handler<AttachScheduler> for AgentRoster {
-    type Result = ();
-
-    fn handle(&mut self, m: AttachScheduler, _: &mut Self::Context) {
-        self.scheduler = Some(m.0);
-        let users: Vec<UserId> = self.activity.keys().copied().collect();
-        for u in users {
-            self.arm_check(u);
-        }
-    }
-}
-
-impl Handler<CheckInactive> for AgentRoster {
-    type Result = ();
-
-    fn handle(&mut self, m: CheckInactive, _: &mut Self::Context) {
-        self.check_inactive(m.0);
     }
 }

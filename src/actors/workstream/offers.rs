@@ -1,0 +1,122 @@
+//! Making offers: a plan per waiting conversation (the members it may go to now, the preferred
+//! agent first), the roster's reservation for the best of them, and the next try when a declined
+//! agent may be offered again.
+
+use super::{MAX_DECLINES, WorkstreamSupervisor, allowed_presences};
+use crate::actors::roster::ReserveOffer;
+use crate::actors::scheduler::{Arm, Deadline};
+use crate::domain::{ConversationId, Timestamp, UserId};
+use crate::store::flags::FlagReason;
+use actix::prelude::*;
+use std::collections::HashSet;
+
+/// One conversation to offer: the agents to try, in tiers (the preferred agent alone first).
+struct Plan {
+    conversation: ConversationId,
+    tiers: Vec<Vec<(UserId, u64)>>,
+}
+
+impl WorkstreamSupervisor {
+    /// Plans an offer for every waiting conversation, has the roster reserve each, then offers.
+    pub(super) fn make_offers(&mut self, ctx: &mut Context<Self>) {
+        let now = self.shared.clock.now();
+        let screen_pop = self.screen_pop();
+        let mut offered: HashSet<UserId> = self.offers.values().map(|o| o.agent).collect();
+        let mut wake_at: Option<Timestamp> = None;
+        let mut plans = Vec::new();
+        let mut newly_flagged = Vec::new();
+        for conv in self.queue.iter().filter(|c| !self.offers.contains_key(c)) {
+            let w = self.waiting.entry(*conv).or_default();
+            let mut exhausted = !self.members.is_empty();
+            let mut pool = Vec::new();
+            for m in &self.members {
+                let (count, at) = w.declines.get(m).copied().unwrap_or((0, now));
+                if count < MAX_DECLINES {
+                    exhausted = false;
+                } else {
+                    continue;
+                }
+                let again = at.saturating_add(screen_pop);
+                if count > 0 && again > now {
+                    wake_at = Some(wake_at.map_or(again, |t| t.min(again)));
+                    continue;
+                }
+                pool.push((*m, self.last_assigned.get(m).copied().unwrap_or(0)));
+            }
+            if exhausted && !w.flagged {
+                w.flagged = true;
+                newly_flagged.push(*conv);
+            }
+            let preferred = w.preferred.filter(|p| pool.iter().any(|(u, _)| u == p));
+            let mut tiers = Vec::new();
+            if let Some(p) = preferred {
+                tiers.push(pool.iter().filter(|(u, _)| *u == p).copied().collect());
+            }
+            tiers.push(pool);
+            plans.push(Plan {
+                conversation: *conv,
+                tiers,
+            });
+        }
+        for conv in newly_flagged {
+            self.flag(conv, FlagReason::DeclinedByAll);
+        }
+        self.arm_wake(wake_at);
+        let Some(ws) = self.settings.as_ref() else {
+            return self.pumped(ctx);
+        };
+        let allowed = allowed_presences(ws);
+        let units = self.units();
+        let roster = self.shared.roster.clone();
+        let fut = async move {
+            let mut out = Vec::new();
+            for plan in plans {
+                for tier in plan.tiers {
+                    let candidates: Vec<(UserId, u64)> = tier
+                        .into_iter()
+                        .filter(|(u, _)| !offered.contains(u))
+                        .collect();
+                    if candidates.is_empty() {
+                        continue;
+                    }
+                    let got = roster
+                        .send(ReserveOffer {
+                            conversation: plan.conversation,
+                            candidates,
+                            allowed: allowed.clone(),
+                            units,
+                        })
+                        .await
+                        .ok()
+                        .flatten();
+                    if let Some(agent) = got {
+                        offered.insert(agent);
+                        out.push((plan.conversation, agent));
+                        break;
+                    }
+                }
+            }
+            out
+        };
+        ctx.wait(fut.into_actor(self).map(|made, act, ctx| {
+            for (conv, agent) in made {
+                act.offer(conv, agent);
+            }
+            act.pumped(ctx);
+        }));
+    }
+
+    /// Pumps again at `at`, when a declined agent may be offered again (keeps an earlier wake).
+    fn arm_wake(&mut self, at: Option<Timestamp>) {
+        let Some(at) = at else { return };
+        let now = self.shared.clock.now();
+        if self.wake.is_some_and(|t| t <= at && t > now) {
+            return;
+        }
+        self.wake = Some(at);
+        self.scheduler.do_send(Arm {
+            deadline: Deadline::Pump(self.id),
+            at,
+        });
+    }
+}
