@@ -248,7 +248,8 @@ async fn attention(
             Some(ws) => desk.store().members(ws).await?.contains(&user.user.id),
             None => false,
         };
-        if c.state.is_closed() || !(oversees || member) {
+        // A flag stored just as the conversation was taken may outlive the wait it was about.
+        if c.state != ConversationState::Open || !(oversees || member) {
             continue;
         }
         let mut row = rows.base(&c);
