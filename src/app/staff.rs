@@ -65,16 +65,34 @@ impl Desk {
 
     /// A workspace tab of `user` opened (`open`) or closed.
     pub fn tab(&self, user: UserId, open: bool) {
-        self.shared.roster.do_send(Tab { user, open });
         if open {
-            self.registry.do_send(PumpAll);
+            self.back_if_inactive(Tab { user, open });
+        } else {
+            // Called from a dropped stream, perhaps while the server stops: no task to spawn,
+            // and a closing tab never makes anyone eligible.
+            self.shared.roster.do_send(Tab { user, open });
         }
     }
 
     /// `user` did something in the workspace: they are not Inactive.
     pub fn activity(&self, user: UserId) {
-        self.shared.roster.do_send(Active(user));
-        self.registry.do_send(PumpAll);
+        self.back_if_inactive(Active(user));
+    }
+
+    /// Tells the roster; only an agent who was Inactive and is back makes the queues try again
+    /// (a tab or a ping of an agent already counted changes no one's eligibility).
+    fn back_if_inactive<M>(&self, m: M)
+    where
+        M: actix::Message<Result = bool> + std::marker::Send + 'static,
+        crate::actors::roster::AgentRoster: actix::Handler<M>,
+    {
+        let roster = self.shared.roster.clone();
+        let registry = self.registry.clone();
+        actix::spawn(async move {
+            if roster.send(m).await.unwrap_or(false) {
+                registry.do_send(PumpAll);
+            }
+        });
     }
 }
 

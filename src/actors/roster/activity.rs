@@ -62,17 +62,20 @@ impl AgentRoster {
         }
     }
 
-    pub(super) fn active(&mut self, user: UserId) {
+    /// Records activity of `user`; true if they were Inactive and are back (queues may offer).
+    pub(super) fn active(&mut self, user: UserId) -> bool {
         let now = self.clock.now();
         self.activity.entry(user).or_default().last = Some(now);
+        let was = self.agents.get(&user).is_some_and(|s| s.inactive);
         self.change(user, |s| s.inactive = false);
         self.arm_check(user);
+        was
     }
 }
 
-/// A workspace tab of the agent opened (`open`) or closed.
+/// A workspace tab of the agent opened (`open`) or closed; true if the agent was Inactive.
 #[derive(Message)]
-#[rtype(result = "()")]
+#[rtype(result = "bool")]
 pub struct Tab {
     pub user: UserId,
     pub open: bool,
@@ -88,30 +91,30 @@ pub struct AttachScheduler(pub Addr<Scheduler>);
 #[rtype(result = "()")]
 pub struct CheckInactive(pub UserId);
 
-/// The agent did something in the workspace.
+/// The agent did something in the workspace; true if they were Inactive.
 #[derive(Message)]
-#[rtype(result = "()")]
+#[rtype(result = "bool")]
 pub struct Active(pub UserId);
 
 impl Handler<Tab> for AgentRoster {
-    type Result = ();
+    type Result = bool;
 
-    fn handle(&mut self, m: Tab, _: &mut Self::Context) {
+    fn handle(&mut self, m: Tab, _: &mut Self::Context) -> bool {
         let a = self.activity.entry(m.user).or_default();
         if m.open {
             a.tabs += 1;
         } else {
             a.tabs = a.tabs.saturating_sub(1);
         }
-        self.active(m.user);
+        self.active(m.user)
     }
 }
 
 impl Handler<Active> for AgentRoster {
-    type Result = ();
+    type Result = bool;
 
-    fn handle(&mut self, m: Active, _: &mut Self::Context) {
-        self.active(m.0);
+    fn handle(&mut self, m: Active, _: &mut Self::Context) -> bool {
+        self.active(m.0)
     }
 }
 
