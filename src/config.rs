@@ -46,6 +46,18 @@ pub struct Settings {
     /// Largest inbound media file fetched, in bytes.
     #[arg(long, env = "OMNIDESK_MEDIA_MAX_BYTES", default_value_t = 5 * 1024 * 1024, global = true)]
     pub media_max_bytes: u64,
+    /// Seconds a client has to send a request body once its headers arrived (uploads get more,
+    /// in proportion to their allowed size). A slower client is answered 408 and disconnected.
+    #[arg(
+        long,
+        env = "OMNIDESK_BODY_DEADLINE_SECS",
+        default_value_t = 10,
+        global = true
+    )]
+    pub body_deadline_secs: u64,
+    /// Total live streams allowed, in place of the bound derived from the open-file limit (tests).
+    #[arg(skip)]
+    pub live_streams_max: Option<usize>,
     /// HTTP worker threads (0 = one per core).
     #[arg(long, env = "OMNIDESK_WORKERS", default_value_t = 0, global = true)]
     pub workers: usize,
@@ -204,6 +216,8 @@ impl Settings {
             twilio_api_base: "https://api.twilio.com".into(),
             provider_timeout_ms: 15_000,
             media_max_bytes: 5 * 1024 * 1024,
+            body_deadline_secs: 10,
+            live_streams_max: None,
             workers: 0,
             demo: false,
             pacing: Pacing::default(),
@@ -217,6 +231,10 @@ impl Settings {
             Some(u) => u.trim_end_matches('/').to_owned(),
             None => format!("http://{}", self.listen),
         }
+    }
+
+    pub fn body_deadline(&self) -> Duration {
+        Duration::from_secs(self.body_deadline_secs.max(1))
     }
 
     pub fn provider_timeout(&self) -> Duration {

@@ -10,6 +10,7 @@ use crate::app::{Desk, credentials};
 use crate::auth::AuthState;
 use crate::clock::Clock;
 use crate::config::Settings;
+use crate::fdlimit::FileBudget;
 use crate::live::LiveHub;
 use crate::media::MediaFetcher;
 use crate::metrics::Metrics;
@@ -18,12 +19,17 @@ use crate::providers::twilio::TwilioClient;
 use crate::secrets::MasterKey;
 use crate::store::Store;
 use crate::store::conversations::Flip;
+use crate::web::agent::streams::{self, StreamSlots};
+use crate::web::limits::{BodyDeadlines, BodyLimits, MAX_PENDING_PER_ADDRESS, PendingBodies};
 use actix::Actor;
 use actix_web::dev::{Server, ServerHandle};
 use actix_web::{App, HttpServer, web};
 use anyhow::Context as _;
 use std::net::TcpListener;
 use std::sync::Arc;
+
+/// A client has this long to send its request line and headers (actix's default, kept explicit).
+const HEADER_DEADLINE: std::time::Duration = std::time::Duration::from_secs(5);
 
 pub struct Application {
     port: u16,
@@ -68,21 +74,47 @@ impl Application {
         let desk = recover(store, clock, metrics, settings.clone()).await?;
 
         let port = bound.port();
+        let budget = FileBudget::raise();
+        let workers = match settings.workers {
+            0 => std::thread::available_parallelism().map_or(1, usize::from),
+            n => n,
+        };
+        tracing::info!(
+            open_files = budget.limit,
+            connections = budget.connections,
+            live_streams = budget.live_streams,
+            "connection budget"
+        );
         let data = web::Data::new(desk.clone());
         let auth_data = web::Data::new(auth.clone());
-        let mut server = HttpServer::new(move || {
+        let limits = web::Data::new(BodyLimits {
+            deadlines: BodyDeadlines {
+                base: settings.body_deadline(),
+                upload_bytes: crate::domain::attachment::MAX_BYTES,
+            },
+            pending: PendingBodies::default(),
+            max_pending_per_address: MAX_PENDING_PER_ADDRESS,
+        });
+        let slots = web::Data::new(StreamSlots::new(
+            settings.live_streams_max.unwrap_or(budget.live_streams),
+            streams::PER_SESSION,
+        ));
+        let server = HttpServer::new(move || {
             App::new()
                 .app_data(data.clone())
                 .app_data(auth_data.clone())
+                .app_data(limits.clone())
+                .app_data(slots.clone())
+                .wrap(actix_web::middleware::from_fn(crate::web::limits::guard))
                 .wrap(crate::web::security_headers())
                 .configure(crate::web::routes)
         })
         // A closed browser tab ends its live stream at once instead of at the next write.
         .h1_allow_half_closed(false)
+        .client_request_timeout(HEADER_DEADLINE)
+        .max_connections(budget.connections_per_worker(workers))
+        .workers(workers)
         .listen(listener)?;
-        if settings.workers > 0 {
-            server = server.workers(settings.workers);
-        }
         let server = server.run();
         Ok(Self {
             port,

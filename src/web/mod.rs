@@ -7,6 +7,7 @@ pub mod assets;
 pub mod auth;
 pub mod csrf;
 pub mod health;
+pub mod limits;
 pub mod media;
 pub mod session;
 pub mod simulator;

@@ -12,6 +12,7 @@ mod ambiguous;
 mod attachments;
 mod crash;
 mod distribution;
+mod edges;
 mod fake_twilio;
 mod helpers;
 mod inbound;

@@ -5,7 +5,7 @@
 //! commit. A status callback only ever touches messages of the account of its URL.
 
 use crate::app::Desk;
-use crate::domain::inbound::{Fields, InboundError, InboundMessage, parse_form};
+use crate::domain::inbound::{Fields, InboundError, InboundMessage, MAX_FORM_PAIRS, parse_form};
 use crate::domain::message::twilio_error_text;
 use crate::domain::{AccountSid, MessageKey, MessageSid, MessageStatus, WebhookKey};
 use crate::metrics::Metrics;
@@ -16,6 +16,8 @@ use crate::store::ingest::Ingested;
 use crate::store::records::SendFailure;
 use crate::store::setup::AccountWithToken;
 use crate::store::status::StatusReport;
+use crate::web::MAX_WEBHOOK_BYTES;
+use crate::web::limits::{self, BodyError};
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, ResponseError, web};
 use std::sync::Arc;
@@ -33,13 +35,20 @@ pub enum WebhookError {
     Malformed(String),
     #[error("the number {0} is not configured on this account")]
     UnknownNumber(String),
+    #[error("{0}")]
+    Body(#[from] BodyError),
+    #[error("the form has more than {MAX_FORM_PAIRS} fields")]
+    TooManyFields,
     #[error("temporarily unavailable, try again")]
     Unavailable(#[from] StoreError),
 }
 
 impl From<InboundError> for WebhookError {
     fn from(e: InboundError) -> Self {
-        Self::Malformed(e.to_string())
+        match e {
+            InboundError::TooManyFields => Self::TooManyFields,
+            e => Self::Malformed(e.to_string()),
+        }
     }
 }
 
@@ -49,6 +58,11 @@ impl ResponseError for WebhookError {
             Self::UnknownKey | Self::UnknownNumber(_) => StatusCode::NOT_FOUND,
             Self::BadSignature => StatusCode::FORBIDDEN,
             Self::Malformed(_) => StatusCode::BAD_REQUEST,
+            Self::Body(BodyError::TooLarge(_)) | Self::TooManyFields => {
+                StatusCode::PAYLOAD_TOO_LARGE
+            }
+            Self::Body(BodyError::TimedOut) => StatusCode::REQUEST_TIMEOUT,
+            Self::Body(BodyError::Unreadable) => StatusCode::BAD_REQUEST,
             // The provider retries on 5xx, so nothing acknowledged is lost.
             Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
         }
@@ -64,11 +78,13 @@ impl ResponseError for WebhookError {
     }
 }
 
-/// Finds the account, parses the form and checks the signature: what both webhooks share.
+/// Finds the account, then reads and parses the form and checks the signature: what both webhooks
+/// share. An unknown key is refused before the body is read, and an oversized body (announced or
+/// sent) or one with too many fields before any signature work.
 async fn authenticate(
     req: &HttpRequest,
     key: &str,
-    body: &[u8],
+    payload: web::Payload,
     desk: &Desk,
 ) -> Result<(Arc<AccountWithToken>, Vec<(String, String)>), WebhookError> {
     let reject = |e: WebhookError| {
@@ -81,7 +97,13 @@ async fn authenticate(
         .account_for_webhook(key)
         .await?
         .ok_or_else(|| reject(WebhookError::UnknownKey))?;
-    let pairs = parse_form(body).map_err(|e| reject(e.into()))?;
+    if limits::announced_over(req, MAX_WEBHOOK_BYTES) {
+        return Err(reject(BodyError::TooLarge(MAX_WEBHOOK_BYTES).into()));
+    }
+    let body = limits::read_limited(payload, MAX_WEBHOOK_BYTES)
+        .await
+        .map_err(|e| reject(e.into()))?;
+    let pairs = parse_form(&body).map_err(|e| reject(e.into()))?;
     let token = account
         .auth_token
         .as_ref()
@@ -93,6 +115,7 @@ async fn authenticate(
         .ok_or_else(|| reject(WebhookError::BadSignature))?;
     let path = req.uri().path_and_query().map_or("/", |p| p.as_str());
     let url = format!("{}{}", desk.settings().public_url(), path);
+    Metrics::inc(&desk.metrics().signature_checks_total);
     if !signature::validate_form(token.expose(), &url, &pairs, given) {
         return Err(reject(WebhookError::BadSignature));
     }
@@ -102,10 +125,10 @@ async fn authenticate(
 pub async fn inbound(
     req: HttpRequest,
     key: web::Path<String>,
-    body: web::Bytes,
+    body: web::Payload,
     desk: web::Data<Desk>,
 ) -> Result<HttpResponse, WebhookError> {
-    let (account, pairs) = authenticate(&req, &key, &body, &desk).await?;
+    let (account, pairs) = authenticate(&req, &key, body, &desk).await?;
     let reject = |e: WebhookError| {
         Metrics::inc(&desk.metrics().inbound_rejected_total);
         e
@@ -128,10 +151,10 @@ pub async fn inbound(
 pub async fn status(
     req: HttpRequest,
     key: web::Path<String>,
-    body: web::Bytes,
+    body: web::Payload,
     desk: web::Data<Desk>,
 ) -> Result<HttpResponse, WebhookError> {
-    let (account, pairs) = authenticate(&req, &key, &body, &desk).await?;
+    let (account, pairs) = authenticate(&req, &key, body, &desk).await?;
     let fields = Fields::new(&pairs)?;
     // A callback signed with this account's token but naming another account is refused (400,
     // like an inbound message): it cannot be about this account's messages, and a 4xx tells the
