@@ -92,7 +92,7 @@ impl Application {
                 base: settings.body_deadline(),
                 upload_bytes: crate::domain::attachment::MAX_BYTES,
             },
-            pending: PendingBodies::default(),
+            pending: PendingBodies::new(budget.connections / 4),
             max_pending_per_address: MAX_PENDING_PER_ADDRESS,
         });
         let slots = web::Data::new(StreamSlots::new(

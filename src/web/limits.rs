@@ -57,31 +57,87 @@ fn is_upload_path(path: &str) -> bool {
     path.starts_with("/agent/conversations/") && path.ends_with("/attachments")
 }
 
-/// Unfinished bodies by client address, shared by every worker.
-#[derive(Debug, Default, Clone)]
+/// Unfinished bodies, by client address and in arrival order, shared by every worker. Past the
+/// total bound the oldest is cut short: a real body arrives within milliseconds, so the oldest
+/// unfinished ones are the slow clients, and the connections they hold go back to everyone else.
+#[derive(Debug, Clone)]
 pub struct PendingBodies {
-    by_address: Arc<Mutex<HashMap<IpAddr, usize>>>,
+    total_max: usize,
+    state: Arc<Mutex<Pending>>,
+}
+
+#[derive(Debug, Default)]
+struct Pending {
+    next_id: u64,
+    by_address: HashMap<IpAddr, usize>,
+    /// Every unfinished body, oldest first, with the switch that cuts it short.
+    order: std::collections::BTreeMap<u64, Arc<CutShort>>,
+}
+
+/// Set when a body is cut short to make room; wakes its stream.
+#[derive(Debug, Default)]
+struct CutShort {
+    cut: std::sync::atomic::AtomicBool,
+    waker: futures_util::task::AtomicWaker,
+}
+
+impl CutShort {
+    fn cut(&self) {
+        self.cut.store(true, std::sync::atomic::Ordering::Release);
+        self.waker.wake();
+    }
+
+    fn is_cut(&self, cx: &Context<'_>) -> bool {
+        self.waker.register(cx.waker());
+        self.cut.load(std::sync::atomic::Ordering::Acquire)
+    }
 }
 
 impl PendingBodies {
-    /// Counts one more unfinished body from `addr`, unless it already has `limit` of them.
-    fn admit(&self, addr: IpAddr, limit: usize) -> Option<PendingGuard> {
-        let mut map = self.by_address.lock().unwrap_or_else(|p| p.into_inner());
-        let count = map.entry(addr).or_default();
-        if *count >= limit {
+    pub fn new(total_max: usize) -> Self {
+        Self {
+            total_max: total_max.max(1),
+            state: Arc::default(),
+        }
+    }
+
+    fn state(&self) -> std::sync::MutexGuard<'_, Pending> {
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Counts one more unfinished body from `addr`, unless it already has `per_address` of them;
+    /// at the total bound the oldest unfinished body is cut short to make room.
+    fn admit(&self, addr: IpAddr, per_address: usize) -> Option<PendingGuard> {
+        let mut state = self.state();
+        if state.by_address.get(&addr).copied().unwrap_or(0) >= per_address {
             return None;
         }
-        *count += 1;
+        if state.order.len() >= self.total_max
+            && let Some((_, oldest)) = state.order.pop_first()
+        {
+            oldest.cut();
+        }
+        *state.by_address.entry(addr).or_default() += 1;
+        state.next_id += 1;
+        let id = state.next_id;
+        let cut = Arc::new(CutShort::default());
+        state.order.insert(id, cut.clone());
         Some(PendingGuard {
             pending: self.clone(),
             addr,
+            id,
+            cut,
         })
     }
 
-    /// Bodies from `addr` still arriving (for tests and metrics).
+    /// Bodies from `addr` still arriving.
     pub fn of(&self, addr: IpAddr) -> usize {
-        let map = self.by_address.lock().unwrap_or_else(|p| p.into_inner());
-        map.get(&addr).copied().unwrap_or(0)
+        self.state().by_address.get(&addr).copied().unwrap_or(0)
+    }
+
+    /// Bodies still arriving, from every address.
+    pub fn total(&self) -> usize {
+        self.state().order.len()
     }
 }
 
@@ -89,19 +145,18 @@ impl PendingBodies {
 struct PendingGuard {
     pending: PendingBodies,
     addr: IpAddr,
+    id: u64,
+    cut: Arc<CutShort>,
 }
 
 impl Drop for PendingGuard {
     fn drop(&mut self) {
-        let mut map = self
-            .pending
-            .by_address
-            .lock()
-            .unwrap_or_else(|p| p.into_inner());
-        if let Some(count) = map.get_mut(&self.addr) {
+        let mut state = self.pending.state();
+        state.order.remove(&self.id);
+        if let Some(count) = state.by_address.get_mut(&self.addr) {
             *count -= 1;
             if *count == 0 {
-                map.remove(&self.addr);
+                state.by_address.remove(&self.addr);
             }
         }
     }
@@ -218,18 +273,25 @@ impl Stream for Timed {
             }
             Poll::Ready(Some(Ok(bytes))) => Poll::Ready(Some(Ok(bytes))),
             Poll::Pending => match this.sleep.as_mut().poll(cx) {
-                Poll::Ready(()) => {
-                    this.done = true;
-                    this.held = None;
-                    this.expired.set(true);
-                    Poll::Ready(Some(Err(PayloadError::Io(std::io::Error::new(
-                        std::io::ErrorKind::TimedOut,
-                        "the request body did not arrive in time",
-                    )))))
+                Poll::Ready(()) => this.expire(),
+                Poll::Pending if this.held.as_ref().is_some_and(|h| h.cut.is_cut(cx)) => {
+                    this.expire()
                 }
                 Poll::Pending => Poll::Pending,
             },
         }
+    }
+}
+
+impl Timed {
+    fn expire(&mut self) -> Poll<Option<Result<web::Bytes, PayloadError>>> {
+        self.done = true;
+        self.held = None;
+        self.expired.set(true);
+        Poll::Ready(Some(Err(PayloadError::Io(std::io::Error::new(
+            std::io::ErrorKind::TimedOut,
+            "the request body did not arrive in time",
+        )))))
     }
 }
 
@@ -292,7 +354,7 @@ mod tests {
 
     #[test]
     fn an_address_is_bounded_and_freed() {
-        let pending = PendingBodies::default();
+        let pending = PendingBodies::new(100);
         let addr: IpAddr = "127.0.0.9".parse().unwrap();
         let a = pending.admit(addr, 2).unwrap();
         let b = pending.admit(addr, 2).unwrap();
@@ -302,5 +364,22 @@ mod tests {
         drop(b);
         assert_eq!(pending.of(addr), 0);
         assert!(pending.admit(addr, 2).is_some());
+    }
+
+    #[test]
+    fn past_the_total_bound_the_oldest_body_is_cut_short() {
+        let pending = PendingBodies::new(2);
+        let at = |i: u8| IpAddr::from([127, 0, 0, i]);
+        let oldest = pending.admit(at(1), 64).unwrap();
+        let second = pending.admit(at(2), 64).unwrap();
+        let _third = pending.admit(at(3), 64).unwrap();
+        let waker = futures_util::task::noop_waker();
+        let cx = Context::from_waker(&waker);
+        assert!(oldest.cut.is_cut(&cx));
+        assert!(!second.cut.is_cut(&cx));
+        assert_eq!(pending.total(), 2);
+        drop(oldest);
+        assert_eq!(pending.total(), 2);
+        assert_eq!(pending.of(at(1)), 0);
     }
 }
