@@ -55,6 +55,15 @@ pub struct Settings {
         global = true
     )]
     pub body_deadline_secs: u64,
+    /// Connections one client address may hold open at once (0 = no bound: set it when a
+    /// reverse proxy makes every client share one address).
+    #[arg(
+        long,
+        env = "OMNIDESK_MAX_CONNECTIONS_PER_ADDRESS",
+        default_value_t = 256,
+        global = true
+    )]
+    pub max_connections_per_address: usize,
     /// Total live streams allowed, in place of the bound derived from the open-file limit (tests).
     #[arg(skip)]
     pub live_streams_max: Option<usize>,
@@ -217,6 +226,7 @@ impl Settings {
             provider_timeout_ms: 15_000,
             media_max_bytes: 5 * 1024 * 1024,
             body_deadline_secs: 10,
+            max_connections_per_address: 256,
             live_streams_max: None,
             workers: 0,
             demo: false,

@@ -20,7 +20,9 @@ use crate::secrets::MasterKey;
 use crate::store::Store;
 use crate::store::conversations::Flip;
 use crate::web::agent::streams::{self, StreamSlots};
+use crate::web::connections::PerAddress;
 use crate::web::limits::{BodyDeadlines, BodyLimits, MAX_PENDING_PER_ADDRESS, PendingBodies};
+use crate::web::webhooks::throttle::WebhookThrottle;
 use actix::Actor;
 use actix_web::dev::{Server, ServerHandle};
 use actix_web::{App, HttpServer, web};
@@ -42,8 +44,8 @@ impl Application {
     /// Must run inside an actix `System` (the binary's main, or `spawn_in_thread`).
     pub async fn build(settings: Settings, clock: Clock) -> anyhow::Result<Self> {
         settings.validate().map_err(anyhow::Error::msg)?;
-        let listener = TcpListener::bind(settings.listen)
-            .with_context(|| format!("binding {}", settings.listen))?;
+        let listener =
+            bind(settings.listen).with_context(|| format!("binding {}", settings.listen))?;
         let bound = listener.local_addr()?;
         let mut settings = settings;
         if settings.public_url.is_none() {
@@ -99,16 +101,20 @@ impl Application {
             settings.live_streams_max.unwrap_or(budget.live_streams),
             streams::PER_SESSION,
         ));
+        let webhook_throttle = web::Data::new(WebhookThrottle::default());
+        let per_address = PerAddress::new(settings.max_connections_per_address);
         let server = HttpServer::new(move || {
             App::new()
                 .app_data(data.clone())
                 .app_data(auth_data.clone())
                 .app_data(limits.clone())
                 .app_data(slots.clone())
+                .app_data(webhook_throttle.clone())
                 .wrap(actix_web::middleware::from_fn(crate::web::limits::guard))
                 .wrap(crate::web::security_headers())
                 .configure(crate::web::routes)
         })
+        .on_connect(move |conn, data| per_address.on_connect(conn, data))
         // A closed browser tab ends its live stream at once instead of at the next write.
         .h1_allow_half_closed(false)
         .client_request_timeout(HEADER_DEADLINE)
@@ -143,6 +149,20 @@ impl Application {
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         self.server.await
     }
+}
+
+/// Connections the kernel queues before they are accepted. std's `bind` asks for 128: a burst of
+/// connects (or a flood of them) then drops SYNs, which clients retry only after a second.
+const LISTEN_BACKLOG: i32 = 4_096;
+
+/// Binds the listener with `LISTEN_BACKLOG` (the kernel caps it at `net.core.somaxconn`).
+fn bind(addr: std::net::SocketAddr) -> std::io::Result<TcpListener> {
+    use socket2::{Domain, Socket, Type};
+    let socket = Socket::new(Domain::for_address(addr), Type::STREAM, None)?;
+    socket.set_reuse_address(true)?;
+    socket.bind(&addr.into())?;
+    socket.listen(LISTEN_BACKLOG)?;
+    Ok(socket.into())
 }
 
 /// Rebuilds the live parts from the store: outbox jobs, conversation actors with their window

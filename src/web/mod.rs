@@ -5,6 +5,7 @@ pub mod admin;
 pub mod agent;
 pub mod assets;
 pub mod auth;
+pub mod connections;
 pub mod csrf;
 pub mod health;
 pub mod limits;

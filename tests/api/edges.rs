@@ -204,3 +204,94 @@ async fn streams_past_the_total_bound_are_refused_with_503() {
 async fn fake_twilio_server() -> wiremock::MockServer {
     wiremock::MockServer::start().await
 }
+
+/// A connection that has been answered once is certainly admitted (and kept alive).
+async fn admitted_connection(address: &str) -> TcpStream {
+    let host = address.trim_start_matches("http://");
+    let mut socket = TcpStream::connect(host).await.expect("connects");
+    let req = format!("GET /healthz HTTP/1.1\r\nHost: {host}\r\n\r\n");
+    socket.write_all(req.as_bytes()).await.expect("sent");
+    let mut buf = [0u8; 1024];
+    let n = tokio::time::timeout(PATIENCE, socket.read(&mut buf))
+        .await
+        .expect("answered")
+        .expect("read");
+    assert!(buf[..n].starts_with(b"HTTP/1.1 200"), "{:?}", &buf[..n]);
+    socket
+}
+
+#[tokio::test]
+async fn connections_over_the_per_address_bound_are_closed_before_anything_is_read() {
+    let app = spawn_app_with(fake_twilio_server().await, |s| {
+        s.max_connections_per_address = 3
+    })
+    .await;
+    let mut held = Vec::new();
+    for _ in 0..3 {
+        held.push(admitted_connection(&app.address).await);
+    }
+    let host = app.address.trim_start_matches("http://");
+    let mut over = TcpStream::connect(host).await.expect("the kernel accepts");
+    let _ = over
+        .write_all(format!("GET /healthz HTTP/1.1\r\nHost: {host}\r\n\r\n").as_bytes())
+        .await;
+    let (status, closed) = answer(&mut over).await;
+    assert_eq!(
+        status, "",
+        "the server answered a connection over the bound"
+    );
+    assert!(closed);
+    // A closed connection gives its place back.
+    drop(held.pop());
+    let again = eventually("a place is given back", || async {
+        let mut s = TcpStream::connect(host).await.ok()?;
+        s.write_all(
+            format!("GET /healthz HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n")
+                .as_bytes(),
+        )
+        .await
+        .ok()?;
+        let (status, _) = answer(&mut s).await;
+        status.starts_with("HTTP/1.1 200").then_some(())
+    })
+    .await;
+    let () = again;
+}
+
+/// An address that keeps failing webhook checks is refused from its headers for the rest of the
+/// window, even with a good signature; other addresses are not affected.
+#[tokio::test]
+async fn an_address_flooding_bad_webhooks_is_throttled_and_others_are_not() {
+    let app = spawn_app().await;
+    let url = app.inbound_url(&app.fx.wa_account);
+    for _ in 0..omnidesk::web::webhooks::throttle::MAX_FAILURES {
+        let resp = app
+            .http
+            .post(&url)
+            .header("X-Twilio-Signature", "AAAA")
+            .form(&wa_form(&new_sid(), "junk"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), 403);
+    }
+    let resp = app.post_inbound_wa(&wa_form(&new_sid(), "Hello")).await;
+    assert_eq!(resp.status(), 429);
+    assert_eq!(app.message_count().await, 0);
+
+    let elsewhere = reqwest::Client::builder()
+        .local_address(std::net::IpAddr::from([127, 0, 0, 2]))
+        .build()
+        .unwrap();
+    let form = wa_form(&new_sid(), "Hello");
+    let sig = omnidesk::providers::twilio::signature::compute(WA_TOKEN, &url, &form);
+    let resp = elsewhere
+        .post(&url)
+        .header("X-Twilio-Signature", sig)
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    assert_eq!(app.message_count().await, 1);
+}

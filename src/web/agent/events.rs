@@ -15,6 +15,7 @@ use crate::live::LiveEvent;
 use crate::metrics::Metrics;
 use crate::web::session::{self, SignedIn};
 use actix_web::HttpResponse;
+use actix_web::http::ConnectionType;
 use actix_web::web::{self, Bytes};
 use futures_util::Stream;
 use std::collections::HashMap;
@@ -53,18 +54,24 @@ async fn events(
         }
         Err(full) => {
             Metrics::inc(&desk.metrics().live_streams_refused_total);
-            return HttpResponse::ServiceUnavailable()
+            let mut res = HttpResponse::ServiceUnavailable()
                 .insert_header(("Retry-After", "5"))
                 .content_type("text/plain; charset=utf-8")
                 .body(format!("{full}\n"));
+            res.head_mut().set_connection_type(ConnectionType::Close);
+            return res;
         }
     };
-    HttpResponse::Ok()
+    let mut res = HttpResponse::Ok()
         .content_type("text/event-stream")
         .insert_header(("Cache-Control", "no-store"))
         // nginx and similar proxies would otherwise buffer the stream.
         .insert_header(("X-Accel-Buffering", "no"))
-        .streaming(Feed::new(desk, user, slot).into_stream())
+        .streaming(Feed::new(desk, user, slot).into_stream());
+    // A stream's connection is never reused: when the stream ends (closed as its session's
+    // oldest, signed out) the connection goes too, instead of idling on a descriptor.
+    res.head_mut().set_connection_type(ConnectionType::Close);
+    res
 }
 
 impl Drop for Feed {

@@ -4,6 +4,7 @@
 //! configured 404; none of these stores anything. Success is answered only after the durable
 //! commit. A status callback only ever touches messages of the account of its URL.
 
+use super::throttle::WebhookThrottle;
 use crate::app::Desk;
 use crate::domain::inbound::{Fields, InboundError, InboundMessage, MAX_FORM_PAIRS, parse_form};
 use crate::domain::message::twilio_error_text;
@@ -21,6 +22,7 @@ use crate::web::limits::{self, BodyError};
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, ResponseError, web};
 use std::sync::Arc;
+use std::time::Instant;
 
 const EMPTY_TWIML: &str = "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Response/>";
 const SIGNATURE_HEADER: &str = "X-Twilio-Signature";
@@ -39,6 +41,8 @@ pub enum WebhookError {
     Body(#[from] BodyError),
     #[error("the form has more than {MAX_FORM_PAIRS} fields")]
     TooManyFields,
+    #[error("too many failed webhooks from this address; try again later")]
+    Throttled,
     #[error("temporarily unavailable, try again")]
     Unavailable(#[from] StoreError),
 }
@@ -63,6 +67,7 @@ impl ResponseError for WebhookError {
             }
             Self::Body(BodyError::TimedOut) => StatusCode::REQUEST_TIMEOUT,
             Self::Body(BodyError::Unreadable) => StatusCode::BAD_REQUEST,
+            Self::Throttled => StatusCode::TOO_MANY_REQUESTS,
             // The provider retries on 5xx, so nothing acknowledged is lost.
             Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
         }
@@ -72,9 +77,15 @@ impl ResponseError for WebhookError {
         if let Self::Unavailable(e) = self {
             tracing::error!(error = %e, "webhook could not be stored");
         }
-        HttpResponse::build(self.status_code())
+        let mut res = HttpResponse::build(self.status_code())
             .content_type("text/plain; charset=utf-8")
-            .body(format!("{self}\n"))
+            .body(format!("{self}\n"));
+        if matches!(self, Self::Throttled | Self::Body(_)) {
+            // The body may be unread: the connection cannot carry another request.
+            res.head_mut()
+                .set_connection_type(actix_web::http::ConnectionType::Close);
+        }
+        res
     }
 }
 
@@ -87,8 +98,19 @@ async fn authenticate(
     payload: web::Payload,
     desk: &Desk,
 ) -> Result<(Arc<AccountWithToken>, Vec<(String, String)>), WebhookError> {
+    let throttle = req.app_data::<web::Data<WebhookThrottle>>();
+    let addr = req.peer_addr().map(|a| a.ip());
+    if let (Some(throttle), Some(addr)) = (throttle, addr)
+        && throttle.blocked(addr, Instant::now())
+    {
+        Metrics::inc(&desk.metrics().inbound_rejected_total);
+        return Err(WebhookError::Throttled);
+    }
     let reject = |e: WebhookError| {
         Metrics::inc(&desk.metrics().inbound_rejected_total);
+        if let (Some(throttle), Some(addr)) = (throttle, addr) {
+            throttle.failed(addr, Instant::now());
+        }
         e
     };
     let key = WebhookKey::parse(key).ok_or_else(|| reject(WebhookError::UnknownKey))?;
