@@ -71,15 +71,34 @@ struct Report {
     errors: usize,
     elapsed: Duration,
     hist: Histogram<u64>,
+    /// CPU time of the whole process (server and client) during the run.
+    cpu: Duration,
+}
+
+/// User and system CPU time of this process so far, from /proc (Linux).
+fn cpu_time() -> Duration {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    // Fields after the command name, which is in parentheses and may contain spaces.
+    let rest = stat.rsplit_once(')').map_or("", |(_, r)| r);
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let ticks = |i: usize| {
+        fields
+            .get(i)
+            .and_then(|v| v.parse::<u64>().ok())
+            .unwrap_or(0)
+    };
+    // utime and stime are fields 14 and 15 of stat, 12 and 13 after the name; 100 ticks a second.
+    Duration::from_millis((ticks(11) + ticks(12)) * 10)
 }
 
 impl Report {
     fn line(&self, name: &str) -> String {
         format!(
-            "{name:<34} {:>9.0} msgs/s  p50 {:>6.2} ms  p99 {:>6.2} ms  ({} ok, {} errors)",
+            "{name:<34} {:>9.0} msgs/s  p50 {:>6.2} ms  p99 {:>6.2} ms  cpu {:>5.1} µs/msg  ({} ok, {} errors)",
             self.sent as f64 / self.elapsed.as_secs_f64(),
             self.hist.value_at_quantile(0.50) as f64 / 1000.0,
             self.hist.value_at_quantile(0.99) as f64 / 1000.0,
+            self.cpu.as_secs_f64() * 1e6 / self.sent.max(1) as f64,
             self.sent,
             self.errors
         )
@@ -103,6 +122,7 @@ async fn saturate(url: &str, reqs: Arc<Vec<Prepared>>, connections: usize, secs:
         .build()
         .unwrap();
     let next = Arc::new(AtomicUsize::new(0));
+    let cpu_at_start = cpu_time();
     let start = Instant::now();
     let stop = start + Duration::from_secs(secs);
     let mut tasks = Vec::new();
@@ -130,6 +150,7 @@ async fn saturate(url: &str, reqs: Arc<Vec<Prepared>>, connections: usize, secs:
         errors: 0,
         elapsed: Duration::ZERO,
         hist: Histogram::new(3).unwrap(),
+        cpu: Duration::ZERO,
     };
     for t in tasks {
         let (h, ok, errors) = t.await.unwrap();
@@ -138,6 +159,7 @@ async fn saturate(url: &str, reqs: Arc<Vec<Prepared>>, connections: usize, secs:
         report.errors += errors;
     }
     report.elapsed = start.elapsed();
+    report.cpu = cpu_time().saturating_sub(cpu_at_start);
     report
 }
 
@@ -149,6 +171,7 @@ async fn fixed_rate(url: &str, reqs: Arc<Vec<Prepared>>, rate: u64, secs: u64) -
         .unwrap();
     let total = (rate * secs) as usize;
     let interval = Duration::from_secs_f64(1.0 / rate as f64);
+    let cpu_at_start = cpu_time();
     let start = Instant::now();
     let mut tasks = Vec::with_capacity(total);
     for i in 0..total.min(reqs.len()) {
@@ -165,6 +188,7 @@ async fn fixed_rate(url: &str, reqs: Arc<Vec<Prepared>>, rate: u64, secs: u64) -
         errors: 0,
         elapsed: Duration::ZERO,
         hist: Histogram::new(3).unwrap(),
+        cpu: Duration::ZERO,
     };
     for t in tasks {
         let (ok, latency) = t.await.unwrap();
@@ -176,6 +200,7 @@ async fn fixed_rate(url: &str, reqs: Arc<Vec<Prepared>>, rate: u64, secs: u64) -
         }
     }
     report.elapsed = start.elapsed();
+    report.cpu = cpu_time().saturating_sub(cpu_at_start);
     report
 }
 
@@ -225,6 +250,7 @@ fn main() {
                 errors: 0,
                 elapsed: Duration::from_secs(1),
                 hist: Histogram::new(3).unwrap(),
+                cpu: Duration::ZERO,
             }
         } else {
             let ceiling_reqs = Arc::new(prepare(&bare_url, count, "00"));
@@ -252,6 +278,7 @@ fn main() {
                 errors: 0,
                 elapsed: Duration::from_secs(1),
                 hist: Histogram::new(3).unwrap(),
+                cpu: Duration::ZERO,
             }
         } else {
             let durable_reqs = Arc::new(prepare(&url, count, "01"));

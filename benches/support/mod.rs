@@ -48,7 +48,10 @@ pub fn webhook_url(address: &str, account: &Account) -> String {
 }
 
 /// The load tools' client runtime: one thread, so the server keeps the other cores.
-#[allow(dead_code, reason = "the pacing and scale tools run their own runtimes")]
+#[allow(
+    dead_code,
+    reason = "the pacing and scale tools run their own runtimes"
+)]
 pub fn runtime() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_multi_thread()
         .worker_threads(1)
