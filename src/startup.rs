@@ -216,7 +216,7 @@ async fn recover(
         store.clone(),
         live,
         metrics,
-        &settings.twilio_api_base,
+        settings.media_policy(),
         settings.media_max_bytes,
         settings.provider_timeout(),
     )?;

@@ -28,5 +28,6 @@ mod retry;
 mod scheduler;
 mod signin;
 mod simulator;
+mod ssrf;
 // (test modules: add above this line)
 mod status;
