@@ -138,10 +138,10 @@ impl MediaFetcher {
             return Err(FetchError::TooLarge(self.max_bytes));
         }
         let dir = self.dir.join(message.conversation_id.get().to_string());
-        tokio::fs::create_dir_all(&dir).await?;
+        crate::files::create_private_dir_async(&dir).await?;
         let name = format!("{}-{}.{}", message.seq, index, extension(content_type));
         let tmp = dir.join(format!("{name}.part"));
-        let mut file = tokio::fs::File::create(&tmp).await?;
+        let mut file = crate::files::create_private(&tmp).await?;
         let mut total = 0u64;
         loop {
             let chunk = match resp.chunk().await {

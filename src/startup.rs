@@ -44,16 +44,17 @@ impl Application {
             settings.public_url = Some(format!("http://{bound}"));
         }
         let settings = Arc::new(settings);
-        std::fs::create_dir_all(&settings.data_dir)
+        crate::files::create_private_dir(&settings.data_dir)
             .with_context(|| format!("creating {}", settings.data_dir.display()))?;
         let env_key = std::env::var("OMNIDESK_MASTER_KEY").ok();
         let key = MasterKey::load_or_create(&settings.data_dir, env_key.as_deref())?;
         let metrics = Arc::new(Metrics::default());
         let auth = AuthState::new(
-            key.derive("omnidesk device cookie"),
+            key.derive("omnidesk pre-session csrf"),
             settings.public_url().starts_with("https://"),
         );
         let store = Store::open(&settings.data_dir, key, metrics.clone())?;
+        crate::files::tighten_tree(&settings.data_dir).context("tightening the data directory")?;
         if settings.demo {
             crate::demo::seed_and_announce(&store, clock.now()).await?;
         }
@@ -70,11 +71,12 @@ impl Application {
         let port = bound.port();
         let data = web::Data::new(desk.clone());
         let auth_data = web::Data::new(auth.clone());
+        let https = settings.public_url().starts_with("https://");
         let mut server = HttpServer::new(move || {
             App::new()
                 .app_data(data.clone())
                 .app_data(auth_data.clone())
-                .wrap(crate::web::security_headers())
+                .wrap(crate::web::security_headers(https))
                 .configure(crate::web::routes)
         })
         // A closed browser tab ends its live stream at once instead of at the next write.

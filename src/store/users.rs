@@ -109,7 +109,7 @@ fn insert_user(
 }
 
 /// Ends every session of `user`, except `keep` (a token hash); returns how many ended.
-fn end_sessions_in(
+pub(super) fn end_sessions_in(
     tx: &WriteTransaction,
     user: UserId,
     keep: Option<&str>,
@@ -219,7 +219,8 @@ impl Store {
         .await
     }
 
-    /// Stores a new password hash and ends every session of the user but `keep`.
+    /// Stores a new password hash, ends every session of the user but `keep` and forgets their
+    /// known devices.
     pub async fn set_password(
         &self,
         id: UserId,
@@ -237,6 +238,7 @@ impl Store {
             users.insert(id.get(), codec::encode(&user)?.as_slice())?;
             drop(users);
             end_sessions_in(tx, id, keep.as_deref())?;
+            super::devices::forget_devices_in(tx, id)?;
             Ok(Ok(user))
         })
         .await
