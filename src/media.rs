@@ -177,10 +177,9 @@ impl MediaFetcher {
         let mut hops = 0;
         loop {
             let mut req = self.http.get(url.clone());
-            if let Some(c) = credentials.as_ref().filter(|_| hops == 0) {
-                if self.policy.sends_credentials(&url) {
-                    req = req.basic_auth(&c.account_sid, Some(c.auth_token.expose()));
-                }
+            let first_hop = hops == 0 && self.policy.sends_credentials(&url);
+            if let Some(c) = credentials.as_ref().filter(|_| first_hop) {
+                req = req.basic_auth(&c.account_sid, Some(c.auth_token.expose()));
             }
             let resp = req
                 .send()
