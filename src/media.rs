@@ -13,6 +13,7 @@ use std::sync::Arc;
 use std::time::Duration;
 use tokio::io::AsyncWriteExt;
 
+mod resolve;
 pub mod signed;
 
 use crate::domain::media_origin::MediaPolicy;
@@ -59,9 +60,10 @@ impl MediaFetcher {
         timeout: Duration,
     ) -> Result<Self, reqwest::Error> {
         // Redirects are followed by hand (`get`), so each hop is checked and none carries the
-        // account's credentials.
+        // account's credentials; names resolving inside the network are not connected to.
         let http = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
+            .dns_resolver(Arc::new(resolve::PublicOnly::new(policy.base_host())))
             .timeout(timeout.max(Duration::from_secs(30)))
             .connect_timeout(timeout)
             .build()?;

@@ -102,6 +102,14 @@ impl MediaPolicy {
         }
     }
 
+    /// The API base's host name (none for an IP literal, which is not resolved).
+    pub fn base_host(&self) -> Option<String> {
+        match &self.origin {
+            Origin::Tuple(_, Host::Domain(d), _) => Some(d.to_ascii_lowercase()),
+            _ => None,
+        }
+    }
+
     fn is_provider_origin(&self, url: &Url) -> bool {
         self.origin.is_tuple()
             && url.origin() == self.origin
