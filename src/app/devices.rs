@@ -49,7 +49,7 @@ impl Desk {
     /// Ends every session of `user`, this one included, forgets every browser they signed in
     /// from, and sets them Offline.
     pub async fn sign_out_everywhere(&self, user: &User) -> Result<usize, DeskError> {
-        let ended = self.store().sign_out_everywhere(user.id).await?;
+        let ended = self.store().end_sessions_of(user.id, None).await?;
         self.set_presence(user, Presence::Offline).await?;
         self.shared
             .live

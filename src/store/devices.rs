@@ -1,6 +1,6 @@
 //! Known devices: browsers that signed in to an account, each holding its own random token (only
 //! its hash is stored), which exempts it from that account's login throttle. A password change and
-//! "sign out everywhere" forget them all.
+//! "sign out everywhere" (`users::end_sessions_of`) forget them all.
 
 use super::tables::{DEVICEHASH_USER, USER_DEVICES};
 use super::{Store, StoreError};
@@ -58,16 +58,6 @@ impl Store {
                     let (user, issued) = g.value();
                     (UserId::new(user), Timestamp::from_millis(issued))
                 }))
-        })
-        .await
-    }
-
-    /// Ends every session of `user` and forgets every device of theirs, in one write; returns
-    /// how many sessions ended.
-    pub async fn sign_out_everywhere(&self, user: UserId) -> Result<usize, StoreError> {
-        self.write(move |tx| {
-            forget_devices_in(tx, user)?;
-            super::users::end_sessions_in(tx, user, None)
         })
         .await
     }

@@ -109,7 +109,7 @@ fn insert_user(
 }
 
 /// Ends every session of `user`, except `keep` (a token hash); returns how many ended.
-pub(super) fn end_sessions_in(
+fn end_sessions_in(
     tx: &WriteTransaction,
     user: UserId,
     keep: Option<&str>,
@@ -313,13 +313,17 @@ impl Store {
         .await
     }
 
-    /// Ends every session of a user but `keep`; returns how many ended.
+    /// Ends every session of a user but `keep` and forgets their known devices (an admin's "sign
+    /// out everywhere"); returns how many sessions ended.
     pub async fn end_sessions_of(
         &self,
         id: UserId,
         keep: Option<String>,
     ) -> Result<usize, StoreError> {
-        self.write(move |tx| end_sessions_in(tx, id, keep.as_deref()))
-            .await
+        self.write(move |tx| {
+            super::devices::forget_devices_in(tx, id)?;
+            end_sessions_in(tx, id, keep.as_deref())
+        })
+        .await
     }
 }

@@ -189,6 +189,30 @@ async fn signing_out_everywhere_ends_every_session_and_forgets_every_browser() {
     app.stop().await;
 }
 
+#[tokio::test]
+async fn an_admin_signing_a_user_out_everywhere_forgets_their_browsers_too() {
+    let app = spawn_app().await;
+    let mut admin = app.admin().await;
+    let mut agent = app.signed_in(Role::Agent, EMAIL).await;
+    let id = app.desk().store().users().await.unwrap()[1].id.get();
+    admin.get(&format!("/admin/users/{id}")).await;
+    let page = admin
+        .post(&format!("/admin/users/{id}/sign-out"), &[])
+        .await;
+    assert!(
+        page.body.contains("1 session(s) signed out."),
+        "{}",
+        page.body
+    );
+    lock_out_strangers(&app, EMAIL).await;
+    assert_eq!(
+        agent.sign_in(EMAIL, PASSWORD).await.status,
+        StatusCode::TOO_MANY_REQUESTS,
+        "the agent's browser is a stranger now"
+    );
+    app.stop().await;
+}
+
 /// Posts `form` to `path` with only the pre-session cookie `csrf`, as a client that made it up.
 async fn post_with_invented_csrf(app: &TestApp, path: &str, form: &[(&str, &str)]) -> StatusCode {
     let csrf = "Q".repeat(43);
