@@ -215,12 +215,7 @@ fn main() {
     let rate: u64 = env_or("BENCH_RATE", 2_000);
     // BENCH_PACED_ONLY=1 skips the two saturation runs.
     let paced_only = env_or("BENCH_PACED_ONLY", 0) == 1;
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(1)
-        .enable_all()
-        .build()
-        .unwrap();
-    rt.block_on(async move {
+    support::runtime().block_on(async move {
         let count = 200_000;
         let (bare_port, bare) = start_bare_server();
         let bare_url = format!("http://127.0.0.1:{bare_port}/webhooks/twilio/k");

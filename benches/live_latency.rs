@@ -122,12 +122,7 @@ fn main() {
     let rate: u64 = env_or("BENCH_RATE", 500);
     let secs: u64 = env_or("BENCH_SECS", 10);
     let customers: usize = env_or("BENCH_CUSTOMERS", 200);
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(1)
-        .enable_all()
-        .build()
-        .expect("runtime");
-    rt.block_on(async move {
+    support::runtime().block_on(async move {
         let dir = tempfile::tempdir().expect("temp dir");
         let mut settings = Settings::for_data_dir(dir.path().to_owned());
         settings.listen = "127.0.0.1:0".parse().expect("address");

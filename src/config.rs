@@ -57,6 +57,27 @@ pub struct Settings {
     /// Largest inbound media file fetched, in bytes.
     #[arg(long, env = "OMNIDESK_MEDIA_MAX_BYTES", default_value_t = 5 * 1024 * 1024, global = true)]
     pub media_max_bytes: u64,
+    /// Seconds a client has to send a request body once its headers arrived (uploads get more,
+    /// in proportion to their allowed size). A slower client is answered 408 and disconnected.
+    #[arg(
+        long,
+        env = "OMNIDESK_BODY_DEADLINE_SECS",
+        default_value_t = 10,
+        global = true
+    )]
+    pub body_deadline_secs: u64,
+    /// Connections one client address may hold open at once (0 = no bound: set it when a
+    /// reverse proxy makes every client share one address).
+    #[arg(
+        long,
+        env = "OMNIDESK_MAX_CONNECTIONS_PER_ADDRESS",
+        default_value_t = 256,
+        global = true
+    )]
+    pub max_connections_per_address: usize,
+    /// Total live streams allowed, in place of the bound derived from the open-file limit (tests).
+    #[arg(skip)]
+    pub live_streams_max: Option<usize>,
     /// HTTP worker threads (0 = one per core).
     #[arg(long, env = "OMNIDESK_WORKERS", default_value_t = 0, global = true)]
     pub workers: usize,
@@ -219,6 +240,9 @@ impl Settings {
                 .collect(),
             provider_timeout_ms: 15_000,
             media_max_bytes: 5 * 1024 * 1024,
+            body_deadline_secs: 10,
+            max_connections_per_address: 256,
+            live_streams_max: None,
             workers: 0,
             demo: false,
             pacing: Pacing::default(),
@@ -237,6 +261,10 @@ impl Settings {
     /// Where inbound media may be fetched from and redirected to.
     pub fn media_policy(&self) -> MediaPolicy {
         MediaPolicy::new(&self.twilio_api_base, self.media_redirect_hosts.clone())
+    }
+
+    pub fn body_deadline(&self) -> Duration {
+        Duration::from_secs(self.body_deadline_secs.max(1))
     }
 
     pub fn provider_timeout(&self) -> Duration {

@@ -10,6 +10,7 @@ use crate::app::{Desk, credentials};
 use crate::auth::AuthState;
 use crate::clock::Clock;
 use crate::config::Settings;
+use crate::fdlimit::FileBudget;
 use crate::live::LiveHub;
 use crate::media::MediaFetcher;
 use crate::metrics::Metrics;
@@ -18,12 +19,19 @@ use crate::providers::twilio::TwilioClient;
 use crate::secrets::MasterKey;
 use crate::store::Store;
 use crate::store::conversations::Flip;
+use crate::web::agent::streams::{self, StreamSlots};
+use crate::web::connections::PerAddress;
+use crate::web::limits::{BodyDeadlines, BodyLimits, MAX_PENDING_PER_ADDRESS, PendingBodies};
+use crate::web::webhooks::throttle::WebhookThrottle;
 use actix::Actor;
 use actix_web::dev::{Server, ServerHandle};
 use actix_web::{App, HttpServer, web};
 use anyhow::Context as _;
 use std::net::TcpListener;
 use std::sync::Arc;
+
+/// A client has this long to send its request line and headers (actix's default, kept explicit).
+const HEADER_DEADLINE: std::time::Duration = std::time::Duration::from_secs(5);
 
 pub struct Application {
     port: u16,
@@ -36,8 +44,8 @@ impl Application {
     /// Must run inside an actix `System` (the binary's main, or `spawn_in_thread`).
     pub async fn build(settings: Settings, clock: Clock) -> anyhow::Result<Self> {
         settings.validate().map_err(anyhow::Error::msg)?;
-        let listener = TcpListener::bind(settings.listen)
-            .with_context(|| format!("binding {}", settings.listen))?;
+        let listener =
+            bind(settings.listen).with_context(|| format!("binding {}", settings.listen))?;
         let bound = listener.local_addr()?;
         let mut settings = settings;
         if settings.public_url.is_none() {
@@ -69,22 +77,52 @@ impl Application {
         let desk = recover(store, clock, metrics, settings.clone()).await?;
 
         let port = bound.port();
+        let budget = FileBudget::raise();
+        let workers = match settings.workers {
+            0 => std::thread::available_parallelism().map_or(1, usize::from),
+            n => n,
+        };
+        tracing::info!(
+            open_files = budget.limit,
+            connections = budget.connections,
+            live_streams = budget.live_streams,
+            "connection budget"
+        );
         let data = web::Data::new(desk.clone());
         let auth_data = web::Data::new(auth.clone());
+        let limits = web::Data::new(BodyLimits {
+            deadlines: BodyDeadlines {
+                base: settings.body_deadline(),
+                upload_bytes: crate::domain::attachment::MAX_BYTES,
+            },
+            pending: PendingBodies::new(budget.connections / 4),
+            max_pending_per_address: MAX_PENDING_PER_ADDRESS,
+        });
+        let slots = web::Data::new(StreamSlots::new(
+            settings.live_streams_max.unwrap_or(budget.live_streams),
+            streams::PER_SESSION,
+        ));
+        let webhook_throttle = web::Data::new(WebhookThrottle::default());
         let https = settings.public_url().starts_with("https://");
-        let mut server = HttpServer::new(move || {
+        let per_address = PerAddress::new(settings.max_connections_per_address);
+        let server = HttpServer::new(move || {
             App::new()
                 .app_data(data.clone())
                 .app_data(auth_data.clone())
+                .app_data(limits.clone())
+                .app_data(slots.clone())
+                .app_data(webhook_throttle.clone())
+                .wrap(actix_web::middleware::from_fn(crate::web::limits::guard))
                 .wrap(crate::web::security_headers(https))
                 .configure(crate::web::routes)
         })
+        .on_connect(move |conn, data| per_address.on_connect(conn, data))
         // A closed browser tab ends its live stream at once instead of at the next write.
         .h1_allow_half_closed(false)
+        .client_request_timeout(HEADER_DEADLINE)
+        .max_connections(budget.connections_per_worker(workers))
+        .workers(workers)
         .listen(listener)?;
-        if settings.workers > 0 {
-            server = server.workers(settings.workers);
-        }
         let server = server.run();
         Ok(Self {
             port,
@@ -113,6 +151,20 @@ impl Application {
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         self.server.await
     }
+}
+
+/// Connections the kernel queues before they are accepted. std's `bind` asks for 128: a burst of
+/// connects (or a flood of them) then drops SYNs, which clients retry only after a second.
+const LISTEN_BACKLOG: i32 = 4_096;
+
+/// Binds the listener with `LISTEN_BACKLOG` (the kernel caps it at `net.core.somaxconn`).
+fn bind(addr: std::net::SocketAddr) -> std::io::Result<TcpListener> {
+    use socket2::{Domain, Socket, Type};
+    let socket = Socket::new(Domain::for_address(addr), Type::STREAM, None)?;
+    socket.set_reuse_address(true)?;
+    socket.bind(&addr.into())?;
+    socket.listen(LISTEN_BACKLOG)?;
+    Ok(socket.into())
 }
 
 /// Rebuilds the live parts from the store: outbox jobs, conversation actors with their window

@@ -46,3 +46,16 @@ pub async fn whatsapp_account(
 pub fn webhook_url(address: &str, account: &Account) -> String {
     format!("{address}/webhooks/twilio/{}", account.webhook_key.as_str())
 }
+
+/// The load tools' client runtime: one thread, so the server keeps the other cores.
+#[allow(
+    dead_code,
+    reason = "the pacing and scale tools run their own runtimes"
+)]
+pub fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .expect("runtime")
+}

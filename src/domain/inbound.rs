@@ -73,27 +73,41 @@ pub enum InboundError {
     ChannelMismatch,
     #[error("field {0} is not valid: {1}")]
     Invalid(&'static str, &'static str),
+    #[error("the form has more than {MAX_FORM_PAIRS} fields")]
+    TooManyFields,
 }
+
+/// Most fields a webhook form may have: Twilio sends a few dozen (ten media URLs and their types
+/// included). Checked while parsing, before any signature work.
+pub const MAX_FORM_PAIRS: usize = 1_000;
 
 /// Decodes an `application/x-www-form-urlencoded` body strictly: invalid UTF-8 after
 /// percent-decoding is an error, not silently replaced (which would also change what the
-/// signature covers).
+/// signature covers). More than `MAX_FORM_PAIRS` fields are refused before any is decoded.
 pub fn parse_form(body: &[u8]) -> Result<Vec<(String, String)>, InboundError> {
     let text = std::str::from_utf8(body).map_err(|_| InboundError::NotForm)?;
-    let decode = |s: &str| -> Result<String, InboundError> {
-        let spaced = s.replace('+', " ");
-        percent_encoding::percent_decode_str(&spaced)
-            .decode_utf8()
-            .map(|c| c.into_owned())
-            .map_err(|_| InboundError::NotForm)
-    };
-    text.split('&')
-        .filter(|p| !p.is_empty())
+    let pairs = text.split('&').filter(|p| !p.is_empty());
+    if pairs.clone().nth(MAX_FORM_PAIRS).is_some() {
+        return Err(InboundError::TooManyFields);
+    }
+    pairs
         .map(|pair| {
             let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
-            Ok((decode(k)?, decode(v)?))
+            Ok((decode_component(k)?, decode_component(v)?))
         })
         .collect()
+}
+
+/// One percent-encoded form component, `+` meaning a space.
+fn decode_component(s: &str) -> Result<String, InboundError> {
+    if !s.bytes().any(|b| b == b'+' || b == b'%') {
+        return Ok(s.to_owned());
+    }
+    let spaced = s.replace('+', " ");
+    percent_encoding::percent_decode_str(&spaced)
+        .decode_utf8()
+        .map(|c| c.into_owned())
+        .map_err(|_| InboundError::NotForm)
 }
 
 /// The form fields of one webhook, with lookup by name.

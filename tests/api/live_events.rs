@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 const PATIENCE: Duration = Duration::from_secs(10);
 
 #[derive(Debug)]
-struct Event {
+pub(crate) struct Event {
     kind: String,
     data: Value,
 }
@@ -23,13 +23,13 @@ struct Event {
 type Chunks = Pin<Box<dyn Stream<Item = reqwest::Result<actix_web::web::Bytes>> + Send>>;
 
 /// An open `/agent/events` stream, parsed into events (comment lines are skipped).
-struct Sse {
+pub(crate) struct Sse {
     chunks: Chunks,
     buf: String,
 }
 
 impl Sse {
-    async fn open(browser: &Browser) -> Sse {
+    pub(crate) async fn open(browser: &Browser) -> Sse {
         let resp = browser
             .http
             .get(format!("{}/agent/events", browser.base))
@@ -56,7 +56,7 @@ impl Sse {
     }
 
     /// The next event other than presence changes (sign-ins publish those whenever they like).
-    async fn next(&mut self) -> Option<Event> {
+    pub(crate) async fn next(&mut self) -> Option<Event> {
         tokio::time::timeout(PATIENCE, async {
             loop {
                 while let Some(end) = self.buf.find("\n\n") {
@@ -78,7 +78,7 @@ impl Sse {
 
     /// Whether the server ends the stream within `PATIENCE` (shorter than the keepalive, which
     /// would also notice an ended session).
-    async fn ends(&mut self) -> bool {
+    pub(crate) async fn ends(&mut self) -> bool {
         tokio::time::timeout(PATIENCE, async {
             while let Some(Ok(_)) = self.chunks.next().await {}
         })

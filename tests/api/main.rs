@@ -12,6 +12,7 @@ mod ambiguous;
 mod attachments;
 mod crash;
 mod distribution;
+mod edges;
 mod fake_twilio;
 mod files_and_reads;
 mod helpers;

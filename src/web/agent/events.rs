@@ -7,12 +7,15 @@
 
 use super::access;
 use super::frames::{Frame, conversation_of};
+use super::streams::{Slot, StreamSlots};
 use crate::app::Desk;
 use crate::domain::ConversationId;
 use crate::domain::user::Role;
 use crate::live::LiveEvent;
+use crate::metrics::Metrics;
 use crate::web::session::{self, SignedIn};
 use actix_web::HttpResponse;
+use actix_web::http::ConnectionType;
 use actix_web::web::{self, Bytes};
 use futures_util::Stream;
 use std::collections::HashMap;
@@ -37,13 +40,38 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/events", web::get().to(events));
 }
 
-async fn events(desk: web::Data<Desk>, user: SignedIn) -> HttpResponse {
-    HttpResponse::Ok()
+async fn events(
+    desk: web::Data<Desk>,
+    slots: web::Data<StreamSlots>,
+    user: SignedIn,
+) -> HttpResponse {
+    let slot = match slots.open(&user.token_hash) {
+        Ok((slot, evicted)) => {
+            if evicted {
+                Metrics::inc(&desk.metrics().live_streams_evicted_total);
+            }
+            slot
+        }
+        Err(full) => {
+            Metrics::inc(&desk.metrics().live_streams_refused_total);
+            let mut res = HttpResponse::ServiceUnavailable()
+                .insert_header(("Retry-After", "5"))
+                .content_type("text/plain; charset=utf-8")
+                .body(format!("{full}\n"));
+            res.head_mut().set_connection_type(ConnectionType::Close);
+            return res;
+        }
+    };
+    let mut res = HttpResponse::Ok()
         .content_type("text/event-stream")
         .insert_header(("Cache-Control", "no-store"))
         // nginx and similar proxies would otherwise buffer the stream.
         .insert_header(("X-Accel-Buffering", "no"))
-        .streaming(Feed::new(desk, user).into_stream())
+        .streaming(Feed::new(desk, user, slot).into_stream());
+    // A stream's connection is never reused: when the stream ends (closed as its session's
+    // oldest, signed out) the connection goes too, instead of idling on a descriptor.
+    res.head_mut().set_connection_type(ConnectionType::Close);
+    res
 }
 
 impl Drop for Feed {
@@ -61,13 +89,20 @@ enum Next {
     /// The receiver lagged and this many events were lost.
     Resync(u64),
     Closed,
+    /// The session opened more streams than it may hold and this is its oldest.
+    Evicted,
 }
 
 /// Waits for the next event or keepalive tick. The tick is polled first: it is ready once per
 /// period, so it cannot starve events, while a flood of events cannot starve it.
-async fn next(rx: &mut broadcast::Receiver<LiveEvent>, keepalive: &mut Interval) -> Next {
+async fn next(
+    rx: &mut broadcast::Receiver<LiveEvent>,
+    keepalive: &mut Interval,
+    slot: &Slot,
+) -> Next {
     tokio::select! {
         biased;
+        () = slot.closed() => Next::Evicted,
         _ = keepalive.tick() => Next::Keepalive,
         r = rx.recv() => match r {
             Ok(e) => Next::Event(e),
@@ -120,11 +155,12 @@ struct Feed {
     keepalive: Interval,
     decisions: Decisions,
     greeted: bool,
+    slot: Slot,
 }
 
 impl Feed {
     /// Subscribes at once, so every event published after the response starts is seen.
-    fn new(desk: web::Data<Desk>, user: SignedIn) -> Self {
+    fn new(desk: web::Data<Desk>, user: SignedIn, slot: Slot) -> Self {
         let rx = desk.live_events();
         desk.tab(user.user.id, true);
         let mut keepalive = tokio::time::interval_at(Instant::now() + KEEPALIVE, KEEPALIVE);
@@ -136,6 +172,7 @@ impl Feed {
             keepalive,
             decisions: Decisions::default(),
             greeted: false,
+            slot,
         }
     }
 
@@ -153,7 +190,7 @@ impl Feed {
             return Some(Frame::ready().bytes());
         }
         loop {
-            match next(&mut self.rx, &mut self.keepalive).await {
+            match next(&mut self.rx, &mut self.keepalive, &self.slot).await {
                 Next::Event(LiveEvent::UserChanged { user }) => {
                     // Disabled or signed out: the stream ends now, not at the next keepalive.
                     if user == self.user.user.id && !self.still_signed_in().await {
@@ -177,7 +214,7 @@ impl Feed {
                     self.decisions.clear();
                     return Some(Frame::resync(missed).bytes());
                 }
-                Next::Closed => return None,
+                Next::Closed | Next::Evicted => return None,
             }
         }
     }
@@ -372,11 +409,15 @@ mod tests {
     #[tokio::test]
     async fn events_come_as_they_are_published_and_an_idle_stream_gets_a_keepalive() {
         let (tx, mut rx) = broadcast::channel(4);
+        let (slot, _) = StreamSlots::new(1, 1).open("s").unwrap();
         let period = Duration::from_millis(20);
         let mut tick = tokio::time::interval_at(Instant::now() + period, period);
         let _ = tx.send(message(1));
-        assert_eq!(next(&mut rx, &mut tick).await, Next::Event(message(1)));
-        assert_eq!(next(&mut rx, &mut tick).await, Next::Keepalive);
+        assert_eq!(
+            next(&mut rx, &mut tick, &slot).await,
+            Next::Event(message(1))
+        );
+        assert_eq!(next(&mut rx, &mut tick, &slot).await, Next::Keepalive);
         // A comment line: EventSource ignores it.
         assert_eq!(KEEPALIVE_LINE, b": keepalive\n\n");
     }
@@ -384,18 +425,25 @@ mod tests {
     #[tokio::test]
     async fn a_lagging_stream_is_told_to_resync_then_continues_until_the_hub_is_gone() {
         let (tx, mut rx) = broadcast::channel(2);
+        let (slot, _) = StreamSlots::new(1, 1).open("s").unwrap();
         let mut tick = tokio::time::interval_at(Instant::now() + KEEPALIVE, KEEPALIVE);
         for seq in 1..=5 {
             let _ = tx.send(message(seq));
         }
         drop(tx);
-        assert_eq!(next(&mut rx, &mut tick).await, Next::Resync(3));
+        assert_eq!(next(&mut rx, &mut tick, &slot).await, Next::Resync(3));
         assert_eq!(
             Frame::resync(3).bytes(),
             Bytes::from_static(b"event: resync\ndata: {\"missed\":3}\n\n")
         );
-        assert_eq!(next(&mut rx, &mut tick).await, Next::Event(message(4)));
-        assert_eq!(next(&mut rx, &mut tick).await, Next::Event(message(5)));
-        assert_eq!(next(&mut rx, &mut tick).await, Next::Closed);
+        assert_eq!(
+            next(&mut rx, &mut tick, &slot).await,
+            Next::Event(message(4))
+        );
+        assert_eq!(
+            next(&mut rx, &mut tick, &slot).await,
+            Next::Event(message(5))
+        );
+        assert_eq!(next(&mut rx, &mut tick, &slot).await, Next::Closed);
     }
 }

@@ -10,6 +10,7 @@ pub mod events;
 mod frames;
 pub mod retry;
 pub mod search;
+pub mod streams;
 pub mod work;
 // (agent areas: declare modules above this line)
 

@@ -1,3 +1,4 @@
 //! Provider webhooks. They answer with a bare status and a one-line reason, never a page.
 
+pub mod throttle;
 pub mod twilio;

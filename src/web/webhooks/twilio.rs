@@ -4,8 +4,9 @@
 //! configured 404; none of these stores anything. Success is answered only after the durable
 //! commit. A status callback only ever touches messages of the account of its URL.
 
+use super::throttle::WebhookThrottle;
 use crate::app::Desk;
-use crate::domain::inbound::{Fields, InboundError, InboundMessage, parse_form};
+use crate::domain::inbound::{Fields, InboundError, InboundMessage, MAX_FORM_PAIRS, parse_form};
 use crate::domain::message::twilio_error_text;
 use crate::domain::{AccountSid, MessageKey, MessageSid, MessageStatus, WebhookKey};
 use crate::metrics::Metrics;
@@ -16,9 +17,12 @@ use crate::store::ingest::Ingested;
 use crate::store::records::SendFailure;
 use crate::store::setup::AccountWithToken;
 use crate::store::status::StatusReport;
+use crate::web::MAX_WEBHOOK_BYTES;
+use crate::web::limits::{self, BodyError};
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, ResponseError, web};
 use std::sync::Arc;
+use std::time::Instant;
 
 const EMPTY_TWIML: &str = "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Response/>";
 const SIGNATURE_HEADER: &str = "X-Twilio-Signature";
@@ -33,13 +37,22 @@ pub enum WebhookError {
     Malformed(String),
     #[error("the number {0} is not configured on this account")]
     UnknownNumber(String),
+    #[error("{0}")]
+    Body(#[from] BodyError),
+    #[error("the form has more than {MAX_FORM_PAIRS} fields")]
+    TooManyFields,
+    #[error("too many failed webhooks from this address; try again later")]
+    Throttled,
     #[error("temporarily unavailable, try again")]
     Unavailable(#[from] StoreError),
 }
 
 impl From<InboundError> for WebhookError {
     fn from(e: InboundError) -> Self {
-        Self::Malformed(e.to_string())
+        match e {
+            InboundError::TooManyFields => Self::TooManyFields,
+            e => Self::Malformed(e.to_string()),
+        }
     }
 }
 
@@ -49,6 +62,12 @@ impl ResponseError for WebhookError {
             Self::UnknownKey | Self::UnknownNumber(_) => StatusCode::NOT_FOUND,
             Self::BadSignature => StatusCode::FORBIDDEN,
             Self::Malformed(_) => StatusCode::BAD_REQUEST,
+            Self::Body(BodyError::TooLarge(_)) | Self::TooManyFields => {
+                StatusCode::PAYLOAD_TOO_LARGE
+            }
+            Self::Body(BodyError::TimedOut) => StatusCode::REQUEST_TIMEOUT,
+            Self::Body(BodyError::Unreadable) => StatusCode::BAD_REQUEST,
+            Self::Throttled => StatusCode::TOO_MANY_REQUESTS,
             // The provider retries on 5xx, so nothing acknowledged is lost.
             Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
         }
@@ -58,21 +77,40 @@ impl ResponseError for WebhookError {
         if let Self::Unavailable(e) = self {
             tracing::error!(error = %e, "webhook could not be stored");
         }
-        HttpResponse::build(self.status_code())
+        let mut res = HttpResponse::build(self.status_code())
             .content_type("text/plain; charset=utf-8")
-            .body(format!("{self}\n"))
+            .body(format!("{self}\n"));
+        if matches!(self, Self::Throttled | Self::Body(_)) {
+            // The body may be unread: the connection cannot carry another request.
+            res.head_mut()
+                .set_connection_type(actix_web::http::ConnectionType::Close);
+        }
+        res
     }
 }
 
-/// Finds the account, parses the form and checks the signature: what both webhooks share.
+/// Finds the account, then reads and parses the form and checks the signature: what both webhooks
+/// share. An unknown key is refused before the body is read, and an oversized body (announced or
+/// sent) or one with too many fields before any signature work.
 async fn authenticate(
     req: &HttpRequest,
     key: &str,
-    body: &[u8],
+    payload: web::Payload,
     desk: &Desk,
 ) -> Result<(Arc<AccountWithToken>, Vec<(String, String)>), WebhookError> {
+    let throttle = req.app_data::<web::Data<WebhookThrottle>>();
+    let addr = req.peer_addr().map(|a| a.ip());
+    if let (Some(throttle), Some(addr)) = (throttle, addr)
+        && throttle.blocked(addr, Instant::now())
+    {
+        Metrics::inc(&desk.metrics().inbound_rejected_total);
+        return Err(WebhookError::Throttled);
+    }
     let reject = |e: WebhookError| {
         Metrics::inc(&desk.metrics().inbound_rejected_total);
+        if let (Some(throttle), Some(addr)) = (throttle, addr) {
+            throttle.failed(addr, Instant::now());
+        }
         e
     };
     let key = WebhookKey::parse(key).ok_or_else(|| reject(WebhookError::UnknownKey))?;
@@ -81,7 +119,13 @@ async fn authenticate(
         .account_for_webhook(key)
         .await?
         .ok_or_else(|| reject(WebhookError::UnknownKey))?;
-    let pairs = parse_form(body).map_err(|e| reject(e.into()))?;
+    if limits::announced_over(req, MAX_WEBHOOK_BYTES) {
+        return Err(reject(BodyError::TooLarge(MAX_WEBHOOK_BYTES).into()));
+    }
+    let body = limits::read_limited(payload, MAX_WEBHOOK_BYTES)
+        .await
+        .map_err(|e| reject(e.into()))?;
+    let pairs = parse_form(&body).map_err(|e| reject(e.into()))?;
     let token = account
         .auth_token
         .as_ref()
@@ -93,6 +137,7 @@ async fn authenticate(
         .ok_or_else(|| reject(WebhookError::BadSignature))?;
     let path = req.uri().path_and_query().map_or("/", |p| p.as_str());
     let url = format!("{}{}", desk.settings().public_url(), path);
+    Metrics::inc(&desk.metrics().signature_checks_total);
     if !signature::validate_form(token.expose(), &url, &pairs, given) {
         return Err(reject(WebhookError::BadSignature));
     }
@@ -102,10 +147,10 @@ async fn authenticate(
 pub async fn inbound(
     req: HttpRequest,
     key: web::Path<String>,
-    body: web::Bytes,
+    body: web::Payload,
     desk: web::Data<Desk>,
 ) -> Result<HttpResponse, WebhookError> {
-    let (account, pairs) = authenticate(&req, &key, &body, &desk).await?;
+    let (account, pairs) = authenticate(&req, &key, body, &desk).await?;
     let reject = |e: WebhookError| {
         Metrics::inc(&desk.metrics().inbound_rejected_total);
         e
@@ -128,10 +173,10 @@ pub async fn inbound(
 pub async fn status(
     req: HttpRequest,
     key: web::Path<String>,
-    body: web::Bytes,
+    body: web::Payload,
     desk: web::Data<Desk>,
 ) -> Result<HttpResponse, WebhookError> {
-    let (account, pairs) = authenticate(&req, &key, &body, &desk).await?;
+    let (account, pairs) = authenticate(&req, &key, body, &desk).await?;
     let fields = Fields::new(&pairs)?;
     // A callback signed with this account's token but naming another account is refused (400,
     // like an inbound message): it cannot be about this account's messages, and a 4xx tells the
