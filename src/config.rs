@@ -1,6 +1,7 @@
 //! Settings from flags and OMNIDESK_* environment variables, with defaults that serve on loopback
 //! with the store in ./omnidesk-data.
 
+use crate::domain::media_origin::{DEFAULT_REDIRECT_HOSTS, HostPattern, MediaPolicy};
 use clap::Args;
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -35,6 +36,16 @@ pub struct Settings {
         global = true
     )]
     pub twilio_api_base: String,
+    /// Hosts inbound media downloads may be redirected to (named https hosts, `*.` for
+    /// subdomains), comma-separated. Credentials never go with a redirect.
+    #[arg(
+        long,
+        env = "OMNIDESK_MEDIA_REDIRECT_HOSTS",
+        value_delimiter = ',',
+        default_value = DEFAULT_REDIRECT_HOSTS,
+        global = true
+    )]
+    pub media_redirect_hosts: Vec<HostPattern>,
     /// Timeout of one provider request, in milliseconds.
     #[arg(
         long,
@@ -223,6 +234,10 @@ impl Settings {
             data_dir,
             public_url: None,
             twilio_api_base: "https://api.twilio.com".into(),
+            media_redirect_hosts: DEFAULT_REDIRECT_HOSTS
+                .split(',')
+                .filter_map(|h| HostPattern::parse(h).ok())
+                .collect(),
             provider_timeout_ms: 15_000,
             media_max_bytes: 5 * 1024 * 1024,
             body_deadline_secs: 10,
@@ -241,6 +256,11 @@ impl Settings {
             Some(u) => u.trim_end_matches('/').to_owned(),
             None => format!("http://{}", self.listen),
         }
+    }
+
+    /// Where inbound media may be fetched from and redirected to.
+    pub fn media_policy(&self) -> MediaPolicy {
+        MediaPolicy::new(&self.twilio_api_base, self.media_redirect_hosts.clone())
     }
 
     pub fn body_deadline(&self) -> Duration {

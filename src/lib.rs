@@ -15,8 +15,8 @@
 //!   per aggregate, records with their own layout versions.
 //! - `domain`: parsed newtypes and pure rules (phone numbers, SIDs, state machine, 24-hour
 //!   window, templates, opt-out keywords, lifecycle, system lines, presence).
-//! - Plumbing: `config`, `startup`, `telemetry`, `clock`, `metrics`, `secrets`, `fdlimit` (the
-//!   open-file budget); `auth`: password
+//! - Plumbing: `config`, `startup`, `telemetry`, `clock`, `metrics`, `secrets`, `files`
+//!   (owner-only permissions), `fdlimit` (the open-file budget); `auth`: password
 //!   hashing, tokens and the login throttle; `cli`: the command line and operator subcommands;
 //!   `demo`: the `--demo` seed.
 
@@ -29,6 +29,7 @@ pub mod config;
 pub mod demo;
 pub mod domain;
 pub mod fdlimit;
+pub mod files;
 pub mod live;
 pub mod media;
 pub mod metrics;

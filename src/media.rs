@@ -1,6 +1,6 @@
 //! Inbound media: after the message is committed, each file is fetched in the background with the
-//! account's Basic auth, following redirects only to the provider's hosts, refused past the size
-//! limit, written under `<data dir>/media/`, and its outcome stored on the message (a failure is
+//! account's Basic auth (only to the provider's origin, never on a redirect), following redirects
+//! only to the allowed hosts (`domain::media_origin`), refused past the size limit, written under `<data dir>/media/`, and its outcome stored on the message (a failure is
 //! visible there). Pending fetches are resumed at start-up.
 
 use crate::live::{LiveEvent, LiveHub};
@@ -13,7 +13,13 @@ use std::sync::Arc;
 use std::time::Duration;
 use tokio::io::AsyncWriteExt;
 
-const MAX_REDIRECTS: usize = 5;
+mod resolve;
+pub mod signed;
+
+use crate::domain::media_origin::MediaPolicy;
+
+/// Redirect hops followed at most (Twilio uses one).
+const MAX_REDIRECTS: usize = 3;
 
 #[derive(Clone)]
 pub struct MediaFetcher {
@@ -22,45 +28,18 @@ pub struct MediaFetcher {
     live: LiveHub,
     metrics: Arc<Metrics>,
     max_bytes: u64,
-    allowed: Arc<AllowedHosts>,
+    policy: Arc<MediaPolicy>,
     dir: PathBuf,
-}
-
-/// The hosts media may come from: Twilio's API and CDN, and the configured API base.
-#[derive(Debug)]
-pub struct AllowedHosts {
-    exact: Vec<String>,
-    suffixes: Vec<&'static str>,
-}
-
-impl AllowedHosts {
-    pub fn for_api_base(api_base: &str) -> Self {
-        let mut exact = vec!["api.twilio.com".to_owned()];
-        if let Some(h) = reqwest::Url::parse(api_base)
-            .ok()
-            .and_then(|u| u.host_str().map(str::to_ascii_lowercase))
-        {
-            exact.push(h);
-        }
-        Self {
-            exact,
-            suffixes: vec![".twilio.com", ".twiliocdn.com"],
-        }
-    }
-
-    pub fn allows(&self, url: &reqwest::Url) -> bool {
-        let scheme_ok = matches!(url.scheme(), "https" | "http");
-        let Some(host) = url.host_str().map(str::to_ascii_lowercase) else {
-            return false;
-        };
-        scheme_ok && (self.exact.contains(&host) || self.suffixes.iter().any(|s| host.ends_with(s)))
-    }
 }
 
 #[derive(Debug, thiserror::Error)]
 enum FetchError {
     #[error("media URL is not on the provider's hosts")]
     HostNotAllowed,
+    #[error("the provider's redirect leads to a host that is not allowed")]
+    RedirectNotAllowed,
+    #[error("too many redirects")]
+    TooManyRedirects,
     #[error("media is larger than the {0} byte limit")]
     TooLarge(u64),
     #[error("the provider answered {0}")]
@@ -76,23 +55,15 @@ impl MediaFetcher {
         store: Store,
         live: LiveHub,
         metrics: Arc<Metrics>,
-        api_base: &str,
+        policy: MediaPolicy,
         max_bytes: u64,
         timeout: Duration,
     ) -> Result<Self, reqwest::Error> {
-        let allowed = Arc::new(AllowedHosts::for_api_base(api_base));
-        let policy_hosts = allowed.clone();
-        let policy = reqwest::redirect::Policy::custom(move |attempt| {
-            if attempt.previous().len() >= MAX_REDIRECTS {
-                attempt.error("too many redirects")
-            } else if policy_hosts.allows(attempt.url()) {
-                attempt.follow()
-            } else {
-                attempt.error("redirect to a host that is not the provider's")
-            }
-        });
+        // Redirects are followed by hand (`get`), so each hop is checked and none carries the
+        // account's credentials; names resolving inside the network are not connected to.
         let http = reqwest::Client::builder()
-            .redirect(policy)
+            .redirect(reqwest::redirect::Policy::none())
+            .dns_resolver(Arc::new(resolve::PublicOnly::new(policy.base_host())))
             .timeout(timeout.max(Duration::from_secs(30)))
             .connect_timeout(timeout)
             .build()?;
@@ -103,7 +74,7 @@ impl MediaFetcher {
             live,
             metrics,
             max_bytes,
-            allowed,
+            policy: Arc::new(policy),
             dir,
         })
     }
@@ -158,17 +129,10 @@ impl MediaFetcher {
         credentials: &Option<Credentials>,
     ) -> Result<(String, u64), FetchError> {
         let url = reqwest::Url::parse(url).map_err(|_| FetchError::HostNotAllowed)?;
-        if !self.allowed.allows(&url) {
+        if !self.policy.allows_media_url(&url) {
             return Err(FetchError::HostNotAllowed);
         }
-        let mut req = self.http.get(url);
-        if let Some(c) = credentials {
-            req = req.basic_auth(&c.account_sid, Some(c.auth_token.expose()));
-        }
-        let mut resp = req
-            .send()
-            .await
-            .map_err(|e| FetchError::Http(e.to_string()))?;
+        let mut resp = self.get(url, credentials).await?;
         if !resp.status().is_success() {
             return Err(FetchError::Status(resp.status()));
         }
@@ -176,10 +140,10 @@ impl MediaFetcher {
             return Err(FetchError::TooLarge(self.max_bytes));
         }
         let dir = self.dir.join(message.conversation_id.get().to_string());
-        tokio::fs::create_dir_all(&dir).await?;
+        crate::files::create_private_dir_async(&dir).await?;
         let name = format!("{}-{}.{}", message.seq, index, extension(content_type));
         let tmp = dir.join(format!("{name}.part"));
-        let mut file = tokio::fs::File::create(&tmp).await?;
+        let mut file = crate::files::create_private(&tmp).await?;
         let mut total = 0u64;
         loop {
             let chunk = match resp.chunk().await {
@@ -204,6 +168,48 @@ impl MediaFetcher {
         tokio::fs::rename(&tmp, dir.join(&name)).await?;
         Ok((format!("{}/{}", message.conversation_id.get(), name), total))
     }
+
+    /// GETs `url` (already allowed), with the credentials only where the policy sends them, and
+    /// follows at most `MAX_REDIRECTS` redirects to allowed hosts, without credentials.
+    async fn get(
+        &self,
+        mut url: reqwest::Url,
+        credentials: &Option<Credentials>,
+    ) -> Result<reqwest::Response, FetchError> {
+        let mut hops = 0;
+        loop {
+            let mut req = self.http.get(url.clone());
+            let first_hop = hops == 0 && self.policy.sends_credentials(&url);
+            if let Some(c) = credentials.as_ref().filter(|_| first_hop) {
+                req = req.basic_auth(&c.account_sid, Some(c.auth_token.expose()));
+            }
+            let resp = req
+                .send()
+                .await
+                .map_err(|e| FetchError::Http(e.to_string()))?;
+            if !resp.status().is_redirection() {
+                return Ok(resp);
+            }
+            let Some(location) = resp
+                .headers()
+                .get(reqwest::header::LOCATION)
+                .and_then(|v| v.to_str().ok())
+            else {
+                return Err(FetchError::Status(resp.status()));
+            };
+            let next = url
+                .join(location)
+                .map_err(|_| FetchError::RedirectNotAllowed)?;
+            if !self.policy.allows_redirect(&next) {
+                return Err(FetchError::RedirectNotAllowed);
+            }
+            hops += 1;
+            if hops > MAX_REDIRECTS {
+                return Err(FetchError::TooManyRedirects);
+            }
+            url = next;
+        }
+    }
 }
 
 /// A file extension for a media type; unknown types are stored as `.bin`.
@@ -221,113 +227,5 @@ fn extension(content_type: &str) -> &'static str {
         "text/csv" => "csv",
         "text/vcard" => "vcf",
         _ => "bin",
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn only_provider_hosts_are_allowed() {
-        let a = AllowedHosts::for_api_base("http://127.0.0.1:4000");
-        let ok = [
-            "https://api.twilio.com/x",
-            "https://media.twiliocdn.com/y",
-            "http://127.0.0.1:4000/m",
-        ];
-        for u in ok {
-            assert!(a.allows(&reqwest::Url::parse(u).unwrap()), "{u}");
-        }
-        let bad = [
-            "https://evil.example/x",
-            "https://twilio.com.evil.example/",
-            "file:///etc/passwd",
-            "http://127.0.0.2:4000/m",
-        ];
-        for u in bad {
-            assert!(!a.allows(&reqwest::Url::parse(u).unwrap()), "{u}");
-        }
-    }
-}
-
-/// Outbound attachments are served to the provider from signed URLs that expire: the provider
-/// fetches them without a session, nobody else can guess them.
-pub mod signed {
-    use crate::domain::Timestamp;
-    use hmac::{Hmac, Mac};
-    use std::time::Duration;
-
-    /// How long a provider may take to fetch an outbound attachment.
-    pub const VALIDITY: Duration = Duration::from_secs(3600);
-    pub const KEY_PURPOSE: &str = "omnidesk outbound media url";
-
-    fn tag(key: &[u8; 32], file: &str, expires: i64) -> String {
-        let mut mac = <Hmac<sha2::Sha256> as Mac>::new_from_slice(key).expect("HMAC takes any key");
-        mac.update(format!("{file}|{expires}").as_bytes());
-        hex::encode(mac.finalize().into_bytes())
-    }
-
-    /// `{public_url}/media/out/{file}?expires=…&sig=…`
-    pub fn url(public_url: &str, key: &[u8; 32], file: &str, now: Timestamp) -> String {
-        let expires = now.saturating_add(VALIDITY).as_millis();
-        format!(
-            "{public_url}/media/out/{file}?expires={expires}&sig={}",
-            tag(key, file, expires)
-        )
-    }
-
-    /// Whether `sig` is valid for `file` and has not expired at `now`.
-    pub fn verify(key: &[u8; 32], file: &str, expires: i64, sig: &str, now: Timestamp) -> bool {
-        expires > now.as_millis() && crate::web::csrf::tokens_match(sig, &tag(key, file, expires))
-    }
-
-    /// Names we generate: letters, digits, `-`, `_`, one `.`; nothing that walks directories.
-    pub fn safe_name(file: &str) -> bool {
-        !file.is_empty()
-            && file.len() <= 120
-            && file
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
-            && !file.starts_with('.')
-            && !file.contains("..")
-    }
-
-    #[cfg(test)]
-    mod tests {
-        use super::*;
-
-        #[test]
-        fn signed_urls_expire_and_cannot_be_altered() {
-            let key = [7u8; 32];
-            let now = Timestamp::from_millis(1_000);
-            let u = url("https://desk.example", &key, "3-ab.pdf", now);
-            let sig = u.split("sig=").nth(1).unwrap();
-            let expires = now.saturating_add(VALIDITY).as_millis();
-            assert!(verify(&key, "3-ab.pdf", expires, sig, now));
-            assert!(!verify(&key, "3-ac.pdf", expires, sig, now), "another file");
-            assert!(
-                !verify(&key, "3-ab.pdf", expires + 1, sig, now),
-                "another expiry"
-            );
-            assert!(
-                !verify(
-                    &key,
-                    "3-ab.pdf",
-                    expires,
-                    sig,
-                    Timestamp::from_millis(expires)
-                ),
-                "expired"
-            );
-            assert!(
-                !verify(&[8u8; 32], "3-ab.pdf", expires, sig, now),
-                "another key"
-            );
-            assert!(safe_name("3-ab.pdf"));
-            for bad in ["../x", "a/b", ".hidden", "", "a..b"] {
-                assert!(!safe_name(bad), "{bad}");
-            }
-        }
     }
 }

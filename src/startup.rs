@@ -52,16 +52,17 @@ impl Application {
             settings.public_url = Some(format!("http://{bound}"));
         }
         let settings = Arc::new(settings);
-        std::fs::create_dir_all(&settings.data_dir)
+        crate::files::create_private_dir(&settings.data_dir)
             .with_context(|| format!("creating {}", settings.data_dir.display()))?;
         let env_key = std::env::var("OMNIDESK_MASTER_KEY").ok();
         let key = MasterKey::load_or_create(&settings.data_dir, env_key.as_deref())?;
         let metrics = Arc::new(Metrics::default());
         let auth = AuthState::new(
-            key.derive("omnidesk device cookie"),
+            key.derive("omnidesk pre-session csrf"),
             settings.public_url().starts_with("https://"),
         );
         let store = Store::open(&settings.data_dir, key, metrics.clone())?;
+        crate::files::tighten_tree(&settings.data_dir).context("tightening the data directory")?;
         if settings.demo {
             crate::demo::seed_and_announce(&store, clock.now()).await?;
         }
@@ -102,6 +103,7 @@ impl Application {
             streams::PER_SESSION,
         ));
         let webhook_throttle = web::Data::new(WebhookThrottle::default());
+        let https = settings.public_url().starts_with("https://");
         let per_address = PerAddress::new(settings.max_connections_per_address);
         let server = HttpServer::new(move || {
             App::new()
@@ -111,7 +113,7 @@ impl Application {
                 .app_data(slots.clone())
                 .app_data(webhook_throttle.clone())
                 .wrap(actix_web::middleware::from_fn(crate::web::limits::guard))
-                .wrap(crate::web::security_headers())
+                .wrap(crate::web::security_headers(https))
                 .configure(crate::web::routes)
         })
         .on_connect(move |conn, data| per_address.on_connect(conn, data))
@@ -268,7 +270,7 @@ async fn recover(
         store.clone(),
         live,
         metrics,
-        &settings.twilio_api_base,
+        settings.media_policy(),
         settings.media_max_bytes,
         settings.provider_timeout(),
     )?;

@@ -3,6 +3,7 @@
 //! live in `web::session` and `web::csrf`.
 
 pub mod password;
+pub mod presession;
 pub mod throttle;
 
 use crate::secrets::fill_random;
@@ -29,19 +30,19 @@ pub struct AuthState {
     pub throttle: Arc<throttle::LoginThrottle>,
     /// Hash of the one-time setup token while no admin exists.
     pub setup_token: Arc<Mutex<Option<String>>>,
-    /// Key of the device cookie that exempts a browser from the per-account login throttle.
-    pub device_key: [u8; 32],
+    /// Key signing the pre-session CSRF tokens of sign-in and setup (`presession`).
+    pub pre_session_key: [u8; 32],
     /// Cookies get `Secure` when omnidesk is reached over https.
     pub secure_cookies: bool,
 }
 
 impl AuthState {
-    pub fn new(device_key: [u8; 32], secure_cookies: bool) -> Self {
+    pub fn new(pre_session_key: [u8; 32], secure_cookies: bool) -> Self {
         Self {
             hasher: password::Hasher::new(2),
             throttle: Arc::new(throttle::LoginThrottle::default()),
             setup_token: Arc::new(Mutex::new(None)),
-            device_key,
+            pre_session_key,
             secure_cookies,
         }
     }

@@ -267,15 +267,11 @@ fn parse_media(f: &Fields<'_>) -> Result<Vec<MediaRef>, InboundError> {
         let content_type = f
             .get(&format!("MediaContentType{i}"))?
             .unwrap_or("application/octet-stream");
-        if content_type.len() > 255 || !content_type.contains('/') {
-            return Err(InboundError::Invalid(
-                "MediaContentType",
-                "not a media type",
-            ));
-        }
+        let content_type = super::media_type::MediaType::parse(content_type)
+            .map_err(|_| InboundError::Invalid("MediaContentType", "not a media type"))?;
         media.push(MediaRef {
             url: url.to_owned(),
-            content_type: content_type.to_owned(),
+            content_type: content_type.into_string(),
         });
     }
     Ok(media)

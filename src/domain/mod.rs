@@ -11,6 +11,8 @@ pub mod ids;
 pub mod inbound;
 pub mod language;
 pub mod lifecycle;
+pub mod media_origin;
+pub mod media_type;
 pub mod message;
 pub mod message_key;
 pub mod optout;

@@ -7,6 +7,7 @@ pub mod assignment;
 pub mod automated;
 pub mod codec;
 pub mod conversations;
+pub mod devices;
 pub mod flags;
 pub mod hours;
 pub mod ingest;
@@ -98,8 +99,10 @@ pub struct Store {
 impl Store {
     /// Opens (or creates) the store in `dir`, creating every table.
     pub fn open(dir: &Path, key: MasterKey, metrics: Arc<Metrics>) -> Result<Self, StoreError> {
-        std::fs::create_dir_all(dir).map_err(|e| StoreError::Storage(e.to_string()))?;
+        crate::files::create_private_dir(dir).map_err(|e| StoreError::Storage(e.to_string()))?;
         let db = Arc::new(Database::create(dir.join(DB_FILE))?);
+        crate::files::tighten(&dir.join(DB_FILE))
+            .map_err(|e| StoreError::Storage(e.to_string()))?;
         let tx = db.begin_write()?;
         tables::create_all(&tx)?;
         tx.commit()?;

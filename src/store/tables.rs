@@ -111,6 +111,13 @@ pub const JOB_ATTEMPT: TableDefinition<u64, (i64, Option<i64>)> =
 /// message. Absent means 0, the first send. Status callbacks carry the round in their URL.
 pub const MESSAGE_ROUND: TableDefinition<(u64, u64), u32> = TableDefinition::new("message_round");
 
+/// SHA-256 of a known-device token (hex) → (user id, issued at in Unix ms): a browser that signed
+/// in to the account, exempt from its login throttle. The token itself is never stored.
+pub const DEVICEHASH_USER: TableDefinition<&str, (u64, i64)> =
+    TableDefinition::new("devicehash_user");
+/// (user id, device token hash) → 0: a user's known devices, to forget them all at once.
+pub const USER_DEVICES: TableDefinition<(u64, &str), u8> = TableDefinition::new("user_devices");
+
 // (more tables: add them above this line and to `create_all`)
 
 /// Creates every table so read transactions never meet a missing one.
@@ -148,6 +155,8 @@ pub fn create_all(tx: &redb::WriteTransaction) -> Result<(), redb::TableError> {
     tx.open_table(CONVERSATION_FLAG)?;
     tx.open_table(JOB_ATTEMPT)?;
     tx.open_table(MESSAGE_ROUND)?;
+    tx.open_table(DEVICEHASH_USER)?;
+    tx.open_table(USER_DEVICES)?;
     // (more tables: open them above this line)
     Ok(())
 }

@@ -219,7 +219,8 @@ impl Store {
         .await
     }
 
-    /// Stores a new password hash and ends every session of the user but `keep`.
+    /// Stores a new password hash, ends every session of the user but `keep` and forgets their
+    /// known devices.
     pub async fn set_password(
         &self,
         id: UserId,
@@ -237,6 +238,7 @@ impl Store {
             users.insert(id.get(), codec::encode(&user)?.as_slice())?;
             drop(users);
             end_sessions_in(tx, id, keep.as_deref())?;
+            super::devices::forget_devices_in(tx, id)?;
             Ok(Ok(user))
         })
         .await
@@ -311,13 +313,17 @@ impl Store {
         .await
     }
 
-    /// Ends every session of a user but `keep`; returns how many ended.
+    /// Ends every session of a user but `keep` and forgets their known devices (an admin's "sign
+    /// out everywhere"); returns how many sessions ended.
     pub async fn end_sessions_of(
         &self,
         id: UserId,
         keep: Option<String>,
     ) -> Result<usize, StoreError> {
-        self.write(move |tx| end_sessions_in(tx, id, keep.as_deref()))
-            .await
+        self.write(move |tx| {
+            super::devices::forget_devices_in(tx, id)?;
+            end_sessions_in(tx, id, keep.as_deref())
+        })
+        .await
     }
 }

@@ -1,10 +1,14 @@
 //! CSRF: every POST form of a signed-in page carries the session's token in a hidden `csrf` field;
 //! `CsrfForm` reads the form and refuses it (403) unless the token matches. Before sign-in (login,
-//! first-run setup) a double-submit cookie plays the session's part.
+//! first-run setup) a double-submit cookie plays the session's part; its token is issued and
+//! signed by the server (`auth::presession`), so a client cannot choose it, and it expires.
 
+use crate::app::Desk;
+use crate::auth::{AuthState, presession};
 use crate::domain::inbound::parse_form;
 use crate::web::session::SignedIn;
 use crate::web::ui::PageError;
+use actix_web::cookie::{Cookie, SameSite};
 use actix_web::dev::Payload;
 use actix_web::{FromRequest, HttpRequest, web};
 use futures_util::StreamExt;
@@ -91,7 +95,36 @@ impl FromRequest for CsrfForm {
     }
 }
 
-/// A form posted before sign-in, checked against the double-submit cookie.
+/// The pre-session CSRF token: the cookie's if this server issued it and it is still valid, else
+/// a new one with the cookie to set.
+pub fn pre_session_token(
+    req: &HttpRequest,
+    auth: &AuthState,
+    desk: &Desk,
+) -> (String, Option<Cookie<'static>>) {
+    let now = desk.now();
+    match req.cookie(PRE_SESSION_COOKIE) {
+        Some(c) if presession::verify(&auth.pre_session_key, c.value(), now) => {
+            (c.value().to_owned(), None)
+        }
+        _ => {
+            let t = presession::issue(&auth.pre_session_key, now);
+            let cookie = Cookie::build(PRE_SESSION_COOKIE, t.clone())
+                .path("/")
+                .http_only(true)
+                .same_site(SameSite::Strict)
+                .secure(auth.secure_cookies)
+                .max_age(actix_web::cookie::time::Duration::seconds(
+                    presession::VALIDITY.as_secs() as i64,
+                ))
+                .finish();
+            (t, Some(cookie))
+        }
+    }
+}
+
+/// A form posted before sign-in: its token must equal the cookie's, which this server must have
+/// issued and which must not have expired.
 pub struct PreSessionForm(pub FormData);
 
 impl FromRequest for PreSessionForm {
@@ -100,11 +133,22 @@ impl FromRequest for PreSessionForm {
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
         let cookie = req.cookie(PRE_SESSION_COOKIE).map(|c| c.value().to_owned());
+        let key = req
+            .app_data::<web::Data<AuthState>>()
+            .map(|a| a.pre_session_key);
+        let now = req.app_data::<web::Data<Desk>>().map(|d| d.now());
         let mut payload = payload.take();
         Box::pin(async move {
             let form = read_form(&mut payload).await?;
+            let (Some(key), Some(now)) = (key, now) else {
+                return Err(PageError::Internal);
+            };
             match cookie {
-                Some(c) if tokens_match(form.get(FIELD), &c) => Ok(PreSessionForm(form)),
+                Some(c)
+                    if presession::verify(&key, &c, now) && tokens_match(form.get(FIELD), &c) =>
+                {
+                    Ok(PreSessionForm(form))
+                }
                 _ => Err(PageError::Csrf),
             }
         })

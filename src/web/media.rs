@@ -4,10 +4,14 @@
 
 use crate::app::Desk;
 use crate::domain::ConversationId;
+use crate::domain::media_type::MediaType;
 use crate::store::records::MediaState;
 use crate::web::session::SignedIn;
 use crate::web::ui::PageError;
 use actix_web::{HttpResponse, web};
+
+/// Customer files are not kept by browsers or proxies.
+const NO_STORE: &str = "private, no-store";
 
 pub async fn serve(
     user: SignedIn,
@@ -36,11 +40,16 @@ pub async fn serve(
     let bytes = tokio::fs::read(desk.store().dir().join("media").join(file))
         .await
         .map_err(|_| PageError::NotFound)?;
+    // Records stored before content types were checked may hold one that is not a header value.
+    let content_type = MediaType::parse(&item.content_type).map_or_else(
+        |_| "application/octet-stream".to_owned(),
+        MediaType::into_string,
+    );
     Ok(HttpResponse::Ok()
-        .content_type(item.content_type.clone())
+        .content_type(content_type)
         .insert_header(("Content-Disposition", "inline"))
         .insert_header(("Content-Security-Policy", "default-src 'none'; sandbox"))
-        .insert_header(("Cache-Control", "private, max-age=3600"))
+        .insert_header(("Cache-Control", NO_STORE))
         .body(bytes))
 }
 
@@ -69,6 +78,6 @@ pub async fn serve_outbound(
     Ok(HttpResponse::Ok()
         .content_type(crate::domain::attachment::content_type(ext))
         .insert_header(("Content-Security-Policy", "default-src 'none'; sandbox"))
-        .insert_header(("Cache-Control", "private, max-age=600"))
+        .insert_header(("Cache-Control", NO_STORE))
         .body(bytes))
 }

@@ -22,9 +22,15 @@ use actix_web::web;
 pub const MAX_WEBHOOK_BYTES: usize = 128 * 1024;
 
 /// Headers on every response: a strict CSP (no inline scripts or styles, no framing), no MIME
-/// sniffing, no referrer leaks.
-pub fn security_headers() -> actix_web::middleware::DefaultHeaders {
-    actix_web::middleware::DefaultHeaders::new()
+/// sniffing, no referrer leaks, and HSTS when omnidesk is reached over https.
+pub fn security_headers(https: bool) -> actix_web::middleware::DefaultHeaders {
+    let headers = actix_web::middleware::DefaultHeaders::new();
+    let headers = if https {
+        headers.add(("Strict-Transport-Security", "max-age=31536000"))
+    } else {
+        headers
+    };
+    headers
         .add((
             "Content-Security-Policy",
             "default-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'",
@@ -45,6 +51,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/setup", web::post().to(auth::setup::submit))
         .route("/account/password", web::get().to(auth::password::show))
         .route("/account/password", web::post().to(auth::password::submit))
+        .route(
+            "/account/sign-out-everywhere",
+            web::post().to(auth::password::sign_out_everywhere),
+        )
         .route("/static/{path:.*}", web::get().to(assets::serve))
         .route("/media/out/{file}", web::get().to(media::serve_outbound))
         .route(

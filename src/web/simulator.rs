@@ -1,7 +1,8 @@
 //! `/simulator` (admins only): a phone-like page where the admin plays the customer of a Simulator
 //! number. A message goes in through `Desk::take_inbound`, exactly as a webhook's would; the page
-//! shows the chat from the customer's side with each reply's delivery status, reports `read` for
-//! the delivered replies it shows, and can "skip ahead 24 h" by closing the WhatsApp reply window.
+//! shows the chat from the customer's side with each reply's delivery status, can report `read`
+//! for the delivered replies ("Read replies", a POST: showing the page changes nothing), and can
+//! "skip ahead 24 h" by closing the WhatsApp reply window.
 //!
 //! Simulator accounts have no Account SID and nothing checks one on this path (the Twilio check
 //! lives in the webhook handler), so the message carries the account's SID if it has one, or a
@@ -10,13 +11,10 @@
 use crate::app::Desk;
 use crate::domain::inbound::{InboundMessage, MAX_BODY_CHARS};
 use crate::domain::user::Role;
-use crate::domain::{
-    AccountSid, Address, Channel, Direction, MessageSid, MessageStatus, NumberId, PhoneNumber,
-};
+use crate::domain::{AccountSid, Address, Channel, Direction, MessageSid, NumberId, PhoneNumber};
 use crate::store::ingest::Ingested;
 use crate::store::records::{Conversation, Message, ProviderKind, SenderNumber};
 use crate::store::simulator::Expired;
-use crate::store::status::StatusReport;
 use crate::web::csrf::{CsrfForm, FormData};
 use crate::web::session::{Admin, SignedIn};
 use crate::web::ui::{
@@ -39,9 +37,12 @@ const NO_WINDOW: &str = "SMS has no 24-hour reply window, so there is nothing to
 const NO_CONVERSATION: &str =
     "There is no open conversation with this customer yet: send a message first.";
 
+mod read;
+
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/simulator", web::get().to(show))
         .route("/simulator", web::post().to(send))
+        .route("/simulator/read", web::post().to(read::read))
         .route("/simulator/skip", web::post().to(skip));
 }
 
@@ -74,6 +75,7 @@ struct SimulatorPage {
     chat: Option<Chat>,
     compose: FormModel,
     skip: FormModel,
+    read: FormModel,
     refresh_href: String,
 }
 
@@ -212,34 +214,19 @@ fn window_text(desk: &Desk, sel: &Selection, open: Option<&Conversation>) -> Str
     }
 }
 
-/// Loads the chat and reports `read` for the delivered replies it shows. The page shows each
-/// status as it was when loaded (so "delivered" is seen once); the next view shows "read".
+/// Loads the chat as the customer's phone shows it; nothing changes.
 async fn load_chat(desk: &Desk, sel: &Selection) -> Result<Chat, PageError> {
     let convs = conversations(desk, sel).await?;
     let mut messages = Vec::new();
     for c in &convs {
         let of_conv = desk.store().messages(c.id).await?;
-        messages.extend(of_conv.into_iter().map(|m| (c.account_id, m)));
+        messages.extend(of_conv);
     }
-    messages.retain(|(_, m)| !matches!(m.direction, Direction::Note | Direction::System));
+    messages.retain(|m| !matches!(m.direction, Direction::Note | Direction::System));
     let skip = messages.len().saturating_sub(THREAD_LIMIT);
     let mut bubbles = Vec::new();
-    for (account, m) in messages.into_iter().skip(skip) {
+    for m in messages.into_iter().skip(skip) {
         let from_customer = m.direction == Direction::Inbound;
-        if let Some(pid) = m
-            .provider_id
-            .as_ref()
-            .filter(|_| !from_customer && m.status == MessageStatus::Delivered)
-        {
-            desk.apply_status(StatusReport {
-                account,
-                key: None,
-                provider_id: pid.clone(),
-                status: MessageStatus::Read,
-                failure: None,
-            })
-            .await?;
-        }
         bubbles.push(Bubble {
             from_customer,
             time: time_of(&m),
@@ -287,6 +274,7 @@ async fn render(
         chat,
         compose: view.compose,
         skip: skip_form(&user.csrf, &view.number, &view.customer),
+        read: read::form(&user.csrf, &view.number, &view.customer),
         refresh_href: refresh_href(&view.number, &view.customer),
     };
     Ok(page.respond(status))

@@ -14,6 +14,7 @@ mod crash;
 mod distribution;
 mod edges;
 mod fake_twilio;
+mod files_and_reads;
 mod helpers;
 mod inbound;
 mod layers;
@@ -27,7 +28,9 @@ mod records;
 mod restart;
 mod retry;
 mod scheduler;
+mod sessions_hardening;
 mod signin;
 mod simulator;
+mod ssrf;
 // (test modules: add above this line)
 mod status;

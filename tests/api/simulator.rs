@@ -214,11 +214,20 @@ async fn an_agent_reply_shows_on_the_simulator_with_its_statuses_progressing() {
     .await;
     let shown = admin.get(&chat).await;
     assert!(shown.body.contains(">delivered<"), "{}", shown.body);
+    assert!(admin.get(&chat).await.body.contains(">delivered<"));
     assert_eq!(
         message(&app, &reply).await.status,
-        MessageStatus::Read,
-        "showing a delivered reply reads it"
+        MessageStatus::Delivered,
+        "showing the chat changes nothing"
     );
+    let read = admin
+        .post(
+            "/simulator/read",
+            &[("number", &wa_number(&s)), ("customer", PHONE)],
+        )
+        .await;
+    assert_eq!(read.status, StatusCode::SEE_OTHER, "{}", read.body);
+    assert_eq!(message(&app, &reply).await.status, MessageStatus::Read);
     assert!(admin.get(&chat).await.body.contains(">read<"));
     app.stop().await;
 }

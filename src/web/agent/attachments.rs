@@ -140,10 +140,10 @@ async fn upload(
     crate::secrets::fill_random(&mut rand);
     let file = format!("out-{}-{}.{ext}", conv.id.get(), hex::encode(rand));
     let dir = desk.store().dir().join("media");
-    tokio::fs::create_dir_all(&dir)
+    crate::files::create_private_dir_async(&dir)
         .await
         .map_err(|_| PageError::Internal)?;
-    tokio::fs::write(dir.join(&file), &up.data)
+    crate::files::write_private(&dir.join(&file), &up.data)
         .await
         .map_err(|_| PageError::Internal)?;
     let req = OutboundRequest {

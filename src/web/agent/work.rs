@@ -39,7 +39,27 @@ fn panel(id: ConversationId) -> String {
     format!("/agent/conversations/{}", id.get())
 }
 
+/// Where the presence form returns to: a path under `/agent`, nothing that could leave the site
+/// or break the `Location` header.
+fn return_path(back: &str) -> Option<&str> {
+    if back.is_empty() {
+        return Some("/agent");
+    }
+    let under_agent =
+        back == "/agent" || back.starts_with("/agent/") || back.starts_with("/agent?");
+    let plain = back.len() <= 512 && back.bytes().all(|b| b.is_ascii_graphic() && b != b'\\');
+    (under_agent && plain).then_some(back)
+}
+
 async fn presence(f: CsrfForm, desk: web::Data<Desk>) -> Result<HttpResponse, PageError> {
+    // Checked before anything changes: a refused form leaves the presence as it was.
+    let Some(back) = return_path(f.form.get("back")) else {
+        return Ok(refused(
+            &f,
+            "The page to return to must be a path under /agent.",
+            StatusCode::BAD_REQUEST,
+        ));
+    };
     let Some(p) =
         Presence::parse(f.form.get("presence")).filter(|p| Presence::SELECTABLE.contains(p))
     else {
@@ -50,14 +70,7 @@ async fn presence(f: CsrfForm, desk: web::Data<Desk>) -> Result<HttpResponse, Pa
         ));
     };
     desk.set_presence(&f.user.user, p).await?;
-    let back = f.form.get("back");
-    Ok(redirect(
-        if back.starts_with("/agent") && !back.starts_with("//") {
-            back
-        } else {
-            "/agent"
-        },
-    ))
+    Ok(redirect(back))
 }
 
 /// The workspace's activity ping: the agent is at work, not Inactive.

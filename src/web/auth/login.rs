@@ -1,45 +1,21 @@
 //! `/login` and `/logout`. A failed sign-in says only that the e-mail or password is wrong, counts
-//! against the throttle, and takes as long for an unknown e-mail as for a known one.
+//! against the throttle, and takes as long for an unknown e-mail as for a known one. Signing in
+//! ends the session the browser still had, and gives a browser new to the account its own
+//! known-device token.
 
 use crate::app::Desk;
 use crate::auth::AuthState;
-use crate::auth::random_token;
 use crate::auth::throttle::Verdict;
-use crate::domain::UserId;
 use crate::domain::user::Email;
 use crate::secrets::SecretString;
-use crate::web::csrf::{CsrfForm, PRE_SESSION_COOKIE, PreSessionForm};
+use crate::web::csrf::{CsrfForm, PreSessionForm, pre_session_token};
 use crate::web::session::{self, SignedIn};
 use crate::web::ui::{Field, FieldKind, FormModel, Page, PageError, Section, redirect};
 use actix_web::cookie::{Cookie, SameSite};
 use actix_web::http::StatusCode;
 use actix_web::{FromRequest, HttpRequest, HttpResponse, web};
-use hmac::{Hmac, Mac};
 
 const DEVICE_COOKIE: &str = "omnidesk_device";
-
-fn device_tag(auth: &AuthState, user: UserId) -> String {
-    let mut mac =
-        Hmac::<sha2::Sha256>::new_from_slice(&auth.device_key).expect("HMAC takes any key");
-    mac.update(&user.get().to_be_bytes());
-    hex::encode(mac.finalize().into_bytes())
-}
-
-/// The pre-session CSRF token: the cookie's if present, else a new one to set.
-pub fn pre_session_token(req: &HttpRequest) -> (String, Option<Cookie<'static>>) {
-    match req.cookie(PRE_SESSION_COOKIE) {
-        Some(c) if c.value().len() == 43 => (c.value().to_owned(), None),
-        _ => {
-            let t = random_token();
-            let cookie = Cookie::build(PRE_SESSION_COOKIE, t.clone())
-                .path("/")
-                .http_only(true)
-                .same_site(SameSite::Strict)
-                .finish();
-            (t, Some(cookie))
-        }
-    }
-}
 
 fn login_page(csrf: &str, email: &str, error: Option<&str>) -> Page {
     let mut form = FormModel::new("/login", csrf, "Sign in")
@@ -49,11 +25,15 @@ fn login_page(csrf: &str, email: &str, error: Option<&str>) -> Page {
     Page::new("Sign in", None).with(Section::Form(form))
 }
 
-pub async fn show(req: HttpRequest, desk: web::Data<Desk>) -> HttpResponse {
+pub async fn show(
+    req: HttpRequest,
+    desk: web::Data<Desk>,
+    auth: web::Data<AuthState>,
+) -> HttpResponse {
     if SignedIn::extract(&req).await.is_ok() {
         return redirect("/");
     }
-    let (csrf, cookie) = pre_session_token(&req);
+    let (csrf, cookie) = pre_session_token(&req, &auth, &desk);
     let mut page = login_page(&csrf, "", None);
     if !desk.store().has_admin().await.unwrap_or(true) {
         page = page.with(Section::Notice(
@@ -94,10 +74,11 @@ pub async fn submit(
         .unwrap_or(std::net::IpAddr::from([0, 0, 0, 0]));
     let now = desk.now();
     let user = desk.store().user_by_email(email.clone()).await?;
-    let known_device = user.as_ref().is_some_and(|u| {
-        req.cookie(DEVICE_COOKIE)
-            .is_some_and(|c| crate::web::csrf::tokens_match(c.value(), &device_tag(&auth, u.id)))
-    });
+    let device = req.cookie(DEVICE_COOKIE).map(|c| c.value().to_owned());
+    let known_device = match (&user, &device) {
+        (Some(u), Some(d)) => desk.is_known_device(u.id, d).await?,
+        _ => false,
+    };
     match auth.throttle.check(addr, email.as_str(), known_device, now) {
         Verdict::Allowed => {}
         Verdict::AddressBlocked | Verdict::AccountBlocked => {
@@ -121,12 +102,19 @@ pub async fn submit(
         ));
     };
     auth.throttle.succeeded(email.as_str());
+    if let Some(previous) = req.cookie(session::COOKIE) {
+        desk.end_previous_session(previous.value()).await?;
+    }
     let token = session::start(&desk, &user).await?;
     desk.set_presence(&user, crate::domain::presence::Presence::Available)
         .await?;
     let mut resp = redirect("/");
     let _ = resp.add_cookie(&session::cookie(&auth, token));
-    let device = Cookie::build(DEVICE_COOKIE, device_tag(&auth, user.id))
+    let device_token = match device.filter(|_| known_device) {
+        Some(d) => d,
+        None => desk.remember_device(user.id).await?,
+    };
+    let device = Cookie::build(DEVICE_COOKIE, device_token)
         .path("/login")
         .http_only(true)
         .same_site(SameSite::Strict)

@@ -1,5 +1,5 @@
-//! `/account/password`: change your own password. Every other session of yours ends; this one
-//! stays signed in.
+//! `/account/password`: change your own password (every other session of yours ends and every
+//! browser is forgotten; this session stays signed in), or sign out everywhere, this browser too.
 
 use crate::app::Desk;
 use crate::auth::AuthState;
@@ -17,6 +17,16 @@ fn page(user: &SignedIn, form: FormModel, notice: Option<&str>) -> Page {
         p = p.with(Section::Notice(n.into()));
     }
     p.with(Section::Form(form))
+        .with(Section::Text(
+            "Signed in somewhere you should not be? Sign out everywhere ends every session of \
+             yours, this one too, and forgets every browser you signed in from."
+                .into(),
+        ))
+        .with(Section::Form(FormModel::new(
+            "/account/sign-out-everywhere",
+            &user.csrf,
+            "Sign out everywhere",
+        )))
 }
 
 fn form(csrf: &str) -> FormModel {
@@ -80,4 +90,16 @@ pub async fn submit(
         Some("Your password was changed. Your other sessions were signed out."),
     )
     .ok())
+}
+
+/// `POST /account/sign-out-everywhere`: ends every session and known device of the user.
+pub async fn sign_out_everywhere(
+    f: CsrfForm,
+    desk: web::Data<Desk>,
+    auth: web::Data<AuthState>,
+) -> Result<HttpResponse, PageError> {
+    desk.sign_out_everywhere(&f.user.user).await?;
+    let mut resp = crate::web::ui::redirect("/login");
+    let _ = resp.add_cookie(&crate::web::session::removal_cookie(&auth));
+    Ok(resp)
 }

@@ -1,13 +1,12 @@
 //! `/setup?token=…`: while no admin exists, the one-time link printed at start-up creates the
 //! first admin and signs them in.
 
-use super::login::pre_session_token;
 use crate::app::Desk;
 use crate::auth::AuthState;
 use crate::domain::user::{Email, Role, check_new_password};
 use crate::secrets::SecretString;
 use crate::store::users::NewUser;
-use crate::web::csrf::{FormData, PreSessionForm};
+use crate::web::csrf::{FormData, PreSessionForm, pre_session_token};
 use crate::web::session;
 use crate::web::ui::validate;
 use crate::web::ui::{
@@ -58,7 +57,7 @@ pub async fn show(
 ) -> Result<HttpResponse, PageError> {
     let token = query.token.clone().unwrap_or_default();
     check_open(&desk, &auth, &token).await?;
-    let (csrf, cookie) = pre_session_token(&req);
+    let (csrf, cookie) = pre_session_token(&req, &auth, &desk);
     let mut resp = page(form(&csrf, &token)).ok();
     if let Some(c) = cookie {
         let _ = resp.add_cookie(&c);
