@@ -40,42 +40,44 @@ pub fn security_headers(https: bool) -> actix_web::middleware::DefaultHeaders {
         .add(("Referrer-Policy", "same-origin"))
 }
 
+/// Routes are matched in order: the webhooks and health come first, so the busiest requests do
+/// not try every page pattern before their own.
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/", web::get().to(auth::home))
-        .route("/agent", web::get().to(agent::dashboard::show))
-        .service(web::scope("/agent").configure(agent::routes))
-        .route("/login", web::get().to(auth::login::show))
-        .route("/login", web::post().to(auth::login::submit))
-        .route("/logout", web::post().to(auth::login::logout))
-        .route("/setup", web::get().to(auth::setup::show))
-        .route("/setup", web::post().to(auth::setup::submit))
-        .route("/account/password", web::get().to(auth::password::show))
-        .route("/account/password", web::post().to(auth::password::submit))
-        .route(
-            "/account/sign-out-everywhere",
-            web::post().to(auth::password::sign_out_everywhere),
-        )
-        .route("/static/{path:.*}", web::get().to(assets::serve))
-        .route("/media/out/{file}", web::get().to(media::serve_outbound))
-        .route(
-            "/media/{conversation}/{seq}/{index}",
-            web::get().to(media::serve),
-        )
-        .service(
-            web::scope("/admin")
-                .wrap(actix_web::middleware::from_fn(admin::require_admin))
-                .configure(admin::routes),
-        )
-        .configure(simulator::routes)
-        .route("/healthz", web::get().to(health::healthz))
-        .route("/metrics", web::get().to(health::metrics))
-        .service(
-            web::scope("/webhooks/twilio")
-                .app_data(web::PayloadConfig::new(MAX_WEBHOOK_BYTES))
-                .route("/{account_key}", web::post().to(webhooks::twilio::inbound))
-                .route(
-                    "/{account_key}/status",
-                    web::post().to(webhooks::twilio::status),
-                ),
-        );
+    cfg.service(
+        web::scope("/webhooks/twilio")
+            .app_data(web::PayloadConfig::new(MAX_WEBHOOK_BYTES))
+            .route("/{account_key}", web::post().to(webhooks::twilio::inbound))
+            .route(
+                "/{account_key}/status",
+                web::post().to(webhooks::twilio::status),
+            ),
+    )
+    .route("/healthz", web::get().to(health::healthz))
+    .route("/", web::get().to(auth::home))
+    .route("/agent", web::get().to(agent::dashboard::show))
+    .service(web::scope("/agent").configure(agent::routes))
+    .route("/login", web::get().to(auth::login::show))
+    .route("/login", web::post().to(auth::login::submit))
+    .route("/logout", web::post().to(auth::login::logout))
+    .route("/setup", web::get().to(auth::setup::show))
+    .route("/setup", web::post().to(auth::setup::submit))
+    .route("/account/password", web::get().to(auth::password::show))
+    .route("/account/password", web::post().to(auth::password::submit))
+    .route(
+        "/account/sign-out-everywhere",
+        web::post().to(auth::password::sign_out_everywhere),
+    )
+    .route("/static/{path:.*}", web::get().to(assets::serve))
+    .route("/media/out/{file}", web::get().to(media::serve_outbound))
+    .route(
+        "/media/{conversation}/{seq}/{index}",
+        web::get().to(media::serve),
+    )
+    .service(
+        web::scope("/admin")
+            .wrap(actix_web::middleware::from_fn(admin::require_admin))
+            .configure(admin::routes),
+    )
+    .configure(simulator::routes)
+    .route("/metrics", web::get().to(health::metrics));
 }
