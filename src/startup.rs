@@ -53,7 +53,12 @@ impl Application {
             key.derive("omnidesk device cookie"),
             settings.public_url().starts_with("https://"),
         );
-        let store = Store::open(&settings.data_dir, key, metrics.clone())?;
+        let store = Store::open_with_faults(
+            &settings.data_dir,
+            key,
+            metrics.clone(),
+            settings.storage_faults.clone(),
+        )?;
         if settings.demo {
             crate::demo::seed_and_announce(&store, clock.now()).await?;
         }
