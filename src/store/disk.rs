@@ -118,3 +118,88 @@ fn open_database(path: &Path, faults: Option<&Faults>) -> Result<Database, Store
         Some(f) => builder.create_with_backend(FaultyBackend::new(backend, f.clone()))?,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use redb::{ReadableDatabase, TableDefinition};
+    use std::io::ErrorKind;
+
+    const T: TableDefinition<u64, u64> = TableDefinition::new("t");
+
+    fn put(db: &Database, k: u64) -> Result<(), StoreError> {
+        let tx = db.begin_write()?;
+        tx.open_table(T)?.insert(k, k)?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// What the writer relies on: after a failed commit redb refuses writes and reads with
+    /// `PreviousIo` until the database is opened again, and the reopened file has every commit
+    /// that succeeded.
+    #[test]
+    fn after_an_io_error_redb_refuses_work_until_it_is_reopened() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("x.redb");
+        let faults = Faults::new();
+        let disk = Disk::open(&path, Some(faults.clone())).unwrap();
+        let db = disk.current().unwrap();
+        put(&db, 1).unwrap();
+
+        faults.fail_syncs(ErrorKind::Other);
+        let failed = put(&db, 2).unwrap_err();
+        assert!(failed.is_storage_failure(), "{failed}");
+        faults.heal();
+        let refused = db.begin_write().map(drop).unwrap_err();
+        assert!(
+            matches!(
+                refused,
+                redb::TransactionError::Storage(redb::StorageError::PreviousIo)
+            ),
+            "{refused}"
+        );
+        let read = db
+            .begin_read()
+            .map_err(StoreError::from)
+            .and_then(|r| Ok(r.open_table(T)?.get(1)?.map(|g| g.value())));
+        assert!(
+            matches!(read, Err(StoreError::Io(_)) | Ok(Some(1))),
+            "a read fails cleanly, or is served from redb's cache: {read:?}"
+        );
+
+        drop(disk.take());
+        drop(db);
+        let db = disk.reopen().unwrap();
+        put(&db, 3).unwrap();
+        let rtx = db.begin_read().unwrap();
+        let t = rtx.open_table(T).unwrap();
+        assert_eq!(t.get(1).unwrap().map(|g| g.value()), Some(1));
+        assert_eq!(t.get(3).unwrap().map(|g| g.value()), Some(3));
+    }
+
+    #[test]
+    fn the_health_keeps_the_start_of_a_run_of_failures() {
+        let dir = tempfile::tempdir().unwrap();
+        let disk = Disk::open(&dir.path().join("x.redb"), None).unwrap();
+        disk.failing("first".into());
+        let StoreHealth::Failing { since, .. } = disk.health() else {
+            panic!("failing");
+        };
+        disk.failing("second".into());
+        assert_eq!(
+            disk.health(),
+            StoreHealth::Failing {
+                reason: "second".into(),
+                since
+            }
+        );
+        assert!(
+            disk.health()
+                .to_string()
+                .starts_with("store failing: second (since ")
+        );
+        assert!(disk.current().is_ok(), "failing is not closed");
+        disk.healthy();
+        assert_eq!(disk.health(), StoreHealth::Ok);
+    }
+}

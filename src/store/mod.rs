@@ -49,7 +49,7 @@ pub enum StoreError {
     Storage(String),
     /// The file could not be read or written (a failing disk, a full disk). redb refuses further
     /// work on that database until it is reopened, which the writer does by itself.
-    #[error("storage I/O error: {0}")]
+    #[error("{0}")]
     Io(String),
     /// The writer is reopening the database after an I/O error; the text says why.
     #[error("the store is not available: {0}")]

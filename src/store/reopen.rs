@@ -3,7 +3,8 @@
 //! redb's recovery, which needs the disk to accept writes. So the writer empties the slot
 //! (readers get `Unavailable`), drops the broken database as soon as no reader holds it, and
 //! tries to open the file with backoff. Writes that arrive meanwhile wait up to `HOLD` for the
-//! reopen and are then answered `Unavailable` (their callers answer 503); none is dropped.
+//! reopen and are then answered `Unavailable` (their callers answer 503); none is dropped. After
+//! a reopen the writer commits a probe: the store counts as healthy once a commit succeeds.
 
 use super::StoreError;
 use super::disk::Disk;
@@ -19,21 +20,38 @@ const MAX_DELAY: Duration = Duration::from_secs(1);
 /// How long a write waits for the store to come back before it is refused.
 const HOLD: Duration = Duration::from_secs(1);
 
+/// The pause before the next attempt; it keeps growing over failed reopens and failed probes
+/// alike, until a commit succeeds.
+pub(super) struct Backoff(Duration);
+
+impl Backoff {
+    pub(super) fn new() -> Self {
+        Self(FIRST_DELAY)
+    }
+
+    fn next(&mut self) -> Duration {
+        let d = self.0;
+        self.0 = (d * 2).min(MAX_DELAY);
+        d
+    }
+}
+
 /// Reopens the file; returns the new database and the writes to apply first, or `None` when
-/// every sender is gone (the process is stopping).
+/// every sender is gone (the process is stopping). The store stays marked failing: only a
+/// commit that succeeds says the disk takes writes again.
 pub(super) fn reopen(
     disk: &Disk,
     broken: Arc<Database>,
     rx: &mpsc::Receiver<Box<dyn WriteOp>>,
     uncommitted: Batch,
     metrics: &Metrics,
+    backoff: &mut Backoff,
 ) -> Option<(Arc<Database>, Batch)> {
     let arrived = Instant::now();
     let mut waiting: Vec<(Instant, Box<dyn WriteOp>)> =
         uncommitted.into_iter().map(|op| (arrived, op)).collect();
     drop(disk.take());
     let mut broken = Some(broken);
-    let mut delay = FIRST_DELAY;
     loop {
         // The file can be opened again only once the broken database is closed, which happens
         // when its last handle goes; a reader holds one only while it begins a snapshot.
@@ -41,30 +59,34 @@ pub(super) fn reopen(
         if broken.is_none() {
             match disk.reopen() {
                 Ok(db) => {
-                    disk.healthy();
                     Metrics::inc(&metrics.store_reopens_total);
                     tracing::info!(held = waiting.len(), "the store is open again");
+                    // Reads go on meanwhile; the pause keeps a disk that opens but does not
+                    // take writes (a full one) from being retried in a tight loop.
+                    if !collect(rx, &mut waiting, backoff.next()) {
+                        break;
+                    }
+                    refuse_overdue(disk, &mut waiting);
                     return Some((db, waiting.into_iter().map(|(_, op)| op).collect()));
                 }
                 Err(e) => {
                     Metrics::inc(&metrics.store_failures_total);
-                    tracing::warn!(error = %e, retry_ms = delay.as_millis() as u64, "reopening the store failed");
+                    tracing::warn!(error = %e, "reopening the store failed");
                     disk.failing(format!("reopening failed: {e}"));
                 }
             }
         }
-        if !collect(rx, &mut waiting, delay) {
-            let ops = waiting.into_iter().map(|(_, op)| op).collect();
-            fail_all(ops, &StoreError::Closed);
-            return None;
+        if !collect(rx, &mut waiting, backoff.next()) {
+            break;
         }
         refuse_overdue(disk, &mut waiting);
-        delay = (delay * 2).min(MAX_DELAY);
     }
+    let ops = waiting.into_iter().map(|(_, op)| op).collect();
+    fail_all(ops, &StoreError::Closed);
+    None
 }
 
-/// Queues what arrives for `delay`, answering overdue writes as it goes; false once every
-/// sender is gone.
+/// Queues what arrives for `delay`; false once every sender is gone.
 fn collect(
     rx: &mpsc::Receiver<Box<dyn WriteOp>>,
     waiting: &mut Vec<(Instant, Box<dyn WriteOp>)>,

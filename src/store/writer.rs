@@ -13,6 +13,8 @@
 
 use super::StoreError;
 use super::disk::Disk;
+use super::reopen::{Backoff, reopen};
+use super::tables::META_PROBE;
 use crate::metrics::Metrics;
 use redb::{Database, Durability, WriteTransaction};
 use std::sync::Arc;
@@ -87,8 +89,8 @@ pub(super) fn spawn(
 
 /// What became of a batch.
 enum Outcome {
-    /// Every request was answered.
-    Done,
+    /// Every request was answered; `committed` if a transaction reached the disk.
+    Done { committed: bool },
     /// The database failed on I/O and refuses further work until it is reopened. `uncommitted`
     /// never reached a commit, so it can be applied again after the reopen; requests whose
     /// commit failed were answered with the error, since their writes may or may not be on disk.
@@ -105,6 +107,9 @@ fn run(
     metrics: &Metrics,
 ) {
     let mut carried = Batch::new();
+    let mut backoff = Backoff::new();
+    // Set from a failure until a commit succeeds: the store is healthy again only then.
+    let mut recovering = false;
     loop {
         let mut batch = std::mem::take(&mut carried);
         if batch.is_empty() {
@@ -119,25 +124,56 @@ fn run(
                 Err(_) => break,
             }
         }
-        if let Outcome::Broken { error, uncommitted } = commit_batch(&db, batch, metrics) {
-            Metrics::inc(&metrics.store_failures_total);
-            tracing::error!(error = %error, held = uncommitted.len(), "the store failed; reopening it");
-            disk.failing(error.to_string());
-            match super::reopen::reopen(disk, db, rx, uncommitted, metrics) {
-                Some((fresh, waiting)) => {
-                    db = fresh;
-                    carried = waiting;
+        match commit_batch(&db, batch, metrics) {
+            Outcome::Done { committed } => {
+                if recovering && committed {
+                    recovering = false;
+                    backoff = Backoff::new();
+                    disk.healthy();
+                    tracing::info!("the store takes writes again");
                 }
-                None => return,
+            }
+            Outcome::Broken { error, uncommitted } => {
+                Metrics::inc(&metrics.store_failures_total);
+                tracing::error!(error = %error, held = uncommitted.len(), "the store failed; reopening it");
+                disk.failing(error.to_string());
+                match reopen(disk, db, rx, uncommitted, metrics, &mut backoff) {
+                    Some((fresh, mut waiting)) => {
+                        // The probe makes sure a commit is tried even when nobody is waiting.
+                        waiting.push(probe());
+                        db = fresh;
+                        carried = waiting;
+                        recovering = true;
+                    }
+                    None => return,
+                }
             }
         }
     }
 }
 
+/// How large the probe is: a value this size needs fresh pages, so a disk with no room left
+/// fails it (and `/healthz` keeps saying so) even where a small record would still fit.
+const PROBE_BYTES: usize = 256 * 1024;
+static PROBE: [u8; PROBE_BYTES] = [0; PROBE_BYTES];
+
+/// A write nobody waits for, that rewrites the probe value.
+fn probe() -> Box<dyn WriteOp> {
+    let (reply, _) = oneshot::channel();
+    Box::new(Op::new(
+        |tx: &WriteTransaction| {
+            tx.open_table(META_PROBE)?
+                .insert("probe", PROBE.as_slice())?;
+            Ok(())
+        },
+        reply,
+    ))
+}
+
 fn commit_batch(db: &Database, mut batch: Batch, metrics: &Metrics) -> Outcome {
     loop {
         if batch.is_empty() {
-            return Outcome::Done;
+            return Outcome::Done { committed: false };
         }
         let tx = match begin(db) {
             Ok(tx) => tx,
@@ -149,7 +185,7 @@ fn commit_batch(db: &Database, mut batch: Batch, metrics: &Metrics) -> Outcome {
             }
             Err(e) => {
                 fail_all(batch, &e);
-                return Outcome::Done;
+                return Outcome::Done { committed: false };
             }
         };
         let mut failure = None;
@@ -192,7 +228,7 @@ fn commit_batch(db: &Database, mut batch: Batch, metrics: &Metrics) -> Outcome {
                 for op in batch {
                     op.finish(Ok(()));
                 }
-                Outcome::Done
+                Outcome::Done { committed: true }
             }
             Err(e) => {
                 let error = StoreError::from(redb::Error::from(e));
@@ -203,7 +239,7 @@ fn commit_batch(db: &Database, mut batch: Batch, metrics: &Metrics) -> Outcome {
                         uncommitted: Batch::new(),
                     }
                 } else {
-                    Outcome::Done
+                    Outcome::Done { committed: false }
                 }
             }
         };

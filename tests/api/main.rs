@@ -11,6 +11,7 @@ mod agent_panel;
 mod ambiguous;
 mod attachments;
 mod crash;
+mod disk_full;
 mod distribution;
 mod fake_twilio;
 mod helpers;
@@ -28,5 +29,6 @@ mod retry;
 mod scheduler;
 mod signin;
 mod simulator;
+mod storage_faults;
 // (test modules: add above this line)
 mod status;
