@@ -179,6 +179,12 @@ async fn an_agent_action_during_a_fault_gets_a_clear_503_page_and_works_after_re
     assert!(page.body.contains("storage is failing"), "{}", page.body);
     assert!(page.body.contains("<html"), "a whole page: {}", page.body);
     health_becomes(&app, StatusCode::SERVICE_UNAVAILABLE).await;
+    let page = agent.get("/agent").await;
+    assert!(
+        page.status == StatusCode::OK || page.status == StatusCode::SERVICE_UNAVAILABLE,
+        "reading goes on or fails cleanly while the store reopens: {}",
+        page.status
+    );
 
     faults.heal();
     health_becomes(&app, StatusCode::OK).await;
