@@ -88,6 +88,10 @@ pub struct Settings {
     pub pacing: Pacing,
     #[command(flatten)]
     pub presence: PresenceTimes,
+    /// A fault switch in front of the store's file: the test and chaos hook, never a flag. With
+    /// `None` (always, outside tests) the store opens its file directly.
+    #[arg(skip)]
+    pub storage_faults: Option<crate::store::Faults>,
 }
 
 /// When omnidesk decides an agent is gone (PRODUCT §4 "Inactive"; a conversation whose agent is
@@ -247,6 +251,7 @@ impl Settings {
             demo: false,
             pacing: Pacing::default(),
             presence: PresenceTimes::default(),
+            storage_faults: None,
         }
     }
 

@@ -11,8 +11,9 @@
 //! - `actors`: ConversationRegistry, ConversationActor, WorkstreamSupervisor, AgentRoster,
 //!   OutboxDispatcher and the deadline Scheduler. `live`: SSE fan-out. `providers`: Twilio and
 //!   the Simulator. `media`: background fetch of inbound media.
-//! - `store`: redb with one group-commit writer; every table in `store::tables`; one write path
-//!   per aggregate, records with their own layout versions.
+//! - `store`: redb with one group-commit writer, which reopens the file by itself after an I/O
+//!   error; every table in `store::tables`; one write path per aggregate, records with their own
+//!   layout versions; `store::faults` is the test and chaos hook that injects storage errors.
 //! - `domain`: parsed newtypes and pure rules (phone numbers, SIDs, state machine, 24-hour
 //!   window, templates, opt-out keywords, lifecycle, system lines, presence).
 //! - Plumbing: `config`, `startup`, `telemetry`, `clock`, `metrics`, `secrets`, `files`

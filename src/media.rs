@@ -1,7 +1,9 @@
 //! Inbound media: after the message is committed, each file is fetched in the background with the
 //! account's Basic auth (only to the provider's origin, never on a redirect), following redirects
-//! only to the allowed hosts (`domain::media_origin`), refused past the size limit, written under `<data dir>/media/`, and its outcome stored on the message (a failure is
-//! visible there). Pending fetches are resumed at start-up.
+//! only to the allowed hosts (`domain::media_origin`), refused past the size limit, written under
+//! `<data dir>/media/`, and its outcome stored on the message (a failure is visible there). A file
+//! that cannot be written (a full disk) is no failure of the media: it is retried with backoff and
+//! stays pending meanwhile. Pending fetches are resumed at start-up.
 
 use crate::live::{LiveEvent, LiveHub};
 use crate::metrics::Metrics;
@@ -20,6 +22,10 @@ use crate::domain::media_origin::MediaPolicy;
 
 /// Redirect hops followed at most (Twilio uses one).
 const MAX_REDIRECTS: usize = 3;
+/// The first pause before retrying a media file that could not be written or recorded; it doubles
+/// up to `RETRY_MAX`.
+const RETRY_FIRST: Duration = Duration::from_millis(250);
+const RETRY_MAX: Duration = Duration::from_secs(30);
 
 #[derive(Clone)]
 pub struct MediaFetcher {
@@ -90,32 +96,75 @@ impl MediaFetcher {
             if item.state != MediaState::Pending {
                 continue;
             }
-            let state = match self
-                .fetch_one(&message, i, &item.url, &item.content_type, &credentials)
+            let state = self
+                .fetch_until_settled(&message, i, &item.url, &item.content_type, &credentials)
+                .await;
+            if self.store_outcome(&message, i, state).await {
+                self.live.publish(LiveEvent::MessageStored {
+                    conversation: message.conversation_id,
+                    seq: message.seq,
+                });
+            }
+        }
+    }
+
+    /// Fetches one item until it is stored or fails for a reason of its own. A failure to write
+    /// the file (a full or failing disk) is ours, not the media's: it is retried with backoff, and
+    /// the item stays pending meanwhile (also across a restart).
+    async fn fetch_until_settled(
+        &self,
+        message: &Message,
+        index: usize,
+        url: &str,
+        content_type: &str,
+        credentials: &Option<Credentials>,
+    ) -> MediaState {
+        let mut delay = RETRY_FIRST;
+        loop {
+            match self
+                .fetch_one(message, index, url, content_type, credentials)
                 .await
             {
                 Ok((file, bytes)) => {
                     Metrics::inc(&self.metrics.media_fetched_total);
-                    MediaState::Stored { file, bytes }
+                    return MediaState::Stored { file, bytes };
+                }
+                Err(FetchError::Io(e)) => {
+                    Metrics::inc(&self.metrics.media_retries_total);
+                    tracing::warn!(conversation = %message.conversation_id, seq = message.seq, error = %e, retry_ms = delay.as_millis() as u64, "a media file could not be written; retrying");
+                    tokio::time::sleep(delay).await;
+                    delay = (delay * 2).min(RETRY_MAX);
                 }
                 Err(e) => {
                     Metrics::inc(&self.metrics.media_failed_total);
                     tracing::warn!(conversation = %message.conversation_id, seq = message.seq, error = %e, "media fetch failed");
-                    MediaState::Failed {
+                    return MediaState::Failed {
                         reason: e.to_string(),
-                    }
+                    };
                 }
-            };
+            }
+        }
+    }
+
+    /// Stores the outcome of one item, retrying while the store is failing; true once stored.
+    async fn store_outcome(&self, message: &Message, index: usize, state: MediaState) -> bool {
+        let mut delay = RETRY_FIRST;
+        loop {
             match self
                 .store
-                .set_media_state(message.conversation_id, message.seq, i, state)
+                .set_media_state(message.conversation_id, message.seq, index, state.clone())
                 .await
             {
-                Ok(_) => self.live.publish(LiveEvent::MessageStored {
-                    conversation: message.conversation_id,
-                    seq: message.seq,
-                }),
-                Err(e) => tracing::error!(error = %e, "storing a media outcome failed"),
+                Ok(_) => return true,
+                Err(e) if e.is_storage_failure() => {
+                    tracing::warn!(error = %e, retry_ms = delay.as_millis() as u64, "storing a media outcome failed; retrying");
+                    tokio::time::sleep(delay).await;
+                    delay = (delay * 2).min(RETRY_MAX);
+                }
+                Err(e) => {
+                    tracing::error!(error = %e, "storing a media outcome failed");
+                    return false;
+                }
             }
         }
     }
@@ -143,30 +192,40 @@ impl MediaFetcher {
         crate::files::create_private_dir_async(&dir).await?;
         let name = format!("{}-{}.{}", message.seq, index, extension(content_type));
         let tmp = dir.join(format!("{name}.part"));
-        let mut file = crate::files::create_private(&tmp).await?;
+        let written = self.download(&mut resp, &tmp).await;
+        let total = match written {
+            Ok(total) => total,
+            Err(e) => {
+                // A partial file only takes space (on a full disk, the space the retry needs).
+                let _ = tokio::fs::remove_file(&tmp).await;
+                return Err(e);
+            }
+        };
+        tokio::fs::rename(&tmp, dir.join(&name)).await?;
+        Ok((format!("{}/{}", message.conversation_id.get(), name), total))
+    }
+
+    /// Streams the body into `tmp` and syncs it; the caller removes `tmp` on failure.
+    async fn download(
+        &self,
+        resp: &mut reqwest::Response,
+        tmp: &std::path::Path,
+    ) -> Result<u64, FetchError> {
+        let mut file = crate::files::create_private(tmp).await?;
         let mut total = 0u64;
-        loop {
-            let chunk = match resp.chunk().await {
-                Ok(Some(c)) => c,
-                Ok(None) => break,
-                Err(e) => {
-                    drop(file);
-                    let _ = tokio::fs::remove_file(&tmp).await;
-                    return Err(FetchError::Http(e.to_string()));
-                }
-            };
+        while let Some(chunk) = resp
+            .chunk()
+            .await
+            .map_err(|e| FetchError::Http(e.to_string()))?
+        {
             total += chunk.len() as u64;
             if total > self.max_bytes {
-                drop(file);
-                let _ = tokio::fs::remove_file(&tmp).await;
                 return Err(FetchError::TooLarge(self.max_bytes));
             }
             file.write_all(&chunk).await?;
         }
         file.sync_all().await?;
-        drop(file);
-        tokio::fs::rename(&tmp, dir.join(&name)).await?;
-        Ok((format!("{}/{}", message.conversation_id.get(), name), total))
+        Ok(total)
     }
 
     /// GETs `url` (already allowed), with the credentials only where the policy sends them, and

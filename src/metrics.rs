@@ -46,8 +46,11 @@ counters! {
     deadline_retries_total => "Scheduled steps (window flips, idle closes) that failed and will be retried.",
     media_fetched_total => "Inbound media files fetched and stored.",
     media_failed_total => "Inbound media fetches that failed.",
+    media_retries_total => "Inbound media files that could not be written (e.g. a full disk) and will be retried.",
     store_commits_total => "Write transactions committed by the store writer.",
     store_writes_total => "Write requests applied by the store writer.",
+    store_failures_total => "Storage errors met by the store writer: failed write transactions and failed reopens.",
+    store_reopens_total => "Times the store was reopened after a storage error.",
 }
 
 impl Metrics {

@@ -61,7 +61,12 @@ impl Application {
             key.derive("omnidesk pre-session csrf"),
             settings.public_url().starts_with("https://"),
         );
-        let store = Store::open(&settings.data_dir, key, metrics.clone())?;
+        let store = Store::open_with_faults(
+            &settings.data_dir,
+            key,
+            metrics.clone(),
+            settings.storage_faults.clone(),
+        )?;
         crate::files::tighten_tree(&settings.data_dir).context("tightening the data directory")?;
         if settings.demo {
             crate::demo::seed_and_announce(&store, clock.now()).await?;

@@ -144,6 +144,11 @@ impl Desk {
         self.ready.load(Ordering::Acquire)
     }
 
+    /// Whether the store is accepting writes (it reopens itself after a storage error).
+    pub fn store_health(&self) -> crate::store::StoreHealth {
+        self.store().health()
+    }
+
     /// Whether `conv` is offered to `agent` or waits in a pick queue `agent` belongs to.
     pub async fn is_offered_or_pickable(
         &self,

@@ -8,6 +8,8 @@ pub mod automated;
 pub mod codec;
 pub mod conversations;
 pub mod devices;
+mod disk;
+pub mod faults;
 pub mod flags;
 pub mod hours;
 pub mod ingest;
@@ -17,6 +19,7 @@ pub mod notes;
 pub mod outbox;
 pub mod quick_replies;
 pub mod records;
+mod reopen;
 pub mod retry;
 pub mod search;
 pub mod sendstate;
@@ -32,16 +35,26 @@ mod writer;
 
 use crate::metrics::Metrics;
 use crate::secrets::MasterKey;
-use redb::{Database, ReadTransaction, ReadableDatabase, ReadableTable, WriteTransaction};
+use redb::{ReadTransaction, ReadableDatabase, ReadableTable, WriteTransaction};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, RwLock};
 use tokio::sync::oneshot;
 
+pub use disk::StoreHealth;
+pub use faults::Faults;
+
 #[derive(Debug, Clone, thiserror::Error)]
 pub enum StoreError {
     #[error("storage error: {0}")]
     Storage(String),
+    /// The file could not be read or written (a failing disk, a full disk). redb refuses further
+    /// work on that database until it is reopened, which the writer does by itself.
+    #[error("{0}")]
+    Io(String),
+    /// The writer is reopening the database after an I/O error; the text says why.
+    #[error("the store is not available: {0}")]
+    Unavailable(String),
     #[error("record encoding error: {0}")]
     Codec(String),
     /// A stored record that does not decode. Callers fail the request: carrying on with defaults
@@ -64,13 +77,12 @@ macro_rules! storage_errors {
     ($($t:ty),+) => {$(
         impl From<$t> for StoreError {
             fn from(e: $t) -> Self {
-                StoreError::Storage(redb::Error::from(e).to_string())
+                StoreError::from_redb(redb::Error::from(e))
             }
         }
     )+};
 }
 storage_errors!(
-    redb::Error,
     redb::TableError,
     redb::StorageError,
     redb::TransactionError,
@@ -78,12 +90,36 @@ storage_errors!(
     redb::DatabaseError
 );
 
+impl From<redb::Error> for StoreError {
+    fn from(e: redb::Error) -> Self {
+        Self::from_redb(e)
+    }
+}
+
+impl StoreError {
+    /// I/O failures (and redb's refusals after one) are told apart: they mean the file must be
+    /// reopened, and that trying again later may succeed.
+    fn from_redb(e: redb::Error) -> Self {
+        match e {
+            redb::Error::Io(_) | redb::Error::PreviousIo | redb::Error::DatabaseClosed => {
+                StoreError::Io(e.to_string())
+            }
+            other => StoreError::Storage(other.to_string()),
+        }
+    }
+
+    /// Whether the error comes from the storage failing, rather than from the request.
+    pub fn is_storage_failure(&self) -> bool {
+        matches!(self, Self::Io(_) | Self::Unavailable(_))
+    }
+}
+
 const DB_FILE: &str = "omnidesk.redb";
 
 /// The handle every part of the process shares. Cloning is cheap.
 #[derive(Clone)]
 pub struct Store {
-    db: Arc<Database>,
+    disk: Arc<disk::Disk>,
     queue: writer::Queue,
     writer_thread: Arc<Mutex<Option<std::thread::JoinHandle<()>>>>,
     key: MasterKey,
@@ -99,17 +135,26 @@ pub struct Store {
 impl Store {
     /// Opens (or creates) the store in `dir`, creating every table.
     pub fn open(dir: &Path, key: MasterKey, metrics: Arc<Metrics>) -> Result<Self, StoreError> {
-        crate::files::create_private_dir(dir).map_err(|e| StoreError::Storage(e.to_string()))?;
-        let db = Arc::new(Database::create(dir.join(DB_FILE))?);
-        crate::files::tighten(&dir.join(DB_FILE))
-            .map_err(|e| StoreError::Storage(e.to_string()))?;
-        let tx = db.begin_write()?;
+        Self::open_with_faults(dir, key, metrics, None)
+    }
+
+    /// `open`, with the file behind the fault switch when one is given (tests and chaos runs).
+    pub fn open_with_faults(
+        dir: &Path,
+        key: MasterKey,
+        metrics: Arc<Metrics>,
+        faults: Option<Faults>,
+    ) -> Result<Self, StoreError> {
+        crate::files::create_private_dir(dir).map_err(|e| StoreError::Io(e.to_string()))?;
+        let disk = Arc::new(disk::Disk::open(&dir.join(DB_FILE), faults)?);
+        crate::files::tighten(&dir.join(DB_FILE)).map_err(|e| StoreError::Io(e.to_string()))?;
+        let tx = disk.current()?.begin_write()?;
         tables::create_all(&tx)?;
         tx.commit()?;
         let (queue, handle) =
-            writer::spawn(db.clone(), metrics).map_err(|e| StoreError::Storage(e.to_string()))?;
+            writer::spawn(disk.clone(), metrics).map_err(|e| StoreError::Storage(e.to_string()))?;
         Ok(Self {
-            db,
+            disk,
             queue,
             writer_thread: Arc::new(Mutex::new(Some(handle))),
             key,
@@ -125,6 +170,11 @@ impl Store {
 
     pub fn master_key(&self) -> &MasterKey {
         &self.key
+    }
+
+    /// Whether writes are succeeding, for `/healthz`.
+    pub fn health(&self) -> StoreHealth {
+        self.disk.health()
     }
 
     /// Runs `f` in the next group commit and answers after the fsync that covers it.
@@ -146,13 +196,10 @@ impl Store {
         F: FnOnce(&ReadTransaction) -> Result<R, StoreError> + Send + 'static,
         R: Send + 'static,
     {
-        let db = self.db.clone();
-        tokio::task::spawn_blocking(move || {
-            let rtx = db.begin_read()?;
-            f(&rtx)
-        })
-        .await
-        .map_err(|_| StoreError::Closed)?
+        let this = self.clone();
+        tokio::task::spawn_blocking(move || this.read_now(f))
+            .await
+            .map_err(|_| StoreError::Closed)?
     }
 
     /// Same as `read`, for callers already on a blocking thread (CLI, start-up).
@@ -160,8 +207,27 @@ impl Store {
         &self,
         f: impl FnOnce(&ReadTransaction) -> Result<R, StoreError>,
     ) -> Result<R, StoreError> {
-        let rtx = self.db.begin_read()?;
-        f(&rtx)
+        let out = self.snapshot().and_then(|rtx| f(&rtx));
+        if let Err(StoreError::Io(_)) = &out {
+            self.nudge();
+        }
+        out
+    }
+
+    /// A read snapshot. The database handle is let go at once: a snapshot outlives it (reads
+    /// then fail cleanly), and the writer can only reopen the file once it holds the last one.
+    fn snapshot(&self) -> Result<ReadTransaction, StoreError> {
+        let db = self.disk.current()?;
+        Ok(db.begin_read()?)
+    }
+
+    /// A read failed on I/O: the database may be refusing work without the writer knowing, so
+    /// give it an empty write, whose failure makes it reopen the file.
+    fn nudge(&self) {
+        let (tx, _) = oneshot::channel::<Result<(), StoreError>>();
+        let _ = self
+            .queue
+            .send(Box::new(writer::Op::new(|_: &WriteTransaction| Ok(()), tx)));
     }
 
     /// Same as `write`, blocking the calling thread (CLI, start-up).
@@ -182,7 +248,7 @@ impl Store {
     pub fn close(self) {
         let handle = self.writer_thread.lock().ok().and_then(|mut h| h.take());
         drop(self.queue);
-        drop(self.db);
+        drop(self.disk);
         if let Some(h) = handle {
             let _ = h.join();
         }

@@ -5,6 +5,9 @@ use redb::TableDefinition;
 
 /// Counter name → last id handed out (ids start at 1 and are never reused).
 pub const META_COUNTER: TableDefinition<&str, u64> = TableDefinition::new("meta_counter");
+/// One throwaway value the writer rewrites after reopening the store, to learn whether the disk
+/// takes writes again (key: always "probe").
+pub const META_PROBE: TableDefinition<&str, &[u8]> = TableDefinition::new("meta_probe");
 
 /// Account id → `Account`.
 pub const ACCOUNT_RECORD: TableDefinition<u64, &[u8]> = TableDefinition::new("account_record");
@@ -123,6 +126,7 @@ pub const USER_DEVICES: TableDefinition<(u64, &str), u8> = TableDefinition::new(
 /// Creates every table so read transactions never meet a missing one.
 pub fn create_all(tx: &redb::WriteTransaction) -> Result<(), redb::TableError> {
     tx.open_table(META_COUNTER)?;
+    tx.open_table(META_PROBE)?;
     tx.open_table(ACCOUNT_RECORD)?;
     tx.open_table(WEBHOOKKEY_ACCOUNT)?;
     tx.open_table(NUMBER_RECORD)?;

@@ -1,10 +1,18 @@
-//! `GET /healthz` (200 once recovery is done) and `GET /metrics` (Prometheus text format).
+//! `GET /healthz` (200 once recovery is done and while the store accepts writes; 503 with the
+//! reason while it is failing) and `GET /metrics` (Prometheus text format).
 
 use crate::app::Desk;
+use crate::store::StoreHealth;
 use actix_web::{HttpResponse, web};
 
 pub async fn healthz(desk: web::Data<Desk>) -> HttpResponse {
-    if desk.is_ready() {
+    let health = desk.store_health();
+    if health != StoreHealth::Ok {
+        HttpResponse::ServiceUnavailable()
+            .content_type("text/plain")
+            .insert_header(("Cache-Control", "no-store"))
+            .body(format!("{health}\n"))
+    } else if desk.is_ready() {
         HttpResponse::Ok().content_type("text/plain").body("ok\n")
     } else {
         HttpResponse::ServiceUnavailable()

@@ -96,7 +96,15 @@ pub async fn spawn_app() -> TestApp {
 }
 
 pub async fn spawn_app_with(twilio: MockServer, tweak: impl FnOnce(&mut Settings)) -> TestApp {
-    let dir = tempfile::tempdir().unwrap();
+    spawn_app_in(tempfile::tempdir().unwrap(), twilio, tweak).await
+}
+
+/// `spawn_app_with` on a data directory the test prepared (e.g. a small filesystem).
+pub async fn spawn_app_in(
+    dir: TempDir,
+    twilio: MockServer,
+    tweak: impl FnOnce(&mut Settings),
+) -> TestApp {
     let clock = Clock::manual(START);
     let mut s = settings(dir.path().to_owned(), &twilio);
     tweak(&mut s);

@@ -11,6 +11,7 @@ mod agent_panel;
 mod ambiguous;
 mod attachments;
 mod crash;
+mod disk_full;
 mod distribution;
 mod edges;
 mod fake_twilio;
@@ -32,5 +33,6 @@ mod sessions_hardening;
 mod signin;
 mod simulator;
 mod ssrf;
+mod storage_faults;
 // (test modules: add above this line)
 mod status;

@@ -217,6 +217,12 @@ pub enum PageError {
     Throttled,
     #[error("omnidesk could not complete this just now. Try again in a moment.")]
     Unavailable(StoreError),
+    /// The disk is failing or full: the store refuses work until it has reopened its file.
+    #[error(
+        "omnidesk's storage is failing, so this could not be done just now. Try again in a \
+         moment; if it keeps happening, tell your administrator."
+    )]
+    StorageFailing(StoreError),
     /// A stored record did not decode: retrying will not help, and the page must not offer a
     /// form that would save over it.
     #[error(
@@ -231,6 +237,7 @@ impl From<StoreError> for PageError {
     fn from(e: StoreError) -> Self {
         match e {
             StoreError::Corrupt { .. } => PageError::Corrupt(e),
+            e if e.is_storage_failure() => PageError::StorageFailing(e),
             other => PageError::Unavailable(other),
         }
     }
@@ -260,7 +267,7 @@ impl ResponseError for PageError {
             Self::BadRequest(_) => StatusCode::BAD_REQUEST,
             Self::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Self::Throttled => StatusCode::TOO_MANY_REQUESTS,
-            Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Unavailable(_) | Self::StorageFailing(_) => StatusCode::SERVICE_UNAVAILABLE,
             Self::Corrupt(_) | Self::Internal => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -268,7 +275,7 @@ impl ResponseError for PageError {
     fn error_response(&self) -> HttpResponse {
         match self {
             Self::NotSignedIn => return redirect("/login"),
-            Self::Unavailable(e) | Self::Corrupt(e) => {
+            Self::Unavailable(e) | Self::StorageFailing(e) | Self::Corrupt(e) => {
                 tracing::error!(error = %e, "page failed on the store")
             }
             _ => {}
