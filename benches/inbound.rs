@@ -268,6 +268,8 @@ fn main() {
         let dir = tempfile::tempdir().unwrap();
         let mut settings = Settings::for_data_dir(dir.path().to_owned());
         settings.listen = "127.0.0.1:0".parse().unwrap();
+        // Every simulated sender is on 127.0.0.1; Twilio's come from many addresses.
+        settings.max_connections_per_address = 0;
         let app = RunningApp::start(settings, Clock::system()).expect("omnidesk starts");
         let store = app.desk.store();
         let account = support::whatsapp_account(store, app.desk.now(), SID, TOKEN, BUSINESS).await;
