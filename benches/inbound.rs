@@ -4,7 +4,7 @@
 //! fsync, actors). Then it offers a fixed 2,000 msgs/s to omnidesk and reports latency measured
 //! from each request's scheduled start, so a stall is not hidden.
 //!
-//! Run: `cargo bench --bench inbound` (BENCH_SECS, BENCH_CONNECTIONS, BENCH_RATE,
+//! Run: `cargo bench --bench inbound` (BENCH_SECS, BENCH_CONNECTIONS, BENCH_RATE, BENCH_WORKERS,
 //! BENCH_PACED_ONLY=1 override).
 
 use actix_web::{App, HttpResponse, HttpServer, web};
@@ -270,6 +270,7 @@ fn main() {
         settings.listen = "127.0.0.1:0".parse().unwrap();
         // Every simulated sender is on 127.0.0.1; Twilio's come from many addresses.
         settings.max_connections_per_address = 0;
+        settings.workers = env_or("BENCH_WORKERS", 0);
         let app = RunningApp::start(settings, Clock::system()).expect("omnidesk starts");
         let store = app.desk.store();
         let account = support::whatsapp_account(store, app.desk.now(), SID, TOKEN, BUSINESS).await;
