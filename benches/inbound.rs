@@ -77,7 +77,25 @@ struct Report {
 
 /// User and system CPU time of this process so far, from /proc (Linux).
 fn cpu_time() -> Duration {
-    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    stat_cpu("/proc/self/stat")
+}
+
+/// CPU time so far of this process's threads whose name starts with `prefix`.
+fn threads_cpu(prefix: &str) -> Duration {
+    let Ok(tasks) = std::fs::read_dir("/proc/self/task") else {
+        return Duration::ZERO;
+    };
+    tasks
+        .flatten()
+        .filter(|t| {
+            std::fs::read_to_string(t.path().join("comm")).is_ok_and(|c| c.starts_with(prefix))
+        })
+        .map(|t| stat_cpu(&t.path().join("stat").to_string_lossy()))
+        .sum()
+}
+
+fn stat_cpu(path: &str) -> Duration {
+    let stat = std::fs::read_to_string(path).unwrap_or_default();
     // Fields after the command name, which is in parentheses and may contain spaces.
     let rest = stat.rsplit_once(')').map_or("", |(_, r)| r);
     let fields: Vec<&str> = rest.split_whitespace().collect();
@@ -285,7 +303,15 @@ fn main() {
             }
         } else {
             let durable_reqs = Arc::new(prepare(&url, count, "01"));
-            saturate(&url, durable_reqs, connections, secs).await
+            let (writer0, workers0) = (threads_cpu("omnidesk-store"), threads_cpu("actix-rt"));
+            let report = saturate(&url, durable_reqs, connections, secs).await;
+            let per = |d: Duration| d.as_secs_f64() * 1e6 / report.sent.max(1) as f64;
+            println!(
+                "durable run, CPU per message: store writer {:.1} µs, HTTP workers {:.1} µs",
+                per(threads_cpu("omnidesk-store").saturating_sub(writer0)),
+                per(threads_cpu("actix-rt").saturating_sub(workers0)),
+            );
+            report
         };
         let paced_reqs = Arc::new(prepare(&url, (rate * secs) as usize, "02"));
         let paced = fixed_rate(&url, paced_reqs, rate, secs).await;
