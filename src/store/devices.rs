@@ -5,21 +5,13 @@
 use super::tables::{DEVICEHASH_USER, USER_DEVICES};
 use super::{Store, StoreError};
 use crate::domain::{Timestamp, UserId};
-use redb::{ReadableTable, WriteTransaction};
+use redb::WriteTransaction;
 
 /// Forgets every known device of `user`; returns how many.
 pub(super) fn forget_devices_in(tx: &WriteTransaction, user: UserId) -> Result<usize, StoreError> {
     let mut index = tx.open_table(USER_DEVICES)?;
     let mut devices = tx.open_table(DEVICEHASH_USER)?;
-    let mut hashes = Vec::new();
-    for row in index.range((user.get(), "")..)? {
-        let (k, _) = row?;
-        let (owner, hash) = k.value();
-        if owner != user.get() {
-            break;
-        }
-        hashes.push(hash.to_owned());
-    }
+    let hashes = super::users::hashes_of(&index, user)?;
     for h in &hashes {
         index.remove((user.get(), h.as_str()))?;
         devices.remove(h.as_str())?;

@@ -109,13 +109,11 @@ fn insert_user(
 }
 
 /// Ends every session of `user`, except `keep` (a token hash); returns how many ended.
-fn end_sessions_in(
-    tx: &WriteTransaction,
+/// The token hashes an index keyed by (user, hash) holds for `user`.
+pub(super) fn hashes_of(
+    index: &impl ReadableTable<(u64, &'static str), u8>,
     user: UserId,
-    keep: Option<&str>,
-) -> Result<usize, StoreError> {
-    let mut index = tx.open_table(USER_SESSIONS)?;
-    let mut sessions = tx.open_table(TOKENHASH_SESSION)?;
+) -> Result<Vec<String>, StoreError> {
     let mut hashes = Vec::new();
     for row in index.range((user.get(), "")..)? {
         let (k, _) = row?;
@@ -125,6 +123,17 @@ fn end_sessions_in(
         }
         hashes.push(hash.to_owned());
     }
+    Ok(hashes)
+}
+
+fn end_sessions_in(
+    tx: &WriteTransaction,
+    user: UserId,
+    keep: Option<&str>,
+) -> Result<usize, StoreError> {
+    let mut index = tx.open_table(USER_SESSIONS)?;
+    let mut sessions = tx.open_table(TOKENHASH_SESSION)?;
+    let hashes = hashes_of(&index, user)?;
     let mut ended = 0;
     for h in hashes.iter().filter(|h| Some(h.as_str()) != keep) {
         index.remove((user.get(), h.as_str()))?;
