@@ -47,3 +47,9 @@ id_type!(/// A message template.
     TemplateId, "tpl-");
 id_type!(/// A user: admin, supervisor or agent.
     UserId, "user-");
+id_type!(/// A queue of a workstream.
+    QueueId, "queue-");
+id_type!(/// A skill agents have with a proficiency, that routing rules may require.
+    SkillId, "skill-");
+id_type!(/// A work classification (routing) rule of a workstream.
+    RuleId, "rule-");

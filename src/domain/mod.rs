@@ -31,8 +31,8 @@ pub mod workstream;
 
 pub use conversation::{ConversationEvent, ConversationState, TransitionError};
 pub use ids::{
-    AccountId, ContactId, ConversationId, HoursId, JobId, NumberId, QuickReplyId, TemplateId,
-    UserId, WorkstreamId,
+    AccountId, ContactId, ConversationId, HoursId, JobId, NumberId, QueueId, QuickReplyId, RuleId,
+    SkillId, TemplateId, UserId, WorkstreamId,
 };
 pub use message::{Direction, MessageStatus};
 pub use message_key::MessageKey;
