@@ -20,6 +20,7 @@ pub mod participant;
 pub mod phone;
 pub mod presence;
 pub mod quick_reply;
+pub mod routing;
 pub mod sid;
 pub mod template;
 pub mod template_name;

@@ -121,6 +121,33 @@ pub const DEVICEHASH_USER: TableDefinition<&str, (u64, i64)> =
 /// (user id, device token hash) → 0: a user's known devices, to forget them all at once.
 pub const USER_DEVICES: TableDefinition<(u64, &str), u8> = TableDefinition::new("user_devices");
 
+/// Rule id → `StoredRule`: a work classification rule and its workstream.
+pub const RULE_RECORD: TableDefinition<u64, &[u8]> = TableDefinition::new("rule_record");
+/// Workstream id → `RuleOrder`: its rules' ids in evaluation order.
+pub const WORKSTREAM_RULEORDER: TableDefinition<u64, &[u8]> =
+    TableDefinition::new("workstream_ruleorder");
+/// Skill id → `Skill`.
+pub const SKILL_RECORD: TableDefinition<u64, &[u8]> = TableDefinition::new("skill_record");
+/// Skill name in Unicode lower case → skill id: names are unique regardless of case.
+pub const SKILLNAME_SKILL: TableDefinition<&str, u64> = TableDefinition::new("skillname_skill");
+/// (user id, skill id) → proficiency (1–10): the skills an agent holds.
+pub const USER_SKILLS: TableDefinition<(u64, u64), u8> = TableDefinition::new("user_skills");
+/// Workstream id → `MatchMode::code`: exact or closest skill match. Absent means exact.
+pub const WORKSTREAM_SKILLMATCH: TableDefinition<u64, u8> =
+    TableDefinition::new("workstream_skillmatch");
+/// (workstream id, variable name in lower case) → `ContextVariable`.
+pub const WORKSTREAM_CONTEXTVARIABLES: TableDefinition<(u64, &str), &[u8]> =
+    TableDefinition::new("workstream_contextvariables");
+/// (conversation id, variable name in lower case) → `ContextValue` set for the conversation.
+pub const CONVERSATION_CONTEXT: TableDefinition<(u64, &str), &[u8]> =
+    TableDefinition::new("conversation_context");
+/// Conversation id → `RequiredSkills`: the skills its routing rule requires of an agent.
+pub const CONVERSATION_SKILLS: TableDefinition<u64, &[u8]> =
+    TableDefinition::new("conversation_skills");
+/// Conversation id → `RoutingDiagnostics`: the rules evaluated, the match, the queue chosen.
+pub const CONVERSATION_ROUTING: TableDefinition<u64, &[u8]> =
+    TableDefinition::new("conversation_routing");
+
 // (more tables: add them above this line and to `create_all`)
 
 /// Creates every table so read transactions never meet a missing one.
@@ -161,6 +188,16 @@ pub fn create_all(tx: &redb::WriteTransaction) -> Result<(), redb::TableError> {
     tx.open_table(MESSAGE_ROUND)?;
     tx.open_table(DEVICEHASH_USER)?;
     tx.open_table(USER_DEVICES)?;
+    tx.open_table(RULE_RECORD)?;
+    tx.open_table(WORKSTREAM_RULEORDER)?;
+    tx.open_table(SKILL_RECORD)?;
+    tx.open_table(SKILLNAME_SKILL)?;
+    tx.open_table(USER_SKILLS)?;
+    tx.open_table(WORKSTREAM_SKILLMATCH)?;
+    tx.open_table(WORKSTREAM_CONTEXTVARIABLES)?;
+    tx.open_table(CONVERSATION_CONTEXT)?;
+    tx.open_table(CONVERSATION_SKILLS)?;
+    tx.open_table(CONVERSATION_ROUTING)?;
     // (more tables: open them above this line)
     Ok(())
 }

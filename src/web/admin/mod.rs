@@ -5,9 +5,13 @@ pub mod accounts;
 pub mod accounts_wizard;
 pub mod automated;
 mod common;
+pub mod context_variables;
 pub mod hours;
 pub mod numbers;
 pub mod quick_replies;
+pub mod routing;
+mod routing_form;
+pub mod skills;
 pub mod templates;
 pub mod users;
 pub mod workstream_members;
@@ -57,5 +61,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.configure(quick_replies::routes);
     cfg.configure(workstreams::routes);
     cfg.configure(workstream_members::routes);
+    cfg.configure(routing::routes);
+    cfg.configure(skills::routes);
+    cfg.configure(context_variables::routes);
     // (admin areas: add `cfg.configure(area::routes);` lines above this one)
 }

@@ -253,6 +253,14 @@ fn show_page(admin: &SignedIn, ws: &Workstream, r: &Related, edit: FormModel) ->
                 text: "Queue members".into(),
             },
             Link {
+                href: href(ws.id, "/routing"),
+                text: "Routing rules".into(),
+            },
+            Link {
+                href: href(ws.id, "/context-variables"),
+                text: "Context variables".into(),
+            },
+            Link {
                 href: href(ws.id, "/delete"),
                 text: "Delete…".into(),
             },
