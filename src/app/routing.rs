@@ -47,12 +47,19 @@ pub struct Trial {
     pub queue_name: String,
 }
 
-/// The queues a rule may send to, (id, name), besides the fallback queue.
+/// The queues a rule may send to, (id, name), in priority order, besides the fallback queue.
 pub async fn queue_choices(
-    _desk: &Desk,
-    _ws: WorkstreamId,
+    desk: &Desk,
+    ws: WorkstreamId,
 ) -> Result<Vec<(QueueId, String)>, StoreError> {
-    Ok(Vec::new())
+    Ok(desk
+        .store()
+        .queues(ws)
+        .await?
+        .into_iter()
+        .filter(|q| !q.fallback)
+        .map(|q| (q.id, q.name.to_string()))
+        .collect())
 }
 
 /// The name of the queue `queue` (None: the workstream's fallback queue).
@@ -109,7 +116,10 @@ impl Desk {
             context,
         };
         let rules = store.rules(ws_id).await?;
-        let decision = classify(&rules, &facts);
+        let mut decision = classify(&rules, &facts);
+        let queues = queue_choices(self, ws_id).await?;
+        // A rule naming a queue deleted since sends to the fallback queue.
+        decision.queue = decision.queue.filter(|q| queues.iter().any(|(id, _)| id == q));
         let queue_name = queue_name(self, &ws, decision.queue).await?;
         let diagnostics = RoutingDiagnostics {
             at: self.now(),
