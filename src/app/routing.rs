@@ -119,7 +119,9 @@ impl Desk {
         let mut decision = classify(&rules, &facts);
         let queues = queue_choices(self, ws_id).await?;
         // A rule naming a queue deleted since sends to the fallback queue.
-        decision.queue = decision.queue.filter(|q| queues.iter().any(|(id, _)| id == q));
+        decision.queue = decision
+            .queue
+            .filter(|q| queues.iter().any(|(id, _)| id == q));
         let queue_name = queue_name(self, &ws, decision.queue).await?;
         let diagnostics = RoutingDiagnostics {
             at: self.now(),

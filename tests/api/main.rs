@@ -28,6 +28,7 @@ mod pacing;
 mod records;
 mod restart;
 mod retry;
+mod routing_rules;
 mod scheduler;
 mod sessions_hardening;
 mod signin;

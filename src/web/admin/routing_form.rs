@@ -281,7 +281,10 @@ fn context_row(f: &FormData, i: usize, c: &Choices, e: &mut FieldErrors) -> Opti
     let chosen = f.get(&name_f);
     if chosen == ANY {
         if !value.is_empty() {
-            e.add(&name_f, "Choose the variable this value is for.");
+            e.add(
+                &value_f,
+                "Choose the variable this value is for, or leave it empty.",
+            );
         }
         return None;
     }
@@ -336,7 +339,10 @@ fn required_skills(f: &FormData, c: &Choices, e: &mut FieldErrors) -> Vec<SkillR
         let chosen = f.get(&skill_f);
         if chosen == ANY {
             if !f.get(&min_f).trim().is_empty() {
-                e.add(&skill_f, "Choose the skill this proficiency is for.");
+                e.add(
+                    &min_f,
+                    "Choose the skill this proficiency is for, or leave it empty.",
+                );
             }
             continue;
         }

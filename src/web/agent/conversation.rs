@@ -33,6 +33,7 @@ pub struct Panel {
     pub summary: Summary,
     pub actions: Actions,
     pub retries: super::retry::Retries,
+    pub routing: super::routing_panel::RoutingPanel,
 }
 
 impl Panel {
@@ -200,6 +201,7 @@ pub async fn panel(
         summary,
         actions,
         retries: super::retry::Retries::load(desk, user, conv).await?,
+        routing: super::routing_panel::load(desk, user, conv).await?,
     })
 }
 

@@ -9,6 +9,7 @@ pub mod dashboard;
 pub mod events;
 mod frames;
 pub mod retry;
+pub mod routing_panel;
 pub mod search;
 pub mod streams;
 pub mod work;
