@@ -133,10 +133,10 @@ fn missing_reference(
     }
     let numbers = tx.open_table(NUMBER_RECORD)?;
     for c in &d.conditions {
-        if let Condition::BusinessNumber(n) = c {
-            if numbers.get(n.get())?.is_none() {
-                return Ok(Some(RuleRefusal::UnknownNumber));
-            }
+        if let Condition::BusinessNumber(n) = c
+            && numbers.get(n.get())?.is_none()
+        {
+            return Ok(Some(RuleRefusal::UnknownNumber));
         }
     }
     Ok(None)

@@ -39,10 +39,10 @@ pub type Proficiencies = Vec<(UserId, Option<Proficiency>)>;
 fn claim_name(tx: &WriteTransaction, name: &SkillName, id: SkillId) -> Result<bool, StoreError> {
     let mut names = tx.open_table(SKILLNAME_SKILL)?;
     let key = name.key();
-    if let Some(owner) = names.get(key.as_str())?.map(|g| g.value()) {
-        if owner != id.get() {
-            return Ok(false);
-        }
+    if let Some(owner) = names.get(key.as_str())?.map(|g| g.value())
+        && owner != id.get()
+    {
+        return Ok(false);
     }
     names.insert(key.as_str(), id.get())?;
     Ok(true)
@@ -55,6 +55,18 @@ fn rule_requiring(tx: &WriteTransaction, skill: SkillId) -> Result<Option<String
         .into_iter()
         .find(|r| r.rule.skills.iter().any(|s| s.skill == skill))
         .map(|r| r.rule.name.to_string()))
+}
+
+/// A stored proficiency; one out of range makes the row corrupt.
+fn level(key: (u64, u64), v: u8) -> Result<Proficiency, StoreError> {
+    Proficiency::new(v).map_err(|e| StoreError::Corrupt {
+        table: "user_skills",
+        key: format!("{key:?}"),
+        reason: codec::DecodeError::Invalid {
+            field: "proficiency",
+            reason: e.to_string(),
+        },
+    })
 }
 
 impl Store {
@@ -178,15 +190,7 @@ impl Store {
                 let mut skills = Vec::new();
                 for row in held.range((agent.get(), 0)..=(agent.get(), u64::MAX))? {
                     let (k, v) = row?;
-                    let p = Proficiency::new(v.value()).map_err(|e| StoreError::Corrupt {
-                        table: "user_skills",
-                        key: format!("{:?}", k.value()),
-                        reason: codec::DecodeError::Invalid {
-                            field: "proficiency",
-                            reason: e.to_string(),
-                        },
-                    })?;
-                    skills.push((SkillId::new(k.value().1), p));
+                    skills.push((SkillId::new(k.value().1), level(k.value(), v.value())?));
                 }
                 out.push(Candidate { agent, skills });
             }
@@ -206,9 +210,7 @@ impl Store {
                 let (k, v) = row?;
                 let (user, s) = k.value();
                 if s == skill.get() {
-                    if let Ok(p) = Proficiency::new(v.value()) {
-                        out.push((UserId::new(user), p));
-                    }
+                    out.push((UserId::new(user), level((user, s), v.value())?));
                 }
             }
             Ok(out)
