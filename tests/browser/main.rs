@@ -6,3 +6,4 @@
 mod admin_setup;
 mod agent_flow;
 mod harness;
+mod routing_rules;

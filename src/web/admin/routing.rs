@@ -78,7 +78,7 @@ fn queue_label(r: &Rule, c: &Choices) -> String {
     r.queue
         .and_then(|q| c.queues.iter().find(|(id, _)| *id == q))
         .map_or_else(
-            || format!("{} (fallback queue)", c.fallback),
+            || format!("Fallback queue: {}", c.fallback),
             |(_, n)| n.clone(),
         )
 }

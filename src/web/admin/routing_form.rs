@@ -59,7 +59,7 @@ pub fn form(action: String, csrf: &str, c: &Choices, submit: &str, cancel: &str)
             Field::new(
                 "queue",
                 "Output queue",
-                options(&format!("{} (fallback queue)", c.fallback), queues),
+                options(&format!("Fallback queue: {}", c.fallback), queues),
             )
             .help("Where conversations matching every condition below go."),
         )
