@@ -10,6 +10,7 @@ pub mod assignment;
 pub mod devices;
 pub mod inbound;
 pub mod outbound;
+pub mod queues;
 pub mod simulated;
 pub mod staff;
 

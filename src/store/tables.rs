@@ -137,6 +137,10 @@ pub const CONVERSATION_QUEUE: TableDefinition<u64, (u64, i64, u8)> =
 /// most once per conversation (out of hours, holiday) or paced (position in queue).
 pub const CONVERSATION_NOTICE: TableDefinition<(u64, u8), i64> =
     TableDefinition::new("conversation_notice");
+/// (conversation id, when it entered the queue in Unix ms) → (queue id, when it left in Unix ms):
+/// every stay of a conversation in a queue that ended (assigned, closed, moved on), for reports.
+pub const CONVERSATION_QUEUEVISITS: TableDefinition<(u64, i64), (u64, i64)> =
+    TableDefinition::new("conversation_queuevisits");
 
 // (more tables: add them above this line and to `create_all`)
 
@@ -183,6 +187,7 @@ pub fn create_all(tx: &redb::WriteTransaction) -> Result<(), redb::TableError> {
     tx.open_table(QUEUE_MEMBERS)?;
     tx.open_table(CONVERSATION_QUEUE)?;
     tx.open_table(CONVERSATION_NOTICE)?;
+    tx.open_table(CONVERSATION_QUEUEVISITS)?;
     // (more tables: open them above this line)
     Ok(())
 }
