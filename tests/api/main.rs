@@ -25,6 +25,7 @@ mod media;
 mod operations;
 mod outbound;
 mod pacing;
+mod queues;
 mod records;
 mod restart;
 mod retry;

@@ -336,7 +336,9 @@ impl Handler<Enqueue> for WorkstreamSupervisor {
             id,
             self.shared.clock.now(),
         );
-        ctx.spawn(fut.into_actor(self).map(move |placed, act, ctx| {
+        // The mailbox waits for the place: a message after this one (an "Assign to me", a
+        // query) finds the conversation queued.
+        ctx.wait(fut.into_actor(self).map(move |placed, act, ctx| {
             if !act.placing.remove(&id) {
                 // Taken off the queue while its place was looked up.
                 return;

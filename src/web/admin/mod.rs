@@ -7,6 +7,7 @@ pub mod automated;
 mod common;
 pub mod hours;
 pub mod numbers;
+pub mod queues;
 pub mod quick_replies;
 pub mod templates;
 pub mod users;
@@ -57,5 +58,6 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.configure(quick_replies::routes);
     cfg.configure(workstreams::routes);
     cfg.configure(workstream_members::routes);
+    cfg.configure(queues::routes);
     // (admin areas: add `cfg.configure(area::routes);` lines above this one)
 }
