@@ -55,6 +55,8 @@ pub enum StateChange {
     Continues {
         previous: ConversationId,
     },
+    /// An automated message for the agent (e.g. "outside allowed timeframe"), its text filled in.
+    ForAgent(String),
 }
 
 impl StateChange {
@@ -99,6 +101,7 @@ impl StateChange {
                     previous.get()
                 )
             }
+            Self::ForAgent(text) => text.clone(),
         }
     }
 }

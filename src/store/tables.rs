@@ -121,6 +121,14 @@ pub const DEVICEHASH_USER: TableDefinition<&str, (u64, i64)> =
 /// (user id, device token hash) → 0: a user's known devices, to forget them all at once.
 pub const USER_DEVICES: TableDefinition<(u64, &str), u8> = TableDefinition::new("user_devices");
 
+/// "trigger|channel|workstream id or 0" (see `SwitchKey::storage_key`) → whether an admin turned
+/// that automated message on or off there; absent means the trigger's default.
+pub const AUTOMATED_SWITCH: TableDefinition<&str, bool> = TableDefinition::new("automated_switch");
+/// Upper-case keyword → 0: the words that opt a WhatsApp customer out. Empty means the defaults
+/// (`domain::optout::WHATSAPP_DEFAULT_OPT_OUT`).
+pub const WHATSAPP_OPTOUT_KEYWORD: TableDefinition<&str, u8> =
+    TableDefinition::new("whatsapp_optout_keyword");
+
 // (more tables: add them above this line and to `create_all`)
 
 /// Creates every table so read transactions never meet a missing one.
@@ -161,6 +169,8 @@ pub fn create_all(tx: &redb::WriteTransaction) -> Result<(), redb::TableError> {
     tx.open_table(MESSAGE_ROUND)?;
     tx.open_table(DEVICEHASH_USER)?;
     tx.open_table(USER_DEVICES)?;
+    tx.open_table(AUTOMATED_SWITCH)?;
+    tx.open_table(WHATSAPP_OPTOUT_KEYWORD)?;
     // (more tables: open them above this line)
     Ok(())
 }
