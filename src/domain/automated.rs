@@ -108,14 +108,11 @@ impl Trigger {
         }
     }
 
-    /// Whether the trigger sends until an admin turns it off. Greeting, agent assigned and the
-    /// queue position are sent once turned on; the others answer something the customer or agent
-    /// did, and are on from the start.
+    /// Whether the trigger sends until an admin turns it off. The greeting and "agent assigned"
+    /// are sent once turned on; the others tell the customer or agent something they need to
+    /// know, and are on from the start.
     pub fn on_by_default(self) -> bool {
-        !matches!(
-            self,
-            Trigger::Greeting | Trigger::AgentAssigned | Trigger::QueuePosition
-        )
+        !matches!(self, Trigger::Greeting | Trigger::AgentAssigned)
     }
 
     /// The form's help text: the length and the placeholders this trigger accepts.

@@ -20,6 +20,7 @@ pub mod participant;
 pub mod phone;
 pub mod placeholders;
 pub mod presence;
+pub mod queue;
 pub mod quick_reply;
 pub mod sid;
 pub mod template;

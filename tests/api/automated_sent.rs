@@ -73,13 +73,17 @@ async fn set_text(
 }
 
 async fn turn_on(app: &TestApp, trigger: Trigger, channel: Channel) {
+    switch(app, trigger, channel, true).await;
+}
+
+async fn switch(app: &TestApp, trigger: Trigger, channel: Channel, on: bool) {
     let key = SwitchKey {
         trigger,
         channel,
         workstream: None,
     };
     app.desk()
-        .set_automated_switch(key, true)
+        .set_automated_switch(key, on)
         .await
         .unwrap()
         .unwrap();
@@ -125,6 +129,8 @@ async fn the_greeting_is_sent_in_the_workstreams_language_from_its_override() {
     );
 
     turn_on(&app, Trigger::Greeting, Channel::WhatsApp).await;
+    // The first conversation still waits: its customer's position is not what this test is about.
+    switch(&app, Trigger::QueuePosition, Channel::WhatsApp, false).await;
     let sid = new_sid();
     let form = with(
         with(wa_form(&sid, "Hallo"), "From", "whatsapp:+14155550177"),
@@ -443,12 +449,10 @@ async fn out_of_hours_holiday_and_queue_position_go_through_the_same_call() {
         ),
     ] {
         if trigger == Trigger::QueuePosition {
+            switch(&app, trigger, Channel::Sms, false).await;
             let out = desk.send_automated(&conv, trigger, &fill).await.unwrap();
-            assert!(
-                matches!(out, Automated::Off),
-                "off until turned on: {out:?}"
-            );
-            turn_on(&app, trigger, Channel::Sms).await;
+            assert!(matches!(out, Automated::Off), "turned off: {out:?}");
+            switch(&app, trigger, Channel::Sms, true).await;
         }
         let out = desk.send_automated(&conv, trigger, &fill).await.unwrap();
         assert!(matches!(out, Automated::Sent(_)), "{trigger:?}: {out:?}");
