@@ -7,6 +7,7 @@
 
 pub mod admin;
 pub mod assignment;
+pub mod automated;
 pub mod devices;
 pub mod inbound;
 pub mod outbound;

@@ -3,13 +3,13 @@
 //! customer's position in the queue, the message of a conversation an overflow rule ended.
 
 use super::Desk;
+use super::automated::Fill;
 use crate::actors::messages::{PumpOne, Track};
 use crate::actors::notices::QueueNotice;
-use crate::domain::automated::{Placeholder, Trigger, render};
-use crate::domain::{ConversationId, Direction, QueueId, WorkstreamId};
+use crate::domain::automated::Trigger;
+use crate::domain::{ConversationId, QueueId, WorkstreamId};
 use crate::live::LiveEvent;
 use crate::store::StoreError;
-use crate::store::outbox::{OutboundContent, OutboundRequest};
 use crate::store::queues::{Notice, Queue, QueueDraft, QueueRefusable};
 use tokio::sync::mpsc::UnboundedReceiver;
 
@@ -132,41 +132,12 @@ impl Desk {
         let Some(conv) = self.store().conversation(conversation).await? else {
             return Ok(());
         };
-        let ws = match conv.workstream_id {
-            Some(id) => self.store().workstream(id).await?,
-            None => None,
+        let fill = Fill {
+            queue_name: queue.map(str::to_owned),
+            queue_position: position,
+            ..Fill::default()
         };
-        let locale = ws
-            .as_ref()
-            .and_then(crate::store::automated::default_locale)
-            .unwrap_or_else(crate::domain::automated::Locale::english);
-        let text = self
-            .store()
-            .automated_text(trigger, conv.channel, ws.as_ref(), locale)
-            .await?;
-        let body = render(&text.text, |p| match p {
-            Placeholder::QueueName => queue.map(str::to_owned),
-            Placeholder::QueuePosition => position.map(|n| n.to_string()),
-            _ => None,
-        });
-        if body.trim().is_empty() {
-            return Ok(());
-        }
-        let req = OutboundRequest {
-            conversation_id: conversation,
-            content: OutboundContent::Text(body),
-            author: None,
-            direction: Direction::Automated,
-        };
-        match self.send(req).await {
-            Ok(Ok(_)) => {}
-            Ok(Err(refusal)) => {
-                tracing::info!(conversation = %conversation, %refusal, ?trigger, "automated message not sent")
-            }
-            Err(e) => {
-                tracing::warn!(conversation = %conversation, error = %e, "automated message not sent")
-            }
-        }
+        self.automated_or_log(&conv, trigger, &fill).await;
         Ok(())
     }
 }

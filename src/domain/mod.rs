@@ -18,6 +18,7 @@ pub mod message_key;
 pub mod optout;
 pub mod participant;
 pub mod phone;
+pub mod placeholders;
 pub mod presence;
 pub mod queue;
 pub mod quick_reply;

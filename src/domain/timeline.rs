@@ -61,6 +61,8 @@ pub enum StateChange {
         condition: String,
         outcome: OverflowOutcome,
     },
+    /// An automated message for the agent (e.g. "outside allowed timeframe"), its text filled in.
+    ForAgent(String),
 }
 
 /// What an overflow rule did.
@@ -125,6 +127,7 @@ impl StateChange {
                 };
                 format!("Overflow in {queue} ({condition}): {what}.")
             }
+            Self::ForAgent(text) => text.clone(),
         }
     }
 }

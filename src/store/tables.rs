@@ -141,6 +141,13 @@ pub const CONVERSATION_NOTICE: TableDefinition<(u64, u8), i64> =
 /// every stay of a conversation in a queue that ended (assigned, closed, moved on), for reports.
 pub const CONVERSATION_QUEUEVISITS: TableDefinition<(u64, i64), (u64, i64)> =
     TableDefinition::new("conversation_queuevisits");
+/// "trigger|channel|workstream id or 0" (see `SwitchKey::storage_key`) → whether an admin turned
+/// that automated message on or off there; absent means the trigger's default.
+pub const AUTOMATED_SWITCH: TableDefinition<&str, bool> = TableDefinition::new("automated_switch");
+/// Upper-case keyword → 0: the words that opt a WhatsApp customer out. Empty means the defaults
+/// (`domain::optout::WHATSAPP_DEFAULT_OPT_OUT`).
+pub const WHATSAPP_OPTOUT_KEYWORD: TableDefinition<&str, u8> =
+    TableDefinition::new("whatsapp_optout_keyword");
 
 // (more tables: add them above this line and to `create_all`)
 
@@ -188,6 +195,8 @@ pub fn create_all(tx: &redb::WriteTransaction) -> Result<(), redb::TableError> {
     tx.open_table(CONVERSATION_QUEUE)?;
     tx.open_table(CONVERSATION_NOTICE)?;
     tx.open_table(CONVERSATION_QUEUEVISITS)?;
+    tx.open_table(AUTOMATED_SWITCH)?;
+    tx.open_table(WHATSAPP_OPTOUT_KEYWORD)?;
     // (more tables: open them above this line)
     Ok(())
 }

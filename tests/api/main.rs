@@ -10,6 +10,7 @@ mod admin_workstreams;
 mod agent_panel;
 mod ambiguous;
 mod attachments;
+mod automated_sent;
 mod crash;
 mod disk_full;
 mod distribution;

@@ -8,6 +8,7 @@ use super::common::{
 };
 use crate::app::Desk;
 use crate::domain::language::LanguageCode;
+use crate::domain::placeholders::{self, Syntax};
 use crate::domain::template::TemplateText;
 use crate::domain::template_name::TemplateName;
 use crate::domain::user::Role;
@@ -160,7 +161,10 @@ fn form(
             Field::new("text", "WhatsApp approved text", FieldKind::TextArea { rows: 5 })
                 .required()
                 .value(t.map_or("", |t| t.text.as_str()))
-                .help("Placeholders {{1}}, {{2}}… numbered from 1 without gaps. At most 1,024 characters."),
+                .help(format!(
+                    "{} At most 1,024 characters.",
+                    placeholders::help_text(Syntax::Template)
+                )),
         )
         .field(
             Field::text("content_sid", "Content SID")
