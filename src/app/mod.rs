@@ -9,6 +9,7 @@ pub mod admin;
 pub mod assignment;
 pub mod devices;
 pub mod inbound;
+pub mod onboarding;
 pub mod outbound;
 pub mod simulated;
 pub mod staff;

@@ -19,6 +19,7 @@ pub mod optout;
 pub mod participant;
 pub mod phone;
 pub mod presence;
+pub mod public_url;
 pub mod quick_reply;
 pub mod sid;
 pub mod template;
