@@ -545,3 +545,42 @@ async fn finish_works_on_the_demo_workstream() {
     assert_eq!(done[..5], [true, true, true, true, true], "{}", home.body);
     app.stop().await;
 }
+
+#[tokio::test]
+async fn destructive_buttons_look_destructive_and_filters_show_the_selected_one() {
+    let app = spawn_app().await;
+    let mut admin = app.admin().await;
+    let account = admin.get("/admin/accounts/1").await;
+    assert!(
+        account
+            .body
+            .contains("class=\"button danger\" href=\"/admin/accounts/1/delete\""),
+        "the delete button is red"
+    );
+    assert!(
+        account
+            .body
+            .contains("href=\"/admin/accounts/1/numbers/1/delete\" class=\"danger\""),
+        "the delete link in the table is red"
+    );
+    let all = admin.get("/admin/templates").await;
+    assert!(
+        all.body
+            .contains("href=\"/admin/templates\" aria-current=\"true\">All</a>"),
+        "All is selected"
+    );
+    let one = admin.get("/admin/templates?workstream=1").await;
+    assert!(
+        one.body
+            .contains("href=\"/admin/templates?workstream=1\" aria-current=\"true\">"),
+        "the workstream filter is selected"
+    );
+    assert!(!one.body.contains("href=\"/admin/templates\" aria-current"));
+    let hours = admin.get("/admin/hours/new").await;
+    assert_eq!(
+        hours.body.matches("<th scope=\"row\">").count(),
+        7,
+        "one row per day"
+    );
+    app.stop().await;
+}
