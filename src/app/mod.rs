@@ -11,6 +11,7 @@ pub mod devices;
 pub mod inbound;
 pub mod onboarding;
 pub mod outbound;
+pub mod queues;
 pub mod simulated;
 pub mod staff;
 

@@ -250,6 +250,38 @@ pub fn is_open(schedule: &Schedule, at: Timestamp) -> Openness {
     }
 }
 
+/// The next instant after `at` at which the schedule opens, within the coming year; None if it
+/// never does (every day closed). A local opening time that a daylight-saving change skips counts
+/// from the first wall-clock minute after the gap.
+pub fn next_opening(schedule: &Schedule, at: Timestamp) -> Option<Timestamp> {
+    let instant = jiff::Timestamp::from_millisecond(at.as_millis()).ok()?;
+    let today = schedule.zone.to_datetime(instant).date();
+    for offset in 0..=370 {
+        let date = today.checked_add(jiff::Span::new().days(offset)).ok()?;
+        if schedule.holidays.iter().any(|(d, _)| *d == date) {
+            continue;
+        }
+        let day =
+            &schedule.week[usize::from(date.weekday().to_monday_zero_offset().unsigned_abs())];
+        if !day.open {
+            continue;
+        }
+        let hour = i8::try_from(day.from_minute / 60).ok()?;
+        let minute = i8::try_from(day.from_minute % 60).ok()?;
+        let local = date.at(hour, minute, 0, 0);
+        let opens = schedule
+            .zone
+            .to_ambiguous_zoned(local)
+            .later()
+            .ok()?
+            .timestamp();
+        if opens > instant {
+            return Some(Timestamp::from_millis(opens.as_millisecond()));
+        }
+    }
+    None
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -264,6 +296,34 @@ mod tests {
         let zone = ZoneName::parse(zone).expect("known zone");
         let week = vec![DayHours::open(9 * 60, 17 * 60).expect("valid"); 7];
         Schedule::new(&zone, &week, holidays).expect("valid schedule")
+    }
+
+    #[test]
+    fn the_next_opening_skips_holidays_closed_days_and_follows_daylight_saving() {
+        let holiday = Holiday::parse("2027-03-15", "Company day").expect("valid");
+        let schedule = nine_to_five("America/New_York", &[holiday]);
+        // Sunday 14 March 2027, 08:30 in New York: the clocks went forward at 02:00, so 09:00
+        // local is 13:00 UTC (EDT), not 14:00 (EST).
+        assert_eq!(
+            is_open(&schedule, at("2027-03-14T12:30:00Z")),
+            Openness::Closed
+        );
+        assert_eq!(
+            next_opening(&schedule, at("2027-03-14T12:30:00Z")),
+            Some(at("2027-03-14T13:00:00Z"))
+        );
+        assert_eq!(
+            is_open(&schedule, at("2027-03-14T13:00:00Z")),
+            Openness::Open
+        );
+        // After closing on the Sunday, Monday is a holiday: Tuesday 09:00 EDT.
+        assert_eq!(
+            next_opening(&schedule, at("2027-03-14T21:30:00Z")),
+            Some(at("2027-03-16T13:00:00Z"))
+        );
+        let zone = ZoneName::parse("UTC").expect("known zone");
+        let never = Schedule::new(&zone, &vec![DayHours::office(false); 7], &[]).expect("valid");
+        assert_eq!(next_opening(&never, at("2027-03-14T12:30:00Z")), None);
     }
 
     #[test]

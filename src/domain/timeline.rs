@@ -55,6 +55,20 @@ pub enum StateChange {
     Continues {
         previous: ConversationId,
     },
+    /// An overflow rule of `queue` applied because of `condition` (its words).
+    Overflowed {
+        queue: String,
+        condition: String,
+        outcome: OverflowOutcome,
+    },
+}
+
+/// What an overflow rule did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum OverflowOutcome {
+    TransferredTo(String),
+    Ended,
+    OfferedAnyway,
 }
 
 impl StateChange {
@@ -98,6 +112,18 @@ impl StateChange {
                     "The customer wrote again after conversation #{} ended.",
                     previous.get()
                 )
+            }
+            Self::Overflowed {
+                queue,
+                condition,
+                outcome,
+            } => {
+                let what = match outcome {
+                    OverflowOutcome::TransferredTo(to) => format!("transferred to {to}"),
+                    OverflowOutcome::Ended => "the conversation ended".to_owned(),
+                    OverflowOutcome::OfferedAnyway => "offered to agents anyway".to_owned(),
+                };
+                format!("Overflow in {queue} ({condition}): {what}.")
             }
         }
     }

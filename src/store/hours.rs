@@ -49,20 +49,24 @@ pub enum HoursRefusal {
     Unknown,
     #[error("Operating hours with this name already exist.")]
     DuplicateName,
-    #[error(
-        "These operating hours are used by the workstream(s) {0}. Choose other hours there first."
-    )]
+    #[error("These operating hours are used by {0}. Choose other hours there first.")]
     InUse(String),
 }
 
-/// The names of the workstreams that use hours `id`.
+/// The names of the workstreams and queues that use hours `id`.
 fn users_of(tx: &WriteTransaction, id: HoursId) -> Result<Vec<String>, StoreError> {
     let workstreams: Vec<Workstream> = all_records(&tx.open_table(WORKSTREAM_RECORD)?)?;
-    Ok(workstreams
+    let mut names: Vec<String> = workstreams
         .into_iter()
         .filter(|ws| uses(ws, id))
-        .map(|ws| ws.name.to_string())
-        .collect())
+        .map(|ws| format!("workstream {}", ws.name))
+        .collect();
+    names.extend(
+        super::queues::queues_using_hours(tx, id)?
+            .into_iter()
+            .map(|q| format!("queue {q}")),
+    );
+    Ok(names)
 }
 
 /// Whether workstream `ws` uses hours `id` ("Channel operation hours").

@@ -17,6 +17,7 @@ mod layouts;
 pub mod members;
 pub mod notes;
 pub mod outbox;
+pub mod queues;
 pub mod quick_replies;
 pub mod records;
 mod reopen;
@@ -150,6 +151,7 @@ impl Store {
         crate::files::tighten(&dir.join(DB_FILE)).map_err(|e| StoreError::Io(e.to_string()))?;
         let tx = disk.current()?.begin_write()?;
         tables::create_all(&tx)?;
+        queues::migrate(&tx)?;
         tx.commit()?;
         let (queue, handle) =
             writer::spawn(disk.clone(), metrics).map_err(|e| StoreError::Storage(e.to_string()))?;

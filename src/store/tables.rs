@@ -121,6 +121,27 @@ pub const DEVICEHASH_USER: TableDefinition<&str, (u64, i64)> =
 /// (user id, device token hash) → 0: a user's known devices, to forget them all at once.
 pub const USER_DEVICES: TableDefinition<(u64, &str), u8> = TableDefinition::new("user_devices");
 
+/// Queue id → `queues::Queue`.
+pub const QUEUE_RECORD: TableDefinition<u64, &[u8]> = TableDefinition::new("queue_record");
+/// (workstream id, queue id): the queues of each workstream.
+pub const WORKSTREAM_QUEUES: TableDefinition<(u64, u64), u8> =
+    TableDefinition::new("workstream_queues");
+/// (queue id, user id): the agents who take a queue's conversations. The workstream's members
+/// are the members of its queues.
+pub const QUEUE_MEMBERS: TableDefinition<(u64, u64), u8> = TableDefinition::new("queue_members");
+/// Conversation id → (queue id, when it entered the queue in Unix ms, overflow transfers so far):
+/// the queue a conversation waits in, or last waited in.
+pub const CONVERSATION_QUEUE: TableDefinition<u64, (u64, i64, u8)> =
+    TableDefinition::new("conversation_queue");
+/// (conversation id, notice code) → when it was last sent (Unix ms): automated messages sent at
+/// most once per conversation (out of hours, holiday) or paced (position in queue).
+pub const CONVERSATION_NOTICE: TableDefinition<(u64, u8), i64> =
+    TableDefinition::new("conversation_notice");
+/// (conversation id, when it entered the queue in Unix ms) → (queue id, when it left in Unix ms):
+/// every stay of a conversation in a queue that ended (assigned, closed, moved on), for reports.
+pub const CONVERSATION_QUEUEVISITS: TableDefinition<(u64, i64), (u64, i64)> =
+    TableDefinition::new("conversation_queuevisits");
+
 // (more tables: add them above this line and to `create_all`)
 
 /// Creates every table so read transactions never meet a missing one.
@@ -161,6 +182,12 @@ pub fn create_all(tx: &redb::WriteTransaction) -> Result<(), redb::TableError> {
     tx.open_table(MESSAGE_ROUND)?;
     tx.open_table(DEVICEHASH_USER)?;
     tx.open_table(USER_DEVICES)?;
+    tx.open_table(QUEUE_RECORD)?;
+    tx.open_table(WORKSTREAM_QUEUES)?;
+    tx.open_table(QUEUE_MEMBERS)?;
+    tx.open_table(CONVERSATION_QUEUE)?;
+    tx.open_table(CONVERSATION_NOTICE)?;
+    tx.open_table(CONVERSATION_QUEUEVISITS)?;
     // (more tables: open them above this line)
     Ok(())
 }

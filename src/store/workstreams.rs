@@ -160,6 +160,8 @@ impl Store {
             serve_numbers(tx, id, &draft.numbers)?;
             ws.numbers = draft.numbers.clone();
             table.insert(id.get(), codec::encode(&ws)?.as_slice())?;
+            drop(table);
+            super::queues::ensure_fallback(tx, &ws, &[])?;
             Ok(Ok(ws))
         })
         .await
@@ -181,6 +183,8 @@ impl Store {
             ws.name = profile.name.clone();
             ws.fallback_queue = profile.fallback_queue.clone();
             table.insert(id.get(), codec::encode(&ws)?.as_slice())?;
+            drop(table);
+            super::queues::ensure_fallback(tx, &ws, &[])?;
             Ok(Ok(ws))
         })
         .await
@@ -275,6 +279,8 @@ impl Store {
                 ..original
             };
             table.insert(copy.id.get(), codec::encode(&copy)?.as_slice())?;
+            drop(table);
+            super::queues::ensure_fallback(tx, &copy, &[])?;
             Ok(Ok(copy))
         })
         .await
@@ -301,6 +307,7 @@ impl Store {
             // Its automated-message overrides go with it; templates and quick replies keep the
             // dead id (ids are never reused) so a reply linked only to it does not turn global.
             super::automated::remove_overrides_of(tx, id)?;
+            super::queues::remove_queues_of(tx, id)?;
             Ok(Ok(ws))
         })
         .await

@@ -305,9 +305,7 @@ async fn hours_a_workstream_uses_cannot_be_deleted() {
     let refused = admin.post("/admin/hours/1/delete", &[]).await;
     assert_eq!(refused.status, StatusCode::CONFLICT);
     assert!(
-        refused
-            .body
-            .contains("used by the workstream(s) WhatsApp support"),
+        refused.body.contains("used by workstream WhatsApp support"),
         "{}",
         refused.body
     );

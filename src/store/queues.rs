@@ -1,0 +1,733 @@
+//! Queues: records of their own, each of one workstream, with members, priority, assignment
+//! method, optional operating hours and overflow rules. Every workstream has a fallback queue,
+//! made with it (or by the migration from the days when a workstream had one member list). Where a
+//! conversation waits, and since when, is stored beside it (`CONVERSATION_QUEUE`).
+
+use super::records::{Conversation, Workstream};
+use super::tables::{
+    CONVERSATION_NOTICE, CONVERSATION_QUEUE, CONVERSATION_QUEUEVISITS, CONVERSATION_RECORD,
+    HOURS_RECORD, QUEUE_MEMBERS, QUEUE_RECORD, USER_RECORD, WORKSTREAM_MEMBERS, WORKSTREAM_QUEUES,
+    WORKSTREAM_RECORD,
+};
+use super::timeline::append_line;
+use super::{Store, StoreError, all_records, codec, get_record, next_id};
+use crate::domain::ConversationState;
+use crate::domain::queue::{
+    AssignmentMethod, FALLBACK_PRIORITY, OverflowAction, OverflowRule, QueueError, check_rules,
+};
+use crate::domain::timeline::StateChange;
+use crate::domain::workstream::QueueName;
+use crate::domain::{ConversationId, HoursId, QueueId, Timestamp, UserId, WorkstreamId};
+use redb::{ReadTransaction, ReadableTable, WriteTransaction};
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Queue {
+    pub id: QueueId,
+    pub workstream_id: WorkstreamId,
+    pub name: QueueName,
+    /// Lower first.
+    pub priority: u32,
+    pub method: AssignmentMethod,
+    /// Closed outside these hours (besides the workstream's own channel hours).
+    pub hours: Option<HoursId>,
+    pub overflow: Vec<OverflowRule>,
+    /// The workstream's fallback queue: where unmatched conversations go; never deleted.
+    pub fallback: bool,
+}
+
+impl codec::Record for Queue {
+    const TABLE: &'static str = "queue_record";
+}
+
+/// A new or changed queue as the admin form gives it, parsed.
+#[derive(Debug, Clone)]
+pub struct QueueDraft {
+    pub name: QueueName,
+    pub priority: u32,
+    pub method: AssignmentMethod,
+    pub hours: Option<HoursId>,
+    pub overflow: Vec<OverflowRule>,
+    pub members: Vec<UserId>,
+}
+
+/// Why a queue change was refused; nothing was written.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum QueueRefusal {
+    #[error("No such queue.")]
+    Unknown,
+    #[error("No such workstream.")]
+    UnknownWorkstream,
+    #[error("This workstream already has a queue named {0}.")]
+    DuplicateName(String),
+    #[error("That operating-hours record no longer exists.")]
+    UnknownHours,
+    #[error("An overflow rule transfers to a queue that is not in this workstream.")]
+    UnknownTarget,
+    #[error("One of the chosen members no longer exists.")]
+    UnknownMember,
+    #[error("{0}")]
+    Invalid(QueueError),
+    #[error("The fallback queue cannot be deleted: every workstream has one.")]
+    Fallback,
+    #[error("{0} conversation(s) wait in this queue. It can be deleted once they are assigned.")]
+    InUse(u64),
+    #[error("The queue {0} overflows into this one. Change its overflow rules first.")]
+    Target(String),
+}
+
+pub type QueueRefusable<T> = Result<Result<T, QueueRefusal>, StoreError>;
+
+/// Where a conversation waits (or last waited), and since when.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Placement {
+    pub queue: QueueId,
+    pub entered_at: Timestamp,
+    /// Overflow transfers so far.
+    pub hops: u8,
+}
+
+/// Automated notices sent once per conversation, or paced, by code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Notice {
+    OutOfHours = 1,
+    Holiday = 2,
+    QueuePosition = 3,
+}
+
+impl Store {
+    pub async fn queue(&self, id: QueueId) -> Result<Option<Queue>, StoreError> {
+        self.read(move |rtx| get_record(&rtx.open_table(QUEUE_RECORD)?, id.get()))
+            .await
+    }
+
+    /// The workstream's queues, by priority (then age).
+    pub async fn queues(&self, ws: WorkstreamId) -> Result<Vec<Queue>, StoreError> {
+        self.read(move |rtx| queues_of(rtx, ws)).await
+    }
+
+    /// Every queue, by workstream then priority.
+    pub async fn all_queues(&self) -> Result<Vec<Queue>, StoreError> {
+        self.read(|rtx| {
+            let mut all: Vec<Queue> = all_records(&rtx.open_table(QUEUE_RECORD)?)?;
+            all.sort_by_key(|q| (q.workstream_id, q.priority, q.id));
+            Ok(all)
+        })
+        .await
+    }
+
+    /// The workstream's queues with their members, as the supervisor serves them.
+    pub async fn queues_with_members(
+        &self,
+        ws: WorkstreamId,
+    ) -> Result<Vec<(Queue, Vec<UserId>)>, StoreError> {
+        self.read(move |rtx| {
+            let members = rtx.open_table(QUEUE_MEMBERS)?;
+            queues_of(rtx, ws)?
+                .into_iter()
+                .map(|q| Ok((q.clone(), members_of(&members, q.id)?)))
+                .collect()
+        })
+        .await
+    }
+
+    pub async fn queue_members(&self, id: QueueId) -> Result<Vec<UserId>, StoreError> {
+        self.read(move |rtx| members_of(&rtx.open_table(QUEUE_MEMBERS)?, id))
+            .await
+    }
+
+    pub async fn create_queue(&self, ws: WorkstreamId, draft: QueueDraft) -> QueueRefusable<Queue> {
+        self.write(move |tx| {
+            if get_record::<Workstream, _>(&tx.open_table(WORKSTREAM_RECORD)?, ws.get())?.is_none()
+            {
+                return Ok(Err(QueueRefusal::UnknownWorkstream));
+            }
+            if let Err(r) = check_draft(tx, ws, None, &draft)? {
+                return Ok(Err(r));
+            }
+            let queue = Queue {
+                id: QueueId::new(next_id(tx, "queue")?),
+                workstream_id: ws,
+                name: draft.name.clone(),
+                priority: draft.priority,
+                method: draft.method,
+                hours: draft.hours,
+                overflow: draft.overflow.clone(),
+                fallback: false,
+            };
+            put(tx, &queue)?;
+            set_members_in(tx, queue.id, &draft.members)?;
+            Ok(Ok(queue))
+        })
+        .await
+    }
+
+    /// Changes a queue. Renaming the fallback queue renames the workstream's fallback queue.
+    pub async fn update_queue(&self, id: QueueId, draft: QueueDraft) -> QueueRefusable<Queue> {
+        self.write(move |tx| {
+            let Some(mut queue) = get_record::<Queue, _>(&tx.open_table(QUEUE_RECORD)?, id.get())?
+            else {
+                return Ok(Err(QueueRefusal::Unknown));
+            };
+            if let Err(r) = check_draft(tx, queue.workstream_id, Some(id), &draft)? {
+                return Ok(Err(r));
+            }
+            queue.name = draft.name.clone();
+            queue.priority = draft.priority;
+            queue.method = draft.method;
+            queue.hours = draft.hours;
+            queue.overflow = draft.overflow.clone();
+            put(tx, &queue)?;
+            set_members_in(tx, id, &draft.members)?;
+            if queue.fallback {
+                rename_fallback(tx, queue.workstream_id, &queue.name)?;
+            }
+            Ok(Ok(queue))
+        })
+        .await
+    }
+
+    /// Deletes a queue that is not the fallback, that nothing waits in and no other queue
+    /// overflows into.
+    pub async fn delete_queue(&self, id: QueueId) -> QueueRefusable<Queue> {
+        self.write(move |tx| {
+            let Some(queue) = get_record::<Queue, _>(&tx.open_table(QUEUE_RECORD)?, id.get())?
+            else {
+                return Ok(Err(QueueRefusal::Unknown));
+            };
+            if queue.fallback {
+                return Ok(Err(QueueRefusal::Fallback));
+            }
+            let waiting = waiting_in(tx, id)?;
+            if waiting > 0 {
+                return Ok(Err(QueueRefusal::InUse(waiting)));
+            }
+            let all: Vec<Queue> = all_records(&tx.open_table(QUEUE_RECORD)?)?;
+            if let Some(source) = all.iter().find(|q| {
+                q.id != id
+                    && q.overflow
+                        .iter()
+                        .any(|r| r.action == OverflowAction::TransferTo(id))
+            }) {
+                return Ok(Err(QueueRefusal::Target(source.name.as_str().to_owned())));
+            }
+            set_members_in(tx, id, &[])?;
+            tx.open_table(WORKSTREAM_QUEUES)?
+                .remove((queue.workstream_id.get(), id.get()))?;
+            tx.open_table(QUEUE_RECORD)?.remove(id.get())?;
+            Ok(Ok(queue))
+        })
+        .await
+    }
+
+    /// The workstream's members: everyone in any of its queues, in id order.
+    pub async fn members(&self, ws: WorkstreamId) -> Result<Vec<UserId>, StoreError> {
+        self.read(move |rtx| {
+            let members = rtx.open_table(QUEUE_MEMBERS)?;
+            let mut out = Vec::new();
+            for q in queue_ids(&rtx.open_table(WORKSTREAM_QUEUES)?, ws)? {
+                out.extend(members_of(&members, QueueId::new(q))?);
+            }
+            out.sort();
+            out.dedup();
+            Ok(out)
+        })
+        .await
+    }
+
+    /// Replaces the members of the workstream's fallback queue.
+    pub async fn set_members(
+        &self,
+        ws: WorkstreamId,
+        users: Vec<UserId>,
+    ) -> Result<(), StoreError> {
+        self.write(move |tx| {
+            if let Some(q) = fallback_of(tx, ws)? {
+                set_members_in(tx, q, &users)?;
+            }
+            Ok(())
+        })
+        .await
+    }
+
+    /// Where the conversation waits or last waited.
+    pub async fn placement(&self, c: ConversationId) -> Result<Option<Placement>, StoreError> {
+        self.read(move |rtx| placement_in(&rtx.open_table(CONVERSATION_QUEUE)?, c))
+            .await
+    }
+
+    /// The queue of the conversation's last finished stay, if any.
+    pub async fn last_queue(&self, c: ConversationId) -> Result<Option<QueueId>, StoreError> {
+        self.read(move |rtx| {
+            let t = rtx.open_table(CONVERSATION_QUEUEVISITS)?;
+            let last = t
+                .range((c.get(), i64::MIN)..=(c.get(), i64::MAX))?
+                .next_back()
+                .transpose()?;
+            Ok(last.map(|(_, v)| QueueId::new(v.value().0)))
+        })
+        .await
+    }
+
+    /// Puts the conversation in `queue` from `now`, unless it is there already (its place and
+    /// waiting time stay). `hops` counts overflow transfers.
+    pub async fn place(
+        &self,
+        c: ConversationId,
+        queue: QueueId,
+        now: Timestamp,
+        hops: u8,
+    ) -> Result<Placement, StoreError> {
+        self.write(move |tx| {
+            let current = placement_in(&tx.open_table(CONVERSATION_QUEUE)?, c)?;
+            if let Some(p) = current.filter(|p| p.queue == queue) {
+                return Ok(p);
+            }
+            leave_queue(tx, c, now)?;
+            tx.open_table(CONVERSATION_QUEUE)?
+                .insert(c.get(), (queue.get(), now.as_millis(), hops))?;
+            Ok(Placement {
+                queue,
+                entered_at: now,
+                hops,
+            })
+        })
+        .await
+    }
+
+    /// An overflow rule moved the waiting conversation to queue `to`: its new place and the line
+    /// saying so, in one write. False if it no longer waits (assigned or closed meanwhile).
+    pub async fn overflow_transfer(
+        &self,
+        c: ConversationId,
+        to: QueueId,
+        hops: u8,
+        line: StateChange,
+        now: Timestamp,
+    ) -> Result<bool, StoreError> {
+        self.write(move |tx| {
+            let mut convs = tx.open_table(CONVERSATION_RECORD)?;
+            let Some(mut conv) = get_record::<Conversation, _>(&convs, c.get())? else {
+                return Ok(false);
+            };
+            if conv.state != ConversationState::Open {
+                return Ok(false);
+            }
+            leave_queue(tx, c, now)?;
+            tx.open_table(CONVERSATION_QUEUE)?
+                .insert(c.get(), (to.get(), now.as_millis(), hops))?;
+            append_line(tx, &mut conv, &line, None, now)?;
+            conv.updated_at = now;
+            convs.insert(c.get(), codec::encode(&conv)?.as_slice())?;
+            Ok(true)
+        })
+        .await
+    }
+
+    /// Writes a queue's system line into the thread of a conversation that still waits.
+    pub async fn queue_line(
+        &self,
+        c: ConversationId,
+        line: StateChange,
+        now: Timestamp,
+    ) -> Result<Option<super::records::Message>, StoreError> {
+        self.write(move |tx| {
+            let mut convs = tx.open_table(CONVERSATION_RECORD)?;
+            let Some(mut conv) = get_record::<Conversation, _>(&convs, c.get())? else {
+                return Ok(None);
+            };
+            if conv.state != ConversationState::Open {
+                return Ok(None);
+            }
+            let m = append_line(tx, &mut conv, &line, None, now)?;
+            convs.insert(c.get(), codec::encode(&conv)?.as_slice())?;
+            Ok(Some(m))
+        })
+        .await
+    }
+
+    /// Records that `notice` was sent for the conversation at `now`; false if it had been sent
+    /// already (once-only notices) — the caller then does not send it.
+    pub async fn note_notice(
+        &self,
+        c: ConversationId,
+        notice: Notice,
+        now: Timestamp,
+        once: bool,
+    ) -> Result<bool, StoreError> {
+        self.write(move |tx| {
+            let mut t = tx.open_table(CONVERSATION_NOTICE)?;
+            let key = (c.get(), notice as u8);
+            if once && t.get(key)?.is_some() {
+                return Ok(false);
+            }
+            t.insert(key, now.as_millis())?;
+            Ok(true)
+        })
+        .await
+    }
+
+    /// When `notice` was last sent for the conversation.
+    pub async fn notice_sent(
+        &self,
+        c: ConversationId,
+        notice: Notice,
+    ) -> Result<Option<Timestamp>, StoreError> {
+        self.read(move |rtx| {
+            Ok(rtx
+                .open_table(CONVERSATION_NOTICE)?
+                .get((c.get(), notice as u8))?
+                .map(|g| Timestamp::from_millis(g.value())))
+        })
+        .await
+    }
+}
+
+fn put(tx: &WriteTransaction, q: &Queue) -> Result<(), StoreError> {
+    tx.open_table(QUEUE_RECORD)?
+        .insert(q.id.get(), codec::encode(q)?.as_slice())?;
+    tx.open_table(WORKSTREAM_QUEUES)?
+        .insert((q.workstream_id.get(), q.id.get()), 0)?;
+    Ok(())
+}
+
+fn queue_ids<T>(t: &T, ws: WorkstreamId) -> Result<Vec<u64>, StoreError>
+where
+    T: ReadableTable<(u64, u64), u8>,
+{
+    let mut out = Vec::new();
+    for row in t.range((ws.get(), 0)..=(ws.get(), u64::MAX))? {
+        out.push(row?.0.value().1);
+    }
+    Ok(out)
+}
+
+fn queues_of(rtx: &ReadTransaction, ws: WorkstreamId) -> Result<Vec<Queue>, StoreError> {
+    let records = rtx.open_table(QUEUE_RECORD)?;
+    let mut out = Vec::new();
+    for id in queue_ids(&rtx.open_table(WORKSTREAM_QUEUES)?, ws)? {
+        if let Some(q) = get_record::<Queue, _>(&records, id)? {
+            out.push(q);
+        }
+    }
+    out.sort_by_key(|q| (q.priority, q.id));
+    Ok(out)
+}
+
+fn members_of<T>(t: &T, q: QueueId) -> Result<Vec<UserId>, StoreError>
+where
+    T: ReadableTable<(u64, u64), u8>,
+{
+    let mut out = Vec::new();
+    for row in t.range((q.get(), 0)..=(q.get(), u64::MAX))? {
+        out.push(UserId::new(row?.0.value().1));
+    }
+    Ok(out)
+}
+
+fn set_members_in(tx: &WriteTransaction, q: QueueId, users: &[UserId]) -> Result<(), StoreError> {
+    let mut t = tx.open_table(QUEUE_MEMBERS)?;
+    for u in members_of(&t, q)? {
+        t.remove((q.get(), u.get()))?;
+    }
+    for u in users {
+        t.insert((q.get(), u.get()), 0)?;
+    }
+    Ok(())
+}
+
+fn placement_in<T>(t: &T, c: ConversationId) -> Result<Option<Placement>, StoreError>
+where
+    T: ReadableTable<u64, (u64, i64, u8)>,
+{
+    Ok(t.get(c.get())?.map(|g| {
+        let (queue, at, hops) = g.value();
+        Placement {
+            queue: QueueId::new(queue),
+            entered_at: Timestamp::from_millis(at),
+            hops,
+        }
+    }))
+}
+
+/// Ends the conversation's stay in its queue, if it has one, keeping the stay for reports.
+pub(super) fn leave_queue(
+    tx: &WriteTransaction,
+    c: ConversationId,
+    now: Timestamp,
+) -> Result<(), StoreError> {
+    let Some(p) = tx
+        .open_table(CONVERSATION_QUEUE)?
+        .remove(c.get())?
+        .map(|g| g.value())
+    else {
+        return Ok(());
+    };
+    let (queue, entered, _) = p;
+    tx.open_table(CONVERSATION_QUEUEVISITS)?
+        .insert((c.get(), entered), (queue, now.as_millis()))?;
+    Ok(())
+}
+
+/// How many conversations still waiting for an agent are placed in `q`.
+fn waiting_in(tx: &WriteTransaction, q: QueueId) -> Result<u64, StoreError> {
+    let convs = tx.open_table(CONVERSATION_RECORD)?;
+    let mut count = 0;
+    for row in tx.open_table(CONVERSATION_QUEUE)?.iter()? {
+        let (c, v) = row?;
+        if v.value().0 != q.get() {
+            continue;
+        }
+        let conv: Option<Conversation> = get_record(&convs, c.value())?;
+        if conv.is_some_and(|c| c.state == ConversationState::Open) {
+            count += 1;
+        }
+    }
+    Ok(count)
+}
+
+/// Checks a draft against the store: a unique name in the workstream, existing hours, members
+/// and overflow targets of the same workstream.
+fn check_draft(
+    tx: &WriteTransaction,
+    ws: WorkstreamId,
+    own: Option<QueueId>,
+    d: &QueueDraft,
+) -> Result<Result<(), QueueRefusal>, StoreError> {
+    if let Err(e) = check_rules(own, &d.overflow) {
+        return Ok(Err(QueueRefusal::Invalid(e)));
+    }
+    let records = tx.open_table(QUEUE_RECORD)?;
+    let siblings = queue_ids(&tx.open_table(WORKSTREAM_QUEUES)?, ws)?;
+    for id in &siblings {
+        let Some(q) = get_record::<Queue, _>(&records, *id)? else {
+            continue;
+        };
+        if Some(q.id) != own && q.name.as_str().to_lowercase() == d.name.as_str().to_lowercase() {
+            return Ok(Err(QueueRefusal::DuplicateName(d.name.as_str().to_owned())));
+        }
+    }
+    if let Some(h) = d.hours
+        && tx.open_table(HOURS_RECORD)?.get(h.get())?.is_none()
+    {
+        return Ok(Err(QueueRefusal::UnknownHours));
+    }
+    for r in &d.overflow {
+        if let OverflowAction::TransferTo(t) = r.action
+            && !siblings.contains(&t.get())
+        {
+            return Ok(Err(QueueRefusal::UnknownTarget));
+        }
+    }
+    let users = tx.open_table(USER_RECORD)?;
+    for u in &d.members {
+        if users.get(u.get())?.is_none() {
+            return Ok(Err(QueueRefusal::UnknownMember));
+        }
+    }
+    Ok(Ok(()))
+}
+
+fn fallback_of(tx: &WriteTransaction, ws: WorkstreamId) -> Result<Option<QueueId>, StoreError> {
+    let records = tx.open_table(QUEUE_RECORD)?;
+    for id in queue_ids(&tx.open_table(WORKSTREAM_QUEUES)?, ws)? {
+        if get_record::<Queue, _>(&records, id)?.is_some_and(|q| q.fallback) {
+            return Ok(Some(QueueId::new(id)));
+        }
+    }
+    Ok(None)
+}
+
+fn rename_fallback(
+    tx: &WriteTransaction,
+    ws: WorkstreamId,
+    name: &QueueName,
+) -> Result<(), StoreError> {
+    let mut table = tx.open_table(WORKSTREAM_RECORD)?;
+    let Some(mut w) = get_record::<Workstream, _>(&table, ws.get())? else {
+        return Ok(());
+    };
+    if w.fallback_queue != *name {
+        w.fallback_queue = name.clone();
+        table.insert(ws.get(), codec::encode(&w)?.as_slice())?;
+    }
+    Ok(())
+}
+
+/// Makes the workstream's fallback queue if it has none, named as the workstream says, with
+/// `members`; renames it when the workstream's profile renamed it. Returns its id.
+pub(super) fn ensure_fallback(
+    tx: &WriteTransaction,
+    ws: &Workstream,
+    members: &[UserId],
+) -> Result<QueueId, StoreError> {
+    if let Some(id) = fallback_of(tx, ws.id)? {
+        let table = tx.open_table(QUEUE_RECORD)?;
+        let existing: Option<Queue> = get_record(&table, id.get())?;
+        drop(table);
+        if let Some(mut q) = existing.filter(|q| q.name != ws.fallback_queue) {
+            q.name = ws.fallback_queue.clone();
+            put(tx, &q)?;
+        }
+        return Ok(id);
+    }
+    let queue = Queue {
+        id: QueueId::new(next_id(tx, "queue")?),
+        workstream_id: ws.id,
+        name: ws.fallback_queue.clone(),
+        priority: FALLBACK_PRIORITY,
+        method: AssignmentMethod::HighestCapacity,
+        hours: None,
+        overflow: Vec::new(),
+        fallback: true,
+    };
+    put(tx, &queue)?;
+    set_members_in(tx, queue.id, members)?;
+    Ok(queue.id)
+}
+
+/// Removes every queue of a deleted workstream with their members.
+pub(super) fn remove_queues_of(tx: &WriteTransaction, ws: WorkstreamId) -> Result<(), StoreError> {
+    let ids = queue_ids(&tx.open_table(WORKSTREAM_QUEUES)?, ws)?;
+    for id in ids {
+        let q = QueueId::new(id);
+        set_members_in(tx, q, &[])?;
+        tx.open_table(WORKSTREAM_QUEUES)?.remove((ws.get(), id))?;
+        tx.open_table(QUEUE_RECORD)?.remove(id)?;
+    }
+    Ok(())
+}
+
+/// The names of the queues that use hours `id`.
+pub(super) fn queues_using_hours(
+    tx: &WriteTransaction,
+    id: HoursId,
+) -> Result<Vec<String>, StoreError> {
+    let all: Vec<Queue> = all_records(&tx.open_table(QUEUE_RECORD)?)?;
+    Ok(all
+        .into_iter()
+        .filter(|q| q.hours == Some(id))
+        .map(|q| q.name.as_str().to_owned())
+        .collect())
+}
+
+/// The migration from one member list per workstream: each workstream without a queue gets its
+/// fallback queue, whose members are the workstream's former members. Runs at every start-up
+/// and changes nothing once done.
+pub(super) fn migrate(tx: &WriteTransaction) -> Result<(), StoreError> {
+    let workstreams: Vec<Workstream> = all_records(&tx.open_table(WORKSTREAM_RECORD)?)?;
+    for ws in workstreams {
+        let mut old = tx.open_table(WORKSTREAM_MEMBERS)?;
+        let mut members = Vec::new();
+        for row in old.range((ws.id.get(), 0)..=(ws.id.get(), u64::MAX))? {
+            members.push(UserId::new(row?.0.value().1));
+        }
+        for u in &members {
+            old.remove((ws.id.get(), u.get()))?;
+        }
+        drop(old);
+        let had_queue = fallback_of(tx, ws.id)?.is_some();
+        let q = ensure_fallback(tx, &ws, &members)?;
+        if had_queue && !members.is_empty() {
+            // Written by an older build after the migration: keep both lists' members.
+            let mut t = tx.open_table(QUEUE_MEMBERS)?;
+            for u in &members {
+                t.insert((q.get(), u.get()), 0)?;
+            }
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::Channel;
+    use crate::domain::workstream::WorkstreamName;
+    use crate::secrets::MasterKey;
+    use crate::store::records::DistributionMode;
+    use std::sync::Arc;
+
+    fn open(dir: &std::path::Path) -> Store {
+        Store::open(
+            dir,
+            MasterKey::from_base64("AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=").expect("key"),
+            Arc::default(),
+        )
+        .expect("store opens")
+    }
+
+    /// A workstream as an older build stored it: its record and one member list, no queue.
+    fn old_workstream(store: &Store, id: u64, members: &[u64]) {
+        let members = members.to_vec();
+        store
+            .write_now(move |tx| {
+                let name = WorkstreamName::parse(&format!("Support {id}")).expect("name");
+                let ws = Workstream::with_defaults(
+                    WorkstreamId::new(id),
+                    name,
+                    Channel::WhatsApp,
+                    DistributionMode::Push,
+                );
+                tx.open_table(WORKSTREAM_RECORD)?
+                    .insert(id, codec::encode(&ws)?.as_slice())?;
+                let mut t = tx.open_table(WORKSTREAM_MEMBERS)?;
+                for u in &members {
+                    t.insert((id, *u), 0)?;
+                }
+                Ok(())
+            })
+            .expect("old layout written");
+    }
+
+    #[test]
+    fn workstream_members_become_the_members_of_its_fallback_queue() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let store = open(dir.path());
+        old_workstream(&store, 900, &[5, 7]);
+        old_workstream(&store, 901, &[]);
+        store.close();
+
+        let store = open(dir.path());
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("runtime");
+        rt.block_on(async {
+            let queues = store
+                .queues_with_members(WorkstreamId::new(900))
+                .await
+                .expect("read");
+            assert_eq!(queues.len(), 1, "one fallback queue");
+            let (q, members) = &queues[0];
+            assert!(q.fallback);
+            assert_eq!(q.name.as_str(), "Support 900 (default)");
+            assert_eq!(q.priority, FALLBACK_PRIORITY);
+            assert_eq!(members, &vec![UserId::new(5), UserId::new(7)]);
+            assert_eq!(
+                store.members(WorkstreamId::new(900)).await.expect("read"),
+                vec![UserId::new(5), UserId::new(7)]
+            );
+            let empty = store.queues(WorkstreamId::new(901)).await.expect("read");
+            assert_eq!(empty.len(), 1);
+            let left = store
+                .read(|rtx| Ok(rtx.open_table(WORKSTREAM_MEMBERS)?.iter()?.count()))
+                .await
+                .expect("read");
+            assert_eq!(left, 0, "the old member list is emptied");
+        });
+        store.close();
+
+        // Running again changes nothing.
+        let store = open(dir.path());
+        rt.block_on(async {
+            let queues = store
+                .queues_with_members(WorkstreamId::new(900))
+                .await
+                .expect("read");
+            assert_eq!(queues.len(), 1);
+            assert_eq!(queues[0].1.len(), 2);
+        });
+        store.close();
+    }
+}
