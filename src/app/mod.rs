@@ -10,6 +10,7 @@ pub mod assignment;
 pub mod automated;
 pub mod devices;
 pub mod inbound;
+pub mod onboarding;
 pub mod outbound;
 pub mod queues;
 pub mod simulated;

@@ -20,6 +20,7 @@ pub mod participant;
 pub mod phone;
 pub mod placeholders;
 pub mod presence;
+pub mod public_url;
 pub mod queue;
 pub mod quick_reply;
 pub mod sid;

@@ -23,6 +23,7 @@ mod layers;
 mod lifecycle;
 mod live_events;
 mod media;
+mod onboarding;
 mod operations;
 mod outbound;
 mod pacing;

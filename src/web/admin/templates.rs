@@ -83,10 +83,11 @@ async fn list(
     };
     Ok(p.with(Section::Links(vec![new]))
         .with(filter_section(only, &workstreams))
-        .with(Section::Links(filter_links(
+        .with(filter_links(
             "/admin/templates",
             &workstreams,
-        )))
+            only.map(|w| w.id),
+        ))
         .with(Section::Table(Table {
             columns: [
                 "Name",
