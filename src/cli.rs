@@ -120,7 +120,7 @@ pub enum NumberCmd {
     Add {
         #[arg(long)]
         account: u64,
-        /// E.164 with "+" (or a short code).
+        /// The country code and number (e.g. +14155550100 or 14155550100), or a short code.
         #[arg(long)]
         number: String,
         #[arg(long, value_enum)]
@@ -245,7 +245,7 @@ async fn execute(command: Command, store: &Store, settings: &Settings) -> anyhow
             let n = store
                 .add_number(NewNumber {
                     account_id: AccountId::new(account),
-                    number: PhoneNumber::parse(&number)?,
+                    number: PhoneNumber::parse_typed(&number, kind.format())?,
                     kind,
                     name,
                     description: String::new(),

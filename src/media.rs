@@ -18,6 +18,9 @@ use tokio::io::AsyncWriteExt;
 mod resolve;
 pub mod signed;
 
+use crate::domain::Channel;
+use crate::domain::attachment;
+use crate::domain::automated::Trigger;
 use crate::domain::media_origin::MediaPolicy;
 
 /// Redirect hops followed at most (Twilio uses one).
@@ -85,30 +88,64 @@ impl MediaFetcher {
         })
     }
 
-    /// Fetches every pending item of `message` in the background.
+    /// Fetches every pending item of `message` in the background (resumed at start-up).
     pub fn spawn(&self, message: Message, credentials: Option<Credentials>) {
         let this = self.clone();
-        actix::spawn(async move { this.fetch_all(message, credentials).await });
+        actix::spawn(async move {
+            this.fetch_all(&message, credentials, None).await;
+        });
     }
 
-    async fn fetch_all(&self, message: Message, credentials: Option<Credentials>) {
+    /// Fetches every pending item of `message`; on `channel` (when known) a type it does not
+    /// accept is refused without fetching. Returns the automated message each refused file calls
+    /// for (too big, unsupported type).
+    pub async fn fetch_all(
+        &self,
+        message: &Message,
+        credentials: Option<Credentials>,
+        channel: Option<Channel>,
+    ) -> Vec<Trigger> {
+        let mut refused = Vec::new();
         for (i, item) in message.media.iter().enumerate() {
             if item.state != MediaState::Pending {
                 continue;
             }
-            let state = self
-                .fetch_until_settled(&message, i, &item.url, &item.content_type, &credentials)
-                .await;
-            if self.store_outcome(&message, i, state).await {
+            let state = match channel {
+                Some(c) if !attachment::accepts_media_type(c, &item.content_type) => {
+                    Metrics::inc(&self.metrics.media_failed_total);
+                    refused.push(Trigger::UnsupportedType);
+                    MediaState::Failed {
+                        reason: format!("{c} does not accept {} files", item.content_type),
+                    }
+                }
+                _ => {
+                    let (state, too_big) = self
+                        .fetch_until_settled(
+                            message,
+                            i,
+                            &item.url,
+                            &item.content_type,
+                            &credentials,
+                        )
+                        .await;
+                    if too_big {
+                        refused.push(Trigger::FileTooBig);
+                    }
+                    state
+                }
+            };
+            if self.store_outcome(message, i, state).await {
                 self.live.publish(LiveEvent::MessageStored {
                     conversation: message.conversation_id,
                     seq: message.seq,
                 });
             }
         }
+        refused
     }
 
-    /// Fetches one item until it is stored or fails for a reason of its own. A failure to write
+    /// Fetches one item until it is stored or fails for a reason of its own (with whether it was
+    /// too big). A failure to write
     /// the file (a full or failing disk) is ours, not the media's: it is retried with backoff, and
     /// the item stays pending meanwhile (also across a restart).
     async fn fetch_until_settled(
@@ -118,7 +155,7 @@ impl MediaFetcher {
         url: &str,
         content_type: &str,
         credentials: &Option<Credentials>,
-    ) -> MediaState {
+    ) -> (MediaState, bool) {
         let mut delay = RETRY_FIRST;
         loop {
             match self
@@ -127,7 +164,7 @@ impl MediaFetcher {
             {
                 Ok((file, bytes)) => {
                     Metrics::inc(&self.metrics.media_fetched_total);
-                    return MediaState::Stored { file, bytes };
+                    return (MediaState::Stored { file, bytes }, false);
                 }
                 Err(FetchError::Io(e)) => {
                     Metrics::inc(&self.metrics.media_retries_total);
@@ -138,9 +175,9 @@ impl MediaFetcher {
                 Err(e) => {
                     Metrics::inc(&self.metrics.media_failed_total);
                     tracing::warn!(conversation = %message.conversation_id, seq = message.seq, error = %e, "media fetch failed");
-                    return MediaState::Failed {
-                        reason: e.to_string(),
-                    };
+                    let too_big = matches!(e, FetchError::TooLarge(_));
+                    let reason = e.to_string();
+                    return (MediaState::Failed { reason }, too_big);
                 }
             }
         }

@@ -207,6 +207,7 @@ async fn recover(
         clock.clone(),
         settings.presence.inactive_after(),
     );
+    let (notices, queue_notices) = crate::actors::notices::Notices::channel();
     let shared = Shared {
         store: store.clone(),
         clock: clock.clone(),
@@ -214,6 +215,7 @@ async fn recover(
         metrics: metrics.clone(),
         outbox,
         roster,
+        notices,
     };
     let scheduler = Scheduler::new(shared.clone()).start();
     let registry = ConversationRegistry::new(shared.clone(), scheduler.clone()).start();
@@ -302,6 +304,7 @@ async fn recover(
         let desk = reporting.clone();
         async move { desk.apply_simulated(s).await }
     });
+    desk.clone().serve_queue_notices(queue_notices);
     desk.mark_ready();
     Ok(desk)
 }

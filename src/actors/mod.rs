@@ -4,6 +4,7 @@
 mod attempt;
 pub mod conversation;
 pub mod messages;
+pub mod notices;
 pub mod outbox;
 mod pacing;
 pub mod registry;
@@ -25,4 +26,6 @@ pub struct Shared {
     pub metrics: Arc<Metrics>,
     pub outbox: actix::Addr<outbox::OutboxDispatcher>,
     pub roster: actix::Addr<roster::AgentRoster>,
+    /// Queue decisions the application services act on (messages, overflow ends).
+    pub notices: notices::Notices,
 }

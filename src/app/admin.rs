@@ -7,6 +7,7 @@ use crate::app::Desk;
 use crate::domain::Timestamp;
 use crate::domain::automated::AutomatedText;
 use crate::domain::automated::OverrideKey;
+use crate::domain::language::LanguageCode;
 use crate::domain::workstream::Distribution;
 use crate::domain::{
     AccountId, ConversationId, HoursId, NumberId, QuickReplyId, TemplateId, UserId, WorkstreamId,
@@ -90,6 +91,27 @@ impl Desk {
         change: SetupChange,
     ) -> Refusable<Workstream> {
         self.store().save_workstream_setup(id, change).await
+    }
+
+    /// Finishes the channel setup. A workstream whose language step was never saved (one the
+    /// demo or the CLI created) takes `language`, the one the language step shows it.
+    pub async fn finish_workstream_setup(
+        &self,
+        id: WorkstreamId,
+        language: LanguageCode,
+    ) -> Refusable<Workstream> {
+        match self.store().workstream(id).await? {
+            Some(ws) if ws.language.is_none() => {
+                if let Err(e) = self
+                    .save_workstream_setup(id, SetupChange::Language(language))
+                    .await?
+                {
+                    return Ok(Err(e));
+                }
+            }
+            _ => {}
+        }
+        self.save_workstream_setup(id, SetupChange::Finish).await
     }
 
     /// Drops cached accounts; every write that changes an account calls this after its commit.

@@ -6,14 +6,14 @@
 use crate::actors::messages::{Accept, AssignToMe, OffersOf, PumpAll, Reject, Supervisor, Track};
 use crate::actors::roster::{Release, Reserve, SetPresence, Status};
 use crate::actors::workstream::DistributionError;
+use crate::app::automated::Fill;
 use crate::app::{Desk, DeskError};
-use crate::domain::automated::{Locale, Trigger};
+use crate::domain::automated::Trigger;
 use crate::domain::presence::Presence;
 use crate::domain::workstream::WrapUp;
-use crate::domain::{ConversationId, Direction, Timestamp, UserId};
+use crate::domain::{ConversationId, Timestamp, UserId};
 use crate::live::LiveEvent;
 use crate::store::assignment::{AssignRefusal, Transfer};
-use crate::store::outbox::{OutboundContent, OutboundRequest};
 use crate::store::records::DistributionMode;
 use crate::store::records::{Conversation, Workstream};
 use crate::store::users::User;
@@ -67,6 +67,7 @@ impl Desk {
             .await
             .map_err(|_| DistributionError::Unavailable)??;
         self.assigned(conv.clone());
+        self.announce_agent(&conv, agent).await;
         Ok(conv)
     }
 
@@ -100,6 +101,7 @@ impl Desk {
             .await
             .map_err(|_| DistributionError::Unavailable)??;
         self.assigned(conv.clone());
+        self.announce_agent(&conv, agent).await;
         Ok(conv)
     }
 
@@ -208,51 +210,20 @@ impl Desk {
     /// The "agent ended" automated message, with the survey link when the workstream has one. A
     /// refusal (e.g. the WhatsApp window closed) only skips the message.
     async fn say_goodbye(&self, conv: &Conversation, ws: Option<&Workstream>, agent: &User) {
-        // The workstream's language once its setup has one, else the channel's default locale.
-        let locale = Some(
-            ws.and_then(crate::store::automated::default_locale)
-                .unwrap_or_else(Locale::english),
-        );
-        let text = match locale {
-            Some(l) => self
-                .store()
-                .automated_text(Trigger::AgentEnded, conv.channel, ws, l)
-                .await
-                .ok(),
-            None => None,
-        };
-        let mut body = text
-            .map(|r| {
-                crate::domain::automated::render(&r.text, |p| match p {
-                    crate::domain::automated::Placeholder::AgentName => Some(agent.name.clone()),
-                    crate::domain::automated::Placeholder::QueueName => {
-                        ws.map(|w| w.fallback_queue.to_string())
-                    }
-                    _ => None,
-                })
-            })
-            .unwrap_or_default();
-        if let Some(s) = ws.and_then(|w| w.survey.as_ref()) {
+        let survey = ws.and_then(|w| w.survey.as_ref()).map(|s| {
             let intro = if s.message.is_empty() {
                 "Tell us how we did:"
             } else {
                 s.message.as_str()
             };
-            body = format!("{body}\n\n{intro} {}", s.link.as_str())
-                .trim()
-                .to_owned();
-        }
-        if body.trim().is_empty() {
-            return;
-        }
-        let req = OutboundRequest {
-            conversation_id: conv.id,
-            content: OutboundContent::Text(body),
-            author: None,
-            direction: Direction::Automated,
-        };
-        if let Ok(Err(refusal)) = self.send(req).await {
-            tracing::info!(conversation = %conv.id, %refusal, "the agent-ended message was not sent");
+            format!("{intro} {}", s.link.as_str())
+        });
+        let fill = Fill::agent(agent.name.clone());
+        if let Err(e) = self
+            .send_automated_with(conv, Trigger::AgentEnded, &fill, survey)
+            .await
+        {
+            tracing::warn!(conversation = %conv.id, error = %e, "the agent-ended message failed");
         }
     }
 
@@ -382,6 +353,9 @@ impl Desk {
         };
         if !matches!(target, Transfer::AssignTo(..)) {
             self.released(id);
+        }
+        if let Transfer::AssignTo(next, _) = target {
+            self.announce_agent(&conv, next).await;
         }
         self.shared.live.publish(LiveEvent::ConversationAssigned {
             conversation: id,

@@ -1,13 +1,16 @@
 //! Inbound: a customer's message stored durably, then handed to the scheduler, the queues, the
 //! live pages and the media fetcher; a provider's delivery status applied to its message.
 
+use super::automated::Fill;
 use super::{Desk, credentials};
 use crate::actors::messages::Track;
+use crate::domain::automated::Trigger;
 use crate::domain::inbound::InboundMessage;
+use crate::domain::optout::OptKeyword;
 use crate::live::LiveEvent;
 use crate::metrics::Metrics;
 use crate::store::StoreError;
-use crate::store::ingest::Ingested;
+use crate::store::ingest::{Ingested, StoredInbound};
 use crate::store::setup::AccountWithToken;
 use crate::store::status::{StatusReport, StatusUpdate};
 
@@ -71,11 +74,43 @@ impl Desk {
                     seq: s.message.seq,
                 });
                 if !s.message.media.is_empty() {
-                    self.media.spawn(s.message.clone(), credentials(account));
+                    self.fetch_media(s, account);
                 }
+                self.answer_automatically(s).await;
             }
         }
         Ok(outcome)
+    }
+
+    /// The automated answers to a stored customer message: the opt-out confirmation to STOP, or
+    /// the greeting when it opened the conversation. Queued before the webhook is answered.
+    async fn answer_automatically(&self, s: &StoredInbound) {
+        let trigger = match s.opt {
+            Some(OptKeyword::OptOut) => Trigger::OptedOut,
+            _ if s.opened => Trigger::Greeting,
+            _ => return,
+        };
+        self.automated_or_log(&s.conversation, trigger, &Fill::default())
+            .await;
+    }
+
+    /// Fetches the message's media in the background; a file refused for its size or type is
+    /// answered with the "message couldn't be sent" message of that reason.
+    fn fetch_media(&self, s: &StoredInbound, account: &AccountWithToken) {
+        let desk = self.clone();
+        let conv = s.conversation.clone();
+        let message = s.message.clone();
+        let credentials = credentials(account);
+        actix::spawn(async move {
+            let refused = desk
+                .media
+                .fetch_all(&message, credentials, Some(conv.channel))
+                .await;
+            for trigger in refused {
+                desk.automated_or_log(&conv, trigger, &Fill::default())
+                    .await;
+            }
+        });
     }
 
     /// Applies a provider's delivery status report.

@@ -7,9 +7,12 @@
 
 pub mod admin;
 pub mod assignment;
+pub mod automated;
 pub mod devices;
 pub mod inbound;
+pub mod onboarding;
 pub mod outbound;
+pub mod queues;
 pub mod routing;
 pub mod simulated;
 pub mod staff;

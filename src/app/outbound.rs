@@ -1,8 +1,11 @@
 //! Outbound: an agent's or omnidesk's message checked and stored by its conversation's actor,
 //! then queued for the outbox; a failed message retried.
 
+use super::automated::Fill;
 use super::{Desk, DeskError};
 use crate::actors::messages::{JobQueued, Lookup, Send, Track};
+use crate::domain::Direction;
+use crate::domain::automated::Trigger;
 use crate::live::LiveEvent;
 use crate::store::StoreError;
 use crate::store::outbox::{OutboundRequest, SendRefusal};
@@ -10,7 +13,26 @@ use crate::store::records::Message;
 
 impl Desk {
     /// Stores an outbound message (after the conversation's checks) and queues it for sending.
+    /// An agent's free-form message refused because the WhatsApp window closed also leaves the
+    /// "outside allowed timeframe" line for the agent in the thread.
     pub async fn send(
+        &self,
+        req: OutboundRequest,
+    ) -> Result<Result<Message, SendRefusal>, DeskError> {
+        let (id, direction) = (req.conversation_id, req.direction);
+        let outcome = self.deliver(req).await?;
+        if direction == Direction::Outbound
+            && matches!(outcome, Err(SendRefusal::WindowExpired))
+            && let Some(conv) = self.store().conversation(id).await?
+        {
+            self.automated_or_log(&conv, Trigger::OutsideTimeframe, &Fill::default())
+                .await;
+        }
+        Ok(outcome)
+    }
+
+    /// `send` without the hooks: the conversation's actor checks and stores the message.
+    pub(crate) async fn deliver(
         &self,
         req: OutboundRequest,
     ) -> Result<Result<Message, SendRefusal>, DeskError> {

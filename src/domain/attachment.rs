@@ -55,6 +55,22 @@ pub fn check(
     Ok((ext, content_type(ext)))
 }
 
+/// Whether a customer's file of media type `content_type` (parameters ignored) is one `channel`
+/// accepts (PRODUCT.md §6).
+pub fn accepts_media_type(channel: Channel, media_type: &str) -> bool {
+    let base = media_type
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
+    let allowed = match channel {
+        Channel::WhatsApp => WHATSAPP,
+        Channel::Sms => SMS,
+    };
+    allowed.iter().any(|ext| content_type(ext) == base)
+}
+
 pub fn content_type(ext: &str) -> &'static str {
     match ext {
         "jpg" | "jpeg" => "image/jpeg",
@@ -73,6 +89,18 @@ pub fn content_type(ext: &str) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn customer_media_types_follow_the_channel() {
+        assert!(accepts_media_type(Channel::WhatsApp, "image/jpeg"));
+        assert!(accepts_media_type(
+            Channel::WhatsApp,
+            "audio/ogg; codecs=opus"
+        ));
+        assert!(!accepts_media_type(Channel::WhatsApp, "image/gif"));
+        assert!(accepts_media_type(Channel::Sms, "image/gif"));
+        assert!(!accepts_media_type(Channel::Sms, "application/zip"));
+    }
 
     #[test]
     fn types_and_sizes_follow_the_channel() {

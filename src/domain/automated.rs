@@ -100,25 +100,87 @@ impl Trigger {
         }
     }
 
-    /// The placeholders this trigger accepts, for the form's help text.
-    pub fn placeholder_help(self) -> String {
-        let named = [
-            Placeholder::AgentName,
-            Placeholder::QueueName,
-            Placeholder::QueuePosition,
-        ]
-        .into_iter()
-        .filter(|p| self.allows(p))
-        .map(|p| p.to_string())
-        .collect::<Vec<_>>();
-        let mut help = "Up to 2,000 characters. Placeholders: ".to_owned();
-        for p in &named {
-            help.push_str(p);
-            help.push_str(", ");
+    /// Who the message is for: the customer, or the agent as a system line in the thread.
+    pub fn audience(self) -> Audience {
+        match self {
+            Trigger::OutsideTimeframe => Audience::Agent,
+            _ => Audience::Customer,
         }
-        help.push_str("context variables such as {$OrderNumber$}.");
-        help
     }
+
+    /// Whether the trigger sends until an admin turns it off. The greeting and "agent assigned"
+    /// are sent once turned on; the others tell the customer or agent something they need to
+    /// know, and are on from the start.
+    pub fn on_by_default(self) -> bool {
+        !matches!(self, Trigger::Greeting | Trigger::AgentAssigned)
+    }
+
+    /// The form's help text: the length and the placeholders this trigger accepts.
+    pub fn placeholder_help(self) -> String {
+        format!(
+            "Up to 2,000 characters. {}",
+            super::placeholders::help_text(super::placeholders::Syntax::Automated(self))
+        )
+    }
+}
+
+/// Who reads an automated message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Audience {
+    /// Sent to the customer through the outbox, shown in the thread as automated.
+    Customer,
+    /// A system line in the thread for the agent; never sent to the customer.
+    Agent,
+}
+
+/// Where a trigger is turned on or off: a channel's default (no workstream) or one workstream.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct SwitchKey {
+    pub trigger: Trigger,
+    pub channel: Channel,
+    pub workstream: Option<WorkstreamId>,
+}
+
+impl SwitchKey {
+    /// `trigger|channel|workstream-or-0`, the key of the switch table.
+    pub fn storage_key(&self) -> String {
+        format!(
+            "{}|{}|{}",
+            self.trigger.key(),
+            self.channel.as_str(),
+            self.workstream.map_or(0, WorkstreamId::get)
+        )
+    }
+
+    /// The switches to look at, most specific first: the workstream's, then the channel's.
+    pub fn candidates(
+        trigger: Trigger,
+        channel: Channel,
+        workstream: Option<WorkstreamId>,
+    ) -> Vec<SwitchKey> {
+        let key = |workstream| SwitchKey {
+            trigger,
+            channel,
+            workstream,
+        };
+        match workstream {
+            Some(ws) => vec![key(Some(ws)), key(None)],
+            None => vec![key(None)],
+        }
+    }
+}
+
+/// Whether `trigger` is on: the first switch `lookup` finds, else the trigger's default.
+pub fn is_on(
+    trigger: Trigger,
+    channel: Channel,
+    workstream: Option<WorkstreamId>,
+    lookup: impl Fn(&SwitchKey) -> Option<bool>,
+) -> bool {
+    SwitchKey::candidates(trigger, channel, workstream)
+        .iter()
+        .find_map(lookup)
+        .unwrap_or(trigger.on_by_default())
 }
 
 impl fmt::Display for Trigger {
@@ -272,15 +334,54 @@ pub fn resolve(
     locale: &Locale,
     lookup: impl Fn(&OverrideKey) -> Option<String>,
 ) -> Resolved {
-    for key in candidates(trigger, channel, workstream, locale) {
-        if let Some(text) = lookup(&key) {
-            return Resolved {
-                text,
-                source: Source::Override(key),
-            };
+    for key in lookup_order(trigger, channel, workstream, locale) {
+        match key {
+            Some(key) => {
+                if let Some(text) = lookup(&key) {
+                    return Resolved {
+                        text,
+                        source: Source::Override(key),
+                    };
+                }
+            }
+            None => return builtin(trigger, channel, locale),
         }
     }
     builtin(trigger, channel, locale)
+}
+
+/// The overrides `resolve` looks at, in order; `None` stands for the built-in text in `locale`,
+/// which comes before the English overrides only when omnidesk has a built-in text in `locale`
+/// (else the default locale's overrides come first: a text the admin wrote in English beats the
+/// built-in English one).
+pub fn lookup_order(
+    trigger: Trigger,
+    channel: Channel,
+    workstream: Option<WorkstreamScope<'_>>,
+    locale: &Locale,
+) -> Vec<Option<OverrideKey>> {
+    let mut out: Vec<Option<OverrideKey>> = candidates(trigger, channel, workstream, locale)
+        .into_iter()
+        .map(Some)
+        .collect();
+    let english = Locale::english();
+    if has_builtin(locale) {
+        out.push(None);
+    }
+    for k in candidates(trigger, channel, workstream, &english) {
+        if !out.contains(&Some(k.clone())) {
+            out.push(Some(k));
+        }
+    }
+    out
+}
+
+/// Whether omnidesk has built-in texts in `locale` or its language.
+fn has_builtin(locale: &Locale) -> bool {
+    locale
+        .with_language()
+        .iter()
+        .any(|l| BUILTIN_LOCALES.iter().any(|(c, _)| *c == l.as_str()))
 }
 
 /// The built-in text in `locale`, its language, or English.
@@ -454,6 +555,64 @@ mod tests {
             |k| overrides.get(&k.storage_key()).cloned(),
         );
         assert_eq!(r.source, Source::BuiltIn("en"));
+    }
+
+    #[test]
+    fn a_locale_without_texts_falls_back_to_the_default_locale_overrides() {
+        let overrides = store(&[
+            (key(None, "en"), "channel en"),
+            (key(Some(7), "en"), "ws en"),
+        ]);
+        let text = |ws: Option<u64>, l: &str| {
+            let scope = ws.map(|id| WorkstreamScope {
+                id: WorkstreamId::new(id),
+                default_locale: None,
+            });
+            resolve(
+                Trigger::Greeting,
+                Channel::WhatsApp,
+                scope,
+                &locale(l),
+                |k| overrides.get(&k.storage_key()).cloned(),
+            )
+            .text
+        };
+        assert_eq!(text(None, "fr"), "channel en", "no French text at all");
+        assert_eq!(
+            text(Some(7), "fr"),
+            "ws en",
+            "the workstream's English first"
+        );
+        assert_eq!(
+            text(None, "de"),
+            builtin(Trigger::Greeting, Channel::WhatsApp, &locale("de")).text,
+            "German has a built-in text, which beats an English override"
+        );
+    }
+
+    #[test]
+    fn switches_go_from_workstream_to_channel_to_the_default() {
+        let ws = Some(WorkstreamId::new(4));
+        let on = |t, stored: &[(Option<WorkstreamId>, bool)]| {
+            is_on(t, Channel::Sms, ws, |k| {
+                stored
+                    .iter()
+                    .find(|(w, _)| *w == k.workstream)
+                    .map(|(_, v)| *v)
+            })
+        };
+        assert!(
+            !on(Trigger::Greeting, &[]),
+            "the greeting waits to be turned on"
+        );
+        assert!(
+            on(Trigger::AgentEnded, &[]),
+            "agent ended is on from the start"
+        );
+        assert!(on(Trigger::Greeting, &[(None, true)]));
+        assert!(!on(Trigger::Greeting, &[(None, true), (ws, false)]));
+        assert_eq!(Trigger::OutsideTimeframe.audience(), Audience::Agent);
+        assert_eq!(Trigger::OptedOut.audience(), Audience::Customer);
     }
 
     #[test]

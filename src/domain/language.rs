@@ -41,6 +41,11 @@ impl LanguageCode {
         }
     }
 
+    /// English: the language a new workstream's channel setup starts with.
+    pub fn english() -> Self {
+        Self("en".to_owned())
+    }
+
     pub fn as_str(&self) -> &str {
         &self.0
     }

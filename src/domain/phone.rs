@@ -45,6 +45,26 @@ pub enum PhoneError {
     Malformed,
     #[error("unknown channel {0:?} (expected sms or whatsapp)")]
     UnknownChannel(String),
+    #[error(
+        "Enter the country code and the number, 6 to 15 digits not starting with 0, e.g. \
+         +14155550100 (the \"+\", spaces, dashes and brackets are optional)."
+    )]
+    NotInternational,
+    #[error("A short code is 3 to 8 digits, e.g. 55555.")]
+    NotShortCode,
+}
+
+/// How a sender number is written, which its Type decides: long codes, toll-free and WhatsApp
+/// numbers are international (E.164), short codes are national digits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NumberFormat {
+    International,
+    ShortCode,
+}
+
+/// What people put between digits when they write a number: spaces, dashes, dots, brackets.
+fn is_separator(c: char) -> bool {
+    matches!(c, ' ' | '\u{a0}' | '-' | '.' | '(' | ')' | '/')
 }
 
 /// An E.164 number (`+` and 6–15 digits, no leading zero) or an SMS short code (3–8 digits).
@@ -69,6 +89,41 @@ impl PhoneNumber {
         } else {
             Err(PhoneError::Malformed)
         }
+    }
+
+    /// A sender number as an admin types it (the forms and the CLI use this one parser):
+    /// international numbers accept `+14155550100`, `14155550100`, `+1 (415) 555-0100` and a
+    /// `whatsapp:` prefix, and are stored in E.164; short codes stay digits.
+    pub fn parse_typed(s: &str, format: NumberFormat) -> Result<Self, PhoneError> {
+        let s = s.trim();
+        if s.is_empty() {
+            return Err(PhoneError::Empty);
+        }
+        let s = s.strip_prefix("whatsapp:").unwrap_or(s).trim_start();
+        let (plus, rest) = match s.strip_prefix('+') {
+            Some(rest) => (true, rest),
+            None => (false, s),
+        };
+        let digits: String = rest.chars().filter(|c| !is_separator(*c)).collect();
+        let refusal = match format {
+            NumberFormat::International => PhoneError::NotInternational,
+            NumberFormat::ShortCode => PhoneError::NotShortCode,
+        };
+        if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(refusal);
+        }
+        let parsed = match format {
+            NumberFormat::International => Self::parse(&format!("+{digits}")),
+            NumberFormat::ShortCode if plus => return Err(refusal),
+            NumberFormat::ShortCode => Self::parse(&digits).and_then(|n| {
+                if n.is_short_code() {
+                    Ok(n)
+                } else {
+                    Err(PhoneError::Malformed)
+                }
+            }),
+        };
+        parsed.map_err(|_| refusal)
     }
 
     pub fn as_str(&self) -> &str {
@@ -149,6 +204,96 @@ mod tests {
                 "{input:?} accepted: {why}"
             );
         }
+    }
+
+    #[test]
+    fn typed_international_numbers_are_stored_in_e164() {
+        let cases = [
+            ("+14155550100", "the E.164 form itself"),
+            ("14155550100", "no plus"),
+            ("+1 415 555 0100", "spaces"),
+            ("1-415-555-0100", "dashes"),
+            ("+1 (415) 555-0100", "brackets"),
+            ("1.415.555.0100", "dots"),
+            (" +1\u{a0}415\u{a0}5550100 ", "no-break spaces and padding"),
+            ("whatsapp:+14155550100", "Twilio's WhatsApp address"),
+        ];
+        for (typed, why) in cases {
+            let n = PhoneNumber::parse_typed(typed, NumberFormat::International);
+            assert_eq!(
+                n.as_ref().map(PhoneNumber::as_str),
+                Ok("+14155550100"),
+                "{typed:?}: {why}"
+            );
+        }
+    }
+
+    #[test]
+    fn typed_numbers_that_are_not_numbers_are_refused_with_the_reason() {
+        use NumberFormat::{International, ShortCode};
+        let cases = [
+            ("", International, PhoneError::Empty, "empty"),
+            (
+                "+",
+                International,
+                PhoneError::NotInternational,
+                "no digits",
+            ),
+            (
+                "0142523065",
+                International,
+                PhoneError::NotInternational,
+                "leading zero",
+            ),
+            (
+                "+1415555010012345",
+                International,
+                PhoneError::NotInternational,
+                "16 digits",
+            ),
+            (
+                "1415abc0100",
+                International,
+                PhoneError::NotInternational,
+                "letters",
+            ),
+            (
+                "1+4155550100",
+                International,
+                PhoneError::NotInternational,
+                "a plus inside",
+            ),
+            (
+                "12345",
+                International,
+                PhoneError::NotInternational,
+                "too short",
+            ),
+            (
+                "+١٢٣٤٥٦٧",
+                International,
+                PhoneError::NotInternational,
+                "non-ASCII digits",
+            ),
+            ("123456789", ShortCode, PhoneError::NotShortCode, "9 digits"),
+            ("12", ShortCode, PhoneError::NotShortCode, "2 digits"),
+            (
+                "+55555",
+                ShortCode,
+                PhoneError::NotShortCode,
+                "a short code has no plus",
+            ),
+            ("5555a", ShortCode, PhoneError::NotShortCode, "letters"),
+        ];
+        for (typed, format, expected, why) in cases {
+            assert_eq!(
+                PhoneNumber::parse_typed(typed, format),
+                Err(expected),
+                "{typed:?}: {why}"
+            );
+        }
+        let short = PhoneNumber::parse_typed("55 555", ShortCode).unwrap();
+        assert_eq!(short.as_str(), "55555", "short codes stay digits");
     }
 
     #[test]

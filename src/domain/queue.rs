@@ -203,6 +203,32 @@ pub fn check_rules(own: Option<QueueId>, rules: &[OverflowRule]) -> Result<(), Q
     Ok(())
 }
 
+/// One agent who could take a conversation now: free capacity units and when they were last
+/// assigned (a counter: lower is longer ago; 0 never).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Candidate<U> {
+    pub agent: U,
+    pub free: u32,
+    pub last_assigned: u64,
+}
+
+/// The agent the method picks: "Highest capacity" takes the most free capacity, ties to whoever
+/// was assigned longest ago; "Advanced round robin" takes whoever was assigned longest ago.
+/// Equal ranks go to the first candidate.
+pub fn choose<U: Copy>(method: AssignmentMethod, candidates: &[Candidate<U>]) -> Option<U> {
+    let rank = |c: &Candidate<U>| match method {
+        AssignmentMethod::HighestCapacity => (c.free, std::cmp::Reverse(c.last_assigned)),
+        AssignmentMethod::AdvancedRoundRobin => (0, std::cmp::Reverse(c.last_assigned)),
+    };
+    let mut best: Option<&Candidate<U>> = None;
+    for c in candidates {
+        if best.is_none_or(|b| rank(c) > rank(b)) {
+            best = Some(c);
+        }
+    }
+    best.map(|c| c.agent)
+}
+
 /// What the supervisor knows of a conversation in a queue when it checks the rules.
 #[derive(Debug, Clone, Copy)]
 pub struct Situation {
@@ -329,6 +355,54 @@ mod tests {
         )];
         assert_eq!(check_rules(Some(own), &loops), Err(QueueError::SelfTarget));
         assert_eq!(check_rules(None, &loops), Ok(()));
+    }
+
+    #[test]
+    fn both_assignment_methods_pick_as_named() {
+        let c = |agent: &'static str, free, last_assigned| Candidate {
+            agent,
+            free,
+            last_assigned,
+        };
+        let cases = [
+            (
+                vec![c("ana", 1, 0), c("ben", 3, 9)],
+                "ben",
+                "ana",
+                "most free capacity vs never assigned",
+            ),
+            (
+                vec![c("ana", 2, 5), c("ben", 2, 2)],
+                "ben",
+                "ben",
+                "a tie in capacity goes to whoever was assigned longest ago",
+            ),
+            (
+                vec![c("ana", 4, 7), c("ben", 1, 3), c("cy", 2, 5)],
+                "ana",
+                "ben",
+                "round robin ignores how much is free",
+            ),
+            (
+                vec![c("ana", 1, 0), c("ben", 1, 0)],
+                "ana",
+                "ana",
+                "equal ranks: the first",
+            ),
+        ];
+        for (candidates, highest, round_robin, why) in cases {
+            assert_eq!(
+                choose(AssignmentMethod::HighestCapacity, &candidates),
+                Some(highest),
+                "highest capacity: {why}"
+            );
+            assert_eq!(
+                choose(AssignmentMethod::AdvancedRoundRobin, &candidates),
+                Some(round_robin),
+                "round robin: {why}"
+            );
+        }
+        assert_eq!(choose::<&str>(AssignmentMethod::HighestCapacity, &[]), None);
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! WhatsApp message templates: approved text with `{{1}}`, `{{2}}`… placeholders. Placeholders must
 //! be numbered from 1 without gaps; a send must supply a value for each.
 
+use super::placeholders::{self, Syntax};
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -15,6 +16,10 @@ pub enum TemplateError {
     MissingValue(usize),
     #[error("the template takes {expected} values, {given} were given")]
     TooManyValues { expected: usize, given: usize },
+    #[error(
+        "{0} is not a template placeholder: WhatsApp templates use {{{{1}}}}, {{{{2}}}}… numbered from 1"
+    )]
+    OtherSyntax(String),
 }
 
 /// Approved template text whose placeholders were checked.
@@ -59,6 +64,9 @@ impl TemplateText {
     pub fn parse(text: &str) -> Result<Self, TemplateError> {
         if text.trim().is_empty() {
             return Err(TemplateError::Empty);
+        }
+        if let Some(p) = placeholders::foreign(Syntax::Template, text) {
+            return Err(TemplateError::OtherSyntax(p));
         }
         let mut seen = [false; 100];
         let mut max = 0;
@@ -183,7 +191,12 @@ mod tests {
             t.render(&vals(&["a", "b", "c"])),
             Err(TemplateError::TooManyValues { .. })
         ));
-        let plain = TemplateText::parse("No placeholders {here}").unwrap();
-        assert_eq!(plain.render(&[]).unwrap(), "No placeholders {here}");
+        let plain = TemplateText::parse("No placeholders :-} here").unwrap();
+        assert_eq!(plain.render(&[]).unwrap(), "No placeholders :-} here");
+        assert_eq!(
+            TemplateText::parse("Hi {AgentName}"),
+            Err(TemplateError::OtherSyntax("{AgentName}".into())),
+            "an automated-message placeholder is named"
+        );
     }
 }

@@ -55,6 +55,22 @@ pub enum StateChange {
     Continues {
         previous: ConversationId,
     },
+    /// An overflow rule of `queue` applied because of `condition` (its words).
+    Overflowed {
+        queue: String,
+        condition: String,
+        outcome: OverflowOutcome,
+    },
+    /// An automated message for the agent (e.g. "outside allowed timeframe"), its text filled in.
+    ForAgent(String),
+}
+
+/// What an overflow rule did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum OverflowOutcome {
+    TransferredTo(String),
+    Ended,
+    OfferedAnyway,
 }
 
 impl StateChange {
@@ -99,6 +115,19 @@ impl StateChange {
                     previous.get()
                 )
             }
+            Self::Overflowed {
+                queue,
+                condition,
+                outcome,
+            } => {
+                let what = match outcome {
+                    OverflowOutcome::TransferredTo(to) => format!("transferred to {to}"),
+                    OverflowOutcome::Ended => "the conversation ended".to_owned(),
+                    OverflowOutcome::OfferedAnyway => "offered to agents anyway".to_owned(),
+                };
+                format!("Overflow in {queue} ({condition}): {what}.")
+            }
+            Self::ForAgent(text) => text.clone(),
         }
     }
 }

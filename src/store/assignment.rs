@@ -83,6 +83,9 @@ fn update(
         }
     }
     c.updated_at = now;
+    if c.state != ConversationState::Open {
+        super::queues::leave_queue(tx, id, now)?;
+    }
     if c.state.is_closed() {
         c.closed_at = Some(now);
         release_in(tx, id)?;
@@ -341,6 +344,30 @@ impl Store {
                     None => Line::Ready(StateChange::Closed(CloseReason::Inactivity)),
                 };
                 Ok(Step::new(Ledger::Release, line, by))
+            })
+        })
+        .await
+    }
+
+    /// An overflow rule ends a conversation still waiting for an agent: it closes with `line`.
+    pub async fn end_by_overflow(
+        &self,
+        id: ConversationId,
+        line: StateChange,
+        now: Timestamp,
+    ) -> Outcome {
+        self.write(move |tx| {
+            let line = line.clone();
+            update(tx, id, now, |_, c| {
+                if c.state != ConversationState::Open {
+                    return Err(crate::domain::TransitionError {
+                        from: c.state,
+                        event: "be ended by an overflow rule",
+                    }
+                    .into());
+                }
+                step(c, ConversationEvent::Close)?;
+                Ok(Step::new(Ledger::Release, Line::Ready(line), None))
             })
         })
         .await

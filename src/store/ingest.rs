@@ -9,7 +9,7 @@ use super::tables::*;
 use super::timeline::append_line;
 use super::{Store, StoreError, codec, get_record, next_id};
 use crate::domain::inbound::InboundMessage;
-use crate::domain::optout::{self, OptKeyword};
+use crate::domain::optout::{Keywords, OptKeyword};
 use crate::domain::timeline::{CloseReason, StateChange};
 use crate::domain::window::window_expiry;
 use crate::domain::{
@@ -81,7 +81,14 @@ fn ingest_in(
         return Ok(Ingested::UnknownNumber);
     }
 
-    let opt = optout::keyword(&m.body);
+    // The channel's keyword list, read in this write: the opt-out lands with the message.
+    let keywords = match m.channel {
+        crate::domain::Channel::WhatsApp => {
+            Keywords::whatsapp(&super::automated::whatsapp_keywords_in(tx)?)
+        }
+        crate::domain::Channel::Sms => Keywords::sms(),
+    };
+    let opt = keywords.keyword(&m.body);
     let contact = upsert_contact(tx, m, opt, now)?;
 
     let mut open_index = tx.open_table(NUMBERCUSTOMER_OPENCONVERSATION)?;

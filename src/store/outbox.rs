@@ -140,7 +140,19 @@ impl Store {
                 return Ok(Err(SendRefusal::TooLong));
             }
         }
-        self.write(move |tx| enqueue_in(tx, &req, now)).await
+        self.write(move |tx| enqueue_in(tx, &req, OptOutGate::Checked, now))
+            .await
+    }
+
+    /// `enqueue` for the answer to an opt-out keyword, the one message an opted-out customer
+    /// still receives; every other check applies.
+    pub async fn enqueue_opt_out_confirmation(
+        &self,
+        req: OutboundRequest,
+        now: Timestamp,
+    ) -> Result<Result<Queued, SendRefusal>, StoreError> {
+        self.write(move |tx| enqueue_in(tx, &req, OptOutGate::Confirmation, now))
+            .await
     }
 
     pub fn pending_jobs_now(&self) -> Result<Vec<OutboxJob>, StoreError> {
@@ -199,6 +211,22 @@ pub(crate) fn sendable(
     tx: &WriteTransaction,
     conv: &Conversation,
 ) -> Result<Result<SenderNumber, SendRefusal>, StoreError> {
+    sendable_gated(tx, conv, OptOutGate::Checked)
+}
+
+/// Whether a send checks the customer's opt-out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum OptOutGate {
+    Checked,
+    /// The confirmation of an opt-out: exempt.
+    Confirmation,
+}
+
+fn sendable_gated(
+    tx: &WriteTransaction,
+    conv: &Conversation,
+    gate: OptOutGate,
+) -> Result<Result<SenderNumber, SendRefusal>, StoreError> {
     if conv.state.is_closed() {
         return Ok(Err(SendRefusal::Closed));
     }
@@ -209,7 +237,7 @@ pub(crate) fn sendable(
     };
     let contact: Option<Contact> =
         get_record(&tx.open_table(CONTACT_RECORD)?, conv.contact_id.get())?;
-    if contact.is_some_and(|c| c.opted_out(conv.channel)) {
+    if gate == OptOutGate::Checked && contact.is_some_and(|c| c.opted_out(conv.channel)) {
         return Ok(Err(SendRefusal::OptedOut));
     }
     Ok(Ok(number))
@@ -225,6 +253,7 @@ pub(crate) fn free_form_open(conv: &Conversation, now: Timestamp) -> bool {
 fn enqueue_in(
     tx: &WriteTransaction,
     req: &OutboundRequest,
+    gate: OptOutGate,
     now: Timestamp,
 ) -> Result<Result<Queued, SendRefusal>, StoreError> {
     let mut convs = tx.open_table(CONVERSATION_RECORD)?;
@@ -232,7 +261,7 @@ fn enqueue_in(
         return Ok(Err(SendRefusal::UnknownConversation));
     };
     // Every refusal comes before the first write: a refused send must leave nothing behind.
-    let number = match sendable(tx, &conv)? {
+    let number = match sendable_gated(tx, &conv, gate)? {
         Ok(n) => n,
         Err(r) => return Ok(Err(r)),
     };

@@ -3,15 +3,19 @@
 //! made with it (or by the migration from the days when a workstream had one member list). Where a
 //! conversation waits, and since when, is stored beside it (`CONVERSATION_QUEUE`).
 
-use super::records::Workstream;
+use super::records::{Conversation, Workstream};
 use super::tables::{
-    CONVERSATION_NOTICE, CONVERSATION_QUEUE, HOURS_RECORD, QUEUE_MEMBERS, QUEUE_RECORD,
-    USER_RECORD, WORKSTREAM_MEMBERS, WORKSTREAM_QUEUES, WORKSTREAM_RECORD,
+    CONVERSATION_NOTICE, CONVERSATION_QUEUE, CONVERSATION_QUEUEVISITS, CONVERSATION_RECORD,
+    HOURS_RECORD, QUEUE_MEMBERS, QUEUE_RECORD, USER_RECORD, WORKSTREAM_MEMBERS, WORKSTREAM_QUEUES,
+    WORKSTREAM_RECORD,
 };
+use super::timeline::append_line;
 use super::{Store, StoreError, all_records, codec, get_record, next_id};
+use crate::domain::ConversationState;
 use crate::domain::queue::{
     AssignmentMethod, FALLBACK_PRIORITY, OverflowAction, OverflowRule, QueueError, check_rules,
 };
+use crate::domain::timeline::StateChange;
 use crate::domain::workstream::QueueName;
 use crate::domain::{ConversationId, HoursId, QueueId, Timestamp, UserId, WorkstreamId};
 use redb::{ReadTransaction, ReadableTable, WriteTransaction};
@@ -252,6 +256,19 @@ impl Store {
             .await
     }
 
+    /// The queue of the conversation's last finished stay, if any.
+    pub async fn last_queue(&self, c: ConversationId) -> Result<Option<QueueId>, StoreError> {
+        self.read(move |rtx| {
+            let t = rtx.open_table(CONVERSATION_QUEUEVISITS)?;
+            let last = t
+                .range((c.get(), i64::MIN)..=(c.get(), i64::MAX))?
+                .next_back()
+                .transpose()?;
+            Ok(last.map(|(_, v)| QueueId::new(v.value().0)))
+        })
+        .await
+    }
+
     /// Puts the conversation in `queue` from `now`, unless it is there already (its place and
     /// waiting time stay). `hops` counts overflow transfers.
     pub async fn place(
@@ -262,16 +279,69 @@ impl Store {
         hops: u8,
     ) -> Result<Placement, StoreError> {
         self.write(move |tx| {
-            let mut t = tx.open_table(CONVERSATION_QUEUE)?;
-            if let Some(p) = placement_in(&t, c)?.filter(|p| p.queue == queue) {
+            let current = placement_in(&tx.open_table(CONVERSATION_QUEUE)?, c)?;
+            if let Some(p) = current.filter(|p| p.queue == queue) {
                 return Ok(p);
             }
-            t.insert(c.get(), (queue.get(), now.as_millis(), hops))?;
+            leave_queue(tx, c, now)?;
+            tx.open_table(CONVERSATION_QUEUE)?
+                .insert(c.get(), (queue.get(), now.as_millis(), hops))?;
             Ok(Placement {
                 queue,
                 entered_at: now,
                 hops,
             })
+        })
+        .await
+    }
+
+    /// An overflow rule moved the waiting conversation to queue `to`: its new place and the line
+    /// saying so, in one write. False if it no longer waits (assigned or closed meanwhile).
+    pub async fn overflow_transfer(
+        &self,
+        c: ConversationId,
+        to: QueueId,
+        hops: u8,
+        line: StateChange,
+        now: Timestamp,
+    ) -> Result<bool, StoreError> {
+        self.write(move |tx| {
+            let mut convs = tx.open_table(CONVERSATION_RECORD)?;
+            let Some(mut conv) = get_record::<Conversation, _>(&convs, c.get())? else {
+                return Ok(false);
+            };
+            if conv.state != ConversationState::Open {
+                return Ok(false);
+            }
+            leave_queue(tx, c, now)?;
+            tx.open_table(CONVERSATION_QUEUE)?
+                .insert(c.get(), (to.get(), now.as_millis(), hops))?;
+            append_line(tx, &mut conv, &line, None, now)?;
+            conv.updated_at = now;
+            convs.insert(c.get(), codec::encode(&conv)?.as_slice())?;
+            Ok(true)
+        })
+        .await
+    }
+
+    /// Writes a queue's system line into the thread of a conversation that still waits.
+    pub async fn queue_line(
+        &self,
+        c: ConversationId,
+        line: StateChange,
+        now: Timestamp,
+    ) -> Result<Option<super::records::Message>, StoreError> {
+        self.write(move |tx| {
+            let mut convs = tx.open_table(CONVERSATION_RECORD)?;
+            let Some(mut conv) = get_record::<Conversation, _>(&convs, c.get())? else {
+                return Ok(None);
+            };
+            if conv.state != ConversationState::Open {
+                return Ok(None);
+            }
+            let m = append_line(tx, &mut conv, &line, None, now)?;
+            convs.insert(c.get(), codec::encode(&conv)?.as_slice())?;
+            Ok(Some(m))
         })
         .await
     }
@@ -380,17 +450,36 @@ where
     }))
 }
 
+/// Ends the conversation's stay in its queue, if it has one, keeping the stay for reports.
+pub(super) fn leave_queue(
+    tx: &WriteTransaction,
+    c: ConversationId,
+    now: Timestamp,
+) -> Result<(), StoreError> {
+    let Some(p) = tx
+        .open_table(CONVERSATION_QUEUE)?
+        .remove(c.get())?
+        .map(|g| g.value())
+    else {
+        return Ok(());
+    };
+    let (queue, entered, _) = p;
+    tx.open_table(CONVERSATION_QUEUEVISITS)?
+        .insert((c.get(), entered), (queue, now.as_millis()))?;
+    Ok(())
+}
+
 /// How many conversations still waiting for an agent are placed in `q`.
 fn waiting_in(tx: &WriteTransaction, q: QueueId) -> Result<u64, StoreError> {
-    let convs = tx.open_table(super::tables::CONVERSATION_RECORD)?;
+    let convs = tx.open_table(CONVERSATION_RECORD)?;
     let mut count = 0;
     for row in tx.open_table(CONVERSATION_QUEUE)?.iter()? {
         let (c, v) = row?;
         if v.value().0 != q.get() {
             continue;
         }
-        let conv: Option<super::records::Conversation> = get_record(&convs, c.value())?;
-        if conv.is_some_and(|c| c.state == crate::domain::ConversationState::Open) {
+        let conv: Option<Conversation> = get_record(&convs, c.value())?;
+        if conv.is_some_and(|c| c.state == ConversationState::Open) {
             count += 1;
         }
     }

@@ -53,6 +53,16 @@ pub enum NumberKind {
     WhatsApp,
 }
 
+impl NumberKind {
+    /// How a number of this type is written: short codes are digits, the others E.164.
+    pub fn format(self) -> crate::domain::phone::NumberFormat {
+        match self {
+            NumberKind::ShortCode => crate::domain::phone::NumberFormat::ShortCode,
+            _ => crate::domain::phone::NumberFormat::International,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct SenderNumber {
     pub id: NumberId,

@@ -137,6 +137,17 @@ pub const CONVERSATION_QUEUE: TableDefinition<u64, (u64, i64, u8)> =
 /// most once per conversation (out of hours, holiday) or paced (position in queue).
 pub const CONVERSATION_NOTICE: TableDefinition<(u64, u8), i64> =
     TableDefinition::new("conversation_notice");
+/// (conversation id, when it entered the queue in Unix ms) → (queue id, when it left in Unix ms):
+/// every stay of a conversation in a queue that ended (assigned, closed, moved on), for reports.
+pub const CONVERSATION_QUEUEVISITS: TableDefinition<(u64, i64), (u64, i64)> =
+    TableDefinition::new("conversation_queuevisits");
+/// "trigger|channel|workstream id or 0" (see `SwitchKey::storage_key`) → whether an admin turned
+/// that automated message on or off there; absent means the trigger's default.
+pub const AUTOMATED_SWITCH: TableDefinition<&str, bool> = TableDefinition::new("automated_switch");
+/// Upper-case keyword → 0: the words that opt a WhatsApp customer out. Empty means the defaults
+/// (`domain::optout::WHATSAPP_DEFAULT_OPT_OUT`).
+pub const WHATSAPP_OPTOUT_KEYWORD: TableDefinition<&str, u8> =
+    TableDefinition::new("whatsapp_optout_keyword");
 /// Rule id → `StoredRule`: a work classification rule and its workstream.
 pub const RULE_RECORD: TableDefinition<u64, &[u8]> = TableDefinition::new("rule_record");
 /// Workstream id → `RuleOrder`: its rules' ids in evaluation order.
@@ -209,6 +220,9 @@ pub fn create_all(tx: &redb::WriteTransaction) -> Result<(), redb::TableError> {
     tx.open_table(QUEUE_MEMBERS)?;
     tx.open_table(CONVERSATION_QUEUE)?;
     tx.open_table(CONVERSATION_NOTICE)?;
+    tx.open_table(CONVERSATION_QUEUEVISITS)?;
+    tx.open_table(AUTOMATED_SWITCH)?;
+    tx.open_table(WHATSAPP_OPTOUT_KEYWORD)?;
     tx.open_table(RULE_RECORD)?;
     tx.open_table(WORKSTREAM_RULEORDER)?;
     tx.open_table(SKILL_RECORD)?;

@@ -417,8 +417,8 @@ async fn a_workstream_override_applies_to_that_workstream_before_the_channel_def
     assert_eq!(text(Some(&ws), "en").await, "Channel: {AgentName}");
     assert_eq!(
         text(Some(&ws), "fr").await,
-        "You're now chatting with {AgentName}.",
-        "built-in"
+        "Channel: {AgentName}",
+        "no French text: the default locale's override before the built-in English one"
     );
     assert_eq!(
         text(None, "es").await,
@@ -497,7 +497,7 @@ async fn bad_automated_texts_are_refused_with_the_reason_and_nothing_is_stored()
         (
             "greeting",
             "Hi {{1}}",
-            "{{1}} opens a placeholder without closing it",
+            "{{1}} is a template placeholder",
             "template-style placeholder",
         ),
         (

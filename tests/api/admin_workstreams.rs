@@ -319,13 +319,18 @@ async fn the_channel_setup_saves_each_step_resumes_where_it_stopped_and_finishes
         "https://example.com/survey?c=1 — How did we do?",
         "Texts (default)",
         "Available, Busy",
-        "120 seconds",
+        "2 minutes",
+        "1 day",
     ] {
         assert!(
             summary.body.contains(&escaped(shown)),
             "summary shows {shown}"
         );
     }
+    assert!(
+        !summary.body.contains("1440 minutes") && !summary.body.contains("120 seconds"),
+        "the summary speaks in human units"
+    );
     let done = admin.post(&format!("{base}/summary"), &[]).await;
     assert_eq!(
         done.location,

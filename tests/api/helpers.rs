@@ -236,6 +236,15 @@ pub fn sms_form(sid: &str, body: &str) -> Vec<(String, String)> {
     ])
 }
 
+/// Askama's escaping of `s`, to find a message in a page.
+pub fn escaped(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('"', "&#34;")
+        .replace('\'', "&#39;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+}
+
 pub fn pairs(p: &[(&str, &str)]) -> Vec<(String, String)> {
     p.iter()
         .map(|(k, v)| (k.to_string(), v.to_string()))

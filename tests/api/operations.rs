@@ -232,7 +232,7 @@ fn the_cli_refuses_bad_input_with_a_reason() {
                 "long-code",
             ],
             "",
-            "E.164",
+            "Enter the country code and the number",
         ),
     ];
     for (args, stdin, reason) in cases {

@@ -1,6 +1,36 @@
 //! An admin signs in and sets omnidesk up through the forms, in a real browser.
 
 use crate::harness::*;
+use wiremock::matchers::{basic_auth, method, path, query_param};
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+const SID: &str = "AC0123456789abcdef0123456789abcdef";
+const TOKEN: &str = "browser-test-auth-token-1234";
+
+/// Twilio, as the account wizard asks it: the account is active and has `number`.
+async fn twilio_with(number: &str) -> MockServer {
+    let server = MockServer::start().await;
+    let base = format!("/2010-04-01/Accounts/{SID}");
+    Mock::given(method("GET"))
+        .and(path(format!("{base}.json")))
+        .and(basic_auth(SID, TOKEN))
+        .respond_with(ResponseTemplate::new(200).set_body_json(serde_json::json!({
+            "sid": SID, "status": "active", "type": "Full", "friendly_name": "Acme",
+        })))
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path(format!("{base}/IncomingPhoneNumbers.json")))
+        .and(basic_auth(SID, TOKEN))
+        .and(query_param("PhoneNumber", number))
+        .respond_with(ResponseTemplate::new(200).set_body_json(serde_json::json!({
+            "incoming_phone_numbers": [{"account_sid": SID, "phone_number": number}],
+            "page": 0, "page_size": 50, "next_page_uri": null,
+        })))
+        .mount(&server)
+        .await;
+    server
+}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_admin_signs_in_and_adds_a_user() {
@@ -36,7 +66,8 @@ async fn an_admin_signs_in_and_adds_a_user() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_admin_sets_up_whatsapp_through_the_forms() {
     let Some(driver) = chromedriver() else { return };
-    let (app, _dir) = app("http://127.0.0.1:9").await;
+    let twilio = twilio_with("+14155550199").await;
+    let (app, _dir) = app(&twilio.uri()).await;
     let client = browser(&driver).await;
     let mut tour = Tour::new(client, app.address(), "whatsapp-setup");
     tour.sign_in().await;
@@ -48,10 +79,8 @@ async fn an_admin_sets_up_whatsapp_through_the_forms() {
     tour.submit("account-provider").await;
     tour.select("provider", "twilio").await;
     tour.submit("account-details").await;
-    tour.fill("account_sid", "AC0123456789abcdef0123456789abcdef")
-        .await;
-    tour.fill("auth_token", "browser-test-auth-token-1234")
-        .await;
+    tour.fill("account_sid", SID).await;
+    tour.fill("auth_token", TOKEN).await;
     tour.submit("account-numbers").await;
     tour.fill("name", "Support line").await;
     tour.fill("number", "12").await;
@@ -72,6 +101,10 @@ async fn an_admin_sets_up_whatsapp_through_the_forms() {
             .contains("browser-test-auth-token-1234")
     );
     tour.click_link("Next: done", "account-done").await;
+    assert!(
+        tour.text().await.contains("is ready with 1 number(s)"),
+        "Twilio confirmed the account and its number"
+    );
 
     tour.visit("/admin/templates/new", "template-new").await;
     tour.fill("name", "order_update").await;
@@ -106,6 +139,52 @@ async fn an_admin_sets_up_whatsapp_through_the_forms() {
     tour.visit("/admin/automated-messages", "automated-messages")
         .await;
     tour.visit("/admin/quick-replies", "quick-replies").await;
+    tour.client.close().await.unwrap();
+    app.stop().await;
+}
+
+/// The admin home's setup checklist as it fills, and the operating-hours week grid with an
+/// error beside the day it belongs to.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_admin_home_is_a_checklist_and_hours_are_a_week_grid() {
+    let Some(driver) = chromedriver() else { return };
+    let (app, _dir) = app("http://127.0.0.1:9").await;
+    let client = browser(&driver).await;
+    let mut tour = Tour::new(client, app.address(), "onboarding");
+    tour.sign_in().await;
+    tour.visit("/admin", "checklist-empty").await;
+    let home = tour.text().await;
+    assert!(home.contains("Add a messaging account") && home.contains("Not done"));
+
+    tour.visit("/admin/accounts/new", "account-channel").await;
+    tour.fill("name", "Try it").await;
+    tour.select("channel", "sms").await;
+    tour.submit("account-provider").await;
+    tour.select("provider", "simulator").await;
+    tour.submit("account-details").await;
+    tour.submit("account-numbers").await;
+    tour.fill("number", "+1 (415) 555-0142").await;
+    tour.submit("number-added").await;
+    assert!(
+        tour.text().await.contains("+14155550142"),
+        "stored in E.164"
+    );
+    tour.visit("/admin", "checklist-account-and-number").await;
+    assert!(tour.text().await.contains("1 number added."));
+
+    tour.visit("/admin/hours/new", "hours-grid").await;
+    tour.fill("name", "Office").await;
+    // Time inputs take typing by locale; set the values as a picker would.
+    let script = "document.querySelector('[name=mon_from]').value = '17:00'; \
+                  document.querySelector('[name=mon_to]').value = '09:00';";
+    tour.client.execute(script, vec![]).await.unwrap();
+    tour.submit("hours-grid-refused").await;
+    let source = tour.client.source().await.unwrap();
+    assert!(source.contains("class=\"week-grid\""), "a week grid");
+    assert!(
+        source.contains("id=\"e-mon_to\""),
+        "the error is beside Monday"
+    );
     tour.client.close().await.unwrap();
     app.stop().await;
 }

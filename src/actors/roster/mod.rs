@@ -11,6 +11,7 @@
 use super::scheduler::Scheduler;
 use crate::clock::Clock;
 use crate::domain::presence::Presence;
+use crate::domain::queue::{Candidate, choose};
 use crate::domain::{ConversationId, Timestamp, UserId};
 use crate::live::{LiveEvent, LiveHub};
 use actix::prelude::*;
@@ -219,9 +220,9 @@ pub struct Reserve {
     pub units: u32,
 }
 
-/// Reserves `units` for an offer of `conversation` to the best of `candidates` whose presence is
-/// in `allowed` and who has the units free: most free capacity first, ties to the lowest
-/// `recency` (least recently assigned). Returns the agent who got it.
+/// Reserves `units` for an offer of `conversation` to the best of `candidates` (with when each was
+/// last assigned) whose presence is in `allowed` and who has the units free, as the queue's
+/// `method` ranks them (`domain::queue::choose`). Returns the agent who got it.
 #[derive(Message)]
 #[rtype(result = "Option<UserId>")]
 pub struct ReserveOffer {
@@ -229,6 +230,7 @@ pub struct ReserveOffer {
     pub candidates: Vec<(UserId, u64)>,
     pub allowed: Vec<Presence>,
     pub units: u32,
+    pub method: crate::domain::queue::AssignmentMethod,
 }
 
 /// Gives back whatever `conversation` holds; nothing if it holds nothing.
@@ -329,13 +331,18 @@ impl Handler<ReserveOffer> for AgentRoster {
     type Result = Option<UserId>;
 
     fn handle(&mut self, m: ReserveOffer, _: &mut Self::Context) -> Option<UserId> {
-        let (agent, _) = m
+        let candidates: Vec<Candidate<UserId>> = m
             .candidates
             .iter()
             .filter_map(|(u, recency)| self.agents.get(u).map(|s| (*u, *recency, s)))
             .filter(|(_, _, s)| m.allowed.contains(&s.effective()) && s.free() >= m.units)
-            .map(|(u, recency, s)| (u, (s.free(), std::cmp::Reverse(recency))))
-            .max_by_key(|(_, rank)| *rank)?;
+            .map(|(agent, last_assigned, s)| Candidate {
+                agent,
+                free: s.free(),
+                last_assigned,
+            })
+            .collect();
+        let agent = choose(m.method, &candidates)?;
         self.hold(
             m.conversation,
             Hold {

@@ -29,8 +29,11 @@ use crate::store::records::{Conversation, DistributionMode, Workstream};
 use actix::prelude::*;
 
 mod offers;
+mod overflow;
+mod serve;
 mod take;
-use std::collections::{HashMap, VecDeque};
+use serve::{Entry, Served};
+use std::collections::{HashMap, HashSet};
 use std::time::Duration;
 
 /// Declines of one conversation after which an agent is no longer offered it.
@@ -74,14 +77,20 @@ struct Waiting {
 pub struct WorkstreamSupervisor {
     id: WorkstreamId,
     shared: Shared,
-    queue: VecDeque<ConversationId>,
+    /// The conversations waiting in the workstream's queues.
+    entries: HashMap<ConversationId, Entry>,
+    /// Handed over, their queue still being looked up.
+    placing: HashSet<ConversationId>,
+    /// The waiting conversations that may be offered now, in offer order (last review).
+    offerable: Vec<ConversationId>,
     waiting: HashMap<ConversationId, Waiting>,
     offers: HashMap<ConversationId, Offer>,
     /// Assignment order, for round-robin tie breaks.
     last_assigned: HashMap<UserId, u64>,
     assignments: u64,
-    /// Settings and members as of the last pump.
+    /// Settings, queues and members as of the last pump.
     settings: Option<Workstream>,
+    served: Vec<Served>,
     members: Vec<UserId>,
     pumping: bool,
     pump_again: bool,
@@ -114,12 +123,15 @@ impl WorkstreamSupervisor {
         Self {
             id,
             shared,
-            queue: VecDeque::new(),
+            entries: HashMap::new(),
+            placing: HashSet::new(),
+            offerable: Vec::new(),
             waiting: HashMap::new(),
             offers: HashMap::new(),
             last_assigned: HashMap::new(),
             assignments: 0,
             settings: None,
+            served: Vec::new(),
             members: Vec::new(),
             pumping: false,
             pump_again: false,
@@ -142,30 +154,31 @@ impl WorkstreamSupervisor {
         )
     }
 
-    /// Reloads settings and members, then makes what offers it can.
+    /// Reloads settings, queues, members and hours, reviews the waiting conversations against
+    /// their queues' hours and overflow rules, then makes what offers it can.
     fn pump(&mut self, ctx: &mut Context<Self>) {
         if self.pumping {
             self.pump_again = true;
             return;
         }
         self.pumping = true;
-        let store = self.shared.store.clone();
-        let id = self.id;
-        let fut = async move {
-            let ws = store.workstream(id).await.ok().flatten()?;
-            let members = store.members(id).await.ok()?;
-            Some((ws, members))
-        };
+        let fut = serve::load(self.shared.store.clone(), self.id);
         ctx.wait(fut.into_actor(self).map(|loaded, act, ctx| {
             match loaded {
-                Some((ws, members)) => {
-                    act.members = members;
-                    let push = ws.mode == DistributionMode::Push;
-                    act.settings = Some(ws);
+                Some(loaded) => {
+                    let now = act.shared.clock.now();
+                    let push = loaded.workstream.mode == DistributionMode::Push;
+                    act.served = loaded.served(now);
+                    act.members = loaded.members();
+                    act.settings = Some(loaded.workstream);
+                    act.withdraw_strays();
+                    let review = serve::review(&mut act.entries, &act.served, now);
+                    act.apply(review);
                     if push {
                         act.make_offers(ctx);
                         return;
                     }
+                    act.tell_positions(&HashSet::new());
                 }
                 None => tracing::warn!(workstream = %act.id, "workstream settings unreadable; not offering"),
             }
@@ -198,7 +211,7 @@ impl WorkstreamSupervisor {
     }
 
     fn offer(&mut self, conversation: ConversationId, agent: UserId) {
-        if !self.queue.contains(&conversation) || self.offers.contains_key(&conversation) {
+        if !self.entries.contains_key(&conversation) || self.offers.contains_key(&conversation) {
             self.shared.roster.do_send(ReleaseOffer {
                 conversation,
                 user: agent,
@@ -263,7 +276,8 @@ impl WorkstreamSupervisor {
     }
 
     fn forget(&mut self, conversation: ConversationId) {
-        self.queue.retain(|c| *c != conversation);
+        self.entries.remove(&conversation);
+        self.placing.remove(&conversation);
         if let Some(agent) = self.offers.get(&conversation).map(|o| o.agent) {
             self.withdraw(conversation, agent);
         }
@@ -275,7 +289,8 @@ impl WorkstreamSupervisor {
             self.scheduler
                 .do_send(Disarm(Deadline::Offer(self.id, conv.id)));
         }
-        self.queue.retain(|c| *c != conv.id);
+        self.entries.remove(&conv.id);
+        self.placing.remove(&conv.id);
         self.waiting.remove(&conv.id);
         self.assignments += 1;
         self.last_assigned.insert(agent, self.assignments);
@@ -294,12 +309,10 @@ impl Actor for WorkstreamSupervisor {
 impl Handler<Enqueue> for WorkstreamSupervisor {
     type Result = ();
 
+    /// Looks up the conversation's queue (where it waits, else where it last waited, else the
+    /// fallback queue), stores its place, then serves the queues.
     fn handle(&mut self, msg: Enqueue, ctx: &mut Self::Context) {
         let id = msg.conversation;
-        if !self.queue.contains(&id) {
-            tracing::debug!(workstream = %self.id, conversation = %id, "queued for an agent");
-            self.queue.push_back(id);
-        }
         let keep_same = self
             .settings
             .as_ref()
@@ -310,7 +323,37 @@ impl Handler<Enqueue> for WorkstreamSupervisor {
         } else if let Some(prev) = msg.previous_agent.filter(|_| keep_same) {
             w.preferred = Some(prev);
         }
-        self.pump(ctx);
+        if self.entries.contains_key(&id) {
+            self.pump(ctx);
+            return;
+        }
+        if !self.placing.insert(id) {
+            return;
+        }
+        let fut = serve::place(
+            self.shared.store.clone(),
+            self.id,
+            id,
+            self.shared.clock.now(),
+        );
+        // The mailbox waits for the place: a message after this one (an "Assign to me", a
+        // query) finds the conversation queued.
+        ctx.wait(fut.into_actor(self).map(move |placed, act, ctx| {
+            if !act.placing.remove(&id) {
+                // Taken off the queue while its place was looked up.
+                return;
+            }
+            match placed {
+                Some(p) => {
+                    tracing::debug!(workstream = %act.id, conversation = %id, queue = %p.queue, "queued for an agent");
+                    act.entries.insert(id, Entry::new(p));
+                    act.pump(ctx);
+                }
+                None => {
+                    tracing::warn!(workstream = %act.id, conversation = %id, "no queue could take the conversation");
+                }
+            }
+        }));
     }
 }
 
@@ -387,8 +430,7 @@ impl Handler<Visible> for WorkstreamSupervisor {
             .settings
             .as_ref()
             .is_some_and(|w| w.mode == DistributionMode::Pick);
-        offered
-            || (pick && self.queue.contains(&msg.conversation) && self.members.contains(&msg.agent))
+        offered || (pick && self.may_pick(msg.conversation, msg.agent))
     }
 }
 
@@ -410,6 +452,6 @@ impl Handler<QueueSnapshot> for WorkstreamSupervisor {
     type Result = Vec<ConversationId>;
 
     fn handle(&mut self, _: QueueSnapshot, _: &mut Self::Context) -> Self::Result {
-        self.queue.iter().copied().collect()
+        serve::order(&self.entries, &self.served)
     }
 }

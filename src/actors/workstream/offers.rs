@@ -5,6 +5,7 @@
 use super::{MAX_DECLINES, WorkstreamSupervisor, allowed_presences};
 use crate::actors::roster::ReserveOffer;
 use crate::actors::scheduler::{Arm, Deadline};
+use crate::domain::queue::AssignmentMethod;
 use crate::domain::{ConversationId, Timestamp, UserId};
 use crate::store::flags::FlagReason;
 use actix::prelude::*;
@@ -14,6 +15,7 @@ use std::collections::HashSet;
 struct Plan {
     conversation: ConversationId,
     tiers: Vec<Vec<(UserId, u64)>>,
+    method: AssignmentMethod,
 }
 
 impl WorkstreamSupervisor {
@@ -25,11 +27,22 @@ impl WorkstreamSupervisor {
         let mut wake_at: Option<Timestamp> = None;
         let mut plans = Vec::new();
         let mut newly_flagged = Vec::new();
-        for conv in self.queue.iter().filter(|c| !self.offers.contains_key(c)) {
+        for conv in self
+            .offerable
+            .iter()
+            .filter(|c| !self.offers.contains_key(c))
+        {
+            let Some(served) = self
+                .entries
+                .get(conv)
+                .and_then(|e| self.served.iter().find(|s| s.queue.id == e.queue))
+            else {
+                continue;
+            };
             let w = self.waiting.entry(*conv).or_default();
-            let mut exhausted = !self.members.is_empty();
+            let mut exhausted = !served.members.is_empty();
             let mut pool = Vec::new();
-            for m in &self.members {
+            for m in &served.members {
                 let (count, at) = w.declines.get(m).copied().unwrap_or((0, now));
                 if count < MAX_DECLINES {
                     exhausted = false;
@@ -56,6 +69,7 @@ impl WorkstreamSupervisor {
             plans.push(Plan {
                 conversation: *conv,
                 tiers,
+                method: served.queue.method,
             });
         }
         for conv in newly_flagged {
@@ -85,6 +99,7 @@ impl WorkstreamSupervisor {
                             candidates,
                             allowed: allowed.clone(),
                             units,
+                            method: plan.method,
                         })
                         .await
                         .ok()
@@ -99,15 +114,17 @@ impl WorkstreamSupervisor {
             out
         };
         ctx.wait(fut.into_actor(self).map(|made, act, ctx| {
+            let offered: HashSet<ConversationId> = made.iter().map(|(c, _)| *c).collect();
             for (conv, agent) in made {
                 act.offer(conv, agent);
             }
+            act.tell_positions(&offered);
             act.pumped(ctx);
         }));
     }
 
     /// Pumps again at `at`, when a declined agent may be offered again (keeps an earlier wake).
-    fn arm_wake(&mut self, at: Option<Timestamp>) {
+    pub(super) fn arm_wake(&mut self, at: Option<Timestamp>) {
         let Some(at) = at else { return };
         let now = self.shared.clock.now();
         if self.wake.is_some_and(|t| t <= at && t > now) {

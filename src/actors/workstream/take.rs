@@ -79,9 +79,10 @@ impl Handler<AssignToMe> for WorkstreamSupervisor {
         let refuse = |e: DistributionError, act: &mut Self| {
             AtomicResponse::new(Box::pin(async move { Err(e) }.into_actor(act)))
         };
-        if !self.queue.contains(&msg.conversation) {
+        if !self.entries.contains_key(&msg.conversation) {
             return refuse(DistributionError::Taken, self);
         }
+        let in_queue = self.may_pick(msg.conversation, msg.agent);
         let shared = self.shared.clone();
         let id = self.id;
         let (conversation, agent) = (msg.conversation, msg.agent);
@@ -96,12 +97,7 @@ impl Handler<AssignToMe> for WorkstreamSupervisor {
             if ws.mode != DistributionMode::Pick {
                 return Err(DistributionError::NotPick);
             }
-            let members = shared
-                .store
-                .members(id)
-                .await
-                .map_err(|_| DistributionError::Unavailable)?;
-            if !members.contains(&agent) {
+            if !in_queue {
                 return Err(DistributionError::NotMember);
             }
             let state = shared.roster.send(Status(agent)).await.ok().flatten();

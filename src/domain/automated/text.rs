@@ -2,6 +2,7 @@
 //! (length, characters, only the placeholders the trigger allows), and filling them in.
 
 use super::Trigger;
+use crate::domain::placeholders::{self, Syntax};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
@@ -54,6 +55,10 @@ pub enum TextError {
         "{0} is not a placeholder omnidesk knows. Use {{AgentName}}, {{QueueName}} or a context variable such as {{$OrderNumber$}}."
     )]
     Unknown(String),
+    #[error(
+        "{0} is a template placeholder; automated messages use {{AgentName}}, {{QueueName}} or a context variable such as {{$OrderNumber$}}."
+    )]
+    TemplateSyntax(String),
     #[error("{0} is not a context variable: names use only letters, digits and underscores.")]
     BadVariable(String),
     #[error("{placeholder} can't be used in the {trigger} message.")]
@@ -134,6 +139,9 @@ impl AutomatedText {
             .any(|c| c.is_control() && c != '\n' && c != '\t')
         {
             return Err(TextError::ControlCharacters);
+        }
+        if let Some(p) = placeholders::foreign(Syntax::Automated(trigger), &text) {
+            return Err(TextError::TemplateSyntax(p));
         }
         for piece in parse_placeholders(&text)? {
             if let Piece::Placeholder(p) = piece
@@ -231,7 +239,7 @@ mod tests {
             (
                 Greeting,
                 "Hi {{1}}",
-                TextError::Unclosed("{{1}}".into()),
+                TextError::TemplateSyntax("{{1}}".into()),
                 "template-style braces",
             ),
             (

@@ -94,6 +94,38 @@ pub enum FetchError {
     Unreachable(String),
 }
 
+/// A request that got no answer, as the page says it.
+fn unreachable(e: reqwest::Error) -> FetchError {
+    FetchError::Unreachable(if e.is_timeout() {
+        "Twilio did not answer in time.".into()
+    } else {
+        "Twilio could not be reached.".into()
+    })
+}
+
+/// A non-success answer to a GET, with Twilio's own explanation when it gave one.
+async fn refusal(resp: reqwest::Response) -> FetchError {
+    let status = resp.status();
+    if status == reqwest::StatusCode::UNAUTHORIZED {
+        return FetchError::Unauthorized;
+    }
+    let err: Option<ApiError> = resp.json().await.ok();
+    let code = err.as_ref().and_then(|e| e.code);
+    let message = err
+        .and_then(|e| e.message)
+        .or_else(|| code.and_then(twilio_error_text).map(str::to_owned))
+        .unwrap_or_else(|| {
+            status
+                .canonical_reason()
+                .unwrap_or("no explanation given")
+                .to_owned()
+        });
+    FetchError::Refused {
+        status: status.as_u16(),
+        message: message.chars().take(MAX_ERROR_CHARS).collect(),
+    }
+}
+
 impl TwilioClient {
     pub fn new(base_url: &str, timeout: Duration) -> Result<Self, reqwest::Error> {
         let http = reqwest::Client::builder()
@@ -121,51 +153,35 @@ impl TwilioClient {
         &self,
         credentials: &Credentials,
     ) -> Result<AccountInfo, FetchError> {
-        let url = format!(
-            "{}/2010-04-01/Accounts/{}.json",
-            self.base_url, credentials.account_sid
-        );
+        let path = format!("{}.json", credentials.account_sid);
+        self.get_json(credentials, &path, &[]).await
+    }
+
+    /// `GET /2010-04-01/Accounts/{path}` with `query`, read as JSON; a failure is a sentence.
+    pub(super) async fn get_json<T: serde::de::DeserializeOwned>(
+        &self,
+        credentials: &Credentials,
+        path: &str,
+        query: &[(&str, &str)],
+    ) -> Result<T, FetchError> {
+        let url = format!("{}/2010-04-01/Accounts/{path}", self.base_url);
         let resp = self
             .http
             .get(url)
+            .query(query)
             .basic_auth(
                 &credentials.account_sid,
                 Some(credentials.auth_token.expose()),
             )
             .send()
             .await
-            .map_err(|e| {
-                FetchError::Unreachable(if e.is_timeout() {
-                    "Twilio did not answer in time.".into()
-                } else {
-                    "Twilio could not be reached.".into()
-                })
-            })?;
-        let status = resp.status();
-        if status == reqwest::StatusCode::UNAUTHORIZED {
-            return Err(FetchError::Unauthorized);
+            .map_err(unreachable)?;
+        if !resp.status().is_success() {
+            return Err(refusal(resp).await);
         }
-        if status.is_success() {
-            return resp
-                .json()
-                .await
-                .map_err(|_| FetchError::Unreachable("Twilio's answer could not be read.".into()));
-        }
-        let err: Option<ApiError> = resp.json().await.ok();
-        let code = err.as_ref().and_then(|e| e.code);
-        let message = err
-            .and_then(|e| e.message)
-            .or_else(|| code.and_then(twilio_error_text).map(str::to_owned))
-            .unwrap_or_else(|| {
-                status
-                    .canonical_reason()
-                    .unwrap_or("no explanation given")
-                    .to_owned()
-            });
-        Err(FetchError::Refused {
-            status: status.as_u16(),
-            message: message.chars().take(MAX_ERROR_CHARS).collect(),
-        })
+        resp.json()
+            .await
+            .map_err(|_| FetchError::Unreachable("Twilio's answer could not be read.".into()))
     }
 
     fn form(request: &SendRequest) -> Vec<(&'static str, String)> {

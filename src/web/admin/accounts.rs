@@ -4,7 +4,9 @@
 //! `accounts_wizard`, numbers in `numbers`.
 
 use super::{accounts_wizard, numbers};
-use crate::app::{Desk, credentials};
+use crate::app::Desk;
+use crate::app::onboarding::{AccountCheck, CredentialsCheck, NumberVerdict};
+use crate::domain::public_url::Reach;
 use crate::domain::user::Role;
 use crate::domain::{AccountId, AccountSid};
 use crate::secrets::SecretString;
@@ -118,13 +120,39 @@ pub fn callback_rows(desk: &Desk, account: &Account) -> Section {
     ])
 }
 
-pub fn callback_help() -> Section {
-    Section::Text(
-        "In the Twilio console, paste the inbound URL into \"A message comes in\" (HTTP POST) for \
-         each number of this account. omnidesk asks Twilio for delivery updates at the status \
-         callback URL by itself; paste it where Twilio asks for a status callback URL."
+/// How to paste the callback URLs into Twilio, and whether Twilio can reach them at all.
+pub fn callback_help(desk: &Desk) -> Vec<Section> {
+    let url = desk.settings().public_url();
+    let how = Section::Text(
+        "In the Twilio console, paste the inbound URL into \"A message comes in\" (HTTP POST) \
+         for each number of this account, or into the webhook URL of each WhatsApp sender. The \
+         status callback URL needs no setting: omnidesk sends it to Twilio with every message, \
+         so it is shown only for reference."
             .into(),
-    )
+    );
+    let set = "Start omnidesk with --public-url set to the address Twilio should call (or set \
+               OMNIDESK_PUBLIC_URL), e.g. --public-url https://desk.example.com, and forward \
+               that address to omnidesk's listen address (a reverse proxy or a tunnel).";
+    let https = "Twilio does call plain http:// URLs, but https is recommended: messages and \
+                 their signatures then travel encrypted.";
+    let reach = match Reach::of(&url) {
+        Reach::Internet { https: true } => None,
+        Reach::Internet { https: false } => Some(Section::Warning(format!(
+            "The public URL {url} is plain http. {https}"
+        ))),
+        Reach::Loopback => Some(Section::Problem(format!(
+            "Twilio cannot reach these URLs: the public URL {url} is a loopback address, which \
+             only this machine can open. {set} {https}"
+        ))),
+        Reach::Private => Some(Section::Problem(format!(
+            "Twilio cannot reach these URLs: the public URL {url} is a private network address, \
+             which the internet cannot open. {set} {https}"
+        ))),
+        Reach::Invalid => Some(Section::Problem(format!(
+            "The public URL {url} is not an http(s) address Twilio can call. {set}"
+        ))),
+    };
+    reach.into_iter().chain([how]).collect()
 }
 
 async fn list(
@@ -189,11 +217,10 @@ fn edit_form(csrf: &str, a: &Account) -> FormModel {
     form.cancel("/admin/accounts")
 }
 
-/// What the account page shows above its form: a notice or a problem.
+/// What the account page shows above its form: a notice, if any.
 enum Outcome {
     None,
     Notice(String),
-    Problem(String),
 }
 
 fn account_page(
@@ -208,7 +235,6 @@ fn account_page(
     match outcome {
         Outcome::None => {}
         Outcome::Notice(n) => p = p.with(Section::Notice(n)),
-        Outcome::Problem(n) => p = p.with(Section::Problem(n)),
     }
     let token = match (a.provider, &a.auth_token) {
         (ProviderKind::Simulator, _) => "Not needed (Simulator)",
@@ -271,6 +297,8 @@ struct Notice {
     added: Option<String>,
     number_deleted: Option<String>,
     deleted: Option<String>,
+    /// A number just added that Twilio does not list (a WhatsApp sender from elsewhere).
+    unlisted: Option<u64>,
 }
 
 impl Notice {
@@ -301,7 +329,11 @@ async fn show(
     let a = load_account(&desk, *id).await?;
     let numbers = desk.store().numbers_of(a.id).await?;
     let form = edit_form(&admin.csrf, &a);
-    Ok(account_page(&admin, &a, &numbers, form, q.text()).ok())
+    let mut p = account_page(&admin, &a, &numbers, form, q.text());
+    if let Some(w) = numbers::warning(&desk, &a, q.unlisted).await? {
+        p.sections.insert(1.min(p.sections.len()), w);
+    }
+    Ok(p.ok())
 }
 
 async fn update(
@@ -349,30 +381,58 @@ async fn validate_credentials(
     desk: web::Data<Desk>,
 ) -> Result<HttpResponse, PageError> {
     f.user.require(Role::Admin)?;
-    let stored = desk
-        .store()
-        .account_with_token(AccountId::new(*id))
+    let check = desk
+        .check_account(AccountId::new(*id))
         .await?
         .ok_or(PageError::NotFound)?;
-    let outcome = match (stored.account.provider, credentials(&stored)) {
-        (ProviderKind::Twilio, Some(creds)) => match desk.check_twilio_account(&creds).await {
-            Ok(info) => Outcome::Notice(format!(
-                "Twilio accepted the credentials. Status: {}. Type: {}.",
-                info.status, info.kind
-            )),
-            Err(e) => Outcome::Problem(e.to_string()),
-        },
-        (ProviderKind::Twilio, None) => {
-            Outcome::Problem("This account has no Account SID and auth token stored.".into())
-        }
-        (ProviderKind::Simulator, _) => {
-            Outcome::Notice("The Simulator needs no credentials.".into())
-        }
-    };
-    let a = stored.account;
+    let a = load_account(&desk, *id).await?;
     let numbers = desk.store().numbers_of(a.id).await?;
     let form = edit_form(&f.user.csrf, &a);
-    Ok(account_page(&f.user, &a, &numbers, form, outcome).ok())
+    let mut p = account_page(&f.user, &a, &numbers, form, Outcome::None);
+    // The outcome goes first, where the admin looks after pressing the button.
+    let mut sections = check_sections(&check);
+    sections.append(&mut p.sections);
+    p.sections = sections;
+    Ok(p.ok())
+}
+
+/// What an account check found, as sections: the credentials, then each number's verdict.
+pub fn check_sections(check: &AccountCheck) -> Vec<Section> {
+    let mut out = vec![match &check.credentials {
+        CredentialsCheck::Accepted(info) => Section::Notice(format!(
+            "Twilio accepted the credentials. Status: {}. Type: {}.",
+            info.status, info.kind
+        )),
+        CredentialsCheck::Refused(e) => Section::Problem(e.to_string()),
+        CredentialsCheck::Missing => Section::Problem(
+            "This account has no Account SID and auth token stored: enter them below.".into(),
+        ),
+        CredentialsCheck::NotNeeded => {
+            Section::Notice("The Simulator needs no credentials.".into())
+        }
+    }];
+    for (n, verdict) in &check.numbers {
+        match verdict {
+            NumberVerdict::Listed | NumberVerdict::NotChecked => {}
+            NumberVerdict::UnlistedSender => {
+                out.push(Section::Warning(verdict.sentence(&n.number)))
+            }
+            _ => out.push(Section::Problem(verdict.sentence(&n.number))),
+        }
+    }
+    let listed: Vec<String> = check
+        .numbers
+        .iter()
+        .filter(|(_, v)| *v == NumberVerdict::Listed)
+        .map(|(n, _)| n.number.to_string())
+        .collect();
+    if !listed.is_empty() {
+        out.push(Section::Text(format!(
+            "Listed on the Twilio account: {}.",
+            listed.join(", ")
+        )));
+    }
+    out
 }
 
 async fn callback(
@@ -381,9 +441,11 @@ async fn callback(
     desk: web::Data<Desk>,
 ) -> Result<HttpResponse, PageError> {
     let a = load_account(&desk, *id).await?;
-    Ok(page(&admin, &format!("Callback information: {}", a.name))
-        .with(callback_help())
-        .with(callback_rows(&desk, &a))
+    let mut p = page(&admin, &format!("Callback information: {}", a.name));
+    for s in callback_help(&desk) {
+        p = p.with(s);
+    }
+    Ok(p.with(callback_rows(&desk, &a))
         .with(Section::Links(vec![link(
             format!("/admin/accounts/{}", a.id.get()),
             "Back to the account",

@@ -9,6 +9,7 @@ use crate::app::Desk;
 use crate::domain::Channel;
 use crate::domain::account::AccountName;
 use crate::domain::user::Role;
+use crate::providers::Credentials;
 use crate::store::records::{Account, ProviderKind};
 use crate::store::setup::NewAccount;
 use crate::web::csrf::{CsrfForm, FormData};
@@ -206,6 +207,16 @@ async fn create(f: CsrfForm, desk: web::Data<Desk>) -> Result<HttpResponse, Page
     if !errors.is_empty() {
         return Ok(refuse(&errors));
     }
+    if let (Some(sid), Some(token)) = (&sid, &token) {
+        let creds = Credentials {
+            account_sid: sid.to_string(),
+            auth_token: token.clone(),
+        };
+        // Nothing is stored until Twilio accepts the credentials.
+        if let Err(e) = desk.verify_twilio_credentials(&creds).await {
+            return Ok(refuse(&FieldErrors::one("", e.to_string())));
+        }
+    }
     let new = NewAccount {
         name: d.name.clone(),
         channel: d.channel,
@@ -253,11 +264,15 @@ async fn numbers_page(
     a: &Account,
     form: FormModel,
     notice: Option<&str>,
+    warning: Option<Section>,
 ) -> Result<Page, PageError> {
     let list = desk.store().numbers_of(a.id).await?;
     let mut page = step(admin, &setup_title(a), 3);
     if let Some(n) = notice {
         page = page.with(Section::Notice(n.into()));
+    }
+    if let Some(w) = warning {
+        page = page.with(w);
     }
     Ok(page
         .with(numbers::table(a, &list, false))
@@ -272,6 +287,8 @@ async fn numbers_page(
 #[derive(serde::Deserialize)]
 struct Added {
     added: Option<String>,
+    /// A number just added that Twilio does not list (a WhatsApp sender from elsewhere).
+    unlisted: Option<u64>,
 }
 
 async fn numbers_step(
@@ -286,7 +303,8 @@ async fn numbers_step(
         None => "Account created. Add its numbers.",
     };
     let form = number_form(&admin, &a);
-    Ok(numbers_page(&desk, &admin, &a, form, Some(notice))
+    let warning = numbers::warning(&desk, &a, q.unlisted).await?;
+    Ok(numbers_page(&desk, &admin, &a, form, Some(notice), warning)
         .await?
         .ok())
 }
@@ -299,13 +317,14 @@ async fn add_number(
     f.user.require(Role::Admin)?;
     let a = load_account(&desk, *id).await?;
     match numbers::add(&desk, &a, &f.form).await? {
-        Ok(_) => Ok(redirect(&format!(
-            "/admin/accounts/{}/setup/numbers?added=1",
-            a.id.get()
+        Ok((n, verdict)) => Ok(redirect(&format!(
+            "/admin/accounts/{}/setup/numbers?added=1{}",
+            a.id.get(),
+            numbers::warning_query(&n, &verdict)
         ))),
         Err(Refused(errors, status)) => {
             let form = number_form(&f.user, &a).refill(&f.form, &errors);
-            Ok(numbers_page(&desk, &f.user, &a, form, None)
+            Ok(numbers_page(&desk, &f.user, &a, form, None, None)
                 .await?
                 .respond(status))
         }
@@ -318,8 +337,11 @@ async fn callback_step(
     desk: web::Data<Desk>,
 ) -> Result<HttpResponse, PageError> {
     let a = load_account(&desk, *id).await?;
-    Ok(step(&admin, &setup_title(&a), 4)
-        .with(accounts::callback_help())
+    let mut page = step(&admin, &setup_title(&a), 4);
+    for s in accounts::callback_help(&desk) {
+        page = page.with(s);
+    }
+    Ok(page
         .with(accounts::callback_rows(&desk, &a))
         .with(next(
             format!("/admin/accounts/{}/setup/done", a.id.get()),
@@ -334,15 +356,38 @@ async fn done(
     desk: web::Data<Desk>,
 ) -> Result<HttpResponse, PageError> {
     let a = load_account(&desk, *id).await?;
-    let count = desk.store().numbers_of(a.id).await?.len();
-    Ok(step(&admin, &setup_title(&a), 5)
-        .with(Section::Notice(format!(
+    let check = desk.check_account(a.id).await?.ok_or(PageError::NotFound)?;
+    let count = check.numbers.len();
+    let mut page = step(&admin, &setup_title(&a), 5);
+    // "Ready" only once Twilio has accepted the credentials and listed every number.
+    page = if check.is_ready() && count > 0 {
+        page.with(Section::Notice(format!(
             "{} is ready with {count} number(s).",
             a.name
         )))
+    } else if check.is_ready() {
+        page.with(Section::Problem(format!(
+            "{} has no number yet: add one before customers can write to it.",
+            a.name
+        )))
+    } else {
+        page.with(Section::Problem(format!(
+            "{} is not ready yet: fix what is listed below, then open this step again.",
+            a.name
+        )))
+    };
+    for s in accounts::check_sections(&check) {
+        page = page.with(s);
+    }
+    let id = a.id.get();
+    Ok(page
         .with(Section::Links(vec![
             Link {
-                href: format!("/admin/accounts/{}", a.id.get()),
+                href: format!("/admin/accounts/{id}/setup/numbers"),
+                text: "Back to the numbers".into(),
+            },
+            Link {
+                href: format!("/admin/accounts/{id}"),
                 text: "Open the account".into(),
             },
             Link {

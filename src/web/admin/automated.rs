@@ -1,12 +1,15 @@
 //! `/admin/automated-messages`: the text of each automated message per channel and locale, as a
-//! channel default or for one workstream. Shows what would be sent and where it comes from; saving
-//! stores an override, "reset to default" removes it (see `domain::automated::resolve`).
+//! channel default or for one workstream. Shows what would be sent, to whom, whether it is on and
+//! where it comes from; saving stores an override, "reset to default" removes it (see
+//! `domain::automated::resolve`), "turn on/off" switches the trigger there. Also the keywords that
+//! opt a WhatsApp customer out.
 
 use crate::app::Desk;
 use crate::domain::automated::{
-    AutomatedText, BUILTIN_LOCALES, Locale, OverrideKey, Resolved, Source, Trigger,
-    WorkstreamScope, resolve,
+    Audience, AutomatedText, BUILTIN_LOCALES, Locale, OverrideKey, Resolved, Source, SwitchKey,
+    Trigger, WorkstreamScope, is_on, resolve,
 };
+use crate::domain::optout::{self, Keyword};
 use crate::domain::user::Role;
 use crate::domain::{Channel, WorkstreamId};
 use crate::store::automated::{AutomatedOverride, default_locale};
@@ -26,6 +29,14 @@ const BASE: &str = "/admin/automated-messages";
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/automated-messages", web::get().to(list))
         .route("/automated-messages/locale", web::post().to(pick_locale))
+        .route(
+            "/automated-messages/whatsapp-keywords",
+            web::post().to(save_keywords),
+        )
+        .route(
+            "/automated-messages/switch/{trigger}/{channel}/{workstream}/{on}",
+            web::post().to(switch),
+        )
         .route(
             "/automated-messages/{trigger}/{channel}/{workstream}/{locale}",
             web::get().to(edit),
@@ -63,6 +74,31 @@ impl Scope {
             workstream: self.ws_id(),
             locale: self.locale.clone(),
         }
+    }
+
+    fn switch_key(&self, trigger: Trigger) -> SwitchKey {
+        SwitchKey {
+            trigger,
+            channel: self.channel,
+            workstream: self.ws_id(),
+        }
+    }
+
+    /// Whether `trigger` is on here, given every stored switch.
+    fn is_on(&self, trigger: Trigger, switches: &HashMap<String, bool>) -> bool {
+        is_on(trigger, self.channel, self.ws_id(), |k| {
+            switches.get(&k.storage_key()).copied()
+        })
+    }
+
+    fn switch_path(&self, trigger: Trigger, on: bool) -> String {
+        let ws = self.ws_id().map_or(0, WorkstreamId::get);
+        let to = if on { "on" } else { "off" };
+        format!(
+            "{BASE}/switch/{}/{}/{ws}/{to}",
+            trigger.key(),
+            self.channel.as_str()
+        )
     }
 
     fn applies_to(&self) -> String {
@@ -208,11 +244,30 @@ fn scope_links(
     ]
 }
 
-fn trigger_table(scope: &Scope, all: &[AutomatedOverride], csrf: &str) -> Table {
+/// What the table says about a trigger's audience.
+fn audience_text(trigger: Trigger) -> &'static str {
+    match trigger.audience() {
+        Audience::Customer => "Customer",
+        Audience::Agent => "Agent (a line in the thread)",
+    }
+}
+
+fn trigger_table(
+    scope: &Scope,
+    all: &[AutomatedOverride],
+    switches: &HashMap<String, bool>,
+    csrf: &str,
+) -> Table {
     let overrides = override_map(all);
     let rows = Trigger::ALL
         .into_iter()
         .map(|t| {
+            let on = scope.is_on(t, switches);
+            let switch = Cell::Post {
+                action: scope.switch_path(t, !on),
+                label: if on { "Turn off" } else { "Turn on" }.into(),
+                csrf: csrf.to_owned(),
+            };
             let r = scope.resolve(t, &overrides);
             let here = overrides.contains_key(&scope.key(t).storage_key());
             let reset = if here {
@@ -230,15 +285,18 @@ fn trigger_table(scope: &Scope, all: &[AutomatedOverride], csrf: &str) -> Table 
             };
             vec![
                 Cell::Text(t.label().into()),
+                Cell::Text(audience_text(t).into()),
+                Cell::Text(if on { "On" } else { "Off" }.into()),
                 Cell::Text(r.text),
                 Cell::Text(source_text(&r.source, scope)),
                 edit,
                 reset,
+                switch,
             ]
         })
         .collect();
     Table {
-        columns: ["Trigger", "Text", "From", "", ""]
+        columns: ["Trigger", "For", "Sent", "Text", "From", "", "", ""]
             .map(String::from)
             .to_vec(),
         rows,
@@ -256,15 +314,65 @@ fn locale_form(scope: &Scope, csrf: &str) -> FormModel {
         )
 }
 
+fn keywords_form(scope: &Scope, csrf: &str, words: &[Keyword]) -> FormModel {
+    let ws = scope.ws_id().map_or(0, WorkstreamId::get);
+    let list = words
+        .iter()
+        .map(Keyword::as_str)
+        .collect::<Vec<_>>()
+        .join(", ");
+    FormModel::new(format!("{BASE}/whatsapp-keywords"), csrf, "Save keywords")
+        .field(Field::hidden("channel", scope.channel.as_str()))
+        .field(Field::hidden("workstream", &ws.to_string()))
+        .field(Field::hidden("locale", scope.locale.as_str()))
+        .field(
+            Field::text("keywords", "WhatsApp opt-out keywords")
+                .value(&list)
+                .required()
+                .help(format!(
+                    "A customer whose whole message is one of these words is opted out of WhatsApp. \
+                     Separate them with commas; at most {}. START opts back in. On SMS, \
+                     Twilio's keywords apply: {}; {} opt back in.",
+                    optout::MAX_WHATSAPP_KEYWORDS,
+                    optout::SMS_OPT_OUT.join(", "),
+                    optout::SMS_OPT_IN.join(", ")
+                )),
+        )
+}
+
+/// What the list page shows besides its forms.
+struct ListData<'a> {
+    workstreams: &'a [Workstream],
+    all: &'a [AutomatedOverride],
+    switches: &'a HashMap<String, bool>,
+}
+
+async fn list_data(
+    desk: &Desk,
+) -> Result<
+    (
+        Vec<Workstream>,
+        Vec<AutomatedOverride>,
+        HashMap<String, bool>,
+    ),
+    PageError,
+> {
+    Ok((
+        desk.store().workstreams().await?,
+        desk.store().automated_overrides().await?,
+        desk.store().automated_switches().await?,
+    ))
+}
+
 fn list_page(
     admin: &SignedIn,
     scope: &Scope,
-    workstreams: &[Workstream],
-    all: &[AutomatedOverride],
+    data: ListData<'_>,
     locale_form: FormModel,
+    keywords_form: FormModel,
 ) -> Page {
     let mut p = page(admin, "Automated messages");
-    for s in scope_links(scope, workstreams, all) {
+    for s in scope_links(scope, data.workstreams, data.all) {
         p = p.with(s);
     }
     p.with(Section::Heading(format!(
@@ -272,8 +380,15 @@ fn list_page(
         scope.applies_to(),
         scope.locale
     )))
-    .with(Section::Table(trigger_table(scope, all, &admin.csrf)))
+    .with(Section::Table(trigger_table(
+        scope,
+        data.all,
+        data.switches,
+        &admin.csrf,
+    )))
     .with(Section::Form(locale_form))
+    .with(Section::Heading("Opt-out keywords".into()))
+    .with(Section::Form(keywords_form))
 }
 
 async fn list(
@@ -288,14 +403,19 @@ async fn list(
         q.locale.as_deref().unwrap_or("en"),
     )
     .await?;
-    let workstreams = desk.store().workstreams().await?;
-    let all = desk.store().automated_overrides().await?;
+    let (workstreams, all, switches) = list_data(&desk).await?;
+    let words = desk.store().whatsapp_optout_keywords().await?;
+    let data = ListData {
+        workstreams: &workstreams,
+        all: &all,
+        switches: &switches,
+    };
     let mut p = list_page(
         &admin,
         &scope,
-        &workstreams,
-        &all,
+        data,
         locale_form(&scope, &admin.csrf),
+        keywords_form(&scope, &admin.csrf, &words),
     );
     if q.saved.is_some() {
         p.sections.insert(0, Section::Notice("Saved.".into()));
@@ -315,14 +435,77 @@ async fn pick_locale(f: CsrfForm, desk: web::Data<Desk>) -> Result<HttpResponse,
             Ok(redirect(&format!("{BASE}?{}", scope.query())))
         }
         Err(e) => {
-            let workstreams = desk.store().workstreams().await?;
-            let all = desk.store().automated_overrides().await?;
+            let (workstreams, all, switches) = list_data(&desk).await?;
+            let words = desk.store().whatsapp_optout_keywords().await?;
+            let data = ListData {
+                workstreams: &workstreams,
+                all: &all,
+                switches: &switches,
+            };
             let form = locale_form(&scope, &f.user.csrf)
                 .refill(&f.form, &FieldErrors::one("locale", e.to_string()));
-            Ok(list_page(&f.user, &scope, &workstreams, &all, form)
+            let keywords = keywords_form(&scope, &f.user.csrf, &words);
+            Ok(list_page(&f.user, &scope, data, form, keywords)
                 .respond(StatusCode::UNPROCESSABLE_ENTITY))
         }
     }
+}
+
+/// Saves the WhatsApp opt-out keywords; a bad list is shown again with the reason.
+async fn save_keywords(f: CsrfForm, desk: web::Data<Desk>) -> Result<HttpResponse, PageError> {
+    f.user.require(Role::Admin)?;
+    let scope = scope(
+        &desk,
+        f.form.get("channel"),
+        f.form.get("workstream"),
+        f.form.get("locale"),
+    )
+    .await?;
+    match optout::parse_list(f.form.get("keywords")) {
+        Ok(words) => {
+            desk.set_whatsapp_optout_keywords(words).await?;
+            Ok(redirect(&format!("{BASE}?{}&saved=1", scope.query())))
+        }
+        Err(e) => {
+            let (workstreams, all, switches) = list_data(&desk).await?;
+            let data = ListData {
+                workstreams: &workstreams,
+                all: &all,
+                switches: &switches,
+            };
+            let keywords = keywords_form(&scope, &f.user.csrf, &[])
+                .refill(&f.form, &FieldErrors::one("keywords", e.to_string()));
+            Ok(list_page(
+                &f.user,
+                &scope,
+                data,
+                locale_form(&scope, &f.user.csrf),
+                keywords,
+            )
+            .respond(StatusCode::UNPROCESSABLE_ENTITY))
+        }
+    }
+}
+
+/// Turns a trigger on or off for a channel default or one workstream.
+async fn switch(
+    f: CsrfForm,
+    path: web::Path<(String, String, String, String)>,
+    desk: web::Data<Desk>,
+) -> Result<HttpResponse, PageError> {
+    f.user.require(Role::Admin)?;
+    let (trigger, channel, ws, to) = path.into_inner();
+    let trigger = Trigger::parse(&trigger).ok_or(PageError::NotFound)?;
+    let on = match to.as_str() {
+        "on" => true,
+        "off" => false,
+        _ => return Err(PageError::NotFound),
+    };
+    let scope = scope(&desk, &channel, &ws, "en").await?;
+    desk.set_automated_switch(scope.switch_key(trigger), on)
+        .await?
+        .map_err(|_| PageError::NotFound)?;
+    Ok(redirect(&format!("{BASE}?{}&saved=1", scope.query())))
 }
 
 type EditPath = web::Path<(String, String, String, String)>;

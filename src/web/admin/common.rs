@@ -106,8 +106,8 @@ pub fn workstream_names(ids: &[WorkstreamId], all: &[Workstream]) -> String {
         .join(", ")
 }
 
-/// "All" and one link per workstream, filtering the list at `base`.
-pub fn filter_links(base: &str, workstreams: &[Workstream]) -> Vec<Link> {
+/// "All" and one link per workstream, filtering the list at `base`; `only` is selected.
+pub fn filter_links(base: &str, workstreams: &[Workstream], only: Option<WorkstreamId>) -> Section {
     let all = Link {
         href: base.to_owned(),
         text: "All".into(),
@@ -116,5 +116,12 @@ pub fn filter_links(base: &str, workstreams: &[Workstream]) -> Vec<Link> {
         href: format!("{base}?workstream={}", w.id.get()),
         text: w.name.to_string(),
     });
-    std::iter::once(all).chain(each).collect()
+    let current = only
+        .and_then(|id| workstreams.iter().position(|w| w.id == id))
+        .map_or(0, |i| i + 1);
+    Section::Choice {
+        label: "Workstream".into(),
+        options: std::iter::once(all).chain(each).collect(),
+        current,
+    }
 }

@@ -12,8 +12,8 @@ use crate::store::hours::{HoursInput, HoursRefusal, OperatingHours};
 use crate::web::csrf::{CsrfForm, FormData};
 use crate::web::session::{Admin, SignedIn};
 use crate::web::ui::{
-    Cell, Field, FieldErrors, FieldKind, FormModel, Link, Nav, Page, PageError, Section, Table,
-    redirect, validate,
+    Cell, DayRow, Field, FieldErrors, FieldKind, FormModel, Link, Nav, Page, PageError, Section,
+    Table, redirect, validate,
 };
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
@@ -133,12 +133,21 @@ fn hours_form(
                 .required()
                 .help("An IANA name such as Europe/Berlin or America/New_York; daylight saving time is followed."),
         );
-    for (i, (key, label)) in DAYS.iter().enumerate() {
-        let day = h
-            .and_then(|h| h.week.get(i).cloned())
-            .unwrap_or(DayHours::office(i < 5));
-        form = day_fields(form, key, label, &day, i == 0);
-    }
+    let days = DAYS
+        .iter()
+        .enumerate()
+        .map(|(i, (key, label))| {
+            let day = h
+                .and_then(|h| h.week.get(i).cloned())
+                .unwrap_or(DayHours::office(i < 5));
+            day_row(key, label, &day)
+        })
+        .collect();
+    form = form.field(
+        Field::new("week", "Weekly schedule", FieldKind::Week { days }).help(
+            "Tick the days that open. Closing at 00:00 means midnight at the end of the day.",
+        ),
+    );
     let holidays = h.map_or(&[][..], |h| &h.holidays);
     for i in 0..rows {
         form = holiday_fields(form, i, holidays.get(i));
@@ -146,24 +155,16 @@ fn hours_form(
     form.cancel("/admin/hours")
 }
 
-fn day_fields(form: FormModel, key: &str, label: &str, day: &DayHours, first: bool) -> FormModel {
-    let open = Field::checkbox(&format!("{key}_open"), &format!("{label}: open"), day.open);
-    let from = Field::new(
-        &format!("{key}_from"),
-        &format!("{label} from"),
-        FieldKind::Time,
-    )
-    .value(format_clock(day.from_minute));
-    let mut to = Field::new(
-        &format!("{key}_to"),
-        &format!("{label} to"),
-        FieldKind::Time,
-    )
-    .value(format_clock(day.to_minute));
-    if first {
-        to = to.help("Closing at 00:00 means midnight at the end of the day.");
+fn day_row(key: &str, label: &str, day: &DayHours) -> DayRow {
+    DayRow {
+        key: key.into(),
+        label: label.into(),
+        open: day.open,
+        from: format_clock(day.from_minute),
+        to: format_clock(day.to_minute),
+        from_error: None,
+        to_error: None,
     }
-    form.field(open).field(from).field(to)
 }
 
 fn holiday_fields(form: FormModel, i: usize, h: Option<&Holiday>) -> FormModel {

@@ -1,4 +1,4 @@
-//! `/admin/...`: configuration, for admins only. The whole scope sits behind `require_admin`, and
+//! `/admin/...`: configuration, for admins only; `/admin` itself is the setup checklist. The whole scope sits behind `require_admin`, and
 //! every handler also takes the `Admin` extractor, so a route cannot be added unguarded.
 
 pub mod accounts;
@@ -6,8 +6,10 @@ pub mod accounts_wizard;
 pub mod automated;
 mod common;
 pub mod context_variables;
+pub mod home;
 pub mod hours;
 pub mod numbers;
+pub mod queues;
 pub mod quick_replies;
 pub mod routing;
 mod routing_form;
@@ -22,11 +24,11 @@ pub mod workstreams;
 
 use crate::domain::user::Role;
 use crate::web::session::SignedIn;
-use crate::web::ui::{PageError, redirect};
+use crate::web::ui::PageError;
 use actix_web::body::{EitherBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::middleware::Next;
-use actix_web::{HttpResponse, ResponseError, web};
+use actix_web::{ResponseError, web};
 
 pub async fn require_admin(
     mut req: ServiceRequest,
@@ -46,13 +48,9 @@ pub async fn require_admin(
     }
 }
 
-async fn index() -> HttpResponse {
-    redirect("/admin/accounts")
-}
-
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("", web::get().to(index))
-        .route("/", web::get().to(index))
+    cfg.route("", web::get().to(home::show))
+        .route("/", web::get().to(home::show))
         .configure(users::routes);
     cfg.configure(hours::routes);
     cfg.configure(automated::routes);
@@ -61,6 +59,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.configure(quick_replies::routes);
     cfg.configure(workstreams::routes);
     cfg.configure(workstream_members::routes);
+    cfg.configure(queues::routes);
     cfg.configure(routing::routes);
     cfg.configure(skills::routes);
     cfg.configure(context_variables::routes);

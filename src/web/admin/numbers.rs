@@ -3,6 +3,8 @@
 
 use super::accounts::{self, load_account, open_text};
 use crate::app::Desk;
+use crate::app::onboarding::{NumberRefusal, NumberVerdict};
+use crate::domain::phone::PhoneError;
 use crate::domain::user::Role;
 use crate::domain::{Channel, NumberId, PhoneNumber};
 use crate::store::records::{Account, NumberKind, SenderNumber};
@@ -20,12 +22,10 @@ const SMS_KINDS: [(&str, &str); 3] = [
     ("toll_free", "Toll free"),
 ];
 
-const WHATSAPP_FORMAT: &str =
-    "Enter the number in E.164 format: \"+\", the country code and the number, e.g. +14155550100.";
-const SMS_FORMAT: &str = "Enter the country code and the number as 6 to 15 digits, not starting \
-                          with 0, with no spaces or signs, e.g. 14252306549.";
-const SHORT_CODE_FORMAT: &str =
-    "A short code is 3 to 8 digits with no spaces or signs, e.g. 55555.";
+const INTERNATIONAL_HELP: &str =
+    "The country code and the number, e.g. +14155550100; spaces and dashes are fine.";
+const SMS_HELP: &str = "The country code and the number, e.g. +14252306549; spaces and dashes \
+                        are fine. A short code is its 3 to 8 digits.";
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/accounts/{id}/numbers/new", web::get().to(new))
@@ -47,14 +47,10 @@ pub fn number_form(action: &str, csrf: &str, channel: Channel, cancel: &str) -> 
         Channel::WhatsApp => form.field(Field::text("name", "Name").required()).field(
             Field::text("number", "Number")
                 .required()
-                .help("E.164 with the leading \"+\", e.g. +14155550100."),
+                .help(INTERNATIONAL_HELP),
         ),
         Channel::Sms => form
-            .field(
-                Field::text("number", "Number")
-                    .required()
-                    .help("Country code and number, digits only, e.g. 14252306549."),
-            )
+            .field(Field::text("number", "Number").required().help(SMS_HELP))
             .field(Field::select("type", "Type", &SMS_KINDS).value("long_code"))
             .field(Field::text("description", "Description")),
     };
@@ -63,16 +59,11 @@ pub fn number_form(action: &str, csrf: &str, channel: Channel, cancel: &str) -> 
 
 /// Reads the number form of an account; errors are recorded beside their fields.
 fn parse(f: &FormData, account: &Account, errors: &mut FieldErrors) -> Option<NewNumber> {
-    let raw = f.get("number").trim();
-    let (name, kind, number, description) = match account.channel {
+    let raw = f.get("number");
+    let (name, kind, description) = match account.channel {
         Channel::WhatsApp => {
             let name = validate::line(f, "name", "Name", 100, true, errors);
-            (
-                name,
-                NumberKind::WhatsApp,
-                whatsapp_number(raw),
-                String::new(),
-            )
+            (name, NumberKind::WhatsApp, String::new())
         }
         Channel::Sms => {
             let kind = match validate::choice(
@@ -87,16 +78,12 @@ fn parse(f: &FormData, account: &Account, errors: &mut FieldErrors) -> Option<Ne
                 _ => NumberKind::LongCode,
             };
             let description = validate::line(f, "description", "Description", 200, false, errors);
-            (String::new(), kind, sms_number(raw, kind), description)
+            (String::new(), kind, description)
         }
     };
-    let number = match number {
-        Ok(n) => Some(n),
-        Err(e) => {
-            errors.add("number", e);
-            None
-        }
-    };
+    let number = PhoneNumber::parse_typed(raw, kind.format())
+        .map_err(|e| errors.add("number", number_error(e, kind)))
+        .ok();
     number
         .filter(|_| errors.is_empty())
         .map(|number| NewNumber {
@@ -108,61 +95,66 @@ fn parse(f: &FormData, account: &Account, errors: &mut FieldErrors) -> Option<Ne
         })
 }
 
-fn whatsapp_number(raw: &str) -> Result<PhoneNumber, &'static str> {
-    if raw.is_empty() {
-        return Err("Enter the number, e.g. +14155550100.");
+/// The sentence for a number that did not parse, with an example of the number's type.
+fn number_error(e: PhoneError, kind: NumberKind) -> String {
+    match (e, kind) {
+        (PhoneError::Empty, NumberKind::ShortCode) => "Enter the short code, e.g. 55555.".into(),
+        (PhoneError::Empty, _) => "Enter the number, e.g. +14155550100.".into(),
+        (e, _) => e.to_string(),
     }
-    match PhoneNumber::parse(raw) {
-        Ok(n) if !n.is_short_code() => Ok(n),
-        _ => Err(WHATSAPP_FORMAT),
-    }
-}
-
-/// SMS numbers are typed as digits only; long codes and toll-free numbers are kept in E.164.
-fn sms_number(raw: &str, kind: NumberKind) -> Result<PhoneNumber, &'static str> {
-    let short = kind == NumberKind::ShortCode;
-    if raw.is_empty() {
-        return Err("Enter the number, e.g. 14252306549.");
-    }
-    let format = if short { SHORT_CODE_FORMAT } else { SMS_FORMAT };
-    if !raw.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(format);
-    }
-    let parsed = if short {
-        PhoneNumber::parse(raw)
-            .ok()
-            .filter(PhoneNumber::is_short_code)
-    } else {
-        PhoneNumber::parse(&format!("+{raw}")).ok()
-    };
-    parsed.ok_or(format)
 }
 
 /// Why an add was refused, for the form: field errors and the status to answer with.
 pub struct Refused(pub FieldErrors, pub StatusCode);
 
-/// Validates and stores a number on `account`.
+/// Validates a number, checks with Twilio that `account` has it, and stores it. A WhatsApp
+/// sender Twilio does not list is stored with the warning.
 pub async fn add(
     desk: &Desk,
     account: &Account,
     f: &FormData,
-) -> Result<Result<SenderNumber, Refused>, PageError> {
+) -> Result<Result<(SenderNumber, NumberVerdict), Refused>, PageError> {
     let mut errors = FieldErrors::default();
     let Some(new) = parse(f, account, &mut errors) else {
         return Ok(Err(Refused(errors, StatusCode::UNPROCESSABLE_ENTITY)));
     };
-    Ok(match desk.add_number(new).await? {
-        Ok(n) => Ok(n),
-        Err(SetupError::DuplicateNumber(n)) => Err(Refused(
+    Ok(match desk.add_checked_number(new).await? {
+        Ok(added) => Ok(added),
+        Err(NumberRefusal::Setup(SetupError::DuplicateNumber(n))) => Err(Refused(
             FieldErrors::one("number", format!("The number {n} is already configured.")),
             StatusCode::CONFLICT,
         )),
-        Err(SetupError::UnknownAccount) => return Err(PageError::NotFound),
+        Err(NumberRefusal::Setup(SetupError::UnknownAccount)) => return Err(PageError::NotFound),
+        Err(NumberRefusal::Check(why)) => Err(Refused(
+            FieldErrors::one("number", why),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        )),
         Err(e) => Err(Refused(
             FieldErrors::one("", e.to_string()),
             StatusCode::UNPROCESSABLE_ENTITY,
         )),
     })
+}
+
+/// The query that tells the page after an add which number to warn about, if any.
+pub fn warning_query(added: &SenderNumber, verdict: &NumberVerdict) -> String {
+    match verdict {
+        NumberVerdict::UnlistedSender => format!("&unlisted={}", added.id.get()),
+        _ => String::new(),
+    }
+}
+
+/// The warning about number `id` of `account` that an add left, as a section.
+pub async fn warning(
+    desk: &Desk,
+    account: &Account,
+    id: Option<u64>,
+) -> Result<Option<Section>, PageError> {
+    let Some(id) = id else { return Ok(None) };
+    let number = desk.store().number(NumberId::new(id)).await?;
+    Ok(number
+        .filter(|n| n.account_id == account.id)
+        .map(|n| Section::Warning(NumberVerdict::UnlistedSender.sentence(&n.number))))
 }
 
 pub fn kind_label(kind: NumberKind) -> &'static str {
@@ -250,9 +242,10 @@ async fn create(
     f.user.require(Role::Admin)?;
     let account = load_account(&desk, *id).await?;
     match add(&desk, &account, &f.form).await? {
-        Ok(_) => Ok(redirect(&format!(
-            "/admin/accounts/{}?added=1",
-            account.id.get()
+        Ok((n, verdict)) => Ok(redirect(&format!(
+            "/admin/accounts/{}?added=1{}",
+            account.id.get(),
+            warning_query(&n, &verdict)
         ))),
         Err(Refused(errors, status)) => {
             let form = form_for(&f.user, &account).refill(&f.form, &errors);

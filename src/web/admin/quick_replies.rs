@@ -75,10 +75,11 @@ async fn list(
     };
     Ok(p.with(Section::Links(vec![new]))
         .with(Section::Text(shown))
-        .with(Section::Links(filter_links(
+        .with(filter_links(
             "/admin/quick-replies",
             &workstreams,
-        )))
+            only.map(|w| w.id),
+        ))
         .with(Section::Table(Table {
             columns: ["Title", "Locale", "Message", "Tags", "Workstreams", ""]
                 .map(String::from)

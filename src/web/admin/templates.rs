@@ -8,6 +8,7 @@ use super::common::{
 };
 use crate::app::Desk;
 use crate::domain::language::LanguageCode;
+use crate::domain::placeholders::{self, Syntax};
 use crate::domain::template::TemplateText;
 use crate::domain::template_name::TemplateName;
 use crate::domain::user::Role;
@@ -82,10 +83,11 @@ async fn list(
     };
     Ok(p.with(Section::Links(vec![new]))
         .with(filter_section(only, &workstreams))
-        .with(Section::Links(filter_links(
+        .with(filter_links(
             "/admin/templates",
             &workstreams,
-        )))
+            only.map(|w| w.id),
+        ))
         .with(Section::Table(Table {
             columns: [
                 "Name",
@@ -160,7 +162,10 @@ fn form(
             Field::new("text", "WhatsApp approved text", FieldKind::TextArea { rows: 5 })
                 .required()
                 .value(t.map_or("", |t| t.text.as_str()))
-                .help("Placeholders {{1}}, {{2}}… numbered from 1 without gaps. At most 1,024 characters."),
+                .help(format!(
+                    "{} At most 1,024 characters.",
+                    placeholders::help_text(Syntax::Template)
+                )),
         )
         .field(
             Field::text("content_sid", "Content SID")

@@ -1,5 +1,6 @@
-//! `/admin/workstreams/{id}/members`: who works this workstream's queue. Only members are offered
-//! its conversations (push) or may take them (pick).
+//! `/admin/workstreams/{id}/members`: who works this workstream's fallback queue (its other
+//! queues have their own members on the queue pages). Only members are offered a queue's
+//! conversations (push) or may take them (pick).
 
 use crate::app::Desk;
 use crate::domain::user::Role;
@@ -36,14 +37,14 @@ fn form(admin: &SignedIn, ws: &Workstream, users: &[User], members: &[UserId]) -
     )
     .field(
         Field::new("members", "Members", FieldKind::Choices { options })
-            .help("Agents who receive this workstream's conversations."),
+            .help("Agents who receive the conversations of this workstream's fallback queue."),
     )
     .cancel(&format!("/admin/workstreams/{}", ws.id.get()))
 }
 
 fn page(admin: &SignedIn, ws: &Workstream, form: FormModel, notice: Option<&str>) -> Page {
     let mut p = Page::new(
-        format!("Queue members: {}", ws.name),
+        format!("Fallback queue members: {}", ws.name),
         Some(Nav::for_user(admin, "workstreams")),
     );
     if let Some(n) = notice {
@@ -59,6 +60,17 @@ async fn load(desk: &Desk, id: u64) -> Result<Workstream, PageError> {
         .ok_or(PageError::NotFound)
 }
 
+async fn fallback_members(desk: &Desk, ws: WorkstreamId) -> Result<Vec<UserId>, PageError> {
+    Ok(desk
+        .store()
+        .queues_with_members(ws)
+        .await?
+        .into_iter()
+        .find(|(q, _)| q.fallback)
+        .map(|(_, m)| m)
+        .unwrap_or_default())
+}
+
 async fn show(
     Admin(admin): Admin,
     id: web::Path<u64>,
@@ -66,7 +78,7 @@ async fn show(
 ) -> Result<HttpResponse, PageError> {
     let ws = load(&desk, *id).await?;
     let users = desk.store().users().await?;
-    let members = desk.store().members(ws.id).await?;
+    let members = fallback_members(&desk, ws.id).await?;
     Ok(page(&admin, &ws, form(&admin, &ws, &users, &members), None).ok())
 }
 
@@ -93,7 +105,7 @@ async fn save(
         }
     }
     if !errors.is_empty() {
-        let members = desk.store().members(ws.id).await?;
+        let members = fallback_members(&desk, ws.id).await?;
         let form = form(&f.user, &ws, &users, &members).refill(&f.form, &errors);
         return Ok(page(&f.user, &ws, form, None).respond(StatusCode::UNPROCESSABLE_ENTITY));
     }

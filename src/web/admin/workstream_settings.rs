@@ -4,6 +4,7 @@
 
 use super::workstreams::{check, href, load, page};
 use crate::app::Desk;
+use crate::domain::language::LanguageCode;
 use crate::domain::user::Role;
 use crate::domain::workstream::{
     self as rules, AUTO_CLOSE_MINUTES, CAPACITY, Distribution, Presence, SCREEN_POP_SECS,
@@ -81,6 +82,12 @@ fn yes_no(b: bool) -> &'static str {
     if b { "Yes" } else { "No" }
 }
 
+/// The language the language step shows: the saved one, or the default a new workstream
+/// starts with (and keeps when Finish is pressed without saving the step).
+pub(super) fn shown_language(ws: &Workstream) -> LanguageCode {
+    ws.language.clone().unwrap_or_else(LanguageCode::english)
+}
+
 /// Every setting of the workstream, for its page and the setup summary.
 pub(super) fn summary(ws: &Workstream, r: &Related) -> Vec<InfoRow> {
     let numbers: Vec<&str> = r
@@ -111,9 +118,10 @@ pub(super) fn summary(ws: &Workstream, r: &Related) -> Vec<InfoRow> {
         row("Numbers", or_none(numbers.join(", "))),
         row(
             "Language",
-            ws.language
-                .as_ref()
-                .map_or("Not set".into(), |l| l.to_string()),
+            ws.language.as_ref().map_or_else(
+                || format!("{} (the default)", shown_language(ws)),
+                |l| l.to_string(),
+            ),
         ),
         row("Channel operation hours", hours),
     ];
@@ -141,15 +149,41 @@ pub(super) fn summary(ws: &Workstream, r: &Related) -> Vec<InfoRow> {
         ),
         row(
             "Auto-close after inactivity",
-            format!("{} minutes", d.auto_close_minutes),
+            human_duration(u64::from(d.auto_close_minutes) * 60),
         ),
-        row("Block capacity for wrap up", d.wrap_up.to_string()),
+        row(
+            "Block capacity for wrap up",
+            match d.wrap_up.minutes() {
+                Some(m) => format!("For {}", human_duration(u64::from(m) * 60)),
+                None => d.wrap_up.to_string(),
+            },
+        ),
         row(
             "Screen pop timeout",
-            format!("{} seconds", d.screen_pop_secs),
+            human_duration(u64::from(d.screen_pop_secs)),
         ),
     ]);
     rows
+}
+
+/// A duration in the largest unit that states it exactly: "1 day", "2 hours", "90 seconds".
+pub(super) fn human_duration(secs: u64) -> String {
+    let units = [
+        (86_400, "day"),
+        (3_600, "hour"),
+        (60, "minute"),
+        (1, "second"),
+    ];
+    let (size, unit) = units
+        .into_iter()
+        .find(|(size, _)| secs.is_multiple_of(*size) && secs >= *size)
+        .unwrap_or((1, "second"));
+    let n = secs / size;
+    if n == 1 {
+        format!("1 {unit}")
+    } else {
+        format!("{n} {unit}s")
+    }
 }
 
 pub(super) fn or_none(s: String) -> String {
@@ -310,4 +344,28 @@ pub(super) async fn save(
         .await?
         .map_err(|_| PageError::NotFound)?;
     Ok(redirect(&href(ws.id, "?done=saved")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::human_duration;
+
+    #[test]
+    fn durations_read_in_the_largest_exact_unit() {
+        let cases = [
+            (86_400, "1 day"),
+            (2 * 86_400, "2 days"),
+            (7_200, "2 hours"),
+            (90, "90 seconds"),
+            (120, "2 minutes"),
+            (60, "1 minute"),
+            (1_500 * 60, "25 hours"),
+            (1_441 * 60, "1441 minutes"),
+            (1, "1 second"),
+            (0, "0 seconds"),
+        ];
+        for (secs, text) in cases {
+            assert_eq!(human_duration(secs), text, "{secs} s");
+        }
+    }
 }

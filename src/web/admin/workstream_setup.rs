@@ -3,7 +3,7 @@
 //! submitted (`store::workstreams::save_workstream_setup`), so a setup left half-way resumes
 //! where it stopped.
 
-use super::workstream_settings::{Related, related, summary};
+use super::workstream_settings::{Related, related, shown_language, summary};
 use super::workstreams::{check, href, load, page};
 use crate::app::Desk;
 use crate::domain::language::LanguageCode;
@@ -85,11 +85,7 @@ fn form(csrf: &str, ws: &Workstream, step: SetupStep, r: &Related) -> FormModel 
         }
         SetupStep::Language => f.field(
             Field::text("language", "Language")
-                .value(
-                    ws.language
-                        .as_ref()
-                        .map_or("en".to_owned(), |l| l.to_string()),
-                )
+                .value(shown_language(ws).to_string())
                 .required()
                 .help("One language code, like en or es-MX."),
         ),
@@ -273,8 +269,6 @@ fn parse_change(
         SetupStep::Summary => {
             if ws.numbers.is_empty() {
                 errors.add("", "Choose the workstream's numbers before finishing.");
-            } else if ws.language.is_none() {
-                errors.add("", "Choose the workstream's language before finishing.");
             }
             Some(SetupChange::Finish)
         }
@@ -349,7 +343,14 @@ async fn save(
     let Some(change) = change.filter(|_| errors.is_empty()) else {
         return Ok(refuse(&errors, StatusCode::UNPROCESSABLE_ENTITY));
     };
-    match desk.save_workstream_setup(ws.id, change).await? {
+    let saved = match change {
+        SetupChange::Finish => {
+            desk.finish_workstream_setup(ws.id, shown_language(&ws))
+                .await?
+        }
+        change => desk.save_workstream_setup(ws.id, change).await?,
+    };
+    match saved {
         Ok(saved) => Ok(redirect(&match step.next() {
             Some(next) => step_href(&saved, next),
             None => href(saved.id, "?done=setup"),

@@ -249,8 +249,12 @@ fn show_page(admin: &SignedIn, ws: &Workstream, r: &Related, edit: FormModel) ->
                 text: "Work distribution settings".into(),
             },
             Link {
+                href: href(ws.id, "/queues"),
+                text: "Queues".into(),
+            },
+            Link {
                 href: href(ws.id, "/members"),
-                text: "Queue members".into(),
+                text: "Fallback queue members".into(),
             },
             Link {
                 href: href(ws.id, "/routing"),

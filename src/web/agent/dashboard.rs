@@ -18,6 +18,14 @@ pub struct SortQuery {
     sort: Option<String>,
 }
 
+/// The sort buttons: (query value, label, order), the default first.
+const SORTS: [(&str, &str, Sort); 4] = [
+    ("modified", "Modified", Sort::Modified),
+    ("created", "Created", Sort::Created),
+    ("customer", "Customer", Sort::Customer),
+    ("workstream", "Workstream", Sort::Workstream),
+];
+
 #[derive(Clone, Copy, PartialEq)]
 enum Sort {
     Created,
@@ -188,22 +196,17 @@ pub async fn show(
         Some(Nav::for_user(&user, "workspace").with_presence(presence)),
     )
     .live();
-    page = page
-        .with(Section::Text("Sort by: ".to_owned()))
-        .with(Section::Links(
-            [
-                ("modified", "Modified"),
-                ("created", "Created"),
-                ("customer", "Customer"),
-                ("workstream", "Workstream"),
-            ]
+    page = page.with(Section::Choice {
+        label: "Sort by".into(),
+        options: SORTS
             .iter()
-            .map(|(k, l)| crate::web::ui::Link {
+            .map(|(k, l, _)| crate::web::ui::Link {
                 href: format!("/agent?sort={k}"),
                 text: (*l).into(),
             })
             .collect(),
-        ));
+        current: SORTS.iter().position(|(_, _, s)| *s == sort).unwrap_or(0),
+    });
     if !offered.is_empty() {
         page = page.with(Section::Heading("Incoming".into()));
         for (c, expires) in &offered {

@@ -30,6 +30,29 @@ pub enum FieldKind {
     Time,
     Date,
     Hidden,
+    /// A compact week grid, one row per day: an open toggle, from and to. Each row's inputs are
+    /// named `{key}_open`, `{key}_from` and `{key}_to`.
+    Week {
+        days: Vec<DayRow>,
+    },
+}
+
+/// One day of a week grid, as shown (the input kept when a form comes back with errors).
+#[derive(Debug, Clone, PartialEq)]
+pub struct DayRow {
+    pub key: String,
+    pub label: String,
+    pub open: bool,
+    pub from: String,
+    pub to: String,
+    pub from_error: Option<String>,
+    pub to_error: Option<String>,
+}
+
+impl DayRow {
+    pub fn has_error(&self) -> bool {
+        self.from_error.is_some() || self.to_error.is_some()
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -183,6 +206,16 @@ impl FormModel {
                     let picked = form.all(&f.name);
                     for (v, _, c) in options.iter_mut() {
                         *c = picked.contains(&v.as_str());
+                    }
+                }
+                FieldKind::Week { days } => {
+                    for d in days.iter_mut() {
+                        let (from, to) = (format!("{}_from", d.key), format!("{}_to", d.key));
+                        d.open = form.checked(&format!("{}_open", d.key));
+                        d.from = form.get(&from).to_owned();
+                        d.to = form.get(&to).to_owned();
+                        d.from_error = errors.get(&from).cloned();
+                        d.to_error = errors.get(&to).cloned();
                     }
                 }
                 _ => f.value = form.get(&f.name).to_owned(),

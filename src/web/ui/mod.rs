@@ -5,7 +5,7 @@
 pub mod form;
 pub mod validate;
 
-pub use form::{Field, FieldErrors, FieldKind, FormModel};
+pub use form::{DayRow, Field, FieldErrors, FieldKind, FormModel};
 
 use crate::domain::user::Role;
 use crate::store::StoreError;
@@ -118,6 +118,20 @@ pub struct Link {
     pub text: String,
 }
 
+impl Link {
+    /// Links to a delete confirmation are styled as destructive.
+    pub fn is_destructive(&self) -> bool {
+        is_destructive(&self.href)
+    }
+}
+
+/// Whether a link or a one-button form leads to removing something: every such route ends in
+/// `/delete` or `/reset` (the pages that then ask for confirmation).
+pub fn is_destructive(href: &str) -> bool {
+    let path = href.split(['?', '#']).next().unwrap_or(href);
+    path.ends_with("/delete") || path.ends_with("/reset")
+}
+
 #[derive(Debug, Clone)]
 pub enum Section {
     Heading(String),
@@ -132,6 +146,25 @@ pub enum Section {
     Links(Vec<Link>),
     /// Wizard progress: steps with the index of the current one.
     Steps(Vec<String>, usize),
+    /// Buttons of which exactly one is selected (a filter, a sort order), marked `aria-current`.
+    Choice {
+        label: String,
+        options: Vec<Link>,
+        current: usize,
+    },
+    /// A highlighted warning: worth checking, but nothing was refused.
+    Warning(String),
+    /// A list of things to do, each done or not, with a link to the page that does it.
+    Checklist(Vec<ChecklistItem>),
+}
+
+#[derive(Debug, Clone)]
+pub struct ChecklistItem {
+    pub label: String,
+    pub done: bool,
+    /// What the item means, or what is left to do.
+    pub detail: String,
+    pub link: Link,
 }
 
 #[derive(Template)]
