@@ -11,6 +11,7 @@ use crate::live::LiveEvent;
 use crate::metrics::Metrics;
 use crate::store::StoreError;
 use crate::store::ingest::{Ingested, StoredInbound};
+use crate::store::records::Conversation;
 use crate::store::setup::AccountWithToken;
 use crate::store::status::{StatusReport, StatusUpdate};
 
@@ -53,7 +54,10 @@ impl Desk {
                         agent: old.agent,
                     });
                 }
-                if s.actor_affected {
+                if s.opened && s.conversation.workstream_id.is_some() {
+                    self.route_new(s.conversation.clone(), &s.message.body)
+                        .await;
+                } else if s.actor_affected {
                     self.registry.do_send(Track {
                         conversation: s.conversation.clone(),
                         opened: s.opened,
@@ -80,6 +84,35 @@ impl Desk {
             }
         }
         Ok(outcome)
+    }
+
+    /// Classifies a new conversation with its workstream's routing rules and places it in the
+    /// chosen queue, then hands it to its supervisor, before the webhook is answered (a message
+    /// after this one finds it queued). A failed classification leaves it to the fallback queue.
+    async fn route_new(&self, conversation: Conversation, first_message: &str) {
+        match self
+            .classify_conversation(conversation.id, first_message)
+            .await
+        {
+            Ok(decision) => {
+                if let Some(queue) = decision.queue
+                    && let Err(e) = self
+                        .store()
+                        .place(conversation.id, queue, self.now(), 0)
+                        .await
+                {
+                    tracing::warn!(conversation = %conversation.id, error = %e, "placing a routed conversation failed; it waits in the fallback queue");
+                }
+            }
+            Err(e) => {
+                tracing::warn!(conversation = %conversation.id, error = %e, "routing failed; the conversation waits in the fallback queue")
+            }
+        }
+        self.registry.do_send(Track {
+            conversation,
+            opened: true,
+            transfer_to: None,
+        });
     }
 
     /// The automated answers to a stored customer message: the opt-out confirmation to STOP, or

@@ -74,6 +74,8 @@ pub enum QueueRefusal {
     InUse(u64),
     #[error("The queue {0} overflows into this one. Change its overflow rules first.")]
     Target(String),
+    #[error("The routing rule {0} sends conversations to this queue. Change the rule first.")]
+    RoutedTo(String),
 }
 
 pub type QueueRefusable<T> = Result<Result<T, QueueRefusal>, StoreError>;
@@ -197,6 +199,11 @@ impl Store {
             };
             if queue.fallback {
                 return Ok(Err(QueueRefusal::Fallback));
+            }
+            let rules: Vec<super::routing::StoredRule> =
+                all_records(&tx.open_table(super::tables::RULE_RECORD)?)?;
+            if let Some(r) = rules.iter().find(|r| r.rule.queue == Some(id)) {
+                return Ok(Err(QueueRefusal::RoutedTo(r.rule.name.to_string())));
             }
             let waiting = waiting_in(tx, id)?;
             if waiting > 0 {

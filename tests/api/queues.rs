@@ -514,3 +514,77 @@ async fn admins_manage_queues_with_field_errors_and_the_fallback_queue_stays() {
     assert_eq!(app.desk().store().queues(ws).await.unwrap().len(), 2);
     app.stop().await;
 }
+
+#[tokio::test]
+async fn a_routing_rule_sends_new_conversations_to_its_queue_and_its_skills_pick_the_agent() {
+    let app = spawn_app().await;
+    let ws = wa_workstream(&app).await;
+    let (_a_browser, a) = agent(&app, "a@example.com", 5).await;
+    let (_b_browser, b) = agent(&app, "b@example.com", 1).await;
+    let (_c_browser, c) = agent(&app, "c@example.com", 9).await;
+    let billing = new_queue(&app, ws, "Billing", 1, vec![b, c]).await;
+    set_fallback(&app, ws, |d| d.members = vec![a]).await;
+    let mut admin = app.admin().await;
+    admin.get(&format!("/admin/workstreams/{}", ws.get())).await;
+    let made = admin
+        .post("/admin/skills", &[("name", "Billing disputes")])
+        .await;
+    assert_eq!(made.status, StatusCode::SEE_OTHER, "{}", made.body);
+    let skilled = admin
+        .post(
+            "/admin/skills/1",
+            &[
+                ("name", "Billing disputes"),
+                (&format!("user{}", b.get()), "7"),
+            ],
+        )
+        .await;
+    assert_eq!(skilled.status, StatusCode::SEE_OTHER, "{}", skilled.body);
+    let q = billing.get().to_string();
+    let rule = admin
+        .post(
+            &format!("/admin/workstreams/{}/routing", ws.get()),
+            &[
+                ("name", "Money"),
+                ("queue", &q),
+                ("keywords", "refund, invoice"),
+                ("skill0", "1"),
+                ("skill0_min", "5"),
+            ],
+        )
+        .await;
+    assert_eq!(rule.status, StatusCode::SEE_OTHER, "{}", rule.body);
+
+    // c has far more free capacity, but only b has the skill the rule requires.
+    let money = customer(&app, 1, "Where is my REFUND?").await;
+    offered_to(&app, b, money.id).await;
+    assert_eq!(
+        app.desk()
+            .store()
+            .placement(money.id)
+            .await
+            .unwrap()
+            .unwrap()
+            .queue,
+        billing
+    );
+    let diagnostics = app
+        .desk()
+        .store()
+        .routing_diagnostics(money.id)
+        .await
+        .unwrap()
+        .expect("stored when the conversation opened");
+    assert_eq!(diagnostics.queue_name, "Billing");
+
+    let other = customer(&app, 2, "hello there").await;
+    offered_to(&app, a, other.id).await;
+    assert!(offers(&app, c).await.is_empty(), "c lacks the skill");
+
+    let refused = app.desk().delete_queue(billing).await.unwrap();
+    assert!(
+        matches!(&refused, Err(omnidesk::store::queues::QueueRefusal::RoutedTo(n)) if n == "Money"),
+        "{refused:?}"
+    );
+    app.stop().await;
+}

@@ -6,6 +6,8 @@ use super::{MAX_DECLINES, WorkstreamSupervisor, allowed_presences};
 use crate::actors::roster::ReserveOffer;
 use crate::actors::scheduler::{Arm, Deadline};
 use crate::domain::queue::AssignmentMethod;
+use crate::domain::routing::MatchMode;
+use crate::domain::routing::skills::rank_tiers;
 use crate::domain::{ConversationId, Timestamp, UserId};
 use crate::store::flags::FlagReason;
 use actix::prelude::*;
@@ -82,10 +84,17 @@ impl WorkstreamSupervisor {
         let allowed = allowed_presences(ws);
         let units = self.units();
         let roster = self.shared.roster.clone();
+        let store = self.shared.store.clone();
+        let workstream = self.id;
         let fut = async move {
             let mut out = Vec::new();
+            let mode = store.skill_match_mode(workstream).await.ok();
             for plan in plans {
-                for tier in plan.tiers {
+                let tiers = match mode {
+                    Some(mode) => by_skills(&store, plan.conversation, mode, plan.tiers).await,
+                    None => plan.tiers,
+                };
+                for tier in tiers {
                     let candidates: Vec<(UserId, u64)> = tier
                         .into_iter()
                         .filter(|(u, _)| !offered.contains(u))
@@ -136,4 +145,43 @@ impl WorkstreamSupervisor {
             at,
         });
     }
+}
+
+/// The tiers of a conversation that requires skills: the preferred agent first if they qualify,
+/// then the pool ranked by the skills (`rank_tiers`, under the workstream's match mode). Without
+/// required skills, or when they cannot be read, the tiers stay as planned.
+async fn by_skills(
+    store: &crate::store::Store,
+    conversation: ConversationId,
+    mode: MatchMode,
+    tiers: Vec<Vec<(UserId, u64)>>,
+) -> Vec<Vec<(UserId, u64)>> {
+    let required = match store.conversation_skills(conversation).await {
+        Ok(r) if !r.is_empty() => r,
+        _ => return tiers,
+    };
+    let Some(pool) = tiers.last().cloned() else {
+        return tiers;
+    };
+    let Ok(held) = store
+        .agents_skills(pool.iter().map(|(u, _)| *u).collect())
+        .await
+    else {
+        return tiers;
+    };
+    let ranked = rank_tiers(&required, &held, mode);
+    let recency = |u: &UserId| pool.iter().find(|(x, _)| x == u).map_or(0, |(_, r)| *r);
+    let mut out: Vec<Vec<(UserId, u64)>> = Vec::new();
+    if tiers.len() > 1
+        && let Some(preferred) = tiers.first().and_then(|t| t.first()).map(|(u, _)| *u)
+        && ranked.iter().flatten().any(|u| *u == preferred)
+    {
+        out.push(vec![(preferred, recency(&preferred))]);
+    }
+    out.extend(
+        ranked
+            .into_iter()
+            .map(|tier| tier.iter().map(|u| (*u, recency(u))).collect()),
+    );
+    out
 }

@@ -183,6 +183,19 @@ pub fn rank_agents(
     candidates: &[Candidate],
     mode: MatchMode,
 ) -> Vec<UserId> {
+    rank_tiers(required, candidates, mode)
+        .into_iter()
+        .flatten()
+        .collect()
+}
+
+/// `rank_agents` grouped by equal rank, best group first: within a group the queue's assignment
+/// method decides.
+pub fn rank_tiers(
+    required: &[SkillRequirement],
+    candidates: &[Candidate],
+    mode: MatchMode,
+) -> Vec<Vec<UserId>> {
     let mut scored: Vec<(usize, u32, usize, UserId)> = candidates
         .iter()
         .enumerate()
@@ -193,7 +206,14 @@ pub fn rank_agents(
         .filter(|(met, ..)| mode == MatchMode::Closest || *met == required.len())
         .collect();
     scored.sort_by(|a, b| b.0.cmp(&a.0).then(b.1.cmp(&a.1)).then(a.2.cmp(&b.2)));
-    scored.into_iter().map(|(.., agent)| agent).collect()
+    let mut tiers: Vec<(usize, u32, Vec<UserId>)> = Vec::new();
+    for (met, total, _, agent) in scored {
+        match tiers.last_mut() {
+            Some((m, t, group)) if *m == met && *t == total => group.push(agent),
+            _ => tiers.push((met, total, vec![agent])),
+        }
+    }
+    tiers.into_iter().map(|(.., group)| group).collect()
 }
 
 #[cfg(test)]
@@ -222,6 +242,22 @@ mod tests {
 
     fn ids(v: &[u64]) -> Vec<UserId> {
         v.iter().copied().map(UserId::new).collect()
+    }
+
+    #[test]
+    fn equal_ranks_form_one_tier_for_the_assignment_method() {
+        let (es, billing) = (SkillId::new(1), SkillId::new(2));
+        let required = need(&[(es, 5), (billing, 3)]);
+        let candidates = [
+            agent(1, &[(es, 6), (billing, 4)]),
+            agent(2, &[(es, 9)]),
+            agent(3, &[(billing, 4), (es, 6)]),
+            agent(4, &[]),
+        ];
+        let tiers = rank_tiers(&required, &candidates, MatchMode::Closest);
+        assert_eq!(tiers, vec![ids(&[1, 3]), ids(&[2]), ids(&[4])]);
+        let exact = rank_tiers(&required, &candidates, MatchMode::Exact);
+        assert_eq!(exact, vec![ids(&[1, 3])]);
     }
 
     #[test]
