@@ -38,6 +38,17 @@ impl Desk {
         Ok(out)
     }
 
+    /// Sets how often, at most, a waiting customer hears their improved place in the queue.
+    pub async fn set_position_minutes(
+        &self,
+        ws: WorkstreamId,
+        minutes: u32,
+    ) -> Result<(), StoreError> {
+        self.store().set_position_minutes(ws, minutes).await?;
+        self.registry.do_send(PumpOne(ws));
+        Ok(())
+    }
+
     /// Starts the task that acts on the supervisors' notices; it ends with the process.
     pub fn serve_queue_notices(self, mut notices: UnboundedReceiver<QueueNotice>) {
         actix::spawn(async move {

@@ -22,6 +22,19 @@ pub const MAX_THRESHOLD: u32 = 100_000;
 /// overflow into each other must not pass a conversation back and forth forever.
 pub const MAX_OVERFLOW_HOPS: u8 = 5;
 
+/// Minutes between two position-in-queue messages to one customer unless the workstream says.
+pub const DEFAULT_POSITION_MINUTES: u32 = 5;
+/// The longest such interval an admin may set (a day).
+pub const MAX_POSITION_MINUTES: u32 = 24 * 60;
+
+/// Parses the position-message interval: whole minutes, 1 to a day.
+pub fn parse_position_minutes(s: &str) -> Result<u32, QueueError> {
+    match s.trim().parse::<u32>() {
+        Ok(m) if (1..=MAX_POSITION_MINUTES).contains(&m) => Ok(m),
+        _ => Err(QueueError::BadInterval),
+    }
+}
+
 /// Why a queue setting was refused; shown beside the field.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum QueueError {
@@ -41,6 +54,8 @@ pub enum QueueError {
     SelfTarget,
     #[error("At most {MAX_OVERFLOW_RULES} overflow rules.")]
     TooManyRules,
+    #[error("Enter whole minutes from 1 to {MAX_POSITION_MINUTES}.")]
+    BadInterval,
 }
 
 pub fn parse_priority(s: &str) -> Result<u32, QueueError> {
@@ -319,6 +334,14 @@ mod tests {
 
     #[test]
     fn form_values_parse_and_bad_ones_say_why() {
+        assert_eq!(parse_position_minutes("15"), Ok(15));
+        for bad in ["0", "1441", "x", ""] {
+            assert_eq!(
+                parse_position_minutes(bad),
+                Err(QueueError::BadInterval),
+                "{bad:?}"
+            );
+        }
         assert_eq!(parse_priority(" 1 "), Ok(1));
         assert_eq!(parse_priority("1000"), Ok(1000));
         for bad in ["0", "1001", "-1", "x", "", "2.5"] {

@@ -6,14 +6,15 @@
 use super::records::{Conversation, Workstream};
 use super::tables::{
     CONVERSATION_NOTICE, CONVERSATION_QUEUE, CONVERSATION_QUEUEVISITS, CONVERSATION_RECORD,
-    HOURS_RECORD, QUEUE_MEMBERS, QUEUE_RECORD, USER_RECORD, WORKSTREAM_MEMBERS, WORKSTREAM_QUEUES,
-    WORKSTREAM_RECORD,
+    HOURS_RECORD, QUEUE_MEMBERS, QUEUE_RECORD, USER_RECORD, WORKSTREAM_MEMBERS,
+    WORKSTREAM_POSITIONMINUTES, WORKSTREAM_QUEUES, WORKSTREAM_RECORD,
 };
 use super::timeline::append_line;
 use super::{Store, StoreError, all_records, codec, get_record, next_id};
 use crate::domain::ConversationState;
 use crate::domain::queue::{
-    AssignmentMethod, FALLBACK_PRIORITY, OverflowAction, OverflowRule, QueueError, check_rules,
+    AssignmentMethod, DEFAULT_POSITION_MINUTES, FALLBACK_PRIORITY, OverflowAction, OverflowRule,
+    QueueError, check_rules,
 };
 use crate::domain::timeline::StateChange;
 use crate::domain::workstream::QueueName;
@@ -261,6 +262,30 @@ impl Store {
     pub async fn placement(&self, c: ConversationId) -> Result<Option<Placement>, StoreError> {
         self.read(move |rtx| placement_in(&rtx.open_table(CONVERSATION_QUEUE)?, c))
             .await
+    }
+
+    /// Minutes between two position messages to one customer of the workstream.
+    pub async fn position_minutes(&self, ws: WorkstreamId) -> Result<u32, StoreError> {
+        self.read(move |rtx| {
+            Ok(rtx
+                .open_table(WORKSTREAM_POSITIONMINUTES)?
+                .get(ws.get())?
+                .map_or(DEFAULT_POSITION_MINUTES, |g| g.value()))
+        })
+        .await
+    }
+
+    pub async fn set_position_minutes(
+        &self,
+        ws: WorkstreamId,
+        minutes: u32,
+    ) -> Result<(), StoreError> {
+        self.write(move |tx| {
+            tx.open_table(WORKSTREAM_POSITIONMINUTES)?
+                .insert(ws.get(), minutes)?;
+            Ok(())
+        })
+        .await
     }
 
     /// The queue of the conversation's last finished stay, if any.

@@ -174,6 +174,10 @@ pub const CONVERSATION_SKILLS: TableDefinition<u64, &[u8]> =
 /// Conversation id → `RoutingDiagnostics`: the rules evaluated, the match, the queue chosen.
 pub const CONVERSATION_ROUTING: TableDefinition<u64, &[u8]> =
     TableDefinition::new("conversation_routing");
+/// Workstream id → minutes: the least time between two position-in-queue messages to one
+/// customer. Absent: `domain::queue::DEFAULT_POSITION_MINUTES`.
+pub const WORKSTREAM_POSITIONMINUTES: TableDefinition<u64, u32> =
+    TableDefinition::new("workstream_positionminutes");
 
 // (more tables: add them above this line and to `create_all`)
 
@@ -221,6 +225,7 @@ pub fn create_all(tx: &redb::WriteTransaction) -> Result<(), redb::TableError> {
     tx.open_table(CONVERSATION_QUEUE)?;
     tx.open_table(CONVERSATION_NOTICE)?;
     tx.open_table(CONVERSATION_QUEUEVISITS)?;
+    tx.open_table(WORKSTREAM_POSITIONMINUTES)?;
     tx.open_table(AUTOMATED_SWITCH)?;
     tx.open_table(WHATSAPP_OPTOUT_KEYWORD)?;
     tx.open_table(RULE_RECORD)?;

@@ -626,3 +626,73 @@ async fn a_conversation_ended_for_waiting_too_long_is_told_why_before_it_closes(
     );
     app.stop().await;
 }
+
+#[tokio::test]
+async fn position_messages_repeat_only_when_the_place_improved_and_the_interval_passed() {
+    let app = spawn_app().await;
+    twilio_accepts(&app.twilio).await;
+    let ws = wa_workstream(&app).await;
+    let mut admin = app.admin().await;
+    admin
+        .get(&format!("/admin/workstreams/{}/queues", ws.get()))
+        .await;
+    let path = format!("/admin/workstreams/{}/queues/position", ws.get());
+    let bad = admin.post(&path, &[("minutes", "0")]).await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(bad.body.contains("Enter whole minutes from 1 to 1440."));
+    let saved = admin.post(&path, &[("minutes", "2")]).await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.body);
+    set_fallback(&app, ws, |d| d.members = vec![]).await;
+    let positions = || async {
+        bodies_sent(&app)
+            .await
+            .into_iter()
+            .filter(|b| b.contains("in the queue"))
+            .collect::<Vec<_>>()
+    };
+    let first = customer(&app, 1, "one").await;
+    customer(&app, 2, "two").await;
+    customer(&app, 3, "three").await;
+    // The sender is paced: each message goes one pacing step (12.5 ms) after the one before.
+    eventually("the third hears their place", || async {
+        app.clock.advance(Duration::from_millis(20));
+        (positions().await.len() == 2).then_some(())
+    })
+    .await;
+    // The first leaves the queue: the others move up, but within the interval nothing is sent.
+    let closed = app
+        .desk()
+        .store()
+        .end_by_overflow(
+            first.id,
+            omnidesk::domain::timeline::StateChange::WindowClosed,
+            app.desk().now(),
+        )
+        .await
+        .unwrap()
+        .unwrap();
+    app.desk().rearm(closed);
+    app.desk().pump_all();
+    app.clock.advance(Duration::from_secs(110));
+    assert_eq!(positions().await.len(), 2);
+    app.clock.advance(Duration::from_secs(10));
+    let told = eventually("improved places are told after the interval", || async {
+        app.clock.advance(Duration::from_millis(20));
+        let p = positions().await;
+        (p.len() == 4).then_some(p)
+    })
+    .await;
+    assert!(
+        told[2..]
+            .iter()
+            .any(|b| b.contains("number 1 in the queue")),
+        "{told:?}"
+    );
+    assert!(
+        told[2..]
+            .iter()
+            .any(|b| b.contains("number 2 in the queue")),
+        "{told:?}"
+    );
+    app.stop().await;
+}

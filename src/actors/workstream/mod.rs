@@ -90,6 +90,7 @@ pub struct WorkstreamSupervisor {
     assignments: u64,
     /// Settings, queues and members as of the last pump.
     settings: Option<Workstream>,
+    position_every: Duration,
     served: Vec<Served>,
     members: Vec<UserId>,
     pumping: bool,
@@ -131,6 +132,9 @@ impl WorkstreamSupervisor {
             last_assigned: HashMap::new(),
             assignments: 0,
             settings: None,
+            position_every: Duration::from_secs(
+                u64::from(crate::domain::queue::DEFAULT_POSITION_MINUTES) * 60,
+            ),
             served: Vec::new(),
             members: Vec::new(),
             pumping: false,
@@ -169,6 +173,7 @@ impl WorkstreamSupervisor {
                     let now = act.shared.clock.now();
                     let push = loaded.workstream.mode == DistributionMode::Push;
                     act.served = loaded.served(now);
+                    act.position_every = loaded.position_every;
                     act.members = loaded.members();
                     act.settings = Some(loaded.workstream);
                     act.withdraw_strays();

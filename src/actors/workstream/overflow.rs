@@ -1,7 +1,7 @@
 //! Acting on a review of the queues: overflow transfers are stored with their line and served
 //! again in the new queue, ends and closed-queue messages go to the services as notices, "assign
 //! anyway" writes its line once, and customers hear their place in the queue — on entering it
-//! behind others, then at most every `POSITION_EVERY` while it improves.
+//! behind others, then at most every few minutes (the workstream's setting) while it improves.
 
 use super::WorkstreamSupervisor;
 use super::serve::{Overflowed, Review, Served};
@@ -12,10 +12,6 @@ use crate::domain::timeline::{OverflowOutcome, StateChange};
 use crate::domain::{ConversationId, UserId};
 use crate::live::LiveEvent;
 use std::collections::HashSet;
-use std::time::Duration;
-
-/// The least time between two position messages to one customer.
-pub const POSITION_EVERY: Duration = Duration::from_secs(5 * 60);
 
 impl WorkstreamSupervisor {
     pub(super) fn served_queue(&self, conversation: ConversationId) -> Option<&Served> {
@@ -144,8 +140,8 @@ impl WorkstreamSupervisor {
     }
 
     /// Tells each waiting customer not just offered their place in the queue: on entering it
-    /// behind someone, then when it improved and `POSITION_EVERY` has passed. Closed queues say
-    /// so instead.
+    /// behind someone, then when it improved and the workstream's interval has passed. Closed
+    /// queues say so instead.
     pub(super) fn tell_positions(&mut self, offered: &HashSet<ConversationId>) {
         let now = self.shared.clock.now();
         let mut place: std::collections::HashMap<crate::domain::QueueId, usize> =
@@ -174,14 +170,16 @@ impl WorkstreamSupervisor {
             let due = match entry.told_position {
                 // The first in line is next: the greeting has told them enough.
                 None => position > 1,
-                Some((last, at)) => position < last && at.saturating_add(POSITION_EVERY) <= now,
+                Some((last, at)) => {
+                    position < last && at.saturating_add(self.position_every) <= now
+                }
             };
             if due {
                 told.push((conversation, position, entry.queue));
             } else if let Some((last, at)) = entry.told_position
                 && position < last
             {
-                self.arm_wake(Some(at.saturating_add(POSITION_EVERY)));
+                self.arm_wake(Some(at.saturating_add(self.position_every)));
             }
         }
         for (conversation, position, queue) in told {

@@ -15,6 +15,8 @@ use std::collections::HashMap;
 /// What a pump reads from the store.
 pub(super) struct Loaded {
     pub workstream: Workstream,
+    /// Between two position messages to one customer.
+    pub position_every: std::time::Duration,
     queues: Vec<(Queue, Vec<UserId>)>,
     hours: HashMap<HoursId, OperatingHours>,
 }
@@ -23,6 +25,7 @@ pub(super) struct Loaded {
 pub(super) async fn load(store: Store, id: WorkstreamId) -> Option<Loaded> {
     let workstream = store.workstream(id).await.ok().flatten()?;
     let queues = store.queues_with_members(id).await.ok()?;
+    let minutes = store.position_minutes(id).await.ok()?;
     let mut hours = HashMap::new();
     let wanted = workstream
         .operation_hours
@@ -38,6 +41,7 @@ pub(super) async fn load(store: Store, id: WorkstreamId) -> Option<Loaded> {
     }
     Some(Loaded {
         workstream,
+        position_every: std::time::Duration::from_secs(u64::from(minutes) * 60),
         queues,
         hours,
     })

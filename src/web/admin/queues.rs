@@ -4,8 +4,8 @@
 
 use crate::app::Desk;
 use crate::domain::queue::{
-    AssignmentMethod, DEFAULT_PRIORITY, MAX_OVERFLOW_RULES, MAX_PRIORITY, OverflowAction,
-    OverflowCondition, OverflowRule, parse_priority,
+    AssignmentMethod, DEFAULT_PRIORITY, MAX_OVERFLOW_RULES, MAX_POSITION_MINUTES, MAX_PRIORITY,
+    OverflowAction, OverflowCondition, OverflowRule, parse_position_minutes, parse_priority,
 };
 use crate::domain::user::Role;
 use crate::domain::workstream::QueueName;
@@ -27,6 +27,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/workstreams/{id}/queues", web::get().to(list))
         .route("/workstreams/{id}/queues", web::post().to(create))
         .route("/workstreams/{id}/queues/new", web::get().to(new))
+        .route(
+            "/workstreams/{id}/queues/position",
+            web::post().to(save_position),
+        )
         .route("/queues/{id}", web::get().to(edit))
         .route("/queues/{id}", web::post().to(update))
         .route("/queues/{id}/delete", web::get().to(confirm_delete))
@@ -112,6 +116,49 @@ struct Done {
     done: Option<String>,
 }
 
+fn position_form(admin: &SignedIn, ws: WorkstreamId, minutes: u32) -> FormModel {
+    FormModel::new(
+        format!("{}/queues/position", ws_href(ws)),
+        &admin.csrf,
+        "Save",
+    )
+    .field(
+        Field::new(
+            "minutes",
+            "Position messages at most every (minutes)",
+            FieldKind::Number {
+                min: 1,
+                max: i64::from(MAX_POSITION_MINUTES),
+            },
+        )
+        .value(minutes.to_string())
+        .required()
+        .help("A customer waiting behind others hears their place on entering the queue, then again when it improved and this long has passed."),
+    )
+}
+
+async fn save_position(
+    f: CsrfForm,
+    id: web::Path<u64>,
+    desk: web::Data<Desk>,
+) -> Result<HttpResponse, PageError> {
+    f.user.require(Role::Admin)?;
+    let ws = load_ws(&desk, *id).await?;
+    match parse_position_minutes(f.form.get("minutes")) {
+        Ok(m) => {
+            desk.set_position_minutes(ws.id, m).await?;
+            Ok(redirect(&format!("{}/queues?done=saved", ws_href(ws.id))))
+        }
+        Err(e) => {
+            let form = position_form(&f.user, ws.id, 0)
+                .refill(&f.form, &FieldErrors::one("minutes", e.to_string()));
+            Ok(page(&f.user, &format!("Queues: {}", ws.name))
+                .with(Section::Form(form))
+                .respond(StatusCode::UNPROCESSABLE_ENTITY))
+        }
+    }
+}
+
 async fn list(
     Admin(admin): Admin,
     id: web::Path<u64>,
@@ -119,6 +166,7 @@ async fn list(
     desk: web::Data<Desk>,
 ) -> Result<HttpResponse, PageError> {
     let ws = load_ws(&desk, *id).await?;
+    let minutes = desk.store().position_minutes(ws.id).await?;
     let queues = desk.store().queues_with_members(ws.id).await?;
     let all: Vec<Queue> = queues.iter().map(|(q, _)| q.clone()).collect();
     let hours = desk.store().hours_list().await?;
@@ -180,6 +228,8 @@ async fn list(
         rows,
         empty: "No queues.".into(),
     }))
+    .with(Section::Heading("Position in queue".into()))
+    .with(Section::Form(position_form(&admin, ws.id, minutes)))
     .ok())
 }
 
