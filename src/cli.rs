@@ -53,6 +53,26 @@ pub enum Command {
     /// Users who sign in to omnidesk.
     #[command(subcommand)]
     User(UserCmd),
+    /// Every setting as one TOML file: export it, or import one as the desired state.
+    #[command(subcommand)]
+    Config(ConfigCmd),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ConfigCmd {
+    /// Writes every settings table as TOML (no secrets), to standard output by default.
+    Export {
+        #[arg(long)]
+        output: Option<std::path::PathBuf>,
+    },
+    /// Makes each section of FILE the desired state; prints the changes first. A new Twilio
+    /// account's auth token is read from standard input.
+    Import {
+        file: std::path::PathBuf,
+        /// Only print what would change.
+        #[arg(long)]
+        dry_run: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -181,6 +201,7 @@ pub fn run(command: Command, settings: &Settings) -> anyhow::Result<()> {
 async fn execute(command: Command, store: &Store, settings: &Settings) -> anyhow::Result<()> {
     let now = crate::clock::Clock::system().now();
     match command {
+        Command::Config(cmd) => return config_command(cmd, store, now).await,
         Command::Account(AccountCmd::Add {
             name,
             channel,
@@ -333,6 +354,41 @@ async fn execute(command: Command, store: &Store, settings: &Settings) -> anyhow
                 user.email,
                 user.role
             );
+        }
+    }
+    Ok(())
+}
+
+async fn config_command(
+    cmd: ConfigCmd,
+    store: &Store,
+    now: crate::domain::Timestamp,
+) -> anyhow::Result<()> {
+    use crate::app::config_file::{export, import};
+    match cmd {
+        ConfigCmd::Export { output } => {
+            let text = export::to_toml(&export::export(store).await?)?;
+            match output {
+                Some(path) => std::fs::write(&path, text)
+                    .with_context(|| format!("writing {}", path.display()))?,
+                None => print!("{text}"),
+            }
+        }
+        ConfigCmd::Import { file, dry_run } => {
+            let text = std::fs::read_to_string(&file)
+                .with_context(|| format!("reading {}", file.display()))?;
+            let secrets = if dry_run {
+                String::new()
+            } else {
+                let mut s = String::new();
+                std::io::stdin().read_to_string(&mut s)?;
+                s
+            };
+            let report = import::import(store, &text, dry_run, &secrets, now).await?;
+            match report {
+                Ok(done) => print!("{done}"),
+                Err(refusal) => bail!("{}: {refusal}", file.display()),
+            }
         }
     }
     Ok(())
