@@ -184,24 +184,33 @@ pub enum TemplateCmd {
 }
 
 pub fn run(command: Command, settings: &Settings) -> anyhow::Result<()> {
-    let env_key = std::env::var("OMNIDESK_MASTER_KEY").ok();
-    std::fs::create_dir_all(&settings.data_dir)?;
-    let key = MasterKey::load_or_create(&settings.data_dir, env_key.as_deref())?;
-    let store = Store::open(&settings.data_dir, key, Arc::new(Metrics::default()))
-        .context("opening the store (is the server running? stop it first)")?;
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()?;
+    if let Command::Config(cmd) = command {
+        return config_run(cmd, settings);
+    }
+    let (store, rt) = open_store(settings, "is the server running? stop it first")?;
     let result = rt.block_on(execute(command, &store, settings));
     drop(rt);
     store.close();
     result
 }
 
+/// The store of the data directory, and a runtime to drive it on this thread.
+fn open_store(settings: &Settings, hint: &str) -> anyhow::Result<(Store, tokio::runtime::Runtime)> {
+    let env_key = std::env::var("OMNIDESK_MASTER_KEY").ok();
+    std::fs::create_dir_all(&settings.data_dir)?;
+    let key = MasterKey::load_or_create(&settings.data_dir, env_key.as_deref())?;
+    let store = Store::open(&settings.data_dir, key, Arc::new(Metrics::default()))
+        .with_context(|| format!("opening the store ({hint})"))?;
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    Ok((store, rt))
+}
+
 async fn execute(command: Command, store: &Store, settings: &Settings) -> anyhow::Result<()> {
     let now = crate::clock::Clock::system().now();
     match command {
-        Command::Config(cmd) => return config_command(cmd, store, now).await,
+        Command::Config(_) => bail!("config commands do not run here"),
         Command::Account(AccountCmd::Add {
             name,
             channel,
@@ -359,37 +368,61 @@ async fn execute(command: Command, store: &Store, settings: &Settings) -> anyhow
     Ok(())
 }
 
-async fn config_command(
-    cmd: ConfigCmd,
-    store: &Store,
-    now: crate::domain::Timestamp,
-) -> anyhow::Result<()> {
-    use crate::app::config_file::{export, import};
-    match cmd {
-        ConfigCmd::Export { output } => {
-            let text = export::to_toml(&export::export(store).await?)?;
-            match output {
-                Some(path) => std::fs::write(&path, text)
-                    .with_context(|| format!("writing {}", path.display()))?,
-                None => print!("{text}"),
-            }
-        }
+/// `config export` and `config import`: through the running server's control socket, else
+/// directly on the store.
+fn config_run(cmd: ConfigCmd, settings: &Settings) -> anyhow::Result<()> {
+    use crate::control::{Request, Response};
+    use std::io::IsTerminal;
+    let (request, output) = match cmd {
+        ConfigCmd::Export { output } => (Request::ExportConfig, output),
         ConfigCmd::Import { file, dry_run } => {
             let text = std::fs::read_to_string(&file)
                 .with_context(|| format!("reading {}", file.display()))?;
-            let secrets = if dry_run {
-                String::new()
-            } else {
-                let mut s = String::new();
-                std::io::stdin().read_to_string(&mut s)?;
-                s
-            };
-            let report = import::import(store, &text, dry_run, &secrets, now).await?;
-            match report {
-                Ok(done) => print!("{done}"),
-                Err(refusal) => bail!("{}: {refusal}", file.display()),
+            let mut secrets = String::new();
+            if !dry_run && !std::io::stdin().is_terminal() {
+                std::io::stdin().read_to_string(&mut secrets)?;
             }
+            let request = Request::ImportConfig {
+                text,
+                dry_run,
+                secrets,
+            };
+            (request, None)
         }
+    };
+    let response = match crate::control::call(&settings.data_dir, &request) {
+        Ok(response) => response,
+        Err(_) => {
+            let (store, rt) = open_store(settings, "no server answered on the control socket")?;
+            let now = crate::clock::Clock::system().now();
+            let response = rt.block_on(async {
+                use crate::app::config_file::{export, import};
+                match request {
+                    Request::ExportConfig => Response::of(match export::export(&store).await {
+                        Ok(file) => export::to_toml(&file).map_err(anyhow::Error::from),
+                        Err(e) => Err(e.into()),
+                    }),
+                    Request::ImportConfig {
+                        text,
+                        dry_run,
+                        secrets,
+                    } => Response::of_import(
+                        import::import(&store, &text, dry_run, &secrets, now).await,
+                    ),
+                }
+            });
+            drop(rt);
+            store.close();
+            response
+        }
+    };
+    if !response.ok {
+        bail!("{}", response.output.trim_end());
+    }
+    match output {
+        Some(path) => std::fs::write(&path, &response.output)
+            .with_context(|| format!("writing {}", path.display()))?,
+        None => print!("{}", response.output),
     }
     Ok(())
 }

@@ -474,3 +474,48 @@ async fn a_new_account_takes_its_auth_token_from_standard_input_and_never_export
     let (ok, out, _) = omnidesk(dir.path(), &["account", "list"], "");
     assert!(ok && out.contains("Backup SMS"), "{out}");
 }
+
+#[tokio::test]
+async fn while_the_server_runs_both_commands_go_through_its_owner_only_control_socket() {
+    use std::os::unix::fs::PermissionsExt;
+    let (app, ann, bob) = store_with_users().await;
+    seed_settings(&app, ann, bob).await;
+    let dir = app.dir.path().to_owned();
+    let socket = dir.join("control.sock");
+    let mode = std::fs::metadata(&socket).unwrap().permissions().mode();
+    assert_eq!(mode & 0o777, 0o600, "{mode:o}");
+
+    let running = tokio::task::spawn_blocking({
+        let dir = dir.clone();
+        move || export(&dir)
+    })
+    .await
+    .unwrap();
+    assert!(running.contains("name = \"Billing\""), "{running}");
+    let file = dir.join("config.toml");
+    std::fs::write(
+        &file,
+        running.replace(
+            "name = \"Spanish\"",
+            "name = \"Spanish\"\n\n[[skills]]\nname = \"French\"",
+        ),
+    )
+    .unwrap();
+    let (ok, out, err) = tokio::task::spawn_blocking({
+        let (dir, file) = (dir.clone(), file.clone());
+        move || import(&dir, &file, false)
+    })
+    .await
+    .unwrap();
+    assert!(ok, "{err}");
+    assert!(out.contains("skills:\n  add French"), "{out}");
+    let skills = app.desk().store().skills().await.unwrap();
+    assert!(
+        skills.iter().any(|s| s.name.as_str() == "French"),
+        "{skills:?}"
+    );
+
+    let dir = app.stop().await;
+    let stopped = export(dir.path());
+    assert!(stopped.contains("name = \"French\""), "{stopped}");
+}

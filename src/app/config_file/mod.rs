@@ -353,6 +353,41 @@ pub struct SwitchDoc {
     pub on: bool,
 }
 
+/// Why the configuration could not be written.
+#[derive(Debug, thiserror::Error)]
+pub enum ExportError {
+    #[error(transparent)]
+    Store(#[from] crate::store::StoreError),
+    #[error("the configuration could not be written as TOML: {0}")]
+    Toml(#[from] toml::ser::Error),
+}
+
+impl crate::app::Desk {
+    /// The configuration file's text.
+    pub async fn export_config(&self) -> Result<String, ExportError> {
+        Ok(export::to_toml(&export::export(self.store()).await?)?)
+    }
+
+    /// `import::import` while the server runs; then every workstream reloads its settings.
+    pub async fn import_config(
+        &self,
+        text: &str,
+        dry_run: bool,
+        secrets: &str,
+    ) -> Result<Result<import::Report, import::ImportRefusal>, crate::store::StoreError> {
+        let result = import::import(self.store(), text, dry_run, secrets, self.now()).await?;
+        let changed = match &result {
+            Ok(report) => report.applied,
+            Err(refusal) => matches!(refusal, import::ImportRefusal::Apply(_)),
+        };
+        if changed {
+            self.store().forget_cached_accounts();
+            self.registry.do_send(crate::actors::messages::PumpAll);
+        }
+        Ok(result)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
