@@ -353,22 +353,34 @@ async fn import_lists_what_it_adds_changes_and_removes_and_leaves_absent_section
             + "]\n",
     )
     .unwrap();
-    let (ok, out, err) = import(dir.path(), &file, true);
-    assert!(ok, "{err}");
+    let (ok, _, err) = import(dir.path(), &file, true);
+    assert!(!ok);
     assert!(
-        out.contains("skills:\n  add Billing\n  remove Spanish"),
-        "{out}"
+        err.contains("skills:\n  add Billing\n  remove Spanish"),
+        "{err}"
     );
-    assert!(out.contains("hours:\n  change Office"), "{out}");
-    assert!(!out.contains("workstreams"), "{out}");
-    // Spanish is required by two rules: the store refuses, and says why.
+    assert!(err.contains("hours:\n  change Office"), "{err}");
+    assert!(!err.contains("workstreams"), "{err}");
+    // Spanish is required by two rules: the whole file is refused, with the reason.
+    let before = export(dir.path());
     let (ok, _, err) = import(dir.path(), &file, false);
     assert!(!ok);
-    assert!(err.contains("removing the skill Spanish"), "{err}");
-    assert!(err.contains("Refunds"), "{err}");
+    assert!(
+        err.contains("the skill Spanish cannot be removed: the routing rule Refunds of WhatsApp support requires it"),
+        "{err}"
+    );
+    assert!(err.contains("nothing was changed"), "{err}");
+    assert_eq!(export(dir.path()), before);
+    // Without the removal it applies, and other sections are left alone.
+    let kept = std::fs::read_to_string(&file).unwrap() + "\n[[skills]]\nname = \"Spanish\"\n";
+    std::fs::write(&file, kept).unwrap();
+    let (ok, out, err) = import(dir.path(), &file, false);
+    assert!(ok, "{err}");
+    assert!(out.contains("Applied."), "{out}");
     let text = export(dir.path());
     assert!(text.contains("Europe/Berlin"), "{text}");
     assert!(text.contains("name = \"Billing\""), "{text}");
+    assert!(text.contains("name = \"Refunds\""), "{text}");
 }
 
 #[tokio::test]

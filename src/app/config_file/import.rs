@@ -55,8 +55,12 @@ impl fmt::Display for Problem {
 pub enum ImportRefusal {
     #[error("the file was refused, nothing was changed:\n{}", list(.0))]
     Invalid(Vec<Problem>),
-    #[error("the file was refused, nothing was changed:\n{}", .0.join("\n"))]
-    InUse(Vec<String>),
+    /// The changes the file asks for, and why some cannot be made.
+    #[error("{changes}the file was refused, nothing was changed:\n{}", reasons.join("\n"))]
+    InUse {
+        changes: String,
+        reasons: Vec<String>,
+    },
     #[error("the import stopped at {0} (the changes before it were made)")]
     Apply(String),
 }
@@ -170,7 +174,20 @@ pub async fn import(
     let mut report = changes(&file, &current);
     let in_use = in_use(store, &file, &current).await?;
     if !in_use.is_empty() {
-        return Ok(Err(ImportRefusal::InUse(in_use)));
+        let changes = report
+            .sections
+            .iter()
+            .map(|s| Report {
+                sections: vec![s.clone()],
+                ..Default::default()
+            })
+            .filter(|r| !r.no_changes())
+            .map(|r| r.to_string().replace("Dry run: nothing was changed.\n", ""))
+            .collect();
+        return Ok(Err(ImportRefusal::InUse {
+            changes,
+            reasons: in_use,
+        }));
     }
     if let Some(users) = &file.users {
         let listed: BTreeSet<String> = users.iter().map(|u| u.email.to_lowercase()).collect();
@@ -1073,7 +1090,7 @@ async fn in_use(
     file: &ConfigFile,
     current: &ConfigFile,
 ) -> Result<Vec<String>, StoreError> {
-    let mut out = Vec::new();
+    let mut out = still_referenced(file, current);
     let ids = Ids::read(store).await?;
     if let Some(list) = &file.workstreams {
         for old in current.workstreams.iter().flatten() {
@@ -1147,6 +1164,67 @@ async fn in_use(
         }
     }
     Ok(out)
+}
+
+/// Skills, hours and numbers the file removes while the workstreams it keeps still use them
+/// (when the file has no workstreams section, which would be checked line by line).
+fn still_referenced(file: &ConfigFile, current: &ConfigFile) -> Vec<String> {
+    let mut out = Vec::new();
+    let workstreams = wanted(&file.workstreams, &current.workstreams);
+    if let Some(skills) = &file.skills {
+        let names: BTreeSet<String> = skills.iter().map(|s| s.name.key()).collect();
+        for w in workstreams {
+            for r in &w.rules {
+                for s in &r.skills {
+                    if !names.contains(&key(&s.skill)) {
+                        out.push(format!(
+                            "the skill {} cannot be removed: the routing rule {} of {} requires it",
+                            s.skill, r.name, w.name
+                        ));
+                    }
+                }
+            }
+        }
+    }
+    if let Some(hours) = &file.hours {
+        let names: BTreeSet<String> = hours.iter().map(|h| key(&h.name)).collect();
+        for w in workstreams {
+            let users = w
+                .operation_hours
+                .iter()
+                .map(|h| (h, format!("the workstream {}", w.name)))
+                .chain(w.queues.iter().filter_map(|q| {
+                    q.hours
+                        .as_ref()
+                        .map(|h| (h, format!("the queue {} of {}", q.name, w.name)))
+                }));
+            for (h, user) in users {
+                if !names.contains(&key(h)) {
+                    out.push(format!(
+                        "the operating hours {h} cannot be removed: {user} uses them"
+                    ));
+                }
+            }
+        }
+    }
+    if let Some(numbers) = &file.numbers {
+        let kept: BTreeSet<String> = numbers
+            .iter()
+            .filter_map(|n| PhoneNumber::parse_typed(&n.number, n.kind.format()).ok())
+            .map(|n| n.to_string())
+            .collect();
+        for w in workstreams {
+            for n in &w.numbers {
+                if !kept.contains(n) {
+                    out.push(format!(
+                        "the number {n} cannot be removed: it serves {}",
+                        w.name
+                    ));
+                }
+            }
+        }
+    }
+    out
 }
 
 /// Names back to the store's ids, read afresh after each step that adds records.
