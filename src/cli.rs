@@ -53,6 +53,26 @@ pub enum Command {
     /// Users who sign in to omnidesk.
     #[command(subcommand)]
     User(UserCmd),
+    /// Every setting as one TOML file: export it, or import one as the desired state.
+    #[command(subcommand)]
+    Config(ConfigCmd),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ConfigCmd {
+    /// Writes every settings table as TOML (no secrets), to standard output by default.
+    Export {
+        #[arg(long)]
+        output: Option<std::path::PathBuf>,
+    },
+    /// Makes each section of FILE the desired state; prints the changes first. A new Twilio
+    /// account's auth token is read from standard input.
+    Import {
+        file: std::path::PathBuf,
+        /// Only print what would change.
+        #[arg(long)]
+        dry_run: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -164,23 +184,33 @@ pub enum TemplateCmd {
 }
 
 pub fn run(command: Command, settings: &Settings) -> anyhow::Result<()> {
-    let env_key = std::env::var("OMNIDESK_MASTER_KEY").ok();
-    std::fs::create_dir_all(&settings.data_dir)?;
-    let key = MasterKey::load_or_create(&settings.data_dir, env_key.as_deref())?;
-    let store = Store::open(&settings.data_dir, key, Arc::new(Metrics::default()))
-        .context("opening the store (is the server running? stop it first)")?;
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()?;
+    if let Command::Config(cmd) = command {
+        return config_run(cmd, settings);
+    }
+    let (store, rt) = open_store(settings, "is the server running? stop it first")?;
     let result = rt.block_on(execute(command, &store, settings));
     drop(rt);
     store.close();
     result
 }
 
+/// The store of the data directory, and a runtime to drive it on this thread.
+fn open_store(settings: &Settings, hint: &str) -> anyhow::Result<(Store, tokio::runtime::Runtime)> {
+    let env_key = std::env::var("OMNIDESK_MASTER_KEY").ok();
+    std::fs::create_dir_all(&settings.data_dir)?;
+    let key = MasterKey::load_or_create(&settings.data_dir, env_key.as_deref())?;
+    let store = Store::open(&settings.data_dir, key, Arc::new(Metrics::default()))
+        .with_context(|| format!("opening the store ({hint})"))?;
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    Ok((store, rt))
+}
+
 async fn execute(command: Command, store: &Store, settings: &Settings) -> anyhow::Result<()> {
     let now = crate::clock::Clock::system().now();
     match command {
+        Command::Config(_) => bail!("config commands do not run here"),
         Command::Account(AccountCmd::Add {
             name,
             channel,
@@ -334,6 +364,65 @@ async fn execute(command: Command, store: &Store, settings: &Settings) -> anyhow
                 user.role
             );
         }
+    }
+    Ok(())
+}
+
+/// `config export` and `config import`: through the running server's control socket, else
+/// directly on the store.
+fn config_run(cmd: ConfigCmd, settings: &Settings) -> anyhow::Result<()> {
+    use crate::control::{Request, Response};
+    use std::io::IsTerminal;
+    let (request, output) = match cmd {
+        ConfigCmd::Export { output } => (Request::ExportConfig, output),
+        ConfigCmd::Import { file, dry_run } => {
+            let text = std::fs::read_to_string(&file)
+                .with_context(|| format!("reading {}", file.display()))?;
+            let mut secrets = String::new();
+            if !dry_run && !std::io::stdin().is_terminal() {
+                std::io::stdin().read_to_string(&mut secrets)?;
+            }
+            let request = Request::ImportConfig {
+                text,
+                dry_run,
+                secrets,
+            };
+            (request, None)
+        }
+    };
+    let response = match crate::control::call(&settings.data_dir, &request) {
+        Ok(response) => response,
+        Err(_) => {
+            let (store, rt) = open_store(settings, "no server answered on the control socket")?;
+            let now = crate::clock::Clock::system().now();
+            let response = rt.block_on(async {
+                use crate::app::config_file::{export, import};
+                match request {
+                    Request::ExportConfig => Response::of(match export::export(&store).await {
+                        Ok(file) => export::to_toml(&file).map_err(anyhow::Error::from),
+                        Err(e) => Err(e.into()),
+                    }),
+                    Request::ImportConfig {
+                        text,
+                        dry_run,
+                        secrets,
+                    } => Response::of_import(
+                        import::import(&store, &text, dry_run, &secrets, now).await,
+                    ),
+                }
+            });
+            drop(rt);
+            store.close();
+            response
+        }
+    };
+    if !response.ok {
+        bail!("{}", response.output.trim_end());
+    }
+    match output {
+        Some(path) => std::fs::write(&path, &response.output)
+            .with_context(|| format!("writing {}", path.display()))?,
+        None => print!("{}", response.output),
     }
     Ok(())
 }

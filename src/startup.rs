@@ -80,6 +80,9 @@ impl Application {
             );
         }
         let desk = recover(store, clock, metrics, settings.clone()).await?;
+        if let Err(e) = crate::control::listen(desk.clone(), &settings.data_dir) {
+            tracing::warn!(error = %e, "no control socket: config commands need the server stopped");
+        }
 
         let port = bound.port();
         let budget = FileBudget::raise();

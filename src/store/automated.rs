@@ -334,3 +334,15 @@ impl Store {
         .await
     }
 }
+
+impl Store {
+    /// Forgets an admin's on/off choice for `key`: the trigger's default applies again.
+    pub async fn clear_automated_switch(&self, key: SwitchKey) -> Result<(), StoreError> {
+        self.write(move |tx| {
+            tx.open_table(AUTOMATED_SWITCH)?
+                .remove(key.storage_key().as_str())?;
+            Ok(())
+        })
+        .await
+    }
+}

@@ -671,6 +671,13 @@ pub(super) fn migrate(tx: &WriteTransaction) -> Result<(), StoreError> {
     Ok(())
 }
 
+impl Store {
+    /// How many open conversations wait in queue `id`.
+    pub async fn queue_waiting(&self, id: QueueId) -> Result<u64, StoreError> {
+        self.write(move |tx| waiting_in(tx, id)).await
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,0 +1,425 @@
+//! Configuration as a file: every settings table as one TOML document (`export`), and that
+//! document read back as the desired state of the sections it names (`import`).
+
+pub mod export;
+pub mod import;
+
+use crate::domain::Channel;
+use crate::domain::automated::{AutomatedText, Locale, Trigger};
+use crate::domain::hours::{DayHours, Holiday, ZoneName};
+use crate::domain::language::LanguageCode;
+use crate::domain::queue::{AssignmentMethod, OverflowCondition};
+use crate::domain::quick_reply::QuickReplyText;
+use crate::domain::routing::conditions::{ContactField, ContextTest, Keywords, NumberMatch};
+use crate::domain::routing::context::{ContextValue, VariableKind, VariableName};
+use crate::domain::routing::skills::{MatchMode, Proficiency, SkillName};
+use crate::domain::template::TemplateText;
+use crate::domain::template_name::TemplateName;
+use crate::domain::user::Role;
+use crate::domain::workstream::{Attachments, Distribution, Survey};
+use crate::store::records::{DistributionMode, NumberKind, ProviderKind, TemplateVariant};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// Every table of `store::tables` a configuration file carries, with the section that does.
+/// A new settings table goes here (and into export and import); a new table of conversation
+/// data goes into `DATA_TABLES`. The test below fails for a table in neither list.
+pub const SETTINGS_TABLES: &[(&str, &str)] = &[
+    ("account_record", "accounts"),
+    (
+        "webhookkey_account",
+        "accounts (the key is made anew for a new account)",
+    ),
+    ("number_record", "numbers"),
+    ("address_number", "numbers"),
+    ("workstream_record", "workstreams"),
+    ("number_workstream", "workstreams.numbers"),
+    ("template_record", "templates"),
+    ("user_record", "users"),
+    ("email_user", "users"),
+    ("hours_record", "hours"),
+    ("quickreply_record", "quick_replies"),
+    ("automated_override", "automated.overrides"),
+    ("automated_switch", "automated.switches"),
+    (
+        "whatsapp_optout_keyword",
+        "automated.whatsapp_optout_keywords",
+    ),
+    (
+        "workstream_members",
+        "workstreams.queues.members (moved into queue members)",
+    ),
+    ("queue_record", "workstreams.queues"),
+    ("workstream_queues", "workstreams.queues"),
+    ("queue_members", "workstreams.queues.members"),
+    ("rule_record", "workstreams.rules"),
+    ("workstream_ruleorder", "workstreams.rules (in order)"),
+    ("skill_record", "skills"),
+    ("skillname_skill", "skills"),
+    ("user_skills", "users.skills"),
+    ("workstream_skillmatch", "workstreams.skill_match"),
+    (
+        "workstream_contextvariables",
+        "workstreams.context_variables",
+    ),
+];
+
+/// Tables of conversation data, sessions and bookkeeping: not configuration.
+pub const DATA_TABLES: &[&str] = &[
+    "meta_counter",
+    "meta_probe",
+    "contact_record",
+    "phone_contact",
+    "conversation_record",
+    "numbercustomer_openconversation",
+    "conversation_messages",
+    "providerid_message",
+    "outbox_job",
+    "pending_media",
+    "tokenhash_session",
+    "user_sessions",
+    "user_presence",
+    "conversation_hold",
+    "conversation_previous",
+    "numbercustomer_lastconversation",
+    "conversation_participants",
+    "user_conversations",
+    "conversation_flag",
+    "job_attempt",
+    "message_round",
+    "devicehash_user",
+    "user_devices",
+    "conversation_queue",
+    "conversation_notice",
+    "conversation_queuevisits",
+    "conversation_context",
+    "conversation_skills",
+    "conversation_routing",
+];
+
+/// The whole file. A section left out (None) is not touched by an import.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConfigFile {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub accounts: Option<Vec<AccountDoc>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub numbers: Option<Vec<NumberDoc>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hours: Option<Vec<HoursDoc>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub skills: Option<Vec<SkillDoc>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub users: Option<Vec<UserDoc>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub workstreams: Option<Vec<WorkstreamDoc>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub templates: Option<Vec<TemplateDoc>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub quick_replies: Option<Vec<QuickReplyDoc>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub automated: Option<AutomatedDoc>,
+}
+
+/// A messaging account, matched by name. Its auth token is never in the file.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AccountDoc {
+    pub name: String,
+    pub channel: Channel,
+    pub provider: ProviderKind,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sid: Option<String>,
+}
+
+/// A business number, matched by channel and number.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NumberDoc {
+    pub number: String,
+    pub channel: Channel,
+    pub kind: NumberKind,
+    /// The account's name.
+    pub account: String,
+    #[serde(default)]
+    pub name: String,
+    #[serde(default)]
+    pub description: String,
+}
+
+/// Operating hours, matched by name.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HoursDoc {
+    pub name: String,
+    pub time_zone: ZoneName,
+    /// Monday first, seven days.
+    pub week: Vec<DayHours>,
+    #[serde(default)]
+    pub holidays: Vec<Holiday>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SkillDoc {
+    pub name: SkillName,
+}
+
+/// A user, matched by e-mail. The password is never in the file.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UserDoc {
+    pub email: String,
+    pub name: String,
+    pub role: Role,
+    #[serde(default)]
+    pub disabled: bool,
+    pub capacity: u32,
+    #[serde(default)]
+    pub languages: Vec<String>,
+    /// Skill name → proficiency (1–10).
+    #[serde(default)]
+    pub skills: BTreeMap<String, Proficiency>,
+}
+
+/// A workstream with its queues, rules and context variables, matched by name.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WorkstreamDoc {
+    pub name: String,
+    pub channel: Channel,
+    pub mode: DistributionMode,
+    /// Business numbers, as written in `numbers`.
+    #[serde(default)]
+    pub numbers: Vec<String>,
+    pub fallback_queue: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub language: Option<LanguageCode>,
+    /// The name of the operating hours ("Channel operation hours").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub operation_hours: Option<String>,
+    #[serde(default)]
+    pub skill_match: MatchMode,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub survey: Option<Survey>,
+    pub attachments: Attachments,
+    pub distribution: Distribution,
+    #[serde(default)]
+    pub queues: Vec<QueueDoc>,
+    /// In evaluation order.
+    #[serde(default)]
+    pub rules: Vec<RuleDoc>,
+    #[serde(default)]
+    pub context_variables: Vec<VariableDoc>,
+}
+
+/// A queue of its workstream, matched by name.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct QueueDoc {
+    pub name: String,
+    pub priority: u32,
+    pub method: AssignmentMethod,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hours: Option<String>,
+    #[serde(default)]
+    pub fallback: bool,
+    /// The members' e-mail addresses.
+    #[serde(default)]
+    pub members: Vec<String>,
+    #[serde(default)]
+    pub overflow: Vec<OverflowDoc>,
+}
+
+/// An overflow rule; `transfer_to` names a queue of the same workstream.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OverflowDoc {
+    pub condition: OverflowCondition,
+    /// "end", "transfer" or "assign".
+    pub action: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub transfer_to: Option<String>,
+}
+
+/// A routing rule, matched by name within its workstream.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RuleDoc {
+    pub name: String,
+    /// A queue's name; absent: the fallback queue.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub queue: Option<String>,
+    #[serde(default)]
+    pub conditions: Vec<ConditionDoc>,
+    #[serde(default)]
+    pub skills: Vec<RequirementDoc>,
+}
+
+/// `routing::Condition` with the business number written as a number, not an id.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum ConditionDoc {
+    Channel(Channel),
+    BusinessNumber(String),
+    CustomerNumber(NumberMatch),
+    FirstMessage(Keywords),
+    Language(LanguageCode),
+    Contact {
+        field: ContactField,
+        is: bool,
+    },
+    Context {
+        name: VariableName,
+        test: ContextTest,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RequirementDoc {
+    pub skill: String,
+    pub min: Proficiency,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VariableDoc {
+    pub name: VariableName,
+    pub kind: VariableKind,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub default: Option<ContextValue>,
+}
+
+/// A WhatsApp template, matched by name and language.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TemplateDoc {
+    pub name: TemplateName,
+    pub language: LanguageCode,
+    pub text: TemplateText,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub content_sid: Option<String>,
+    /// Workstream names.
+    #[serde(default)]
+    pub workstreams: Vec<String>,
+    #[serde(default)]
+    pub variants: Vec<TemplateVariant>,
+}
+
+/// A quick reply, matched by title and locale.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct QuickReplyDoc {
+    pub title: String,
+    pub locale: LanguageCode,
+    pub message: QuickReplyText,
+    #[serde(default)]
+    pub tags: Vec<String>,
+    /// Workstream names; empty: every workstream.
+    #[serde(default)]
+    pub workstreams: Vec<String>,
+}
+
+/// Automated messages: the admins' texts, the on/off switches and the WhatsApp opt-out words.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AutomatedDoc {
+    pub whatsapp_optout_keywords: Vec<String>,
+    #[serde(default)]
+    pub overrides: Vec<OverrideDoc>,
+    #[serde(default)]
+    pub switches: Vec<SwitchDoc>,
+}
+
+/// An admin's text for a trigger: a channel's default (no workstream) or one workstream's.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OverrideDoc {
+    pub trigger: Trigger,
+    pub channel: Channel,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub workstream: Option<String>,
+    pub locale: Locale,
+    pub text: AutomatedText,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SwitchDoc {
+    pub trigger: Trigger,
+    pub channel: Channel,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub workstream: Option<String>,
+    pub on: bool,
+}
+
+/// Why the configuration could not be written.
+#[derive(Debug, thiserror::Error)]
+pub enum ExportError {
+    #[error(transparent)]
+    Store(#[from] crate::store::StoreError),
+    #[error("the configuration could not be written as TOML: {0}")]
+    Toml(#[from] toml::ser::Error),
+}
+
+impl crate::app::Desk {
+    /// The configuration file's text.
+    pub async fn export_config(&self) -> Result<String, ExportError> {
+        Ok(export::to_toml(&export::export(self.store()).await?)?)
+    }
+
+    /// `import::import` while the server runs; then every workstream reloads its settings.
+    pub async fn import_config(
+        &self,
+        text: &str,
+        dry_run: bool,
+        secrets: &str,
+    ) -> Result<Result<import::Report, import::ImportRefusal>, crate::store::StoreError> {
+        let result = import::import(self.store(), text, dry_run, secrets, self.now()).await?;
+        let changed = match &result {
+            Ok(report) => report.applied,
+            Err(refusal) => matches!(refusal, import::ImportRefusal::Apply(_)),
+        };
+        if changed {
+            self.store().forget_cached_accounts();
+            self.registry.do_send(crate::actors::messages::PumpAll);
+        }
+        Ok(result)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every table of `store/tables.rs` is either carried by the file or listed as data: a new
+    /// settings table fails here until export and import cover it.
+    #[test]
+    fn every_table_is_settings_or_data() {
+        let source = include_str!("../../store/tables.rs");
+        let names: Vec<&str> = source
+            .split("TableDefinition::new(\"")
+            .skip(1)
+            .filter_map(|rest| rest.split('"').next())
+            .collect();
+        assert!(names.len() > 40, "tables were read: {names:?}");
+        let settings: Vec<&str> = SETTINGS_TABLES.iter().map(|(t, _)| *t).collect();
+        let missing: Vec<&&str> = names
+            .iter()
+            .filter(|n| !settings.contains(n) && !DATA_TABLES.contains(n))
+            .collect();
+        assert!(
+            missing.is_empty(),
+            "tables neither exported as settings nor listed as data: {missing:?}"
+        );
+        let stale: Vec<&&str> = settings
+            .iter()
+            .chain(DATA_TABLES)
+            .filter(|t| !names.contains(t))
+            .collect();
+        assert!(
+            stale.is_empty(),
+            "listed tables that do not exist: {stale:?}"
+        );
+    }
+}
