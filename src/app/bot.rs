@@ -17,7 +17,6 @@ use crate::store::bots::{BotDraft, BotHold, BotRefusal, ExternalBot, StoredBot};
 use crate::store::ingest::StoredInbound;
 use crate::store::outbox::{OutboundContent, OutboundRequest};
 use crate::store::records::{Conversation, Message};
-use std::sync::OnceLock;
 use std::time::Duration;
 
 /// The largest answer read from an external bot.
@@ -51,14 +50,13 @@ enum BotFailure {
     Secret,
 }
 
-fn client() -> &'static reqwest::Client {
-    static CLIENT: OnceLock<reqwest::Client> = OnceLock::new();
-    CLIENT.get_or_init(|| {
-        reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .unwrap_or_default()
-    })
+/// A client for one call: no redirects followed, no connection kept past it.
+fn client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .pool_max_idle_per_host(0)
+        .build()
+        .unwrap_or_default()
 }
 
 /// A new random secret, 32 bytes in hex.

@@ -11,6 +11,7 @@ mod agent_panel;
 mod ambiguous;
 mod attachments;
 mod automated_sent;
+mod bot;
 mod crash;
 mod disk_full;
 mod distribution;
