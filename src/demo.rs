@@ -1,15 +1,27 @@
 //! The `--demo` seed: on a store with no users yet, a demo admin and agent (with generated
 //! passwords), Simulator accounts with one WhatsApp and one SMS number, and a workstream for each
-//! with the agent as a member, so omnidesk can be tried at once with `/simulator` playing the
-//! customer. Uses only the store's public setup APIs.
+//! with two queues (General, the fallback, and Billing, which a routing rule feeds with messages
+//! about refunds and invoices), the greeting, agent-assigned and out-of-hours messages on, and
+//! 24/7 operating hours with one holiday — so the whole flow can be tried at once with
+//! `/simulator` playing the customer. Uses only the store's public setup APIs.
 
+use crate::domain::HoursId;
 use crate::domain::account::AccountName;
+use crate::domain::automated::{SwitchKey, Trigger};
+use crate::domain::hours::{DayHours, END_OF_DAY, Holiday, ZoneName};
+use crate::domain::queue::AssignmentMethod;
+use crate::domain::routing::{Condition, Keywords, RuleName};
 use crate::domain::user::{Email, Role};
+use crate::domain::workstream::QueueName;
 use crate::domain::workstream::WorkstreamName;
 use crate::domain::{AccountId, Channel, PhoneNumber, Timestamp, UserId, WorkstreamId};
+use crate::store::hours::HoursInput;
+use crate::store::queues::{QueueDraft, QueueRefusal};
 use crate::store::records::{DistributionMode, NumberKind, ProviderKind, SenderNumber};
+use crate::store::routing::RuleDraft;
 use crate::store::setup::{NewAccount, NewNumber, SetupError};
 use crate::store::users::{NewUser, UserError};
+use crate::store::workstreams::SetupChange;
 use crate::store::workstreams::{WorkstreamDraft, WorkstreamRefusal};
 use crate::store::{Store, StoreError};
 
@@ -36,6 +48,10 @@ pub enum DemoError {
     Hash,
     #[error("the demo constant {0:?} does not parse")]
     Constant(&'static str),
+    #[error("the demo queue was refused: {0}")]
+    Queue(QueueRefusal),
+    #[error("the demo routing was refused: {0}")]
+    Rule(String),
 }
 
 /// A demo user's sign-in, shown once.
@@ -117,8 +133,10 @@ pub async fn seed(store: &Store, now: Timestamp) -> Result<Option<Seeded>, DemoE
     }
     let admin = add_user(store, ADMIN_EMAIL, "Demo Admin", Role::Admin, now).await?;
     let agent = add_user(store, AGENT_EMAIL, "Demo Agent", Role::Agent, now).await?;
+    let hours = demo_hours(store, now).await?;
     for ws in &workstreams {
         store.set_members(*ws, vec![agent.1]).await?;
+        routing(store, *ws, agent.1, hours).await?;
     }
     Ok(Some(Seeded {
         admin: admin.0,
@@ -127,6 +145,120 @@ pub async fn seed(store: &Store, now: Timestamp) -> Result<Option<Seeded>, DemoE
         numbers,
         workstreams,
     }))
+}
+
+/// "Always open (demo)": every day all day, in UTC, closed on the next 25 December.
+async fn demo_hours(store: &Store, now: Timestamp) -> Result<HoursId, DemoError> {
+    let year = jiff::Timestamp::from_millisecond(now.as_millis())
+        .map_or(2026, |t| t.to_zoned(jiff::tz::TimeZone::UTC).year());
+    let christmas = |y: i16| jiff::civil::date(y, 12, 25);
+    let today = jiff::Timestamp::from_millisecond(now.as_millis())
+        .map(|t| t.to_zoned(jiff::tz::TimeZone::UTC).date())
+        .unwrap_or(christmas(year));
+    let holiday = if today <= christmas(year) {
+        christmas(year)
+    } else {
+        christmas(year.saturating_add(1))
+    };
+    let input = HoursInput {
+        name: "Always open (demo)".into(),
+        time_zone: ZoneName::parse("UTC").map_err(|_| DemoError::Constant("UTC"))?,
+        week: std::array::from_fn(|_| DayHours {
+            open: true,
+            from_minute: 0,
+            to_minute: END_OF_DAY,
+        }),
+        holidays: vec![
+            Holiday::parse(&holiday.to_string(), "Christmas Day")
+                .map_err(|_| DemoError::Constant("Christmas Day"))?,
+        ],
+    };
+    match store.create_hours(input).await? {
+        Ok(h) => Ok(h.id),
+        Err(_) => Err(DemoError::Constant("Always open (demo)")),
+    }
+}
+
+/// The workstream's queues, rule, hours and automated messages.
+async fn routing(
+    store: &Store,
+    ws: WorkstreamId,
+    agent: UserId,
+    hours: HoursId,
+) -> Result<(), DemoError> {
+    let name = |s: &'static str| QueueName::parse(s).map_err(|_| DemoError::Constant(s));
+    let queues = store.queues(ws).await?;
+    if let Some(fallback) = queues.into_iter().find(|q| q.fallback) {
+        let draft = QueueDraft {
+            name: name("General")?,
+            priority: fallback.priority,
+            method: fallback.method,
+            hours: None,
+            overflow: Vec::new(),
+            members: vec![agent],
+        };
+        store
+            .update_queue(fallback.id, draft)
+            .await?
+            .map_err(DemoError::Queue)?;
+    }
+    let billing = store
+        .create_queue(
+            ws,
+            QueueDraft {
+                name: name("Billing")?,
+                priority: 10,
+                method: AssignmentMethod::HighestCapacity,
+                hours: None,
+                overflow: Vec::new(),
+                members: vec![agent],
+            },
+        )
+        .await?
+        .map_err(DemoError::Queue)?;
+    let keywords =
+        Keywords::parse("refund, invoice").map_err(|_| DemoError::Constant("refund, invoice"))?;
+    store
+        .create_rule(
+            ws,
+            RuleDraft {
+                name: RuleName::parse("Refunds and invoices")
+                    .map_err(|_| DemoError::Constant("Refunds and invoices"))?,
+                conditions: vec![Condition::FirstMessage(keywords)],
+                queue: Some(billing.id),
+                skills: Vec::new(),
+            },
+        )
+        .await?
+        .map_err(|e| DemoError::Rule(e.to_string()))?;
+    let Some(workstream) = store.workstream(ws).await? else {
+        return Ok(());
+    };
+    store
+        .save_workstream_setup(
+            ws,
+            SetupChange::Behaviors {
+                operation_hours: Some(hours),
+                survey: None,
+            },
+        )
+        .await??;
+    for trigger in [
+        Trigger::Greeting,
+        Trigger::AgentAssigned,
+        Trigger::OutOfHours,
+    ] {
+        let key = SwitchKey {
+            trigger,
+            channel: workstream.channel,
+            workstream: None,
+        };
+        store
+            .set_automated_switch(key, true)
+            .await?
+            .map_err(|e| DemoError::Rule(e.to_string()))?;
+    }
+    Ok(())
 }
 
 async fn add_user(

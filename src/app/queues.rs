@@ -91,11 +91,15 @@ impl Desk {
                 queue,
                 line,
             } => {
-                if out_of_hours
-                    && self
-                        .store()
-                        .note_notice(conversation, Notice::OutOfHours, self.now(), true)
-                        .await?
+                // Out of hours the customer hears the out-of-hours message (once); otherwise that
+                // the queue could not take them. Sent before the close, which ends sending.
+                if !out_of_hours {
+                    self.tell_customer(conversation, Trigger::OverflowEnded, Some(&queue), None)
+                        .await?;
+                } else if self
+                    .store()
+                    .note_notice(conversation, Notice::OutOfHours, self.now(), true)
+                    .await?
                 {
                     self.tell_customer(conversation, Trigger::OutOfHours, Some(&queue), None)
                         .await?;

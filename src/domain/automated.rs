@@ -32,10 +32,13 @@ pub enum Trigger {
     OutsideTimeframe,
     FileTooBig,
     UnsupportedType,
+    /// A queue's overflow rule ended the conversation before an agent took it (a full queue, a
+    /// wait too long); out of hours says so with its own message.
+    OverflowEnded,
 }
 
 impl Trigger {
-    pub const ALL: [Trigger; 10] = [
+    pub const ALL: [Trigger; 11] = [
         Trigger::Greeting,
         Trigger::AgentAssigned,
         Trigger::QueuePosition,
@@ -46,6 +49,7 @@ impl Trigger {
         Trigger::OutsideTimeframe,
         Trigger::FileTooBig,
         Trigger::UnsupportedType,
+        Trigger::OverflowEnded,
     ];
 
     /// The URL and storage-key spelling.
@@ -61,6 +65,7 @@ impl Trigger {
             Trigger::OutsideTimeframe => "not-sent-timeframe",
             Trigger::FileTooBig => "not-sent-file-size",
             Trigger::UnsupportedType => "not-sent-file-type",
+            Trigger::OverflowEnded => "overflow-ended",
         }
     }
 
@@ -76,6 +81,7 @@ impl Trigger {
             Trigger::OutsideTimeframe => "Message couldn't be sent: outside allowed timeframe",
             Trigger::FileTooBig => "Message couldn't be sent: file too big",
             Trigger::UnsupportedType => "Message couldn't be sent: unsupported type",
+            Trigger::OverflowEnded => "Conversation ended by a queue's overflow rule",
         }
     }
 
@@ -92,7 +98,12 @@ impl Trigger {
             Placeholder::QueueName => {
                 matches!(
                     self,
-                    AgentAssigned | QueuePosition | AgentEnded | OutOfHours | Holiday
+                    AgentAssigned
+                        | QueuePosition
+                        | AgentEnded
+                        | OutOfHours
+                        | Holiday
+                        | OverflowEnded
                 )
             }
             Placeholder::QueuePosition => self == QueuePosition,

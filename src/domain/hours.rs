@@ -54,6 +54,34 @@ pub enum HoursError {
 #[serde(transparent)]
 pub struct ZoneName(String);
 
+/// Every IANA zone name of the bundled database that names a place (`Area/Location`) or UTC,
+/// sorted: what the forms offer. Legacy aliases (`US/Eastern`, `EST5EDT`) are left out.
+pub fn zone_names() -> Vec<String> {
+    let mut names: Vec<String> = jiff::tz::db()
+        .available()
+        .map(|n| n.as_str().to_owned())
+        .filter(|n| {
+            n == "UTC"
+                || [
+                    "Africa/",
+                    "America/",
+                    "Antarctica/",
+                    "Asia/",
+                    "Atlantic/",
+                    "Australia/",
+                    "Europe/",
+                    "Indian/",
+                    "Pacific/",
+                ]
+                .iter()
+                .any(|area| n.starts_with(area))
+        })
+        .collect();
+    names.sort();
+    names.dedup();
+    names
+}
+
 impl ZoneName {
     pub fn parse(s: &str) -> Result<Self, HoursError> {
         let s = s.trim();
@@ -324,6 +352,19 @@ mod tests {
         let zone = ZoneName::parse("UTC").expect("known zone");
         let never = Schedule::new(&zone, &vec![DayHours::office(false); 7], &[]).expect("valid");
         assert_eq!(next_opening(&never, at("2027-03-14T12:30:00Z")), None);
+    }
+
+    #[test]
+    fn the_zone_list_offers_places_and_utc_and_each_parses() {
+        let names = zone_names();
+        assert!(names.len() > 300, "{}", names.len());
+        for want in ["UTC", "Europe/Berlin", "America/New_York", "Asia/Kolkata"] {
+            assert!(names.iter().any(|n| n == want), "{want}");
+        }
+        assert!(!names.iter().any(|n| n == "US/Eastern" || n == "EST5EDT"));
+        for n in &names {
+            assert!(ZoneName::parse(n).is_ok(), "{n}");
+        }
     }
 
     #[test]

@@ -59,7 +59,12 @@ fn error_beside<'a>(body: &'a str, name: &str) -> Option<&'a str> {
 async fn operating_hours_can_be_created_edited_and_deleted() {
     let app = spawn_app().await;
     let mut admin = app.admin().await;
-    assert_eq!(admin.get("/admin/hours/new").await.status, StatusCode::OK);
+    let new = admin.get("/admin/hours/new").await;
+    assert_eq!(new.status, StatusCode::OK);
+    assert!(
+        new.body.contains("<select") && new.body.contains(">America/New York</option>"),
+        "the time zone is chosen from the IANA list"
+    );
     let created = post(&mut admin, "/admin/hours", &hours_form("Berlin office")).await;
     assert_eq!(created.status, StatusCode::SEE_OTHER, "{}", created.body);
     assert_eq!(

@@ -588,3 +588,41 @@ async fn a_routing_rule_sends_new_conversations_to_its_queue_and_its_skills_pick
     );
     app.stop().await;
 }
+
+#[tokio::test]
+async fn a_conversation_ended_for_waiting_too_long_is_told_why_before_it_closes() {
+    let app = spawn_app().await;
+    twilio_accepts(&app.twilio).await;
+    let ws = wa_workstream(&app).await;
+    set_fallback(&app, ws, |d| {
+        d.members = vec![];
+        d.overflow = vec![OverflowRule {
+            condition: OverflowCondition::WaitedLonger(1),
+            action: OverflowAction::End,
+        }];
+    })
+    .await;
+    let conv = app.customer_writes_wa("is anyone there").await;
+    app.clock.advance(Duration::from_secs(61));
+    eventually("the conversation is closed", || async {
+        (app.conversation(conv.id).await.state == ConversationState::Closed).then_some(())
+    })
+    .await;
+    let told = eventually("the customer is told", || async {
+        bodies_sent(&app)
+            .await
+            .into_iter()
+            .find(|b| b.contains("can't take your conversation"))
+    })
+    .await;
+    assert_eq!(
+        told,
+        "We can't take your conversation right now. Please write to us again later."
+    );
+    let line = line_with(&app, &conv, "Overflow in").await;
+    assert!(
+        line.contains("(waited longer than 1 minute): the conversation ended."),
+        "{line}"
+    );
+    app.stop().await;
+}

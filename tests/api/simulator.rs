@@ -163,9 +163,14 @@ async fn the_simulator_sends_a_customer_message_that_opens_a_conversation() {
     assert_eq!(conv.number_id, s.numbers[0].id);
     assert_eq!(conv.workstream_id, Some(s.workstreams[0]));
     assert!(conv.window_expires_at.is_some(), "WhatsApp opens a window");
-    let messages = app.messages(conv.id).await;
+    // The demo greets the customer too.
+    let messages: Vec<Message> = app
+        .messages(conv.id)
+        .await
+        .into_iter()
+        .filter(|m| m.direction == Direction::Inbound)
+        .collect();
     assert_eq!(messages.len(), 1);
-    assert_eq!(messages[0].direction, Direction::Inbound);
     assert_eq!(messages[0].body, "Hello from my phone");
     let sid = messages[0].provider_id.as_deref().unwrap();
     assert!(sid.starts_with("SM") && sid.len() == 34, "{sid}");
@@ -188,6 +193,8 @@ async fn an_agent_reply_shows_on_the_simulator_with_its_statuses_progressing() {
         .reply(conv.id, "It ships today.")
         .await
         .expect("accepted");
+    // The demo's greeting took the sender's send slot: the reply's comes one pacing step later.
+    app.clock.advance(std::time::Duration::from_millis(50));
 
     let accepted = eventually("the Simulator accepts the reply", || async {
         let m = message(&app, &reply).await;
@@ -424,5 +431,49 @@ async fn a_script_message_is_shown_as_text() {
     assert!(!page.body.contains("<script>alert(1)"));
     let messages = app.messages(the_conversation(&app).await.id).await;
     assert_eq!(messages[0].body, "<script>alert(1)</script>");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn the_demo_routes_refunds_to_billing_and_greets_the_customer() {
+    let (app, s, mut admin) = simulator_app().await;
+    let ws = s.workstreams[0];
+    let queues = app.desk().store().queues(ws).await.unwrap();
+    let names: Vec<&str> = queues.iter().map(|q| q.name.as_str()).collect();
+    assert_eq!(names, ["Billing", "General"], "by priority");
+    let w = app.desk().store().workstream(ws).await.unwrap().unwrap();
+    let hours = app
+        .desk()
+        .store()
+        .hours(w.operation_hours.expect("the demo hours"))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(hours.holidays.len(), 1, "24/7 with one holiday");
+
+    let page = customer_sends(&mut admin, &wa_number(&s), "I want a refund").await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
+    let conv = the_conversation(&app).await;
+    let billing = queues
+        .iter()
+        .find(|q| q.name.as_str() == "Billing")
+        .unwrap();
+    let placed = eventually("placed in Billing", || async {
+        app.desk().store().placement(conv.id).await.unwrap()
+    })
+    .await;
+    assert_eq!(placed.queue, billing.id);
+    let greeting = eventually("the greeting is in the thread", || async {
+        app.messages(conv.id)
+            .await
+            .into_iter()
+            .find(|m| m.direction == Direction::Automated)
+    })
+    .await;
+    assert!(
+        greeting.body.contains("Thanks for contacting us"),
+        "{}",
+        greeting.body
+    );
     app.stop().await;
 }

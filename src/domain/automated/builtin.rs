@@ -42,6 +42,12 @@ pub(super) fn text(trigger: Trigger, channel: Channel, lang: &str) -> &'static s
         ("de", UnsupportedType) => {
             "Die Nachricht konnte nicht gesendet werden: Dieser Dateityp wird nicht unterstützt."
         }
+        ("de", OverflowEnded) => {
+            "Wir können Ihre Anfrage gerade nicht annehmen. Bitte schreiben Sie uns später noch einmal."
+        }
+        ("es", OverflowEnded) => {
+            "Ahora mismo no podemos atender su consulta. Por favor, escríbanos más tarde."
+        }
         ("es", Greeting) => "Gracias por escribirnos. Un agente le atenderá en breve.",
         ("es", AgentAssigned) => "Ahora está hablando con {AgentName}.",
         ("es", QueuePosition) => {
@@ -69,6 +75,9 @@ pub(super) fn text(trigger: Trigger, channel: Channel, lang: &str) -> &'static s
         }
         ("es", UnsupportedType) => {
             "No se pudo enviar el mensaje: el tipo de archivo no es compatible."
+        }
+        (_, OverflowEnded) => {
+            "We can't take your conversation right now. Please write to us again later."
         }
         (_, Greeting) => "Thanks for contacting us. An agent will be with you shortly.",
         (_, AgentAssigned) => "You're now chatting with {AgentName}.",

@@ -5,7 +5,7 @@ use crate::app::Desk;
 use crate::domain::HoursId;
 use crate::domain::hours::{
     DAYS, DayHours, Holiday, HoursError, Openness, ZoneName, format_clock, is_open, parse_clock,
-    parse_date, parse_reason,
+    parse_date, parse_reason, zone_names,
 };
 use crate::domain::user::Role;
 use crate::store::hours::{HoursInput, HoursRefusal, OperatingHours};
@@ -128,10 +128,16 @@ fn hours_form(
                 .required(),
         )
         .field(
-            Field::text("time_zone", "Time zone")
-                .value(zone)
-                .required()
-                .help("An IANA name such as Europe/Berlin or America/New_York; daylight saving time is followed."),
+            Field::new(
+                "time_zone",
+                "Time zone",
+                FieldKind::Select {
+                    options: zone_options(zone),
+                },
+            )
+            .value(zone)
+            .required()
+            .help("The place whose clock the hours follow; daylight saving time is followed."),
         );
     let days = DAYS
         .iter()
@@ -186,6 +192,19 @@ fn holiday_fields(form: FormModel, i: usize, h: Option<&Holiday>) -> FormModel {
         ));
     }
     form.field(date).field(reason)
+}
+
+/// The IANA zones as (value, label) pairs; a stored zone the list lacks (an alias saved by an
+/// older build) stays selectable.
+fn zone_options(current: &str) -> Vec<(String, String)> {
+    let mut names = zone_names();
+    if !names.iter().any(|n| n == current) {
+        names.insert(0, current.to_owned());
+    }
+    names
+        .into_iter()
+        .map(|n| (n.clone(), n.replace('_', " ")))
+        .collect()
 }
 
 /// Holiday rows to show: the stored ones plus spares, or as many as were submitted.
