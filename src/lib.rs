@@ -19,7 +19,7 @@
 //! - Plumbing: `config`, `startup`, `telemetry`, `clock`, `metrics`, `secrets`, `files`
 //!   (owner-only permissions), `fdlimit` (the open-file budget); `auth`: password
 //!   hashing, tokens and the login throttle; `cli`: the command line and operator subcommands;
-//!   `demo`: the `--demo` seed.
+//!   `demo`: the `--demo` seed; `signing`: HMAC signatures of what omnidesk sends out.
 
 pub mod actors;
 pub mod app;
@@ -37,6 +37,7 @@ pub mod media;
 pub mod metrics;
 pub mod providers;
 pub mod secrets;
+pub mod signing;
 pub mod startup;
 pub mod store;
 pub mod telemetry;

@@ -253,6 +253,9 @@ async fn recover(
         .into_iter()
         .map(|w| (w.id, w.distribution))
         .collect();
+    // Conversations a bot holds are not handed to the supervisors; the bot gets them again.
+    let held = store.bot_holds_now()?;
+    let held_ids: std::collections::HashSet<_> = held.iter().map(|(id, _)| *id).collect();
     for c in &open {
         let conversation = flipped_now.remove(&c.id).unwrap_or_else(|| c.clone());
         let (minutes, wrap_up) = conversation
@@ -271,6 +274,7 @@ async fn recover(
         )
         .map(|(at, _)| at);
         registry.do_send(Recover {
+            held: held_ids.contains(&conversation.id),
             conversation,
             idle_at,
         });
@@ -308,6 +312,7 @@ async fn recover(
         async move { desk.apply_simulated(s).await }
     });
     desk.clone().serve_queue_notices(queue_notices);
+    desk.redeliver_to_bots(held);
     desk.mark_ready();
     Ok(desk)
 }

@@ -30,6 +30,8 @@ pub struct Lookup(pub ConversationId);
 pub struct Recover {
     pub conversation: Conversation,
     pub idle_at: Option<Timestamp>,
+    /// A bot holds it: its deadlines are armed, but it is not handed to the supervisor.
+    pub held: bool,
 }
 
 /// Registry: how many conversation actors are alive (not passivated).

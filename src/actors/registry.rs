@@ -102,7 +102,9 @@ impl Handler<Recover> for ConversationRegistry {
 
     fn handle(&mut self, msg: Recover, _: &mut Self::Context) {
         self.arm(&msg.conversation, msg.idle_at);
-        self.route(&msg.conversation, None);
+        if !msg.held {
+            self.route(&msg.conversation, None);
+        }
     }
 }
 

@@ -11,7 +11,6 @@ use crate::live::LiveEvent;
 use crate::metrics::Metrics;
 use crate::store::StoreError;
 use crate::store::ingest::{Ingested, StoredInbound};
-use crate::store::records::Conversation;
 use crate::store::setup::AccountWithToken;
 use crate::store::status::{StatusReport, StatusUpdate};
 
@@ -54,8 +53,14 @@ impl Desk {
                         agent: old.agent,
                     });
                 }
-                if s.opened && s.conversation.workstream_id.is_some() {
-                    self.route_new(s.conversation.clone(), &s.message.body)
+                // A new conversation is classified, placed and handed to its supervisor before
+                // the webhook is answered (a message after this one finds it queued), unless
+                // the workstream's bot takes it first.
+                let by_bot = self.bot_receives(s).await;
+                if by_bot {
+                    // The bot has it: neither routed nor handed to the supervisor.
+                } else if s.opened && s.conversation.workstream_id.is_some() {
+                    self.route_into(s.conversation.clone(), &s.message.body, None)
                         .await;
                 } else if s.actor_affected {
                     self.registry.do_send(Track {
@@ -80,47 +85,19 @@ impl Desk {
                 if !s.message.media.is_empty() {
                     self.fetch_media(s, account);
                 }
-                self.answer_automatically(s).await;
+                self.answer_automatically(s, by_bot).await;
             }
         }
         Ok(outcome)
     }
 
-    /// Classifies a new conversation with its workstream's routing rules and places it in the
-    /// chosen queue, then hands it to its supervisor, before the webhook is answered (a message
-    /// after this one finds it queued). A failed classification leaves it to the fallback queue.
-    async fn route_new(&self, conversation: Conversation, first_message: &str) {
-        match self
-            .classify_conversation(conversation.id, first_message)
-            .await
-        {
-            Ok(decision) => {
-                if let Some(queue) = decision.queue
-                    && let Err(e) = self
-                        .store()
-                        .place(conversation.id, queue, self.now(), 0)
-                        .await
-                {
-                    tracing::warn!(conversation = %conversation.id, error = %e, "placing a routed conversation failed; it waits in the fallback queue");
-                }
-            }
-            Err(e) => {
-                tracing::warn!(conversation = %conversation.id, error = %e, "routing failed; the conversation waits in the fallback queue")
-            }
-        }
-        self.registry.do_send(Track {
-            conversation,
-            opened: true,
-            transfer_to: None,
-        });
-    }
-
     /// The automated answers to a stored customer message: the opt-out confirmation to STOP, or
-    /// the greeting when it opened the conversation. Queued before the webhook is answered.
-    async fn answer_automatically(&self, s: &StoredInbound) {
+    /// the greeting when it opened the conversation (the bot greets instead when it took it).
+    /// Queued before the webhook is answered.
+    async fn answer_automatically(&self, s: &StoredInbound, by_bot: bool) {
         let trigger = match s.opt {
             Some(OptKeyword::OptOut) => Trigger::OptedOut,
-            _ if s.opened => Trigger::Greeting,
+            _ if s.opened && !by_bot => Trigger::Greeting,
             _ => return,
         };
         self.automated_or_log(&s.conversation, trigger, &Fill::default())

@@ -8,6 +8,7 @@
 pub mod admin;
 pub mod assignment;
 pub mod automated;
+pub mod bot;
 pub mod config_file;
 pub mod devices;
 pub mod inbound;

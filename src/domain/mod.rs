@@ -5,6 +5,7 @@
 pub mod account;
 pub mod attachment;
 pub mod automated;
+pub mod bot;
 pub mod conversation;
 pub mod hours;
 pub mod ids;

@@ -5,6 +5,7 @@
 pub mod accounts;
 pub mod assignment;
 pub mod automated;
+pub mod bots;
 pub mod codec;
 pub mod context;
 pub mod conversations;

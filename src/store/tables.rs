@@ -179,6 +179,11 @@ pub const CONVERSATION_ROUTING: TableDefinition<u64, &[u8]> =
 pub const WORKSTREAM_POSITIONMINUTES: TableDefinition<u64, u32> =
     TableDefinition::new("workstream_positionminutes");
 
+/// Workstream id → `StoredBot`: the bot that takes its new conversations before routing.
+pub const WORKSTREAM_BOT: TableDefinition<u64, &[u8]> = TableDefinition::new("workstream_bot");
+/// Conversation id → `BotHold`: a conversation the bot holds (not offered to agents).
+pub const CONVERSATION_BOT: TableDefinition<u64, &[u8]> = TableDefinition::new("conversation_bot");
+
 // (more tables: add them above this line and to `create_all`)
 
 /// Creates every table so read transactions never meet a missing one.
@@ -238,6 +243,8 @@ pub fn create_all(tx: &redb::WriteTransaction) -> Result<(), redb::TableError> {
     tx.open_table(CONVERSATION_CONTEXT)?;
     tx.open_table(CONVERSATION_SKILLS)?;
     tx.open_table(CONVERSATION_ROUTING)?;
+    tx.open_table(WORKSTREAM_BOT)?;
+    tx.open_table(CONVERSATION_BOT)?;
     // (more tables: open them above this line)
     Ok(())
 }

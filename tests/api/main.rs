@@ -11,6 +11,7 @@ mod agent_panel;
 mod ambiguous;
 mod attachments;
 mod automated_sent;
+mod bot;
 mod config_file;
 mod crash;
 mod disk_full;

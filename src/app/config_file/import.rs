@@ -724,6 +724,18 @@ fn check_queues(
     hour_names: &BTreeSet<String>,
     emails: &BTreeSet<String>,
 ) {
+    if let Some(m) = w.position_minutes
+        && !(1..=crate::domain::queue::MAX_POSITION_MINUTES).contains(&m)
+    {
+        err(
+            out,
+            p.key("position_minutes"),
+            format!(
+                "position messages are whole minutes from 1 to {}",
+                crate::domain::queue::MAX_POSITION_MINUTES
+            ),
+        );
+    }
     let base = p.key("queues");
     duplicates(out, &base, &w.queues, "queue", |q| key(&q.name));
     let names: BTreeSet<String> = w.queues.iter().map(|q| key(&q.name)).collect();
@@ -1640,6 +1652,9 @@ async fn apply_workstream(
             store.set_workstream_distribution(id, w.distribution.clone())
         );
         store.set_skill_match_mode(id, w.skill_match).await?;
+        if let Some(m) = w.position_minutes {
+            store.set_position_minutes(id, m).await?;
+        }
     }
     *ids = Ids::read(store).await?;
     // Queues: new ones first, then every queue in full (overflow may name a new queue).

@@ -58,6 +58,7 @@ pub const SETTINGS_TABLES: &[(&str, &str)] = &[
     ("skillname_skill", "skills"),
     ("user_skills", "users.skills"),
     ("workstream_skillmatch", "workstreams.skill_match"),
+    ("workstream_positionminutes", "workstreams.position_minutes"),
     (
         "workstream_contextvariables",
         "workstreams.context_variables",
@@ -95,7 +96,15 @@ pub const DATA_TABLES: &[&str] = &[
     "conversation_context",
     "conversation_skills",
     "conversation_routing",
+    "conversation_bot",
 ];
+
+/// Settings tables the file does not carry yet, with why: a known gap the test keeps visible
+/// (it fails once a table here is exported and not moved to `SETTINGS_TABLES`, or vanishes).
+pub const NOT_YET_EXPORTED: &[(&str, &str)] = &[(
+    "workstream_bot",
+    "a workstream's bot: set it up on the workstream's bot page after an import",
+)];
 
 /// The whole file. A section left out (None) is not touched by an import.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -200,6 +209,9 @@ pub struct WorkstreamDoc {
     pub operation_hours: Option<String>,
     #[serde(default)]
     pub skill_match: MatchMode,
+    /// Minutes between two position-in-queue messages to one customer.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub position_minutes: Option<u32>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub survey: Option<Survey>,
     pub attachments: Attachments,
@@ -406,7 +418,11 @@ mod tests {
         let settings: Vec<&str> = SETTINGS_TABLES.iter().map(|(t, _)| *t).collect();
         let missing: Vec<&&str> = names
             .iter()
-            .filter(|n| !settings.contains(n) && !DATA_TABLES.contains(n))
+            .filter(|n| {
+                !settings.contains(n)
+                    && !DATA_TABLES.contains(n)
+                    && !NOT_YET_EXPORTED.iter().any(|(t, _)| t == *n)
+            })
             .collect();
         assert!(
             missing.is_empty(),
@@ -415,6 +431,7 @@ mod tests {
         let stale: Vec<&&str> = settings
             .iter()
             .chain(DATA_TABLES)
+            .chain(NOT_YET_EXPORTED.iter().map(|(t, _)| t))
             .filter(|t| !names.contains(t))
             .collect();
         assert!(

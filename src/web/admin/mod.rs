@@ -4,6 +4,7 @@
 pub mod accounts;
 pub mod accounts_wizard;
 pub mod automated;
+pub mod bot;
 mod common;
 pub mod context_variables;
 pub mod home;
@@ -63,5 +64,6 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.configure(routing::routes);
     cfg.configure(skills::routes);
     cfg.configure(context_variables::routes);
+    cfg.configure(bot::routes);
     // (admin areas: add `cfg.configure(area::routes);` lines above this one)
 }

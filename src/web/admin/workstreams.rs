@@ -265,6 +265,10 @@ fn show_page(admin: &SignedIn, ws: &Workstream, r: &Related, edit: FormModel) ->
                 text: "Context variables".into(),
             },
             Link {
+                href: href(ws.id, "/bot"),
+                text: "Bot".into(),
+            },
+            Link {
                 href: href(ws.id, "/delete"),
                 text: "Delete…".into(),
             },

@@ -1,0 +1,188 @@
+//! Bots: each workstream's bot (the menu, or an external bot's URL, timeout and sealed secret)
+//! and the conversations a bot holds, with its failed answers, the queue an option chose and
+//! the customer message it has not answered yet (handed to it again after a restart).
+
+use super::records::Conversation;
+use super::tables::{CONVERSATION_BOT, CONVERSATION_RECORD, WORKSTREAM_BOT, WORKSTREAM_RECORD};
+use super::timeline::append_line;
+use super::{Store, StoreError, codec, get_record};
+use crate::domain::bot::{BotUrl, MenuBot};
+use crate::domain::timeline::StateChange;
+use crate::domain::{ConversationId, QueueId, Timestamp, WorkstreamId};
+use crate::secrets::{Sealed, SecretString};
+use redb::ReadableTable;
+use serde::{Deserialize, Serialize};
+
+/// An external bot as stored; the secret is sealed under `ExternalBot::secret_purpose`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ExternalBot {
+    pub url: BotUrl,
+    pub timeout_secs: u8,
+    pub secret: Sealed,
+}
+
+impl ExternalBot {
+    pub fn secret_purpose(ws: WorkstreamId) -> String {
+        format!("bot:{}", ws.get())
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum StoredBot {
+    Menu(MenuBot),
+    External(ExternalBot),
+}
+
+impl codec::Record for StoredBot {
+    const TABLE: &'static str = "workstream_bot";
+}
+
+/// A workstream's bot as the admin form submits it.
+#[derive(Debug, Clone)]
+pub enum BotDraft {
+    None,
+    Menu(MenuBot),
+    /// `secret` None keeps the stored one.
+    External {
+        url: BotUrl,
+        timeout_secs: u8,
+        secret: Option<SecretString>,
+    },
+}
+
+/// Why a bot change was refused; nothing was written.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum BotRefusal {
+    #[error("No such workstream.")]
+    UnknownWorkstream,
+    #[error("An external bot needs a secret.")]
+    SecretNeeded,
+}
+
+/// A conversation the bot holds.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct BotHold {
+    /// Answers the menu did not understand.
+    pub failures: u8,
+    /// The queue the chosen option sends to (it wins over the rules at hand-off).
+    pub queue: Option<QueueId>,
+    /// The customer message (its seq) handed to the bot and not yet answered.
+    pub pending: Option<u64>,
+}
+
+impl codec::Record for BotHold {
+    const TABLE: &'static str = "conversation_bot";
+}
+
+impl Store {
+    pub async fn bot(&self, ws: WorkstreamId) -> Result<Option<StoredBot>, StoreError> {
+        self.read(move |rtx| get_record(&rtx.open_table(WORKSTREAM_BOT)?, ws.get()))
+            .await
+    }
+
+    /// Replaces (or removes) a workstream's bot, sealing a new secret.
+    pub async fn set_bot(
+        &self,
+        ws: WorkstreamId,
+        draft: BotDraft,
+    ) -> Result<Result<(), BotRefusal>, StoreError> {
+        let key = self.master_key().clone();
+        self.write(move |tx| {
+            if tx.open_table(WORKSTREAM_RECORD)?.get(ws.get())?.is_none() {
+                return Ok(Err(BotRefusal::UnknownWorkstream));
+            }
+            let mut table = tx.open_table(WORKSTREAM_BOT)?;
+            let old: Option<StoredBot> = get_record(&table, ws.get())?;
+            let bot = match draft.clone() {
+                BotDraft::None => {
+                    table.remove(ws.get())?;
+                    return Ok(Ok(()));
+                }
+                BotDraft::Menu(m) => StoredBot::Menu(m),
+                BotDraft::External {
+                    url,
+                    timeout_secs,
+                    secret,
+                } => {
+                    let secret = match (secret, old) {
+                        (Some(s), _) => key.seal(&s, &ExternalBot::secret_purpose(ws)),
+                        (None, Some(StoredBot::External(e))) => e.secret,
+                        (None, _) => return Ok(Err(BotRefusal::SecretNeeded)),
+                    };
+                    StoredBot::External(ExternalBot {
+                        url,
+                        timeout_secs,
+                        secret,
+                    })
+                }
+            };
+            table.insert(ws.get(), codec::encode(&bot)?.as_slice())?;
+            Ok(Ok(()))
+        })
+        .await
+    }
+
+    pub async fn bot_hold(&self, conv: ConversationId) -> Result<Option<BotHold>, StoreError> {
+        self.read(move |rtx| get_record(&rtx.open_table(CONVERSATION_BOT)?, conv.get()))
+            .await
+    }
+
+    /// Stores the bot's hold of a conversation (taking it, or its progress).
+    pub async fn put_bot_hold(
+        &self,
+        conv: ConversationId,
+        hold: BotHold,
+    ) -> Result<(), StoreError> {
+        self.write(move |tx| {
+            tx.open_table(CONVERSATION_BOT)?
+                .insert(conv.get(), codec::encode(&hold)?.as_slice())?;
+            Ok(())
+        })
+        .await
+    }
+
+    /// Ends the bot's hold with the hand-off line in the thread, together; answers the hold it
+    /// had (None: it held no more, someone else handed it off) and the conversation.
+    pub async fn end_bot_hold(
+        &self,
+        conv: ConversationId,
+        line: String,
+        now: Timestamp,
+    ) -> Result<Option<(BotHold, Conversation)>, StoreError> {
+        self.write(move |tx| {
+            let Some(hold) = tx
+                .open_table(CONVERSATION_BOT)?
+                .remove(conv.get())?
+                .map(|g| codec::decode_at::<BotHold>(conv.get().to_string(), g.value()))
+            else {
+                return Ok(None);
+            };
+            let hold = hold?;
+            let mut convs = tx.open_table(CONVERSATION_RECORD)?;
+            let Some(mut c) = get_record::<Conversation, _>(&convs, conv.get())? else {
+                return Ok(None);
+            };
+            if !c.state.is_closed() {
+                append_line(tx, &mut c, &StateChange::ForAgent(line.clone()), None, now)?;
+                c.updated_at = now;
+                convs.insert(c.id.get(), codec::encode(&c)?.as_slice())?;
+            }
+            Ok(Some((hold, c)))
+        })
+        .await
+    }
+
+    /// Every conversation a bot holds, with its hold (start-up).
+    pub fn bot_holds_now(&self) -> Result<Vec<(ConversationId, BotHold)>, StoreError> {
+        self.read_now(|rtx| {
+            let t = rtx.open_table(CONVERSATION_BOT)?;
+            let mut out = Vec::new();
+            for row in t.iter()? {
+                let (k, v) = row?;
+                let hold = codec::decode_at(k.value().to_string(), v.value())?;
+                out.push((ConversationId::new(k.value()), hold));
+            }
+            Ok(out)
+        })
+    }
+}
