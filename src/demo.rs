@@ -2,12 +2,13 @@
 //! passwords), Simulator accounts with one WhatsApp and one SMS number, and a workstream for each
 //! with two queues (General, the fallback, and Billing, which a routing rule feeds with messages
 //! about refunds and invoices), the greeting, agent-assigned and out-of-hours messages on, and
-//! 24/7 operating hours with one holiday — so the whole flow can be tried at once with
-//! `/simulator` playing the customer. Uses only the store's public setup APIs.
+//! 24/7 operating hours with one holiday, and a menu bot on the SMS workstream — so the whole flow
+//! can be tried at once with `/simulator` playing the customer. Uses only the store's public setup APIs.
 
 use crate::domain::HoursId;
 use crate::domain::account::AccountName;
 use crate::domain::automated::{SwitchKey, Trigger};
+use crate::domain::bot::{MenuBot, MenuOption};
 use crate::domain::hours::{DayHours, END_OF_DAY, Holiday, ZoneName};
 use crate::domain::queue::AssignmentMethod;
 use crate::domain::routing::{Condition, Keywords, RuleName};
@@ -15,6 +16,7 @@ use crate::domain::user::{Email, Role};
 use crate::domain::workstream::QueueName;
 use crate::domain::workstream::WorkstreamName;
 use crate::domain::{AccountId, Channel, PhoneNumber, Timestamp, UserId, WorkstreamId};
+use crate::store::bots::BotDraft;
 use crate::store::hours::HoursInput;
 use crate::store::queues::{QueueDraft, QueueRefusal};
 use crate::store::records::{DistributionMode, NumberKind, ProviderKind, SenderNumber};
@@ -138,6 +140,9 @@ pub async fn seed(store: &Store, now: Timestamp) -> Result<Option<Seeded>, DemoE
         store.set_members(*ws, vec![agent.1]).await?;
         routing(store, *ws, agent.1, hours).await?;
     }
+    if let Some(sms) = workstreams.get(1) {
+        menu_bot(store, *sms).await?;
+    }
     Ok(Some(Seeded {
         admin: admin.0,
         agent: agent.0,
@@ -259,6 +264,39 @@ async fn routing(
             .map_err(|e| DemoError::Rule(e.to_string()))?;
     }
     Ok(())
+}
+
+/// The SMS workstream's menu bot: billing questions go to Billing, anything else to General.
+async fn menu_bot(store: &Store, ws: WorkstreamId) -> Result<(), DemoError> {
+    let queues = store.queues(ws).await?;
+    let queue = |name: &str| {
+        queues
+            .iter()
+            .find(|q| q.name.as_str() == name)
+            .map(|q| q.id)
+    };
+    let bot = MenuBot {
+        greeting: "Hi! This is the demo menu. What can we help you with?".into(),
+        options: vec![
+            MenuOption {
+                label: "A bill or a refund".into(),
+                set: Vec::new(),
+                queue: queue("Billing"),
+            },
+            MenuOption {
+                label: "Something else".into(),
+                set: Vec::new(),
+                queue: queue("General"),
+            },
+        ],
+        human_keyword: "agent".into(),
+        reprompt: "Sorry, I did not understand. Reply with the number of an option.".into(),
+        max_failures: 2,
+    };
+    store
+        .set_bot(ws, BotDraft::Menu(bot))
+        .await?
+        .map_err(|e| DemoError::Rule(e.to_string()))
 }
 
 async fn add_user(

@@ -477,3 +477,48 @@ async fn the_demo_routes_refunds_to_billing_and_greets_the_customer() {
     );
     app.stop().await;
 }
+
+#[tokio::test]
+async fn the_demo_sms_menu_bot_answers_first_and_option_1_goes_to_billing() {
+    let (app, s, mut admin) = simulator_app().await;
+    customer_sends(&mut admin, &sms_number(&s), "hi").await;
+    let conv = the_conversation(&app).await;
+    let menu = eventually("the bot's menu is in the thread", || async {
+        app.messages(conv.id)
+            .await
+            .into_iter()
+            .find(|m| m.direction == Direction::Automated && m.body.contains("demo menu"))
+    })
+    .await;
+    assert!(menu.body.contains("A bill or a refund"), "{}", menu.body);
+    assert!(
+        app.desk()
+            .store()
+            .bot_hold(conv.id)
+            .await
+            .unwrap()
+            .is_some(),
+        "the bot holds it"
+    );
+    customer_sends(&mut admin, &sms_number(&s), "1").await;
+    let billing = app
+        .desk()
+        .store()
+        .queues(s.workstreams[1])
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|q| q.name.as_str() == "Billing")
+        .unwrap();
+    let placed = eventually("handed to Billing", || async {
+        app.desk()
+            .store()
+            .placement(conv.id)
+            .await
+            .unwrap()
+            .filter(|p| p.queue == billing.id)
+    })
+    .await;
+    assert_eq!(placed.queue, billing.id);
+    app.stop().await;
+}
