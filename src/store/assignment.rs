@@ -84,7 +84,7 @@ fn update(
     }
     c.updated_at = now;
     if c.state != ConversationState::Open {
-        super::queues::leave_queue(tx, id, now)?;
+        super::placement::leave_queue(tx, id, now)?;
     }
     if c.state.is_closed() {
         c.closed_at = Some(now);

@@ -19,6 +19,7 @@ mod layouts;
 pub mod members;
 pub mod notes;
 pub mod outbox;
+pub mod placement;
 pub mod queues;
 pub mod quick_replies;
 pub mod records;

@@ -1,24 +1,20 @@
 //! Queues: records of their own, each of one workstream, with members, priority, assignment
 //! method, optional operating hours and overflow rules. Every workstream has a fallback queue,
 //! made with it (or by the migration from the days when a workstream had one member list). Where a
-//! conversation waits, and since when, is stored beside it (`CONVERSATION_QUEUE`).
+//! conversation waits, and since when, is in `placement`.
 
 use super::records::{Conversation, Workstream};
 use super::tables::{
-    CONVERSATION_NOTICE, CONVERSATION_QUEUE, CONVERSATION_QUEUEVISITS, CONVERSATION_RECORD,
-    HOURS_RECORD, QUEUE_MEMBERS, QUEUE_RECORD, USER_RECORD, WORKSTREAM_MEMBERS,
-    WORKSTREAM_POSITIONMINUTES, WORKSTREAM_QUEUES, WORKSTREAM_RECORD,
+    CONVERSATION_QUEUE, CONVERSATION_RECORD, HOURS_RECORD, QUEUE_MEMBERS, QUEUE_RECORD,
+    USER_RECORD, WORKSTREAM_MEMBERS, WORKSTREAM_QUEUES, WORKSTREAM_RECORD,
 };
-use super::timeline::append_line;
 use super::{Store, StoreError, all_records, codec, get_record, next_id};
 use crate::domain::ConversationState;
 use crate::domain::queue::{
-    AssignmentMethod, DEFAULT_POSITION_MINUTES, FALLBACK_PRIORITY, OverflowAction, OverflowRule,
-    QueueError, check_rules,
+    AssignmentMethod, FALLBACK_PRIORITY, OverflowAction, OverflowRule, QueueError, check_rules,
 };
-use crate::domain::timeline::StateChange;
 use crate::domain::workstream::QueueName;
-use crate::domain::{ConversationId, HoursId, QueueId, Timestamp, UserId, WorkstreamId};
+use crate::domain::{HoursId, QueueId, Timestamp, UserId, WorkstreamId};
 use redb::{ReadTransaction, ReadableTable, WriteTransaction};
 use serde::{Deserialize, Serialize};
 
@@ -257,162 +253,6 @@ impl Store {
         })
         .await
     }
-
-    /// Where the conversation waits or last waited.
-    pub async fn placement(&self, c: ConversationId) -> Result<Option<Placement>, StoreError> {
-        self.read(move |rtx| placement_in(&rtx.open_table(CONVERSATION_QUEUE)?, c))
-            .await
-    }
-
-    /// Minutes between two position messages to one customer of the workstream.
-    pub async fn position_minutes(&self, ws: WorkstreamId) -> Result<u32, StoreError> {
-        self.read(move |rtx| {
-            Ok(rtx
-                .open_table(WORKSTREAM_POSITIONMINUTES)?
-                .get(ws.get())?
-                .map_or(DEFAULT_POSITION_MINUTES, |g| g.value()))
-        })
-        .await
-    }
-
-    pub async fn set_position_minutes(
-        &self,
-        ws: WorkstreamId,
-        minutes: u32,
-    ) -> Result<(), StoreError> {
-        self.write(move |tx| {
-            tx.open_table(WORKSTREAM_POSITIONMINUTES)?
-                .insert(ws.get(), minutes)?;
-            Ok(())
-        })
-        .await
-    }
-
-    /// The queue of the conversation's last finished stay, if any.
-    pub async fn last_queue(&self, c: ConversationId) -> Result<Option<QueueId>, StoreError> {
-        self.read(move |rtx| {
-            let t = rtx.open_table(CONVERSATION_QUEUEVISITS)?;
-            let last = t
-                .range((c.get(), i64::MIN)..=(c.get(), i64::MAX))?
-                .next_back()
-                .transpose()?;
-            Ok(last.map(|(_, v)| QueueId::new(v.value().0)))
-        })
-        .await
-    }
-
-    /// Puts the conversation in `queue` from `now`, unless it is there already (its place and
-    /// waiting time stay). `hops` counts overflow transfers.
-    pub async fn place(
-        &self,
-        c: ConversationId,
-        queue: QueueId,
-        now: Timestamp,
-        hops: u8,
-    ) -> Result<Placement, StoreError> {
-        self.write(move |tx| {
-            let current = placement_in(&tx.open_table(CONVERSATION_QUEUE)?, c)?;
-            if let Some(p) = current.filter(|p| p.queue == queue) {
-                return Ok(p);
-            }
-            leave_queue(tx, c, now)?;
-            tx.open_table(CONVERSATION_QUEUE)?
-                .insert(c.get(), (queue.get(), now.as_millis(), hops))?;
-            Ok(Placement {
-                queue,
-                entered_at: now,
-                hops,
-            })
-        })
-        .await
-    }
-
-    /// An overflow rule moved the waiting conversation to queue `to`: its new place and the line
-    /// saying so, in one write. False if it no longer waits (assigned or closed meanwhile).
-    pub async fn overflow_transfer(
-        &self,
-        c: ConversationId,
-        to: QueueId,
-        hops: u8,
-        line: StateChange,
-        now: Timestamp,
-    ) -> Result<bool, StoreError> {
-        self.write(move |tx| {
-            let mut convs = tx.open_table(CONVERSATION_RECORD)?;
-            let Some(mut conv) = get_record::<Conversation, _>(&convs, c.get())? else {
-                return Ok(false);
-            };
-            if conv.state != ConversationState::Open {
-                return Ok(false);
-            }
-            leave_queue(tx, c, now)?;
-            tx.open_table(CONVERSATION_QUEUE)?
-                .insert(c.get(), (to.get(), now.as_millis(), hops))?;
-            append_line(tx, &mut conv, &line, None, now)?;
-            conv.updated_at = now;
-            convs.insert(c.get(), codec::encode(&conv)?.as_slice())?;
-            Ok(true)
-        })
-        .await
-    }
-
-    /// Writes a queue's system line into the thread of a conversation that still waits.
-    pub async fn queue_line(
-        &self,
-        c: ConversationId,
-        line: StateChange,
-        now: Timestamp,
-    ) -> Result<Option<super::records::Message>, StoreError> {
-        self.write(move |tx| {
-            let mut convs = tx.open_table(CONVERSATION_RECORD)?;
-            let Some(mut conv) = get_record::<Conversation, _>(&convs, c.get())? else {
-                return Ok(None);
-            };
-            if conv.state != ConversationState::Open {
-                return Ok(None);
-            }
-            let m = append_line(tx, &mut conv, &line, None, now)?;
-            convs.insert(c.get(), codec::encode(&conv)?.as_slice())?;
-            Ok(Some(m))
-        })
-        .await
-    }
-
-    /// Records that `notice` was sent for the conversation at `now`; false if it had been sent
-    /// already (once-only notices) — the caller then does not send it.
-    pub async fn note_notice(
-        &self,
-        c: ConversationId,
-        notice: Notice,
-        now: Timestamp,
-        once: bool,
-    ) -> Result<bool, StoreError> {
-        self.write(move |tx| {
-            let mut t = tx.open_table(CONVERSATION_NOTICE)?;
-            let key = (c.get(), notice as u8);
-            if once && t.get(key)?.is_some() {
-                return Ok(false);
-            }
-            t.insert(key, now.as_millis())?;
-            Ok(true)
-        })
-        .await
-    }
-
-    /// When `notice` was last sent for the conversation.
-    pub async fn notice_sent(
-        &self,
-        c: ConversationId,
-        notice: Notice,
-    ) -> Result<Option<Timestamp>, StoreError> {
-        self.read(move |rtx| {
-            Ok(rtx
-                .open_table(CONVERSATION_NOTICE)?
-                .get((c.get(), notice as u8))?
-                .map(|g| Timestamp::from_millis(g.value())))
-        })
-        .await
-    }
 }
 
 fn put(tx: &WriteTransaction, q: &Queue) -> Result<(), StoreError> {
@@ -465,39 +305,6 @@ fn set_members_in(tx: &WriteTransaction, q: QueueId, users: &[UserId]) -> Result
     for u in users {
         t.insert((q.get(), u.get()), 0)?;
     }
-    Ok(())
-}
-
-fn placement_in<T>(t: &T, c: ConversationId) -> Result<Option<Placement>, StoreError>
-where
-    T: ReadableTable<u64, (u64, i64, u8)>,
-{
-    Ok(t.get(c.get())?.map(|g| {
-        let (queue, at, hops) = g.value();
-        Placement {
-            queue: QueueId::new(queue),
-            entered_at: Timestamp::from_millis(at),
-            hops,
-        }
-    }))
-}
-
-/// Ends the conversation's stay in its queue, if it has one, keeping the stay for reports.
-pub(super) fn leave_queue(
-    tx: &WriteTransaction,
-    c: ConversationId,
-    now: Timestamp,
-) -> Result<(), StoreError> {
-    let Some(p) = tx
-        .open_table(CONVERSATION_QUEUE)?
-        .remove(c.get())?
-        .map(|g| g.value())
-    else {
-        return Ok(());
-    };
-    let (queue, entered, _) = p;
-    tx.open_table(CONVERSATION_QUEUEVISITS)?
-        .insert((c.get(), entered), (queue, now.as_millis()))?;
     Ok(())
 }
 
