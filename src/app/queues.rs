@@ -70,24 +70,13 @@ impl Desk {
                     Some(_) => (Trigger::Holiday, Notice::Holiday),
                     None => (Trigger::OutOfHours, Notice::OutOfHours),
                 };
-                // Once per conversation, whatever the restarts and re-queues.
-                if self
-                    .store()
-                    .note_notice(conversation, notice, self.now(), true)
-                    .await?
-                {
-                    self.tell_customer(conversation, trigger, None, None)
-                        .await?;
-                }
+                self.tell_once(conversation, trigger, notice, None).await?;
             }
             QueueNotice::Position {
                 conversation,
                 position,
                 queue,
             } => {
-                self.store()
-                    .note_notice(conversation, Notice::QueuePosition, self.now(), false)
-                    .await?;
                 self.tell_customer(
                     conversation,
                     Trigger::QueuePosition,
@@ -107,13 +96,14 @@ impl Desk {
                 if !out_of_hours {
                     self.tell_customer(conversation, Trigger::OverflowEnded, Some(&queue), None)
                         .await?;
-                } else if self
-                    .store()
-                    .note_notice(conversation, Notice::OutOfHours, self.now(), true)
-                    .await?
-                {
-                    self.tell_customer(conversation, Trigger::OutOfHours, Some(&queue), None)
-                        .await?;
+                } else {
+                    self.tell_once(
+                        conversation,
+                        Trigger::OutOfHours,
+                        Notice::OutOfHours,
+                        Some(&queue),
+                    )
+                    .await?;
                 }
                 if let Ok(closed) = self
                     .store()
@@ -131,6 +121,25 @@ impl Desk {
                     });
                 }
             }
+        }
+        Ok(())
+    }
+
+    /// `tell_customer`, once per conversation whatever the restarts and re-queues.
+    async fn tell_once(
+        &self,
+        conversation: ConversationId,
+        trigger: Trigger,
+        notice: Notice,
+        queue: Option<&str>,
+    ) -> Result<(), StoreError> {
+        if self
+            .store()
+            .note_notice(conversation, notice, self.now())
+            .await?
+        {
+            self.tell_customer(conversation, trigger, queue, None)
+                .await?;
         }
         Ok(())
     }

@@ -1,6 +1,6 @@
 //! Where each conversation waits, and since when: its place in a queue (`conversation_queue`),
 //! its finished stays (`conversation_queuevisits`, for reports), overflow transfers with their
-//! line, the once-only or paced customer notices, and the workstream's position-message interval.
+//! line, the once-only customer notices, and the workstream's position-message interval.
 
 use super::queues::{Notice, Placement};
 use super::records::Conversation;
@@ -137,37 +137,21 @@ impl Store {
     }
 
     /// Records that `notice` was sent for the conversation at `now`; false if it had been sent
-    /// already (once-only notices) — the caller then does not send it.
+    /// already — the caller then does not send it again.
     pub async fn note_notice(
         &self,
         c: ConversationId,
         notice: Notice,
         now: Timestamp,
-        once: bool,
     ) -> Result<bool, StoreError> {
         self.write(move |tx| {
             let mut t = tx.open_table(CONVERSATION_NOTICE)?;
             let key = (c.get(), notice as u8);
-            if once && t.get(key)?.is_some() {
+            if t.get(key)?.is_some() {
                 return Ok(false);
             }
             t.insert(key, now.as_millis())?;
             Ok(true)
-        })
-        .await
-    }
-
-    /// When `notice` was last sent for the conversation.
-    pub async fn notice_sent(
-        &self,
-        c: ConversationId,
-        notice: Notice,
-    ) -> Result<Option<Timestamp>, StoreError> {
-        self.read(move |rtx| {
-            Ok(rtx
-                .open_table(CONVERSATION_NOTICE)?
-                .get((c.get(), notice as u8))?
-                .map(|g| Timestamp::from_millis(g.value())))
         })
         .await
     }

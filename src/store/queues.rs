@@ -86,12 +86,12 @@ pub struct Placement {
     pub hops: u8,
 }
 
-/// Automated notices sent once per conversation, or paced, by code.
+/// Automated notices sent once per conversation, by code (3 was the position in queue, which
+/// the supervisor paces in memory; do not reuse it).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Notice {
     OutOfHours = 1,
     Holiday = 2,
-    QueuePosition = 3,
 }
 
 impl Store {
