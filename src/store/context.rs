@@ -37,6 +37,18 @@ pub struct ContextVariableDraft {
     pub default: Option<ContextValue>,
 }
 
+impl ContextVariableDraft {
+    /// The variable of workstream `ws` the draft describes.
+    fn variable(&self, ws: WorkstreamId) -> ContextVariable {
+        ContextVariable {
+            workstream: ws,
+            name: self.name.clone(),
+            kind: self.kind,
+            default: self.default.clone(),
+        }
+    }
+}
+
 /// Why a context-variable change was refused; nothing was written.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ContextRefusal {
@@ -129,12 +141,7 @@ impl Store {
                 return Ok(Err(ContextRefusal::Duplicate));
             }
             drop(defs);
-            let v = ContextVariable {
-                workstream: ws,
-                name: draft.name.clone(),
-                kind: draft.kind,
-                default: draft.default.clone(),
-            };
+            let v = draft.variable(ws);
             put_def(tx, &v)?;
             Ok(Ok(v))
         })
@@ -165,12 +172,7 @@ impl Store {
                 rename_values(tx, ws, &key, &new_key)?;
             }
             drop(defs);
-            let v = ContextVariable {
-                workstream: ws,
-                name: draft.name.clone(),
-                kind: draft.kind,
-                default: draft.default.clone(),
-            };
+            let v = draft.variable(ws);
             put_def(tx, &v)?;
             Ok(Ok(v))
         })
