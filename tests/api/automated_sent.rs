@@ -396,6 +396,39 @@ async fn the_admin_turns_a_trigger_on_and_unknown_placeholders_are_refused() {
 }
 
 #[tokio::test]
+async fn a_switch_pressed_in_another_language_comes_back_to_that_language() {
+    let app = spawn_app().await;
+    let mut admin = app.admin().await;
+    let list = admin
+        .get("/admin/automated-messages?channel=whatsapp&workstream=0&locale=es")
+        .await;
+    let action = "/admin/automated-messages/switch/greeting/whatsapp/0/on?locale=es";
+    assert!(
+        list.body.contains(&escaped(action)),
+        "the switch carries the language: {}",
+        list.body
+    );
+    let on = admin.post(action, &[]).await;
+    assert_eq!(on.status, StatusCode::SEE_OTHER);
+    let back = on.location.expect("back to the list");
+    assert!(back.contains("locale=es"), "{back}");
+    let page = admin.get(&back).await;
+    assert!(
+        page.body.contains(&escaped("Gracias por escribirnos")),
+        "the Spanish texts are shown"
+    );
+    assert!(page.body.contains("Turn off"), "the greeting is now on");
+    let key = SwitchKey {
+        trigger: Trigger::Greeting,
+        channel: Channel::WhatsApp,
+        workstream: None,
+    };
+    let switches = app.desk().store().automated_switches().await.unwrap();
+    assert_eq!(switches.get(&key.storage_key()), Some(&true));
+    app.stop().await;
+}
+
+#[tokio::test]
 async fn outside_the_window_the_agent_gets_a_line_and_the_customer_gets_nothing() {
     let app = spawn_app().await;
     twilio_accepts(&app.twilio).await;

@@ -91,13 +91,15 @@ impl Scope {
         })
     }
 
+    /// The switch's action; it carries the locale shown, so the page comes back in it.
     fn switch_path(&self, trigger: Trigger, on: bool) -> String {
         let ws = self.ws_id().map_or(0, WorkstreamId::get);
         let to = if on { "on" } else { "off" };
         format!(
-            "{BASE}/switch/{}/{}/{ws}/{to}",
+            "{BASE}/switch/{}/{}/{ws}/{to}?locale={}",
             trigger.key(),
-            self.channel.as_str()
+            self.channel.as_str(),
+            self.locale
         )
     }
 
@@ -487,10 +489,18 @@ async fn save_keywords(f: CsrfForm, desk: web::Data<Desk>) -> Result<HttpRespons
     }
 }
 
-/// Turns a trigger on or off for a channel default or one workstream.
+/// The locale a switch was pressed in (absent from older pages: the default view).
+#[derive(serde::Deserialize)]
+struct SwitchQuery {
+    locale: Option<String>,
+}
+
+/// Turns a trigger on or off for a channel default or one workstream, and goes back to the
+/// page in the locale it was pressed in.
 async fn switch(
     f: CsrfForm,
     path: web::Path<(String, String, String, String)>,
+    q: web::Query<SwitchQuery>,
     desk: web::Data<Desk>,
 ) -> Result<HttpResponse, PageError> {
     f.user.require(Role::Admin)?;
@@ -501,7 +511,8 @@ async fn switch(
         "off" => false,
         _ => return Err(PageError::NotFound),
     };
-    let scope = scope(&desk, &channel, &ws, "en").await?;
+    let locale = q.locale.as_deref().unwrap_or("en");
+    let scope = scope(&desk, &channel, &ws, locale).await?;
     desk.set_automated_switch(scope.switch_key(trigger), on)
         .await?
         .map_err(|_| PageError::NotFound)?;
