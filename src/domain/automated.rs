@@ -35,10 +35,12 @@ pub enum Trigger {
     /// A queue's overflow rule ended the conversation before an agent took it (a full queue, a
     /// wait too long); out of hours says so with its own message.
     OverflowEnded,
+    /// The customer sent a file where "Customers can send file attachments" is off.
+    AttachmentsOff,
 }
 
 impl Trigger {
-    pub const ALL: [Trigger; 11] = [
+    pub const ALL: [Trigger; 12] = [
         Trigger::Greeting,
         Trigger::AgentAssigned,
         Trigger::QueuePosition,
@@ -50,6 +52,7 @@ impl Trigger {
         Trigger::FileTooBig,
         Trigger::UnsupportedType,
         Trigger::OverflowEnded,
+        Trigger::AttachmentsOff,
     ];
 
     /// The URL and storage-key spelling.
@@ -66,6 +69,7 @@ impl Trigger {
             Trigger::FileTooBig => "not-sent-file-size",
             Trigger::UnsupportedType => "not-sent-file-type",
             Trigger::OverflowEnded => "overflow-ended",
+            Trigger::AttachmentsOff => "not-sent-attachments-off",
         }
     }
 
@@ -82,6 +86,7 @@ impl Trigger {
             Trigger::FileTooBig => "Message couldn't be sent: file too big",
             Trigger::UnsupportedType => "Message couldn't be sent: unsupported type",
             Trigger::OverflowEnded => "Conversation ended by a queue's overflow rule",
+            Trigger::AttachmentsOff => "Message couldn't be sent: attachments not accepted",
         }
     }
 
