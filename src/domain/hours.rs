@@ -2,6 +2,7 @@
 //! schedule and dated holidays, and `is_open`, which reads an instant on the zone's wall clock
 //! (daylight-saving aware, through jiff). The store keeps `DayHours` and `Holiday` as they are
 //! here; the admin forms parse into them.
+
 mod schedule;
 mod week;
 mod zone;

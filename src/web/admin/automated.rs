@@ -3,6 +3,7 @@
 //! where it comes from; saving stores an override, "reset to default" removes it (see
 //! `domain::automated::resolve`), "turn on/off" switches the trigger there. Also the keywords that
 //! opt a WhatsApp customer out.
+
 mod edit;
 mod list;
 

@@ -1,6 +1,7 @@
 //! `/admin/workstreams/{id}/queues` and `/admin/queues/{id}`: a workstream's queues — name,
 //! priority, members, assignment method, operating hours and overflow rules. The fallback queue
 //! cannot be deleted; a queue with waiting conversations or that another overflows into neither.
+
 mod edit;
 mod form;
 
