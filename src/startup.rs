@@ -254,8 +254,12 @@ async fn recover(
         .map(|w| (w.id, w.distribution))
         .collect();
     // Conversations a bot holds are not handed to the supervisors; the bot gets them again.
-    let held = store.bot_holds_now()?;
-    let held_ids: std::collections::HashSet<_> = held.iter().map(|(id, _)| *id).collect();
+    let mut held = store.bot_holds_now()?;
+    let mut held_ids: std::collections::HashSet<_> = held.iter().map(|(id, _)| *id).collect();
+    // Conversations a stop left unrouted are classified (or given to their bot) first.
+    let taken = crate::app::unrouted::route_unrouted(&store, clock.now(), &open, &held_ids).await;
+    held_ids.extend(taken.iter().map(|(id, _)| *id));
+    held.extend(taken);
     for c in &open {
         let conversation = flipped_now.remove(&c.id).unwrap_or_else(|| c.clone());
         let (minutes, wrap_up) = conversation

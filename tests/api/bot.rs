@@ -22,7 +22,7 @@ use std::time::Duration;
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 
-const HANDOFF: &str = "The bot handed the conversation to an agent: ";
+const HANDOFF: &str = omnidesk::domain::bot::HANDOFF_PREFIX;
 
 struct Desk {
     app: TestApp,
@@ -229,7 +229,7 @@ async fn an_unknown_answer_is_reprompted_and_n_failures_hand_off() {
     offered_to(&d.app, d.general, conv.id).await;
     assert_eq!(
         handoff_line(&d.app, conv.id).await,
-        format!("{HANDOFF}no answer it understood after 2 tries.")
+        format!("{HANDOFF}too many failed answers (2).")
     );
     assert_eq!(
         automated(&d.app, conv.id, 2).await.len(),
@@ -248,7 +248,7 @@ async fn the_human_keyword_hands_off() {
     offered_to(&d.app, d.general, conv.id).await;
     assert_eq!(
         handoff_line(&d.app, conv.id).await,
-        format!("{HANDOFF}the customer asked for an agent.")
+        format!("{HANDOFF}requested by the customer.")
     );
     assert_eq!(topic(&d, conv.id).await, None);
 }
@@ -387,7 +387,7 @@ async fn a_bot_that_times_out_hands_off_at_once() {
     offered_to(&d.app, d.general, conv.id).await;
     assert_eq!(
         handoff_line(&d.app, conv.id).await,
-        format!("{HANDOFF}the bot failed (it did not answer within 1 s).")
+        format!("{HANDOFF}the bot failed or timed out (it did not answer within 1 s).")
     );
 }
 
@@ -405,7 +405,7 @@ async fn a_bot_that_answers_nonsense_or_cannot_be_reached_hands_off() {
     offered_to(&d.app, d.general, conv.id).await;
     assert_eq!(
         handoff_line(&d.app, conv.id).await,
-        format!("{HANDOFF}the bot failed (its answer was not understood).")
+        format!("{HANDOFF}the bot failed or timed out (its answer was not understood).")
     );
 }
 
