@@ -103,9 +103,9 @@ impl Desk {
                 replies_before: u64::MAX,
             });
         }
-        let handed = messages.iter().find(|m| {
-            m.direction == Direction::System && m.body.starts_with(HANDOFF_PREFIX)
-        });
+        let handed = messages
+            .iter()
+            .find(|m| m.direction == Direction::System && m.body.starts_with(HANDOFF_PREFIX));
         Ok(BotPart {
             holding: None,
             replies_before: handed.map_or(0, |m| m.seq),
@@ -239,9 +239,7 @@ impl Desk {
         match bot {
             None => self.hand_off(conv.id, HandOff::Removed, None).await,
             Some(StoredBot::Menu(m)) => self.menu_turn(&conv, &m, &message, first, hold).await,
-            Some(StoredBot::External(e)) => {
-                self.external_turn(&conv, ws, &e, &message, hold).await
-            }
+            Some(StoredBot::External(e)) => self.external_turn(&conv, ws, &e, &message, hold).await,
         }
     }
 
@@ -362,7 +360,11 @@ impl Desk {
     /// Ends the bot's hold with a line in the thread, then routes the conversation (`chosen`,
     /// the menu option's queue, wins over the rules).
     async fn hand_off(&self, conv: ConversationId, reason: HandOff, chosen: Option<QueueId>) {
-        let (hold, c) = match self.store().end_bot_hold(conv, reason.line(), self.now()).await {
+        let (hold, c) = match self
+            .store()
+            .end_bot_hold(conv, reason.line(), self.now())
+            .await
+        {
             Ok(Some(x)) => x,
             Ok(None) => return,
             Err(e) => {

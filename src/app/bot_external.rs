@@ -100,7 +100,6 @@ impl Desk {
         }
         BotAnswer::parse(&bytes).map_err(|_| BotFailure::BadAnswer)
     }
-
 }
 
 fn json_value(v: &ContextValue) -> serde_json::Value {

@@ -23,9 +23,13 @@ pub(crate) struct BotLanes {
 }
 
 impl BotLanes {
-    fn lanes(&self) -> std::sync::MutexGuard<'_, HashMap<ConversationId, mpsc::UnboundedSender<Turn>>> {
+    fn lanes(
+        &self,
+    ) -> std::sync::MutexGuard<'_, HashMap<ConversationId, mpsc::UnboundedSender<Turn>>> {
         // The map stays consistent whatever panicked while holding it: every change is one call.
-        self.lanes.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+        self.lanes
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     /// Lanes running now.
@@ -54,11 +58,7 @@ impl BotLanes {
 
     /// The lane's next turn; None once nothing is queued, and the lane is then removed (under
     /// the same lock `push` takes, so no turn is left behind).
-    pub fn next(
-        &self,
-        id: ConversationId,
-        rx: &mut mpsc::UnboundedReceiver<Turn>,
-    ) -> Option<Turn> {
+    pub fn next(&self, id: ConversationId, rx: &mut mpsc::UnboundedReceiver<Turn>) -> Option<Turn> {
         if let Ok(t) = rx.try_recv() {
             return Some(t);
         }

@@ -10,13 +10,13 @@ use crate::domain::routing::{
 use crate::domain::{
     Channel, ConversationId, NumberId, QueueId, RuleId, SkillId, Timestamp, UserId, WorkstreamId,
 };
-use crate::store::{Store, StoreError};
 use crate::store::context::{ContextRefusal, ContextVariable, ContextVariableDraft};
 use crate::store::records::Workstream;
 use crate::store::routing::{
     Move, RoutingDiagnostics, RoutingLine, RuleDraft, RuleOutcome, RuleRefusal, StoredRule,
 };
 use crate::store::skills::{Proficiencies, Skill, SkillRefusal};
+use crate::store::{Store, StoreError};
 
 type Refusable<T, R> = Result<Result<T, R>, StoreError>;
 

@@ -50,8 +50,7 @@ async fn route_one(
     let Some(ws) = c.workstream_id else {
         return Ok(None);
     };
-    if store.routing_diagnostics(c.id).await?.is_some() || store.placement(c.id).await?.is_some()
-    {
+    if store.routing_diagnostics(c.id).await?.is_some() || store.placement(c.id).await?.is_some() {
         return Ok(None);
     }
     let messages = store.messages(c.id).await?;

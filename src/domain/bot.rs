@@ -383,12 +383,48 @@ mod tests {
     fn each_message_takes_its_step_and_an_opening_option_counts_as_the_answer() {
         let m = menu();
         for (text, first, failures, want, why) in [
-            ("hello", true, 0, MenuStep::Greet, "an opening that is no answer is greeted"),
-            ("2", true, 0, MenuStep::Choose(1), "an opening option number is the answer"),
-            ("sales", true, 0, MenuStep::Choose(0), "an opening label is the answer"),
-            ("AGENT", true, 0, MenuStep::HandOff(HandOff::Requested), "the keyword at once"),
-            ("3", true, 0, MenuStep::Greet, "no option 3: greeted, not a failure"),
-            ("3", false, 0, MenuStep::Reprompt(1), "a later unknown answer is re-prompted"),
+            (
+                "hello",
+                true,
+                0,
+                MenuStep::Greet,
+                "an opening that is no answer is greeted",
+            ),
+            (
+                "2",
+                true,
+                0,
+                MenuStep::Choose(1),
+                "an opening option number is the answer",
+            ),
+            (
+                "sales",
+                true,
+                0,
+                MenuStep::Choose(0),
+                "an opening label is the answer",
+            ),
+            (
+                "AGENT",
+                true,
+                0,
+                MenuStep::HandOff(HandOff::Requested),
+                "the keyword at once",
+            ),
+            (
+                "3",
+                true,
+                0,
+                MenuStep::Greet,
+                "no option 3: greeted, not a failure",
+            ),
+            (
+                "3",
+                false,
+                0,
+                MenuStep::Reprompt(1),
+                "a later unknown answer is re-prompted",
+            ),
             (
                 "what?",
                 false,
@@ -397,7 +433,13 @@ mod tests {
                 "the second failure of two hands off",
             ),
             ("1", false, 1, MenuStep::Choose(0), "a later option"),
-            ("agent", false, 1, MenuStep::HandOff(HandOff::Requested), "the keyword later"),
+            (
+                "agent",
+                false,
+                1,
+                MenuStep::HandOff(HandOff::Requested),
+                "the keyword later",
+            ),
         ] {
             assert_eq!(m.step(text, first, failures), want, "{why}");
         }
@@ -406,14 +448,26 @@ mod tests {
     #[test]
     fn hand_off_lines_say_why() {
         for (h, want) in [
-            (HandOff::Requested, "Handed off by the bot: requested by the customer."),
-            (HandOff::TooManyFailures(2), "Handed off by the bot: too many failed answers (2)."),
+            (
+                HandOff::Requested,
+                "Handed off by the bot: requested by the customer.",
+            ),
+            (
+                HandOff::TooManyFailures(2),
+                "Handed off by the bot: too many failed answers (2).",
+            ),
             (
                 HandOff::Failed("it did not answer within 1 s".into()),
                 "Handed off by the bot: the bot failed or timed out (it did not answer within 1 s).",
             ),
-            (HandOff::Asked, "Handed off by the bot: the bot asked for an agent."),
-            (HandOff::Chose("Billing".into()), "Handed off by the bot: the customer chose “Billing”."),
+            (
+                HandOff::Asked,
+                "Handed off by the bot: the bot asked for an agent.",
+            ),
+            (
+                HandOff::Chose("Billing".into()),
+                "Handed off by the bot: the customer chose “Billing”.",
+            ),
         ] {
             assert_eq!(h.line(), want);
         }

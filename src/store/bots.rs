@@ -4,8 +4,7 @@
 
 use super::records::{Conversation, Message};
 use super::tables::{
-    CONVERSATION_BOT, CONVERSATION_MESSAGES, CONVERSATION_RECORD, WORKSTREAM_BOT,
-    WORKSTREAM_RECORD,
+    CONVERSATION_BOT, CONVERSATION_MESSAGES, CONVERSATION_RECORD, WORKSTREAM_BOT, WORKSTREAM_RECORD,
 };
 use super::timeline::append_line;
 use super::{Store, StoreError, codec, get_record};
