@@ -226,6 +226,9 @@ async fn recover(
     shared
         .roster
         .do_send(crate::actors::roster::AttachScheduler(scheduler.clone()));
+    shared.roster.do_send(crate::actors::roster::AttachPump(
+        registry.clone().recipient(),
+    ));
 
     // Windows that closed while omnidesk was down flip before it serves (in batches), then every
     // open conversation's deadlines go to the scheduler; no conversation actor is started.
