@@ -319,7 +319,7 @@ async fn recover(
         async move { desk.apply_simulated(s).await }
     });
     desk.clone().serve_queue_notices(queue_notices);
-    desk.redeliver_to_bots(held);
+    desk.redeliver_to_bots(held).await;
     desk.mark_ready();
     Ok(desk)
 }

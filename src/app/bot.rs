@@ -173,42 +173,40 @@ impl Desk {
     }
 
     /// After a restart: each held conversation's unanswered messages, from the oldest, go to the
-    /// bot again (the message id lets an external bot ignore a repeat).
-    pub fn redeliver_to_bots(&self, holds: Vec<(ConversationId, BotHold)>) {
+    /// bot again (the message id lets an external bot ignore a repeat). Queued before the server
+    /// serves, so a new customer message lines up behind them.
+    pub async fn redeliver_to_bots(&self, holds: Vec<(ConversationId, BotHold)>) {
         for (id, hold) in holds {
             let Some(pending) = hold.pending else {
                 continue;
             };
-            let desk = self.clone();
-            actix::spawn(async move {
-                let found = async {
-                    let c = desk.store().conversation(id).await?;
-                    let m = desk.store().messages(id).await?;
-                    Ok::<_, StoreError>(c.map(|c| (c, m)))
-                };
-                match found.await {
-                    Ok(Some((c, messages))) if !c.state.is_closed() => {
-                        let mut inbound = messages
-                            .into_iter()
-                            .filter(|m| m.direction == Direction::Inbound);
-                        let first = inbound.next();
-                        let opening = first.as_ref().map(|m| m.seq);
-                        for m in first.into_iter().chain(inbound) {
-                            if m.seq >= pending {
-                                desk.to_bot(Turn {
-                                    conversation: c.clone(),
-                                    first: Some(m.seq) == opening,
-                                    message: m,
-                                });
-                            }
+            let found = async {
+                let c = self.store().conversation(id).await?;
+                let m = self.store().messages(id).await?;
+                Ok::<_, StoreError>(c.map(|c| (c, m)))
+            };
+            match found.await {
+                Ok(Some((c, messages))) if !c.state.is_closed() => {
+                    let mut inbound = messages
+                        .into_iter()
+                        .filter(|m| m.direction == Direction::Inbound);
+                    let first = inbound.next();
+                    let opening = first.as_ref().map(|m| m.seq);
+                    for m in first.into_iter().chain(inbound) {
+                        if m.seq >= pending {
+                            self.to_bot(Turn {
+                                conversation: c.clone(),
+                                first: Some(m.seq) == opening,
+                                message: m,
+                            });
                         }
                     }
-                    Ok(_) => {}
-                    Err(e) => {
-                        tracing::warn!(conversation = %id, error = %e, "re-delivering to the bot failed")
-                    }
                 }
-            });
+                Ok(_) => {}
+                Err(e) => {
+                    tracing::warn!(conversation = %id, error = %e, "re-delivering to the bot failed")
+                }
+            }
         }
     }
 
@@ -392,12 +390,18 @@ impl Desk {
         first_message: &str,
         chosen: Option<QueueId>,
     ) {
-        match self
-            .classify_conversation(conversation.id, first_message)
-            .await
-        {
+        let classified = super::routing::classify_in(
+            self.store(),
+            self.now(),
+            conversation.id,
+            first_message,
+            None,
+            chosen,
+        )
+        .await;
+        match classified {
             Ok(decision) => {
-                if let Some(queue) = chosen.or(decision.queue)
+                if let Some(queue) = decision.queue
                     && let Err(e) = self
                         .store()
                         .place(conversation.id, queue, self.now(), 0)

@@ -88,13 +88,15 @@ async fn name_in(
 
 /// Classifies a conversation with its workstream's rules on `first_message`: stores the
 /// diagnostics (with `note` as their first line, when given) and the required skills, and
-/// answers the queue chosen. Needs only the store: start-up recovery runs it before the desk.
+/// answers the queue chosen. `chosen`, the bot's menu option's queue, wins over the rules (the
+/// diagnostics say so). Needs only the store: start-up recovery runs it before the desk.
 pub(crate) async fn classify_in(
     store: &Store,
     now: Timestamp,
     conv: ConversationId,
     first_message: &str,
     note: Option<&str>,
+    chosen: Option<QueueId>,
 ) -> Result<RoutingDecision, StoreError> {
     let c = store
         .conversation(conv)
@@ -134,6 +136,23 @@ pub(crate) async fn classify_in(
     decision.queue = decision
         .queue
         .filter(|q| queues.iter().any(|(id, _)| id == q));
+    let mut lines: Vec<RoutingLine> = note
+        .map(|text| RoutingLine {
+            at: now,
+            text: text.to_owned(),
+        })
+        .into_iter()
+        .collect();
+    if let Some(q) = chosen.filter(|q| queues.iter().any(|(id, _)| id == q))
+        && decision.queue != Some(q)
+    {
+        decision.queue = Some(q);
+        let name = name_in(store, &ws, decision.queue).await?;
+        lines.push(RoutingLine {
+            at: now,
+            text: format!("The bot's menu option sent it to {name}, over the rules."),
+        });
+    }
     let queue_name = name_in(store, &ws, decision.queue).await?;
     let diagnostics = RoutingDiagnostics {
         at: now,
@@ -141,13 +160,7 @@ pub(crate) async fn classify_in(
         matched: decision.matched,
         queue: decision.queue,
         queue_name: queue_name.clone(),
-        lines: note
-            .map(|text| RoutingLine {
-                at: now,
-                text: text.to_owned(),
-            })
-            .into_iter()
-            .collect(),
+        lines,
     };
     store
         .record_routing(conv, diagnostics, decision.skills.clone())
@@ -168,7 +181,7 @@ impl Desk {
         conv: ConversationId,
         first_message: &str,
     ) -> Result<RoutingDecision, DeskError> {
-        Ok(classify_in(self.store(), self.now(), conv, first_message, None).await?)
+        Ok(classify_in(self.store(), self.now(), conv, first_message, None, None).await?)
     }
 
     /// The skills a conversation requires of its agent, as agents read them: "Spanish (5+)".

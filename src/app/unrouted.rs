@@ -67,7 +67,15 @@ async fn route_one(
         }
     }
     tracing::info!(conversation = %c.id, "classifying a conversation left unrouted by a stop");
-    let decision = classify_in(store, now, c.id, &first.body, Some(CLASSIFIED_AT_RESTART)).await?;
+    let decision = classify_in(
+        store,
+        now,
+        c.id,
+        &first.body,
+        Some(CLASSIFIED_AT_RESTART),
+        None,
+    )
+    .await?;
     let fallback = store
         .queues(ws)
         .await?

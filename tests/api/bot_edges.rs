@@ -260,6 +260,20 @@ async fn an_opening_message_that_is_an_option_is_taken_as_the_answer() {
         .collect();
     assert!(automated.is_empty(), "no greeting: {automated:?}");
     assert!(!offers(&d.app, d.general).await.contains(&conv));
+    let diagnostics = d
+        .app
+        .desk()
+        .store()
+        .routing_diagnostics(conv)
+        .await
+        .unwrap()
+        .expect("recorded");
+    assert_eq!(diagnostics.queue_name, "Billing", "the queue it went to");
+    let lines: Vec<_> = diagnostics.lines.iter().map(|l| l.text.as_str()).collect();
+    assert_eq!(
+        lines,
+        ["The bot's menu option sent it to Billing, over the rules."]
+    );
 }
 
 #[tokio::test]
