@@ -11,7 +11,7 @@ use crate::domain::{
     Channel, ConversationId, NumberId, QueueId, RuleId, SkillId, Timestamp, UserId, WorkstreamId,
 };
 use crate::store::context::{ContextRefusal, ContextVariable, ContextVariableDraft};
-use crate::store::records::Workstream;
+use crate::store::records::{Conversation, Workstream};
 use crate::store::routing::{
     Move, RoutingDiagnostics, RoutingLine, RuleDraft, RuleOutcome, RuleRefusal, StoredRule,
 };
@@ -182,6 +182,25 @@ impl Desk {
         first_message: &str,
     ) -> Result<RoutingDecision, DeskError> {
         Ok(classify_in(self.store(), self.now(), conv, first_message, None, None).await?)
+    }
+
+    /// The name of the queue the conversation waits in (or last waited in), if it is one of its
+    /// workstream's.
+    pub async fn waiting_queue_name(
+        &self,
+        conv: &Conversation,
+    ) -> Result<Option<String>, StoreError> {
+        let (Some(ws), Some(p)) = (conv.workstream_id, self.store().placement(conv.id).await?)
+        else {
+            return Ok(None);
+        };
+        Ok(self
+            .store()
+            .queues(ws)
+            .await?
+            .into_iter()
+            .find(|q| q.id == p.queue)
+            .map(|q| q.name.to_string()))
     }
 
     /// The skills a conversation requires of its agent, as agents read them: "Spanish (5+)".

@@ -374,6 +374,21 @@ async fn offers_and_the_panel_show_the_required_skills() {
         "{}",
         dashboard.body
     );
+    let fallback = app
+        .desk()
+        .store()
+        .queues(ws)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|q| q.fallback)
+        .unwrap();
+    let queue = format!("{} (WhatsApp support)", fallback.name);
+    assert!(
+        dashboard.body.contains(&queue),
+        "the queue it waits in: {}",
+        dashboard.body
+    );
     let panel = ana
         .get(&format!("/agent/conversations/{}", conv.id.get()))
         .await;

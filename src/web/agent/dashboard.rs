@@ -315,11 +315,15 @@ async fn offer_section(
         Some(n) => n.number.to_string(),
         None => "—".into(),
     };
-    let queue = c
+    let workstream = c
         .workstream_id
         .and_then(|w| names.get(&w))
         .cloned()
         .unwrap_or_default();
+    let queue = match desk.waiting_queue_name(c).await? {
+        Some(q) => format!("{q} ({workstream})"),
+        None => workstream,
+    };
     let seconds = now.until(expires).as_secs();
     let skills = desk.required_skills(c.id).await?;
     let cells = vec![
