@@ -7,6 +7,7 @@
 use crate::bot::{HANDOFF, automated, desk, handoff_line, menu, topic, with_menu};
 use crate::distribution::{agent, offered_to, offers, wa_workstream};
 use crate::helpers::*;
+use crate::queues::fallback;
 use crate::signin::{Browser, PASSWORD};
 use omnidesk::app::bot::BotChoice;
 use omnidesk::domain::bot::{BotUrl, MenuOption};
@@ -374,16 +375,7 @@ async fn offers_and_the_panel_show_the_required_skills() {
         "{}",
         dashboard.body
     );
-    let fallback = app
-        .desk()
-        .store()
-        .queues(ws)
-        .await
-        .unwrap()
-        .into_iter()
-        .find(|q| q.fallback)
-        .unwrap();
-    let queue = format!("{} (WhatsApp support)", fallback.name);
+    let queue = format!("{} (WhatsApp support)", fallback(&app, ws).await.name);
     assert!(
         dashboard.body.contains(&queue),
         "the queue it waits in: {}",

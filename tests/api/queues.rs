@@ -33,7 +33,7 @@ async fn customer(app: &TestApp, n: u32, body: &str) -> Conversation {
     app.conversation(msg.conversation_id).await
 }
 
-async fn fallback(app: &TestApp, ws: WorkstreamId) -> Queue {
+pub(crate) async fn fallback(app: &TestApp, ws: WorkstreamId) -> Queue {
     app.desk()
         .store()
         .queues(ws)
