@@ -9,6 +9,8 @@ pub mod admin;
 pub mod assignment;
 pub mod automated;
 pub mod bot;
+mod bot_external;
+mod bot_lanes;
 pub mod config_file;
 pub mod devices;
 pub mod inbound;
@@ -18,6 +20,7 @@ pub mod queues;
 pub mod routing;
 pub mod simulated;
 pub mod staff;
+pub mod unrouted;
 
 use crate::actors::Shared;
 use crate::actors::registry::ConversationRegistry;
@@ -54,6 +57,8 @@ pub struct Desk {
     twilio: TwilioClient,
     scheduler: Addr<crate::actors::scheduler::Scheduler>,
     ready: Arc<AtomicBool>,
+    /// Each bot-held conversation's messages on their way to the bot, one at a time.
+    bot_lanes: Arc<bot_lanes::BotLanes>,
 }
 
 impl Desk {
@@ -75,6 +80,7 @@ impl Desk {
             twilio,
             scheduler,
             ready: Arc::new(AtomicBool::new(false)),
+            bot_lanes: Arc::default(),
         }
     }
 

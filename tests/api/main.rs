@@ -12,6 +12,7 @@ mod ambiguous;
 mod attachments;
 mod automated_sent;
 mod bot;
+mod bot_edges;
 mod config_file;
 mod crash;
 mod disk_full;
