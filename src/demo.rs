@@ -248,6 +248,16 @@ async fn routing(
             },
         )
         .await??;
+    // Files both ways, so the simulator shows attachments.
+    store
+        .save_workstream_setup(
+            ws,
+            SetupChange::Features(crate::domain::workstream::Attachments {
+                customers: true,
+                agents: true,
+            }),
+        )
+        .await??;
     for trigger in [
         Trigger::Greeting,
         Trigger::AgentAssigned,

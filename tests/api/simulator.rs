@@ -118,6 +118,10 @@ async fn demo_seeding_creates_the_promised_records_once() {
         assert_eq!(w.numbers, vec![number.id]);
         assert_eq!(w.channel, number.channel);
         assert_eq!(store.members(*ws).await.unwrap(), vec![agent.id]);
+        assert!(
+            w.attachments.customers && w.attachments.agents,
+            "files both ways in the demo"
+        );
     }
 
     let again = demo::seed(store, app.desk().now()).await.unwrap();
