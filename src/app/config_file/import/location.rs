@@ -4,7 +4,7 @@
 /// One step of the path to a value in the file: a key or an array index.
 #[derive(Debug, Clone)]
 pub(super) enum Seg {
-    Key(&'static str),
+    Key(String),
     Index(usize),
 }
 
@@ -29,7 +29,10 @@ pub(super) fn locate(text: &str, path: &[Seg]) -> (usize, usize) {
         match seg {
             Seg::Key(k) => {
                 let Some(t) = table else { break };
-                let Some((key, v)) = t.iter().find(|(key, _)| key.get_ref().as_ref() == *k) else {
+                let Some((key, v)) = t
+                    .iter()
+                    .find(|(key, _)| key.get_ref().as_ref() == k.as_str())
+                else {
                     break;
                 };
                 best = key.span().start;
@@ -55,17 +58,17 @@ pub(super) fn locate(text: &str, path: &[Seg]) -> (usize, usize) {
 pub(super) struct P(pub(super) Vec<Seg>);
 
 impl P {
-    pub(super) fn root(k: &'static str) -> Self {
-        Self(vec![Seg::Key(k)])
+    pub(super) fn root(k: &str) -> Self {
+        Self(vec![Seg::Key(k.to_owned())])
     }
     pub(super) fn at(&self, i: usize) -> Self {
         let mut v = self.0.clone();
         v.push(Seg::Index(i));
         Self(v)
     }
-    pub(super) fn key(&self, k: &'static str) -> Self {
+    pub(super) fn key(&self, k: &str) -> Self {
         let mut v = self.0.clone();
-        v.push(Seg::Key(k));
+        v.push(Seg::Key(k.to_owned()));
         Self(v)
     }
 }

@@ -47,6 +47,7 @@ macro_rules! stage {
 }
 
 mod accounts;
+mod bots;
 mod ids;
 mod location;
 mod messages;
@@ -57,6 +58,7 @@ mod routing;
 mod workstreams;
 
 use accounts::*;
+use bots::*;
 use ids::*;
 use location::*;
 use messages::*;

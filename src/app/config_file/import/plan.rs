@@ -38,6 +38,8 @@ pub(super) fn own(w: &WorkstreamDoc) -> WorkstreamDoc {
         queues: Vec::new(),
         rules: Vec::new(),
         context_variables: Vec::new(),
+        menu_bot: None,
+        external_bot: None,
         ..w.clone()
     }
 }
@@ -142,6 +144,7 @@ pub(super) fn changes(file: &ConfigFile, current: &ConfigFile) -> Report {
                 |v: &VariableDoc| v.name.key(),
                 |v| v.name.to_string(),
             ));
+            sections.push(bot_changes(name, o, w));
         }
     }
     if let Some(l) = &file.templates {

@@ -58,6 +58,7 @@ pub(super) fn check_workstreams(s: &Scope, out: &mut Problems) {
             }
             check_queues(out, &p, w, hour_names, emails);
             check_rules(out, &p, w, number_channels, skill_names);
+            check_bot(out, &p, w);
             duplicates(
                 out,
                 &p.key("context_variables"),
@@ -232,6 +233,10 @@ pub(super) async fn apply_workstream(
                 _ => break,
             }
         }
+    }
+    // The bot before the queues go: its options may have sent to one of them.
+    if let Err(e) = apply_bot(store, ids, id, w).await? {
+        return Ok(Err(e));
     }
     for q in old_queues {
         if w.queues.iter().any(|n| key(&n.name) == key(&q.name)) {
