@@ -12,6 +12,7 @@ mod ambiguous;
 mod attachments;
 mod automated_sent;
 mod bot;
+mod config_accounts;
 mod config_file;
 mod crash;
 mod disk_full;

@@ -3,6 +3,7 @@
 
 pub mod export;
 pub mod import;
+pub mod prompt;
 
 use crate::domain::Channel;
 use crate::domain::automated::{AutomatedText, Locale, Trigger};
@@ -432,6 +433,14 @@ impl crate::app::Desk {
     /// The configuration file's text.
     pub async fn export_config(&self) -> Result<String, ExportError> {
         Ok(export::to_toml(&export::export(self.store()).await?)?)
+    }
+
+    /// The Twilio accounts `text` adds, whose auth tokens the CLI asks for.
+    pub async fn config_new_accounts(
+        &self,
+        text: &str,
+    ) -> Result<Vec<String>, crate::store::StoreError> {
+        import::new_accounts(self.store(), text).await
     }
 
     /// `import::import` while the server runs; then every workstream reloads its settings.

@@ -1,6 +1,7 @@
 //! `/admin/...`: configuration, for admins only; `/admin` itself is the setup checklist. The whole scope sits behind `require_admin`, and
 //! every handler also takes the `Admin` extractor, so a route cannot be added unguarded.
 
+pub mod account_token;
 pub mod accounts;
 pub mod accounts_wizard;
 pub mod automated;
@@ -65,5 +66,6 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.configure(skills::routes);
     cfg.configure(context_variables::routes);
     cfg.configure(bot::routes);
+    cfg.configure(account_token::routes);
     // (admin areas: add `cfg.configure(area::routes);` lines above this one)
 }

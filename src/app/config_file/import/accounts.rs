@@ -3,24 +3,92 @@
 
 use super::*;
 
+/// The Twilio accounts the file adds (as the file names them): each needs its auth token.
+pub fn new_twilio_accounts(file: &ConfigFile, current: &ConfigFile) -> Vec<String> {
+    let list = file.accounts.as_deref().unwrap_or_default();
+    let stored = current.accounts.as_deref().unwrap_or_default();
+    list.iter()
+        .filter(|a| a.provider == ProviderKind::Twilio && stored_match(a, list, stored).is_none())
+        .map(|a| a.name.clone())
+        .collect()
+}
+
+/// The stored account a file's account stands for: the one of its name, else (a rename) the
+/// one of its SID that the file does not name.
+pub(super) fn stored_match<'a>(
+    a: &AccountDoc,
+    list: &[AccountDoc],
+    stored: &'a [AccountDoc],
+) -> Option<&'a AccountDoc> {
+    stored
+        .iter()
+        .find(|c| key(&c.name) == key(&a.name))
+        .or_else(|| {
+            a.sid.as_ref()?;
+            stored
+                .iter()
+                .find(|c| c.sid == a.sid && !list.iter().any(|l| key(&l.name) == key(&c.name)))
+        })
+}
+
+/// Whether the file keeps a stored account (under its name, or renamed).
+pub(super) fn account_kept(old: &AccountDoc, list: &[AccountDoc], stored: &[AccountDoc]) -> bool {
+    list.iter()
+        .any(|a| stored_match(a, list, stored).is_some_and(|c| key(&c.name) == key(&old.name)))
+}
+
+/// The accounts section's line in the plan: renames show the old name.
+pub(super) fn account_changes(list: &[AccountDoc], stored: &[AccountDoc]) -> SectionChanges {
+    let mut out = SectionChanges {
+        section: "accounts".into(),
+        ..Default::default()
+    };
+    for a in list {
+        match stored_match(a, list, stored) {
+            None => out.add.push(a.name.clone()),
+            Some(o) if o == a => {}
+            Some(o) if key(&o.name) != key(&a.name) => {
+                out.change.push(format!("{} (renamed {})", o.name, a.name))
+            }
+            Some(_) => out.change.push(a.name.clone()),
+        }
+    }
+    for o in stored {
+        if !account_kept(o, list, stored) {
+            out.remove.push(o.name.clone());
+        }
+    }
+    out
+}
+
+/// What the import says of new Twilio accounts without their auth token.
+pub(super) fn awaiting_notes(
+    file: &ConfigFile,
+    current: &ConfigFile,
+    tokens: &HashMap<String, SecretString>,
+) -> Vec<String> {
+    new_twilio_accounts(file, current)
+        .into_iter()
+        .filter(|n| !tokens.contains_key(&key(n)))
+        .map(|n| {
+            format!(
+                "the new account {n} stays disabled until its auth token is set (on its page \
+                 under Accounts in the admin console): its webhooks are refused and nothing is \
+                 sent from it"
+            )
+        })
+        .collect()
+}
+
 /// Auth tokens for new accounts: `name = token` lines, or one bare line for the one new account.
 pub(super) fn parse_secrets(
     secrets: &str,
     file: &ConfigFile,
     current: &ConfigFile,
 ) -> HashMap<String, SecretString> {
-    let known: BTreeSet<String> = current
-        .accounts
+    let new: Vec<String> = new_twilio_accounts(file, current)
         .iter()
-        .flatten()
-        .map(|a| key(&a.name))
-        .collect();
-    let new: Vec<String> = file
-        .accounts
-        .iter()
-        .flatten()
-        .filter(|a| a.provider == ProviderKind::Twilio && !known.contains(&key(&a.name)))
-        .map(|a| key(&a.name))
+        .map(|n| key(n))
         .collect();
     let lines: Vec<&str> = secrets
         .lines()
@@ -45,19 +113,13 @@ pub(super) fn check_accounts(s: &Scope, out: &mut Problems) {
     let Scope {
         file,
         current,
-        tokens,
-        dry_run,
+        awaiting,
         ..
     } = s;
     if let Some(list) = &file.accounts {
         let base = P::root("accounts");
         duplicates(out, &base, list, "account", |a| key(&a.name));
-        let old: HashMap<String, &AccountDoc> = current
-            .accounts
-            .iter()
-            .flatten()
-            .map(|a| (key(&a.name), a))
-            .collect();
+        let stored = current.accounts.as_deref().unwrap_or_default();
         for (i, a) in list.iter().enumerate() {
             let p = base.at(i);
             if let Err(e) = AccountName::parse(&a.name) {
@@ -74,40 +136,37 @@ pub(super) fn check_accounts(s: &Scope, out: &mut Problems) {
                 }
                 _ => {}
             }
-            match old.get(&key(&a.name)) {
-                Some(o) if *o != a => err(
+            let Some(o) = stored_match(a, list, stored) else {
+                continue;
+            };
+            if o.channel != a.channel || o.provider != a.provider {
+                err(
                     out,
-                    p.key("name"),
-                    "an existing account's channel, provider or SID is changed in the admin \
-                     console, where its auth token is entered again",
-                ),
-                None if a.provider == ProviderKind::Twilio
-                    && !dry_run
-                    && !tokens.contains_key(&key(&a.name)) =>
-                {
-                    err(
-                        out,
-                        p.key("name"),
-                        format!(
-                            "the new account {} needs its auth token on standard input \
-                             (a line `{} = TOKEN`)",
-                            a.name, a.name
-                        ),
-                    )
-                }
-                _ => {}
+                    p.key("channel"),
+                    format!(
+                        "the channel and provider of the account {} cannot change: remove it \
+                         and add it again",
+                        o.name
+                    ),
+                );
+            } else if o.sid != a.sid && !awaiting.contains(&key(&o.name)) {
+                err(
+                    out,
+                    p.key("sid"),
+                    format!(
+                        "the SID of the account {} cannot change while its auth token is \
+                         stored (the token belongs to the old SID): change both on its page \
+                         in the admin console",
+                        o.name
+                    ),
+                );
             }
         }
     }
 }
 
 pub(super) fn check_numbers(s: &Scope, out: &mut Problems) {
-    let Scope {
-        file,
-        current,
-        accounts,
-        ..
-    } = s;
+    let Scope { file, accounts, .. } = s;
     if let Some(list) = &file.numbers {
         let base = P::root("numbers");
         duplicates(out, &base, list, "number", |n| {
@@ -141,28 +200,6 @@ pub(super) fn check_numbers(s: &Scope, out: &mut Problems) {
                 );
             }
         }
-        let old: HashMap<String, &NumberDoc> = current
-            .numbers
-            .iter()
-            .flatten()
-            .filter_map(|n| number_key(n.channel, n.kind, &n.number).map(|k| (k, n)))
-            .collect();
-        for (i, n) in list.iter().enumerate() {
-            if let Some(k) = number_key(n.channel, n.kind, &n.number)
-                && let Some(o) = old.get(&k)
-                && (o.kind != n.kind
-                    || key(&o.account) != key(&n.account)
-                    || o.name != n.name
-                    || o.description != n.description)
-            {
-                err(
-                    out,
-                    base.at(i).key("number"),
-                    "an existing number is changed in the admin console (or remove it here and \
-                     add it again)",
-                );
-            }
-        }
     }
 }
 
@@ -170,49 +207,90 @@ pub(super) async fn apply_accounts(
     store: &Store,
     ids: &mut Ids,
     list: &[AccountDoc],
+    current: &ConfigFile,
     tokens: &HashMap<String, SecretString>,
     now: Timestamp,
 ) -> Applied {
+    let stored = current.accounts.as_deref().unwrap_or_default();
     for a in list {
-        if ids.accounts.contains_key(&key(&a.name)) {
-            continue;
-        }
         let Ok(name) = AccountName::parse(&a.name) else {
             continue;
         };
-        let new = NewAccount {
-            name,
-            channel: a.channel,
-            provider: a.provider,
-            sid: a
-                .sid
-                .as_deref()
-                .map(AccountSid::parse)
-                .transpose()
-                .ok()
-                .flatten(),
-            auth_token: tokens.get(&key(&a.name)).cloned(),
-        };
-        step!(
-            format!("adding the account {}", a.name),
-            store.create_account(new, now)
-        );
+        let sid = a
+            .sid
+            .as_deref()
+            .map(AccountSid::parse)
+            .transpose()
+            .ok()
+            .flatten();
+        match stored_match(a, list, stored) {
+            Some(o) if o == a => {}
+            Some(o) => {
+                let Some(&id) = ids.accounts.get(&key(&o.name)) else {
+                    continue;
+                };
+                let update = AccountUpdate {
+                    name,
+                    sid,
+                    auth_token: None,
+                };
+                step!(
+                    format!("changing the account {}", o.name),
+                    store.update_account(id, update)
+                );
+            }
+            None => {
+                let auth_token = tokens.get(&key(&a.name)).cloned();
+                let awaiting = a.provider == ProviderKind::Twilio && auth_token.is_none();
+                let new = NewAccount {
+                    name,
+                    channel: a.channel,
+                    provider: a.provider,
+                    sid,
+                    auth_token,
+                };
+                let what = format!("adding the account {}", a.name);
+                if awaiting {
+                    step!(what, store.create_account_awaiting_token(new, now));
+                } else {
+                    step!(what, store.create_account(new, now));
+                }
+            }
+        }
     }
     *ids = Ids::read(store).await?;
     Ok(Ok(()))
 }
 
-pub(super) async fn apply_numbers(store: &Store, ids: &mut Ids, list: &[NumberDoc]) -> Applied {
+pub(super) async fn apply_numbers(
+    store: &Store,
+    ids: &mut Ids,
+    list: &[NumberDoc],
+    current: &ConfigFile,
+) -> Applied {
     for n in list {
         let Ok(number) = PhoneNumber::parse_typed(&n.number, n.kind.format()) else {
             continue;
         };
-        if ids.numbers.contains_key(&number.to_string()) {
-            continue;
-        }
         let Some(&account_id) = ids.accounts.get(&key(&n.account)) else {
             continue;
         };
+        if let Some(id) = ids.number(&number.to_string()) {
+            let unchanged = current.numbers.iter().flatten().any(|o| o == n);
+            if !unchanged {
+                let update = NumberUpdate {
+                    account_id,
+                    kind: n.kind,
+                    name: n.name.clone(),
+                    description: n.description.clone(),
+                };
+                step!(
+                    format!("changing the number {}", n.number),
+                    store.update_number(id, update)
+                );
+            }
+            continue;
+        }
         let new = NewNumber {
             account_id,
             number,

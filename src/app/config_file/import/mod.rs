@@ -20,7 +20,7 @@ use crate::store::hours::HoursInput;
 use crate::store::queues::QueueDraft;
 use crate::store::quick_replies::QuickReplyDraft;
 use crate::store::routing::{Move, RuleDraft};
-use crate::store::setup::{NewAccount, NewNumber, OpenOn};
+use crate::store::setup::{AccountUpdate, NewAccount, NewNumber, NumberUpdate, OpenOn};
 use crate::store::templates::TemplateDraft;
 use crate::store::workstreams::{SetupChange, WorkstreamDraft, WorkstreamProfile};
 use crate::store::{Store, StoreError};
@@ -169,6 +169,14 @@ impl fmt::Display for Report {
     }
 }
 
+/// The Twilio accounts `text` adds (none if it does not parse: the import then says why).
+pub async fn new_accounts(store: &Store, text: &str) -> Result<Vec<String>, StoreError> {
+    let Ok(file) = toml::from_str::<ConfigFile>(text) else {
+        return Ok(Vec::new());
+    };
+    Ok(new_twilio_accounts(&file, &export(store).await?))
+}
+
 /// Reads `text`, checks all of it, and (unless `dry_run`) makes each section it contains the
 /// desired state. `secrets` holds `Account name = auth token` lines for new Twilio accounts.
 pub async fn import(
@@ -192,7 +200,14 @@ pub async fn import(
     let current = export(store).await?;
     let tokens = parse_secrets(secrets, &file, &current);
     let mut problems = Vec::new();
-    check(&file, &current, &tokens, dry_run, &mut problems);
+    let awaiting: BTreeSet<String> = store
+        .accounts()
+        .await?
+        .iter()
+        .filter(|a| a.awaits_token())
+        .map(|a| key(a.name.as_str()))
+        .collect();
+    check(&file, &current, &awaiting, &mut problems);
     if !problems.is_empty() {
         let problems = problems
             .into_iter()
@@ -208,6 +223,9 @@ pub async fn import(
         return Ok(Err(ImportRefusal::Invalid(problems)));
     }
     let mut report = changes(&file, &current);
+    report
+        .notes
+        .extend(awaiting_notes(&file, &current, &tokens));
     let in_use = in_use(store, &file, &current).await?;
     if !in_use.is_empty() {
         let changes = report
@@ -280,8 +298,8 @@ fn duplicates<T>(out: &mut Problems, base: &P, items: &[T], what: &str, k: impl 
 struct Scope<'a> {
     file: &'a ConfigFile,
     current: &'a ConfigFile,
-    tokens: &'a HashMap<String, SecretString>,
-    dry_run: bool,
+    /// Accounts (by name key) still waiting for their auth token.
+    awaiting: &'a BTreeSet<String>,
     accounts: &'a [AccountDoc],
     hour_names: BTreeSet<String>,
     skill_names: BTreeSet<String>,
@@ -291,13 +309,7 @@ struct Scope<'a> {
 }
 
 /// Every check of the file, against the state it would produce.
-fn check(
-    file: &ConfigFile,
-    current: &ConfigFile,
-    tokens: &HashMap<String, SecretString>,
-    dry_run: bool,
-    out: &mut Problems,
-) {
+fn check(file: &ConfigFile, current: &ConfigFile, awaiting: &BTreeSet<String>, out: &mut Problems) {
     let accounts = wanted(&file.accounts, &current.accounts);
     let numbers = wanted(&file.numbers, &current.numbers);
     let hours = wanted(&file.hours, &current.hours);
@@ -323,8 +335,7 @@ fn check(
     let scope = Scope {
         file,
         current,
-        tokens,
-        dry_run,
+        awaiting,
         accounts,
         hour_names,
         skill_names,
@@ -355,10 +366,10 @@ async fn apply(
 ) -> Applied {
     let mut ids = Ids::read(store).await?;
     if let Some(list) = &file.accounts {
-        stage!(apply_accounts(store, &mut ids, list, tokens, now));
+        stage!(apply_accounts(store, &mut ids, list, current, tokens, now));
     }
     if let Some(list) = &file.numbers {
-        stage!(apply_numbers(store, &mut ids, list));
+        stage!(apply_numbers(store, &mut ids, list, current));
     }
     if let Some(list) = &file.hours {
         stage!(apply_hours(store, &mut ids, list, current));

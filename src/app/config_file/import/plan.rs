@@ -48,13 +48,7 @@ pub(super) fn changes(file: &ConfigFile, current: &ConfigFile) -> Report {
     let mut sections = Vec::new();
     let none = Vec::new();
     if let Some(l) = &file.accounts {
-        sections.push(diff(
-            "accounts",
-            &cur(&current.accounts),
-            l,
-            |a: &AccountDoc| key(&a.name),
-            |a| a.name.clone(),
-        ));
+        sections.push(account_changes(l, &cur(&current.accounts)));
     }
     if let Some(l) = &file.numbers {
         sections.push(diff(
@@ -301,8 +295,9 @@ pub(super) async fn in_use(
         }
     }
     if let Some(list) = &file.accounts {
-        for old in current.accounts.iter().flatten() {
-            if list.iter().any(|a| key(&a.name) == key(&old.name)) {
+        let stored = current.accounts.as_deref().unwrap_or_default();
+        for old in stored {
+            if account_kept(old, list, stored) {
                 continue;
             }
             if let Some(&id) = ids.accounts.get(&key(&old.name)) {
