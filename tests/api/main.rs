@@ -14,6 +14,7 @@ mod automated_sent;
 mod bot;
 mod config_accounts;
 mod config_file;
+mod config_users;
 mod crash;
 mod disk_full;
 mod distribution;

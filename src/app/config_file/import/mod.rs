@@ -9,7 +9,7 @@ use crate::domain::account::AccountName;
 use crate::domain::automated::{OverrideKey, SwitchKey};
 use crate::domain::queue::{MAX_PRIORITY, OverflowAction, OverflowRule};
 use crate::domain::routing::{Condition, RuleName, SkillRequirement};
-use crate::domain::user::Email;
+use crate::domain::user::{Email, Role};
 use crate::domain::workstream::{QueueName, WorkstreamName};
 use crate::domain::{
     AccountId, AccountSid, ContentSid, NumberId, PhoneNumber, QueueId, SkillId, Timestamp, UserId,
@@ -55,6 +55,7 @@ mod people;
 mod plan;
 mod queues;
 mod routing;
+mod users;
 mod workstreams;
 
 use accounts::*;
@@ -66,6 +67,7 @@ use people::*;
 use plan::*;
 use queues::*;
 use routing::*;
+use users::*;
 use workstreams::*;
 
 /// A problem found in the file, at the line (1-based) of the offending key.
@@ -243,21 +245,6 @@ pub async fn import(
             reasons: in_use,
         }));
     }
-    if let Some(users) = &file.users {
-        let listed: BTreeSet<String> = users.iter().map(|u| u.email.to_lowercase()).collect();
-        let kept = current
-            .users
-            .iter()
-            .flatten()
-            .filter(|u| !listed.contains(&u.email.to_lowercase()))
-            .count();
-        if kept > 0 {
-            report.notes.push(format!(
-                "{kept} user(s) not in the file are kept: an import never removes users \
-                 (disable them instead)"
-            ));
-        }
-    }
     if dry_run || report.no_changes() {
         return Ok(Ok(report));
     }
@@ -378,7 +365,7 @@ async fn apply(
         stage!(apply_skills(store, &mut ids, list));
     }
     if let Some(list) = &file.users {
-        stage!(apply_users(store, &ids, list, current));
+        stage!(apply_users(store, &mut ids, list, current, now));
     }
     if let Some(list) = &file.workstreams {
         for w in list {

@@ -1,5 +1,5 @@
-//! The hours, skills and users sections: their checks, and adding, changing and removing
-//! operating hours and skills, and changing users and their skills.
+//! The hours and skills sections: their checks, and adding, changing and removing operating
+//! hours and skills.
 
 use super::*;
 
@@ -37,56 +37,6 @@ pub(super) fn check_hours(s: &Scope, out: &mut Problems) {
 
     if let Some(list) = &file.skills {
         duplicates(out, &P::root("skills"), list, "skill", |s| s.name.key());
-    }
-}
-
-pub(super) fn check_users(s: &Scope, out: &mut Problems) {
-    let Scope {
-        file,
-        current,
-        skill_names,
-        ..
-    } = s;
-    if let Some(list) = &file.users {
-        let base = P::root("users");
-        duplicates(out, &base, list, "user", |u| key(&u.email));
-        let known: BTreeSet<String> = current
-            .users
-            .iter()
-            .flatten()
-            .map(|u| key(&u.email))
-            .collect();
-        for (i, u) in list.iter().enumerate() {
-            let p = base.at(i);
-            if let Err(e) = Email::parse(&u.email) {
-                err(out, p.key("email"), e);
-            } else if !known.contains(&key(&u.email)) {
-                err(
-                    out,
-                    p.key("email"),
-                    format!(
-                        "no user {}: add new users with `omnidesk user add` (their password \
-                         is never in this file)",
-                        u.email
-                    ),
-                );
-            }
-            if u.name.trim().is_empty() || u.name.chars().count() > 100 {
-                err(out, p.key("name"), "the name must be 1 to 100 characters");
-            }
-            if !(1..=100).contains(&u.capacity) {
-                err(
-                    out,
-                    p.key("capacity"),
-                    "the capacity is a whole number from 1 to 100",
-                );
-            }
-            for s in u.skills.keys() {
-                if !skill_names.contains(&key(s)) {
-                    err(out, p.key("skills"), format!("no skill named {s}"));
-                }
-            }
-        }
     }
 }
 
@@ -135,53 +85,6 @@ pub(super) async fn apply_skills(store: &Store, ids: &mut Ids, list: &[SkillDoc]
         }
     }
     *ids = Ids::read(store).await?;
-    Ok(Ok(()))
-}
-
-pub(super) async fn apply_users(
-    store: &Store,
-    ids: &Ids,
-    list: &[UserDoc],
-    current: &ConfigFile,
-) -> Applied {
-    let old = current.users.clone().unwrap_or_default();
-    for u in list {
-        if old.contains(u) {
-            continue;
-        }
-        let Some(&id) = ids.users.get(&key(&u.email)) else {
-            continue;
-        };
-        let update = crate::store::users::UserUpdate {
-            name: u.name.trim().to_owned(),
-            role: u.role,
-            capacity: u.capacity,
-            languages: u.languages.clone(),
-            disabled: u.disabled,
-        };
-        step!(
-            format!("changing the user {}", u.email),
-            store.update_user(id, update)
-        );
-    }
-    for s in store.skills().await? {
-        let levels: Vec<(UserId, Option<Proficiency>)> = list
-            .iter()
-            .filter_map(|u| {
-                let id = *ids.users.get(&key(&u.email))?;
-                let level = u
-                    .skills
-                    .iter()
-                    .find(|(name, _)| key(name) == s.name.key())
-                    .map(|(_, p)| *p);
-                Some((id, level))
-            })
-            .collect();
-        step!(
-            format!("the skill {}", s.name),
-            store.update_skill(s.id, s.name.clone(), levels)
-        );
-    }
     Ok(Ok(()))
 }
 

@@ -78,18 +78,7 @@ pub(super) fn changes(file: &ConfigFile, current: &ConfigFile) -> Report {
         ));
     }
     if let Some(l) = &file.users {
-        let listed: BTreeSet<String> = l.iter().map(|u| key(&u.email)).collect();
-        let kept: Vec<UserDoc> = cur(&current.users)
-            .into_iter()
-            .filter(|u| listed.contains(&key(&u.email)))
-            .collect();
-        sections.push(diff(
-            "users",
-            &kept,
-            l,
-            |u: &UserDoc| key(&u.email),
-            |u| u.email.clone(),
-        ));
+        sections.push(user_changes(l, current));
     }
     if let Some(l) = &file.workstreams {
         let old = cur(&current.workstreams);
