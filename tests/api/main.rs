@@ -2,6 +2,7 @@
 //! 127.0.0.1.
 
 mod admin_accounts;
+mod admin_config;
 mod admin_hours;
 mod admin_routes;
 mod admin_templates;

@@ -7,6 +7,7 @@ pub mod accounts_wizard;
 pub mod automated;
 pub mod bot;
 mod common;
+pub mod config;
 pub mod context_variables;
 pub mod home;
 pub mod hours;
@@ -67,5 +68,6 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.configure(context_variables::routes);
     cfg.configure(bot::routes);
     cfg.configure(account_token::routes);
+    cfg.configure(config::routes);
     // (admin areas: add `cfg.configure(area::routes);` lines above this one)
 }
