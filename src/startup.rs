@@ -226,6 +226,9 @@ async fn recover(
     shared
         .roster
         .do_send(crate::actors::roster::AttachScheduler(scheduler.clone()));
+    shared.roster.do_send(crate::actors::roster::AttachPump(
+        registry.clone().recipient(),
+    ));
 
     // Windows that closed while omnidesk was down flip before it serves (in batches), then every
     // open conversation's deadlines go to the scheduler; no conversation actor is started.
@@ -254,8 +257,12 @@ async fn recover(
         .map(|w| (w.id, w.distribution))
         .collect();
     // Conversations a bot holds are not handed to the supervisors; the bot gets them again.
-    let held = store.bot_holds_now()?;
-    let held_ids: std::collections::HashSet<_> = held.iter().map(|(id, _)| *id).collect();
+    let mut held = store.bot_holds_now()?;
+    let mut held_ids: std::collections::HashSet<_> = held.iter().map(|(id, _)| *id).collect();
+    // Conversations a stop left unrouted are classified (or given to their bot) first.
+    let taken = crate::app::unrouted::route_unrouted(&store, clock.now(), &open, &held_ids).await;
+    held_ids.extend(taken.iter().map(|(id, _)| *id));
+    held.extend(taken);
     for c in &open {
         let conversation = flipped_now.remove(&c.id).unwrap_or_else(|| c.clone());
         let (minutes, wrap_up) = conversation
@@ -312,7 +319,7 @@ async fn recover(
         async move { desk.apply_simulated(s).await }
     });
     desk.clone().serve_queue_notices(queue_notices);
-    desk.redeliver_to_bots(held);
+    desk.redeliver_to_bots(held).await;
     desk.mark_ready();
     Ok(desk)
 }

@@ -2,25 +2,23 @@
 //! every later customer message while it holds it; the conversation is Open but not offered.
 //! The menu bot answers from its options; the external bot is POSTed each message, signed
 //! (`crate::signing`), and answers replies, context variables and whether to hand off. A bot
-//! that fails hands off at once. Hand-off writes a line in the thread, then routes as a new
+//! that fails hands off at once. Messages of one conversation reach the bot one at a time, in
+//! arrival order (`bot_lanes`). Hand-off writes a line in the thread, then routes as a new
 //! conversation would (an option's queue wins over the rules).
 
+use super::bot_lanes::Turn;
 use super::{Desk, DeskError};
 use crate::actors::messages::{Recover, Track};
 use crate::domain::Direction;
-use crate::domain::bot::{BotAnswer, MenuAnswer, MenuBot};
+use crate::domain::bot::{HANDOFF_PREFIX, HandOff, MenuBot, MenuStep};
 use crate::domain::routing::{ContextValue, VariableName};
-use crate::domain::{ConversationId, QueueId, WorkstreamId};
+use crate::domain::{ConversationId, QueueId, Timestamp, WorkstreamId};
 use crate::secrets::SecretString;
 use crate::store::StoreError;
 use crate::store::bots::{BotDraft, BotHold, BotRefusal, ExternalBot, StoredBot};
 use crate::store::ingest::StoredInbound;
 use crate::store::outbox::{OutboundContent, OutboundRequest};
 use crate::store::records::{Conversation, Message};
-use std::time::Duration;
-
-/// The largest answer read from an external bot.
-const MAX_ANSWER_BYTES: usize = 64 * 1024;
 
 /// A workstream's bot as the admin chose it.
 #[derive(Debug, Clone)]
@@ -35,28 +33,14 @@ pub enum BotChoice {
     },
 }
 
-/// Why an external bot's answer was not used.
-#[derive(Debug, thiserror::Error)]
-enum BotFailure {
-    #[error("it did not answer within {0} s")]
-    Timeout(u8),
-    #[error("it could not be reached")]
-    Unreachable,
-    #[error("it answered HTTP {0}")]
-    Status(u16),
-    #[error("its answer was not understood")]
-    BadAnswer,
-    #[error("its secret could not be read")]
-    Secret,
-}
-
-/// A client for one call: no redirects followed, no connection kept past it.
-fn client() -> reqwest::Client {
-    reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .pool_max_idle_per_host(0)
-        .build()
-        .unwrap_or_default()
+/// The bot's part in a conversation, as its page shows it.
+#[derive(Debug, Clone, Default)]
+pub struct BotPart {
+    /// The bot holds the conversation now: its name ("menu bot") and since when.
+    pub holding: Option<(String, Timestamp)>,
+    /// The automated messages before this seq are the bot's replies (it holds a conversation
+    /// from its first message until the hand-off line).
+    pub replies_before: u64,
 }
 
 /// A new random secret, 32 bytes in hex.
@@ -96,6 +80,38 @@ impl Desk {
         Ok(self.store().set_bot(ws, draft).await?.map(|()| shown))
     }
 
+    /// Conversations whose messages are on their way to the bot or being answered by it: zero
+    /// once every bot turn has settled.
+    pub fn bot_turns_running(&self) -> usize {
+        self.bot_lanes.running()
+    }
+
+    /// The bot's part in `conv`, whose thread is `messages`.
+    pub async fn bot_part(
+        &self,
+        conv: &Conversation,
+        messages: &[Message],
+    ) -> Result<BotPart, StoreError> {
+        if self.store().bot_hold(conv.id).await?.is_some() {
+            let bot = match conv.workstream_id {
+                Some(ws) => self.store().bot(ws).await?,
+                None => None,
+            };
+            let name = bot.map_or_else(|| "bot".to_owned(), |b| b.label());
+            return Ok(BotPart {
+                holding: Some((name, conv.created_at)),
+                replies_before: u64::MAX,
+            });
+        }
+        let handed = messages
+            .iter()
+            .find(|m| m.direction == Direction::System && m.body.starts_with(HANDOFF_PREFIX));
+        Ok(BotPart {
+            holding: None,
+            replies_before: handed.map_or(0, |m| m.seq),
+        })
+    }
+
     /// Hands a customer's message to the bot when it takes or holds the conversation: true
     /// when it did (the conversation is then not routed). A new conversation in a workstream
     /// with a bot is held first, before the webhook is answered.
@@ -114,61 +130,103 @@ impl Desk {
         let Some(ws) = conv.workstream_id else {
             return Ok(false);
         };
-        let hold = if s.opened {
-            if self.store().bot(ws).await?.is_none() {
-                return Ok(false);
-            }
-            BotHold::default()
+        let take = if s.opened {
+            self.store().bot(ws).await?.is_some()
+        } else if self.store().bot_hold(conv.id).await?.is_none() {
+            return Ok(false);
         } else {
-            match self.store().bot_hold(conv.id).await? {
-                Some(h) => h,
-                None => return Ok(false),
-            }
+            false
         };
-        let hold = BotHold {
-            pending: Some(s.message.seq),
-            ..hold
-        };
-        self.store().put_bot_hold(conv.id, hold).await?;
+        if !self
+            .store()
+            .claim_for_bot(conv.id, s.message.seq, take)
+            .await?
+        {
+            return Ok(false);
+        }
         // Deadlines armed, not handed to the supervisor.
         self.registry.do_send(Recover {
             conversation: conv.clone(),
             idle_at: None,
             held: true,
         });
-        let desk = self.clone();
-        let (conv, message, opened) = (conv.clone(), s.message.clone(), s.opened);
-        actix::spawn(async move { desk.bot_turn(conv, message, opened).await });
+        self.to_bot(Turn {
+            conversation: conv.clone(),
+            message: s.message.clone(),
+            first: s.opened,
+        });
         Ok(true)
     }
 
-    /// After a restart: each held conversation's unanswered message goes to the bot again.
-    pub fn redeliver_to_bots(&self, holds: Vec<(ConversationId, BotHold)>) {
+    /// Queues a turn on its conversation's lane, running the lane when none was.
+    fn to_bot(&self, turn: Turn) {
+        let id = turn.conversation.id;
+        let Some(mut rx) = self.bot_lanes.push(turn) else {
+            return;
+        };
+        let desk = self.clone();
+        actix::spawn(async move {
+            while let Some(t) = desk.bot_lanes.next(id, &mut rx) {
+                desk.bot_turn(t).await;
+            }
+        });
+    }
+
+    /// After a restart: each held conversation's unanswered messages, from the oldest, go to the
+    /// bot again (the message id lets an external bot ignore a repeat). Queued before the server
+    /// serves, so a new customer message lines up behind them.
+    pub async fn redeliver_to_bots(&self, holds: Vec<(ConversationId, BotHold)>) {
         for (id, hold) in holds {
-            let Some(seq) = hold.pending else { continue };
-            let desk = self.clone();
-            actix::spawn(async move {
-                let found = async {
-                    let c = desk.store().conversation(id).await?;
-                    let m = desk.store().message(id, seq).await?;
-                    Ok::<_, StoreError>(c.zip(m))
-                };
-                match found.await {
-                    Ok(Some((c, m))) if !c.state.is_closed() => {
-                        let first = m.seq == first_customer_seq(&desk, id).await;
-                        desk.bot_turn(c, m, first).await;
-                    }
-                    Ok(_) => {}
-                    Err(e) => {
-                        tracing::warn!(conversation = %id, error = %e, "re-delivering to the bot failed")
+            let Some(pending) = hold.pending else {
+                continue;
+            };
+            let found = async {
+                let c = self.store().conversation(id).await?;
+                let m = self.store().messages(id).await?;
+                Ok::<_, StoreError>(c.map(|c| (c, m)))
+            };
+            match found.await {
+                Ok(Some((c, messages))) if !c.state.is_closed() => {
+                    let mut inbound = messages
+                        .into_iter()
+                        .filter(|m| m.direction == Direction::Inbound);
+                    let first = inbound.next();
+                    let opening = first.as_ref().map(|m| m.seq);
+                    for m in first.into_iter().chain(inbound) {
+                        if m.seq >= pending {
+                            self.to_bot(Turn {
+                                conversation: c.clone(),
+                                first: Some(m.seq) == opening,
+                                message: m,
+                            });
+                        }
                     }
                 }
-            });
+                Ok(_) => {}
+                Err(e) => {
+                    tracing::warn!(conversation = %id, error = %e, "re-delivering to the bot failed")
+                }
+            }
         }
     }
 
-    async fn bot_turn(&self, conv: Conversation, message: Message, first: bool) {
+    /// One message to the bot. A conversation an earlier turn handed off is the agent's: the
+    /// message waits in the thread for them.
+    async fn bot_turn(&self, turn: Turn) {
+        let Turn {
+            conversation: conv,
+            message,
+            first,
+        } = turn;
         let Some(ws) = conv.workstream_id else { return };
+        let hold = match self.store().bot_hold(conv.id).await {
+            Ok(Some(h)) => h,
+            Ok(None) => return,
+            Err(e) => {
+                tracing::warn!(conversation = %conv.id, error = %e, "reading the bot's hold failed");
+                return;
+            }
+        };
         let bot = match self.store().bot(ws).await {
             Ok(b) => b,
             Err(e) => {
@@ -177,53 +235,41 @@ impl Desk {
             }
         };
         match bot {
-            None => {
-                self.hand_off(conv.id, "the workstream has no bot any more")
-                    .await
-            }
-            Some(StoredBot::Menu(m)) => self.menu_turn(&conv, &m, &message, first).await,
-            Some(StoredBot::External(e)) => self.external_turn(&conv, ws, &e, &message).await,
+            None => self.hand_off(conv.id, HandOff::Removed, None).await,
+            Some(StoredBot::Menu(m)) => self.menu_turn(&conv, &m, &message, first, hold).await,
+            Some(StoredBot::External(e)) => self.external_turn(&conv, ws, &e, &message, hold).await,
         }
     }
 
-    async fn menu_turn(&self, conv: &Conversation, menu: &MenuBot, message: &Message, first: bool) {
-        let Ok(Some(mut hold)) = self.store().bot_hold(conv.id).await else {
-            return;
-        };
-        hold.pending = None;
-        let answer = menu.answer(&message.body);
-        if first && answer != MenuAnswer::Human {
-            self.bot_says(conv, menu.greeting_text()).await;
-            self.keep_hold(conv.id, hold).await;
-            return;
-        }
-        match answer {
-            MenuAnswer::Human => {
-                self.hand_off(conv.id, "the customer asked for an agent")
-                    .await
+    async fn menu_turn(
+        &self,
+        conv: &Conversation,
+        menu: &MenuBot,
+        message: &Message,
+        first: bool,
+        hold: BotHold,
+    ) {
+        match menu.step(&message.body, first, hold.failures) {
+            MenuStep::Greet => {
+                self.bot_says(conv, menu.greeting_text()).await;
+                self.answered(conv.id, message.seq, &hold).await;
             }
-            MenuAnswer::Chosen(i) => {
+            MenuStep::Reprompt(failures) => {
+                let hold = BotHold { failures, ..hold };
+                self.answered(conv.id, message.seq, &hold).await;
+                self.bot_says(conv, menu.reprompt_text()).await;
+            }
+            MenuStep::Choose(i) => {
                 let Some(option) = menu.options.get(i) else {
                     return;
                 };
                 for (name, value) in &option.set {
                     self.bot_sets(conv.id, name.clone(), value.clone()).await;
                 }
-                hold.queue = option.queue;
-                self.keep_hold(conv.id, hold).await;
-                let reason = format!("the customer chose “{}”", option.label);
-                self.hand_off(conv.id, &reason).await;
+                let reason = HandOff::Chose(option.label.clone());
+                self.hand_off(conv.id, reason, option.queue).await;
             }
-            MenuAnswer::Unknown => {
-                hold.failures = hold.failures.saturating_add(1);
-                if hold.failures >= menu.max_failures {
-                    let reason = format!("no answer it understood after {} tries", hold.failures);
-                    self.hand_off(conv.id, &reason).await;
-                } else {
-                    self.keep_hold(conv.id, hold).await;
-                    self.bot_says(conv, menu.reprompt_text()).await;
-                }
-            }
+            MenuStep::HandOff(reason) => self.hand_off(conv.id, reason, None).await,
         }
     }
 
@@ -233,6 +279,7 @@ impl Desk {
         ws: WorkstreamId,
         bot: &ExternalBot,
         message: &Message,
+        hold: BotHold,
     ) {
         match self.ask_external(conv, ws, bot, message).await {
             Ok(answer) => {
@@ -243,81 +290,17 @@ impl Desk {
                     self.bot_says(conv, reply.trim().to_owned()).await;
                 }
                 if answer.handoff {
-                    self.hand_off(conv.id, "the bot asked for an agent").await;
-                } else if let Ok(Some(mut hold)) = self.store().bot_hold(conv.id).await {
-                    hold.pending = None;
-                    self.keep_hold(conv.id, hold).await;
+                    self.hand_off(conv.id, HandOff::Asked, None).await;
+                } else {
+                    self.answered(conv.id, message.seq, &hold).await;
                 }
             }
             Err(f) => {
                 tracing::info!(conversation = %conv.id, failure = %f, "the external bot failed; handing off");
-                let reason = format!("the bot failed ({f})");
-                self.hand_off(conv.id, &reason).await;
+                self.hand_off(conv.id, HandOff::Failed(f.to_string()), None)
+                    .await;
             }
         }
-    }
-
-    async fn ask_external(
-        &self,
-        conv: &Conversation,
-        ws: WorkstreamId,
-        bot: &ExternalBot,
-        message: &Message,
-    ) -> Result<BotAnswer, BotFailure> {
-        let secret = self
-            .store()
-            .master_key()
-            .open(&bot.secret, &ExternalBot::secret_purpose(ws))
-            .map_err(|_| BotFailure::Secret)?;
-        let context: serde_json::Map<String, serde_json::Value> = self
-            .store()
-            .conversation_context(conv.id, ws)
-            .await
-            .unwrap_or_default()
-            .into_iter()
-            .filter_map(|(d, v)| v.map(|v| (d.name.to_string(), json_value(&v))))
-            .collect();
-        let message_id = message
-            .provider_id
-            .clone()
-            .unwrap_or_else(|| format!("{}-{}", conv.id.get(), message.seq));
-        let body = serde_json::json!({
-            "message_id": message_id,
-            "conversation_id": conv.id.get(),
-            "channel": conv.channel.as_str(),
-            "customer": conv.customer.as_str(),
-            "text": message.body,
-            "context": context,
-        })
-        .to_string();
-        let timestamp = self.now().as_millis().div_euclid(1000);
-        let signature = crate::signing::sign(secret.expose(), timestamp, body.as_bytes());
-        let sent = client()
-            .post(bot.url.as_str())
-            .timeout(Duration::from_secs(u64::from(bot.timeout_secs)))
-            .header(reqwest::header::CONTENT_TYPE, "application/json")
-            .header(crate::signing::TIMESTAMP_HEADER, timestamp.to_string())
-            .header(crate::signing::SIGNATURE_HEADER, signature)
-            .body(body);
-        let timeout = |e: reqwest::Error| {
-            if e.is_timeout() {
-                BotFailure::Timeout(bot.timeout_secs)
-            } else {
-                BotFailure::Unreachable
-            }
-        };
-        let mut resp = sent.send().await.map_err(timeout)?;
-        if !resp.status().is_success() {
-            return Err(BotFailure::Status(resp.status().as_u16()));
-        }
-        let mut bytes = Vec::new();
-        while let Some(chunk) = resp.chunk().await.map_err(timeout)? {
-            bytes.extend_from_slice(&chunk);
-            if bytes.len() > MAX_ANSWER_BYTES {
-                return Err(BotFailure::BadAnswer);
-            }
-        }
-        BotAnswer::parse(&bytes).map_err(|_| BotFailure::BadAnswer)
     }
 
     /// A bot reply: stored in the thread as automated, through the outbox like any reply.
@@ -361,16 +344,25 @@ impl Desk {
         }
     }
 
-    async fn keep_hold(&self, conv: ConversationId, hold: BotHold) {
-        if let Err(e) = self.store().put_bot_hold(conv, hold).await {
-            tracing::warn!(conversation = %conv, error = %e, "storing the bot's hold failed");
+    /// The bot answered message `seq`: its progress is stored and the next message waits.
+    async fn answered(&self, conv: ConversationId, seq: u64, hold: &BotHold) {
+        if let Err(e) = self
+            .store()
+            .bot_answered(conv, seq, hold.failures, hold.queue)
+            .await
+        {
+            tracing::warn!(conversation = %conv, error = %e, "storing the bot's progress failed");
         }
     }
 
-    /// Ends the bot's hold with a line in the thread, then routes the conversation.
-    async fn hand_off(&self, conv: ConversationId, reason: &str) {
-        let line = format!("The bot handed the conversation to an agent: {reason}.");
-        let (hold, c) = match self.store().end_bot_hold(conv, line, self.now()).await {
+    /// Ends the bot's hold with a line in the thread, then routes the conversation (`chosen`,
+    /// the menu option's queue, wins over the rules).
+    async fn hand_off(&self, conv: ConversationId, reason: HandOff, chosen: Option<QueueId>) {
+        let (hold, c) = match self
+            .store()
+            .end_bot_hold(conv, reason.line(), self.now())
+            .await
+        {
             Ok(Some(x)) => x,
             Ok(None) => return,
             Err(e) => {
@@ -388,7 +380,7 @@ impl Desk {
             return;
         }
         let first = first_customer_text(self, conv).await;
-        self.route_into(c, &first, hold.queue).await;
+        self.route_into(c, &first, chosen.or(hold.queue)).await;
     }
 
     /// `route_new` with a queue that wins over the rules (the menu option's).
@@ -398,12 +390,18 @@ impl Desk {
         first_message: &str,
         chosen: Option<QueueId>,
     ) {
-        match self
-            .classify_conversation(conversation.id, first_message)
-            .await
-        {
+        let classified = super::routing::classify_in(
+            self.store(),
+            self.now(),
+            conversation.id,
+            first_message,
+            None,
+            chosen,
+        )
+        .await;
+        match classified {
             Ok(decision) => {
-                if let Some(queue) = chosen.or(decision.queue)
+                if let Some(queue) = decision.queue
                     && let Err(e) = self
                         .store()
                         .place(conversation.id, queue, self.now(), 0)
@@ -424,14 +422,6 @@ impl Desk {
     }
 }
 
-fn json_value(v: &ContextValue) -> serde_json::Value {
-    match v {
-        ContextValue::Text(t) => serde_json::Value::String(t.clone()),
-        ContextValue::Number(n) => serde_json::json!(n),
-        ContextValue::YesNo(b) => serde_json::Value::Bool(*b),
-    }
-}
-
 async fn first_customer_message(desk: &Desk, conv: ConversationId) -> Option<Message> {
     desk.store()
         .messages(conv)
@@ -446,10 +436,4 @@ async fn first_customer_text(desk: &Desk, conv: ConversationId) -> String {
         .await
         .map(|m| m.body)
         .unwrap_or_default()
-}
-
-async fn first_customer_seq(desk: &Desk, conv: ConversationId) -> u64 {
-    first_customer_message(desk, conv)
-        .await
-        .map_or(u64::MAX, |m| m.seq)
 }

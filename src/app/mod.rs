@@ -10,6 +10,8 @@ pub mod admin;
 pub mod assignment;
 pub mod automated;
 pub mod bot;
+mod bot_external;
+mod bot_lanes;
 pub mod config_file;
 pub mod devices;
 pub mod inbound;
@@ -19,6 +21,7 @@ pub mod queues;
 pub mod routing;
 pub mod simulated;
 pub mod staff;
+pub mod unrouted;
 
 use crate::actors::Shared;
 use crate::actors::registry::ConversationRegistry;
@@ -55,6 +58,8 @@ pub struct Desk {
     twilio: TwilioClient,
     scheduler: Addr<crate::actors::scheduler::Scheduler>,
     ready: Arc<AtomicBool>,
+    /// Each bot-held conversation's messages on their way to the bot, one at a time.
+    bot_lanes: Arc<bot_lanes::BotLanes>,
 }
 
 impl Desk {
@@ -76,6 +81,7 @@ impl Desk {
             twilio,
             scheduler,
             ready: Arc::new(AtomicBool::new(false)),
+            bot_lanes: Arc::default(),
         }
     }
 

@@ -8,15 +8,15 @@ use crate::domain::routing::{
     VariableName, classify, rank_agents,
 };
 use crate::domain::{
-    Channel, ConversationId, NumberId, QueueId, RuleId, SkillId, UserId, WorkstreamId,
+    Channel, ConversationId, NumberId, QueueId, RuleId, SkillId, Timestamp, UserId, WorkstreamId,
 };
-use crate::store::StoreError;
 use crate::store::context::{ContextRefusal, ContextVariable, ContextVariableDraft};
-use crate::store::records::Workstream;
+use crate::store::records::{Conversation, Workstream};
 use crate::store::routing::{
-    Move, RoutingDiagnostics, RuleDraft, RuleOutcome, RuleRefusal, StoredRule,
+    Move, RoutingDiagnostics, RoutingLine, RuleDraft, RuleOutcome, RuleRefusal, StoredRule,
 };
 use crate::store::skills::{Proficiencies, Skill, SkillRefusal};
+use crate::store::{Store, StoreError};
 
 type Refusable<T, R> = Result<Result<T, R>, StoreError>;
 
@@ -52,8 +52,11 @@ pub async fn queue_choices(
     desk: &Desk,
     ws: WorkstreamId,
 ) -> Result<Vec<(QueueId, String)>, StoreError> {
-    Ok(desk
-        .store()
+    choices_in(desk.store(), ws).await
+}
+
+async fn choices_in(store: &Store, ws: WorkstreamId) -> Result<Vec<(QueueId, String)>, StoreError> {
+    Ok(store
         .queues(ws)
         .await?
         .into_iter()
@@ -68,11 +71,106 @@ pub async fn queue_name(
     ws: &Workstream,
     queue: Option<QueueId>,
 ) -> Result<String, StoreError> {
-    let choices = queue_choices(desk, ws.id).await?;
+    name_in(desk.store(), ws, queue).await
+}
+
+async fn name_in(
+    store: &Store,
+    ws: &Workstream,
+    queue: Option<QueueId>,
+) -> Result<String, StoreError> {
+    let choices = choices_in(store, ws.id).await?;
     Ok(queue
         .and_then(|q| choices.into_iter().find(|(id, _)| *id == q))
         .map(|(_, n)| n)
         .unwrap_or_else(|| ws.fallback_queue.to_string()))
+}
+
+/// Classifies a conversation with its workstream's rules on `first_message`: stores the
+/// diagnostics (with `note` as their first line, when given) and the required skills, and
+/// answers the queue chosen. `chosen`, the bot's menu option's queue, wins over the rules (the
+/// diagnostics say so). Needs only the store: start-up recovery runs it before the desk.
+pub(crate) async fn classify_in(
+    store: &Store,
+    now: Timestamp,
+    conv: ConversationId,
+    first_message: &str,
+    note: Option<&str>,
+    chosen: Option<QueueId>,
+) -> Result<RoutingDecision, StoreError> {
+    let c = store
+        .conversation(conv)
+        .await?
+        .ok_or_else(|| StoreError::Missing(format!("conversation_record/{}", conv.get())))?;
+    let ws_id = c
+        .workstream_id
+        .ok_or_else(|| StoreError::Missing(format!("workstream of {conv}")))?;
+    let ws = store
+        .workstream(ws_id)
+        .await?
+        .ok_or_else(|| StoreError::Missing(format!("workstream_record/{}", ws_id.get())))?;
+    let contact = store.contact(c.contact_id).await?;
+    let context = store
+        .conversation_context(conv, ws_id)
+        .await?
+        .into_iter()
+        .filter_map(|(d, v)| v.map(|v| (d.name, v)))
+        .collect();
+    let facts = Facts {
+        channel: c.channel,
+        business_number: Some(c.number_id),
+        customer: c.customer.to_string(),
+        first_message: first_message.to_owned(),
+        language: ws.language.as_ref().map(|l| l.as_str().to_owned()),
+        contact: contact.map_or_else(ContactFacts::default, |k| ContactFacts {
+            known: k.name.is_some() || k.wa_id.is_some(),
+            opted_in: !k.opted_out(c.channel),
+            name_set: k.name.as_deref().is_some_and(|n| !n.trim().is_empty()),
+        }),
+        context,
+    };
+    let rules = store.rules(ws_id).await?;
+    let mut decision = classify(&rules, &facts);
+    let queues = choices_in(store, ws_id).await?;
+    // A rule naming a queue deleted since sends to the fallback queue.
+    decision.queue = decision
+        .queue
+        .filter(|q| queues.iter().any(|(id, _)| id == q));
+    let mut lines: Vec<RoutingLine> = note
+        .map(|text| RoutingLine {
+            at: now,
+            text: text.to_owned(),
+        })
+        .into_iter()
+        .collect();
+    if let Some(q) = chosen.filter(|q| queues.iter().any(|(id, _)| id == q))
+        && decision.queue != Some(q)
+    {
+        decision.queue = Some(q);
+        let name = name_in(store, &ws, decision.queue).await?;
+        lines.push(RoutingLine {
+            at: now,
+            text: format!("The bot's menu option sent it to {name}, over the rules."),
+        });
+    }
+    let queue_name = name_in(store, &ws, decision.queue).await?;
+    let diagnostics = RoutingDiagnostics {
+        at: now,
+        evaluated: outcomes(&rules, &decision),
+        matched: decision.matched,
+        queue: decision.queue,
+        queue_name: queue_name.clone(),
+        lines,
+    };
+    store
+        .record_routing(conv, diagnostics, decision.skills.clone())
+        .await?;
+    Ok(RoutingDecision {
+        matched: decision.matched,
+        queue: decision.queue,
+        queue_name,
+        skills: decision.skills,
+    })
 }
 
 impl Desk {
@@ -83,63 +181,44 @@ impl Desk {
         conv: ConversationId,
         first_message: &str,
     ) -> Result<RoutingDecision, DeskError> {
-        let store = self.store();
-        let c = store
-            .conversation(conv)
-            .await?
-            .ok_or_else(|| StoreError::Missing(format!("conversation_record/{}", conv.get())))?;
-        let ws_id = c
-            .workstream_id
-            .ok_or_else(|| StoreError::Missing(format!("workstream of {conv}")))?;
-        let ws = store
-            .workstream(ws_id)
-            .await?
-            .ok_or_else(|| StoreError::Missing(format!("workstream_record/{}", ws_id.get())))?;
-        let contact = store.contact(c.contact_id).await?;
-        let context = store
-            .conversation_context(conv, ws_id)
+        Ok(classify_in(self.store(), self.now(), conv, first_message, None, None).await?)
+    }
+
+    /// The name of the queue the conversation waits in (or last waited in), if it is one of its
+    /// workstream's.
+    pub async fn waiting_queue_name(
+        &self,
+        conv: &Conversation,
+    ) -> Result<Option<String>, StoreError> {
+        let (Some(ws), Some(p)) = (conv.workstream_id, self.store().placement(conv.id).await?)
+        else {
+            return Ok(None);
+        };
+        Ok(self
+            .store()
+            .queues(ws)
             .await?
             .into_iter()
-            .filter_map(|(d, v)| v.map(|v| (d.name, v)))
-            .collect();
-        let facts = Facts {
-            channel: c.channel,
-            business_number: Some(c.number_id),
-            customer: c.customer.to_string(),
-            first_message: first_message.to_owned(),
-            language: ws.language.as_ref().map(|l| l.as_str().to_owned()),
-            contact: contact.map_or_else(ContactFacts::default, |k| ContactFacts {
-                known: k.name.is_some() || k.wa_id.is_some(),
-                opted_in: !k.opted_out(c.channel),
-                name_set: k.name.as_deref().is_some_and(|n| !n.trim().is_empty()),
-            }),
-            context,
-        };
-        let rules = store.rules(ws_id).await?;
-        let mut decision = classify(&rules, &facts);
-        let queues = queue_choices(self, ws_id).await?;
-        // A rule naming a queue deleted since sends to the fallback queue.
-        decision.queue = decision
-            .queue
-            .filter(|q| queues.iter().any(|(id, _)| id == q));
-        let queue_name = queue_name(self, &ws, decision.queue).await?;
-        let diagnostics = RoutingDiagnostics {
-            at: self.now(),
-            evaluated: outcomes(&rules, &decision),
-            matched: decision.matched,
-            queue: decision.queue,
-            queue_name: queue_name.clone(),
-            lines: Vec::new(),
-        };
-        store
-            .record_routing(conv, diagnostics, decision.skills.clone())
-            .await?;
-        Ok(RoutingDecision {
-            matched: decision.matched,
-            queue: decision.queue,
-            queue_name,
-            skills: decision.skills,
-        })
+            .find(|q| q.id == p.queue)
+            .map(|q| q.name.to_string()))
+    }
+
+    /// The skills a conversation requires of its agent, as agents read them: "Spanish (5+)".
+    pub async fn required_skills(&self, conv: ConversationId) -> Result<Vec<String>, StoreError> {
+        let all = self.store().skills().await?;
+        Ok(self
+            .store()
+            .conversation_skills(conv)
+            .await?
+            .iter()
+            .map(|r| {
+                let name = all
+                    .iter()
+                    .find(|s| s.id == r.skill)
+                    .map_or_else(|| "(removed skill)".to_owned(), |s| s.name.to_string());
+                format!("{name} ({}+)", r.min.get())
+            })
+            .collect())
     }
 
     /// Runs the workstream's rules on a sample, storing nothing. The sample's channel and

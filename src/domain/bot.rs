@@ -133,6 +133,58 @@ pub struct MenuBot {
     pub max_failures: u8,
 }
 
+/// Why the bot handed a conversation to routing: the words after `HANDOFF_PREFIX` in the thread.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum HandOff {
+    /// The customer picked the option with this label.
+    Chose(String),
+    /// The customer wrote the human keyword.
+    Requested,
+    /// This many answers the menu did not understand.
+    TooManyFailures(u8),
+    /// The external bot failed or timed out: what happened.
+    Failed(String),
+    /// The external bot's answer asked for an agent.
+    Asked,
+    /// The workstream's bot was removed while it held the conversation.
+    Removed,
+}
+
+/// How the hand-off line in the thread begins.
+pub const HANDOFF_PREFIX: &str = "Handed off by the bot: ";
+
+impl HandOff {
+    /// The system line written into the thread.
+    pub fn line(&self) -> String {
+        format!("{HANDOFF_PREFIX}{self}.")
+    }
+}
+
+impl fmt::Display for HandOff {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Chose(label) => write!(f, "the customer chose “{label}”"),
+            Self::Requested => f.write_str("requested by the customer"),
+            Self::TooManyFailures(n) => write!(f, "too many failed answers ({n})"),
+            Self::Failed(why) => write!(f, "the bot failed or timed out ({why})"),
+            Self::Asked => f.write_str("the bot asked for an agent"),
+            Self::Removed => f.write_str("the workstream has no bot any more"),
+        }
+    }
+}
+
+/// What the menu does with one customer message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum MenuStep {
+    /// Send the greeting with the options (the opening message was not an answer).
+    Greet,
+    /// Send the re-prompt with the options; the failures are now this many.
+    Reprompt(u8),
+    /// Set the option's variables, then hand off to its queue.
+    Choose(usize),
+    HandOff(HandOff),
+}
+
 /// What a customer's answer to the menu means.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum MenuAnswer {
@@ -175,6 +227,25 @@ impl MenuBot {
 
     fn human_hint(&self) -> String {
         format!("Reply {} to talk to a person.", self.human_keyword)
+    }
+
+    /// The step for `text`: `first` when it opened the conversation, `failures` the answers not
+    /// understood so far. An opening message that is an option or the human keyword counts as
+    /// the answer; any other opening message is greeted, not counted as a failure.
+    pub fn step(&self, text: &str, first: bool, failures: u8) -> MenuStep {
+        match self.answer(text) {
+            MenuAnswer::Human => MenuStep::HandOff(HandOff::Requested),
+            MenuAnswer::Chosen(i) => MenuStep::Choose(i),
+            MenuAnswer::Unknown if first => MenuStep::Greet,
+            MenuAnswer::Unknown => {
+                let n = failures.saturating_add(1);
+                if n >= self.max_failures {
+                    MenuStep::HandOff(HandOff::TooManyFailures(n))
+                } else {
+                    MenuStep::Reprompt(n)
+                }
+            }
+        }
     }
 
     /// Reads an answer: the option's number or label, or the human keyword (any case, spaces
@@ -306,6 +377,100 @@ mod tests {
             m.greeting_text(),
             "Hi!\n1. Sales\n2. Billing help\nReply agent to talk to a person."
         );
+    }
+
+    #[test]
+    fn each_message_takes_its_step_and_an_opening_option_counts_as_the_answer() {
+        let m = menu();
+        for (text, first, failures, want, why) in [
+            (
+                "hello",
+                true,
+                0,
+                MenuStep::Greet,
+                "an opening that is no answer is greeted",
+            ),
+            (
+                "2",
+                true,
+                0,
+                MenuStep::Choose(1),
+                "an opening option number is the answer",
+            ),
+            (
+                "sales",
+                true,
+                0,
+                MenuStep::Choose(0),
+                "an opening label is the answer",
+            ),
+            (
+                "AGENT",
+                true,
+                0,
+                MenuStep::HandOff(HandOff::Requested),
+                "the keyword at once",
+            ),
+            (
+                "3",
+                true,
+                0,
+                MenuStep::Greet,
+                "no option 3: greeted, not a failure",
+            ),
+            (
+                "3",
+                false,
+                0,
+                MenuStep::Reprompt(1),
+                "a later unknown answer is re-prompted",
+            ),
+            (
+                "what?",
+                false,
+                1,
+                MenuStep::HandOff(HandOff::TooManyFailures(2)),
+                "the second failure of two hands off",
+            ),
+            ("1", false, 1, MenuStep::Choose(0), "a later option"),
+            (
+                "agent",
+                false,
+                1,
+                MenuStep::HandOff(HandOff::Requested),
+                "the keyword later",
+            ),
+        ] {
+            assert_eq!(m.step(text, first, failures), want, "{why}");
+        }
+    }
+
+    #[test]
+    fn hand_off_lines_say_why() {
+        for (h, want) in [
+            (
+                HandOff::Requested,
+                "Handed off by the bot: requested by the customer.",
+            ),
+            (
+                HandOff::TooManyFailures(2),
+                "Handed off by the bot: too many failed answers (2).",
+            ),
+            (
+                HandOff::Failed("it did not answer within 1 s".into()),
+                "Handed off by the bot: the bot failed or timed out (it did not answer within 1 s).",
+            ),
+            (
+                HandOff::Asked,
+                "Handed off by the bot: the bot asked for an agent.",
+            ),
+            (
+                HandOff::Chose("Billing".into()),
+                "Handed off by the bot: the customer chose “Billing”.",
+            ),
+        ] {
+            assert_eq!(h.line(), want);
+        }
     }
 
     #[test]

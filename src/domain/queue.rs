@@ -2,7 +2,7 @@
 //! with their evaluation, which the workstream supervisor runs when a conversation would enter a
 //! queue and while it waits. The admin form parses into these.
 
-use super::QueueId;
+use super::{ConversationId, QueueId, Timestamp};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::time::Duration;
@@ -242,6 +242,16 @@ pub fn choose<U: Copy>(method: AssignmentMethod, candidates: &[Candidate<U>]) ->
         }
     }
     best.map(|c| c.agent)
+}
+
+/// Where a waiting conversation stands against every other one an agent could be offered, in
+/// any workstream: the lower queue priority number first, then whoever has waited longest, then
+/// the lower conversation number (so two never tie).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Rank {
+    pub priority: u32,
+    pub entered_at: Timestamp,
+    pub conversation: ConversationId,
 }
 
 /// What the supervisor knows of a conversation in a queue when it checks the rules.

@@ -2,15 +2,17 @@
 //! and the conversations a bot holds, with its failed answers, the queue an option chose and
 //! the customer message it has not answered yet (handed to it again after a restart).
 
-use super::records::Conversation;
-use super::tables::{CONVERSATION_BOT, CONVERSATION_RECORD, WORKSTREAM_BOT, WORKSTREAM_RECORD};
+use super::records::{Conversation, Message};
+use super::tables::{
+    CONVERSATION_BOT, CONVERSATION_MESSAGES, CONVERSATION_RECORD, WORKSTREAM_BOT, WORKSTREAM_RECORD,
+};
 use super::timeline::append_line;
 use super::{Store, StoreError, codec, get_record};
 use crate::domain::bot::{BotUrl, MenuBot};
 use crate::domain::timeline::StateChange;
-use crate::domain::{ConversationId, QueueId, Timestamp, WorkstreamId};
+use crate::domain::{ConversationId, Direction, QueueId, Timestamp, WorkstreamId};
 use crate::secrets::{Sealed, SecretString};
-use redb::ReadableTable;
+use redb::{ReadableTable, WriteTransaction};
 use serde::{Deserialize, Serialize};
 
 /// An external bot as stored; the secret is sealed under `ExternalBot::secret_purpose`.
@@ -66,12 +68,43 @@ pub struct BotHold {
     pub failures: u8,
     /// The queue the chosen option sends to (it wins over the rules at hand-off).
     pub queue: Option<QueueId>,
-    /// The customer message (its seq) handed to the bot and not yet answered.
+    /// The oldest customer message (its seq) handed to the bot and not yet answered; the
+    /// customer messages after it in the thread wait for the bot too.
     pub pending: Option<u64>,
 }
 
 impl codec::Record for BotHold {
     const TABLE: &'static str = "conversation_bot";
+}
+
+/// The seq of the first customer message of `conv` after `after`.
+fn next_inbound(
+    tx: &WriteTransaction,
+    conv: ConversationId,
+    after: u64,
+) -> Result<Option<u64>, StoreError> {
+    let t = tx.open_table(CONVERSATION_MESSAGES)?;
+    for row in t.range((conv.get(), after.saturating_add(1))..=(conv.get(), u64::MAX))? {
+        let (k, v) = row?;
+        let m: Message = codec::decode_at(format!("{:?}", k.value()), v.value())?;
+        if m.direction == Direction::Inbound {
+            return Ok(Some(m.seq));
+        }
+    }
+    Ok(None)
+}
+
+impl StoredBot {
+    /// The bot as the conversation page names it: "menu bot", "external bot at bot.example.com".
+    pub fn label(&self) -> String {
+        match self {
+            Self::Menu(_) => "menu bot".to_owned(),
+            Self::External(e) => match url::Url::parse(e.url.as_str()) {
+                Ok(u) => format!("external bot at {}", u.host_str().unwrap_or_default()),
+                Err(_) => "external bot".to_owned(),
+            },
+        }
+    }
 }
 
 impl Store {
@@ -127,16 +160,56 @@ impl Store {
             .await
     }
 
-    /// Stores the bot's hold of a conversation (taking it, or its progress).
-    pub async fn put_bot_hold(
+    /// Hands customer message `seq` to the bot, in one write: a held conversation keeps its
+    /// oldest unanswered message as `pending`; one not held is taken when `take` (a new
+    /// conversation of a workstream with a bot). False: the bot does not have it.
+    pub async fn claim_for_bot(
         &self,
         conv: ConversationId,
-        hold: BotHold,
-    ) -> Result<(), StoreError> {
+        seq: u64,
+        take: bool,
+    ) -> Result<bool, StoreError> {
         self.write(move |tx| {
-            tx.open_table(CONVERSATION_BOT)?
-                .insert(conv.get(), codec::encode(&hold)?.as_slice())?;
-            Ok(())
+            let mut table = tx.open_table(CONVERSATION_BOT)?;
+            let hold = match get_record::<BotHold, _>(&table, conv.get())? {
+                Some(h) => BotHold {
+                    pending: h.pending.or(Some(seq)),
+                    ..h
+                },
+                None if take => BotHold {
+                    pending: Some(seq),
+                    ..BotHold::default()
+                },
+                None => return Ok(false),
+            };
+            table.insert(conv.get(), codec::encode(&hold)?.as_slice())?;
+            Ok(true)
+        })
+        .await
+    }
+
+    /// The bot answered customer message `seq`: its failed answers and chosen queue are stored,
+    /// and `pending` moves to the next customer message after `seq` (None: none is waiting).
+    /// False if the bot holds the conversation no more.
+    pub async fn bot_answered(
+        &self,
+        conv: ConversationId,
+        seq: u64,
+        failures: u8,
+        queue: Option<QueueId>,
+    ) -> Result<bool, StoreError> {
+        self.write(move |tx| {
+            let mut table = tx.open_table(CONVERSATION_BOT)?;
+            let Some(mut hold) = get_record::<BotHold, _>(&table, conv.get())? else {
+                return Ok(false);
+            };
+            hold.failures = failures;
+            hold.queue = queue;
+            if hold.pending.is_none_or(|p| p <= seq) {
+                hold.pending = next_inbound(tx, conv, seq)?;
+            }
+            table.insert(conv.get(), codec::encode(&hold)?.as_slice())?;
+            Ok(true)
         })
         .await
     }

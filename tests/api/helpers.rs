@@ -325,6 +325,23 @@ impl TestApp {
         self.conversation(msg.conversation_id).await
     }
 
+    /// A push workstream "SMS support" serving the SMS number.
+    pub async fn sms_workstream(&self) -> omnidesk::domain::WorkstreamId {
+        self.desk()
+            .store()
+            .create_workstream(WorkstreamDraft {
+                name: WorkstreamName::parse("SMS support").unwrap(),
+                channel: Channel::Sms,
+                mode: DistributionMode::Push,
+                fallback_queue: None,
+                numbers: vec![self.fx.sms_number.id],
+            })
+            .await
+            .unwrap()
+            .unwrap()
+            .id
+    }
+
     pub async fn customer_writes_sms(&self, body: &str) -> Conversation {
         let sid = new_sid();
         let resp = self.post_inbound_sms(&sms_form(&sid, body)).await;

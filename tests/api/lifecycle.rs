@@ -7,9 +7,8 @@ use crate::distribution::{agent, offered_to, offers, wa_workstream};
 use crate::helpers::*;
 use omnidesk::domain::presence::Presence;
 use omnidesk::domain::workstream::{Distribution, WrapUp};
-use omnidesk::domain::{Channel, ConversationState, UserId, WorkstreamId};
+use omnidesk::domain::{ConversationState, UserId, WorkstreamId};
 use omnidesk::store::flags::FlagReason;
-use omnidesk::store::records::DistributionMode;
 use omnidesk::store::users::UserUpdate;
 use reqwest::StatusCode;
 use std::time::Duration;
@@ -313,20 +312,7 @@ async fn an_agent_with_no_open_tab_for_ten_minutes_is_inactive_and_gets_no_offer
 async fn an_offer_reserves_capacity_so_two_workstreams_cannot_offer_the_same_last_unit() {
     let app = spawn_app().await;
     let wa = wa_workstream(&app).await;
-    let sms = app
-        .desk()
-        .store()
-        .create_workstream(omnidesk::store::workstreams::WorkstreamDraft {
-            name: omnidesk::domain::workstream::WorkstreamName::parse("SMS support").unwrap(),
-            channel: Channel::Sms,
-            mode: DistributionMode::Push,
-            fallback_queue: None,
-            numbers: vec![app.fx.sms_number.id],
-        })
-        .await
-        .unwrap()
-        .unwrap()
-        .id;
+    let sms = app.sms_workstream().await;
     let (mut a_browser, a) = agent(&app, "ana@example.com", 1).await;
     app.desk().set_members(wa, vec![a]).await.unwrap();
     app.desk().set_members(sms, vec![a]).await.unwrap();

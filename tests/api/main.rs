@@ -13,6 +13,7 @@ mod ambiguous;
 mod attachments;
 mod automated_sent;
 mod bot;
+mod bot_edges;
 mod config_accounts;
 mod config_file;
 mod config_users;

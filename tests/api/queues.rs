@@ -33,7 +33,7 @@ async fn customer(app: &TestApp, n: u32, body: &str) -> Conversation {
     app.conversation(msg.conversation_id).await
 }
 
-async fn fallback(app: &TestApp, ws: WorkstreamId) -> Queue {
+pub(crate) async fn fallback(app: &TestApp, ws: WorkstreamId) -> Queue {
     app.desk()
         .store()
         .queues(ws)
@@ -694,5 +694,42 @@ async fn position_messages_repeat_only_when_the_place_improved_and_the_interval_
             .any(|b| b.contains("number 2 in the queue")),
         "{told:?}"
     );
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn an_agent_in_two_workstreams_is_offered_the_higher_priority_conversation_first() {
+    let app = spawn_app().await;
+    let wa = wa_workstream(&app).await;
+    let sms = app.sms_workstream().await;
+    let (mut browser, a) = agent(&app, "a@example.com", 1).await;
+    browser
+        .post("/agent/presence", &[("presence", "away")])
+        .await;
+    set_fallback(&app, wa, |d| {
+        d.members = vec![a];
+        d.priority = 50;
+    })
+    .await;
+    set_fallback(&app, sms, |d| {
+        d.members = vec![a];
+        d.priority = 5;
+    })
+    .await;
+    // The WhatsApp customer has waited longer, but the SMS queue comes first.
+    let older = customer(&app, 1, "waiting longer").await;
+    let urgent = app.customer_writes_sms("priority queue").await;
+    assert!(offers(&app, a).await.is_empty(), "Away gets no offers");
+    browser
+        .post("/agent/presence", &[("presence", "available")])
+        .await;
+    offered_to(&app, a, urgent.id).await;
+    assert_eq!(offers(&app, a).await, vec![urgent.id]);
+    // Declined, the SMS conversation lets the WhatsApp one through.
+    let page = browser
+        .post(&format!("/agent/offers/{}/reject", urgent.id.get()), &[])
+        .await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER);
+    offered_to(&app, a, older.id).await;
     app.stop().await;
 }

@@ -89,10 +89,19 @@ pub async fn browser(driver: &ChromeDriver) -> Client {
 
 /// The app on port 0 with a signed-up admin.
 pub async fn app(twilio_api_base: &str) -> (RunningApp, tempfile::TempDir) {
+    app_with(twilio_api_base, |_| {}).await
+}
+
+/// `app` with its settings changed by `tweak` first (e.g. `--demo`).
+pub async fn app_with(
+    twilio_api_base: &str,
+    tweak: impl FnOnce(&mut Settings),
+) -> (RunningApp, tempfile::TempDir) {
     let dir = tempfile::tempdir().unwrap();
     let mut s = Settings::for_data_dir(dir.path().to_owned());
     s.listen = "127.0.0.1:0".parse().unwrap();
     s.twilio_api_base = twilio_api_base.to_owned();
+    tweak(&mut s);
     let app = RunningApp::start(s, Clock::system()).expect("app starts");
     let hash = omnidesk::auth::password::hash_now(ADMIN_PASSWORD).unwrap();
     app.desk

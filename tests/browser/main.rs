@@ -5,5 +5,6 @@
 
 mod admin_setup;
 mod agent_flow;
+mod bot_hold;
 mod harness;
 mod routing_rules;

@@ -3,7 +3,9 @@
 //! accepted (the hold becomes the assignment's), rejected, expired or withdrawn, so offers plus
 //! load never exceed an agent's capacity whichever supervisors ask. Releasing a conversation's
 //! hold twice releases it once. Messages are handled one at a time, so the check and the
-//! reservation cannot be raced.
+//! reservation cannot be raced. Across workstreams it arbitrates: an agent in several
+//! workstreams' queues is offered the best-ranked waiting conversation among them first
+//! (`arbitration`).
 //!
 //! The roster also sets Inactive: an agent whose last workspace tab closed, or who has not been
 //! active, for the inactivity setting gets no offers until they are back.
@@ -11,14 +13,16 @@
 use super::scheduler::Scheduler;
 use crate::clock::Clock;
 use crate::domain::presence::Presence;
-use crate::domain::queue::{Candidate, choose};
-use crate::domain::{ConversationId, Timestamp, UserId};
+use crate::domain::queue::{Candidate, Rank, choose};
+use crate::domain::{ConversationId, Timestamp, UserId, WorkstreamId};
 use crate::live::{LiveEvent, LiveHub};
 use actix::prelude::*;
 
 mod activity;
+mod arbitration;
 use activity::Activity;
 pub use activity::{Active, AttachScheduler, CheckInactive, Tab};
+pub use arbitration::{AttachPump, Demand};
 use std::collections::HashMap;
 use std::time::Duration;
 
@@ -66,6 +70,7 @@ pub struct AgentRoster {
     agents: HashMap<UserId, AgentState>,
     holds: HashMap<ConversationId, Hold>,
     activity: HashMap<UserId, Activity>,
+    demands: arbitration::Demands,
     live: LiveHub,
     clock: Clock,
     inactive_after: Duration,
@@ -97,6 +102,7 @@ impl AgentRoster {
                 .collect(),
             holds: HashMap::new(),
             activity: HashMap::new(),
+            demands: arbitration::Demands::default(),
             live,
             clock,
             inactive_after,
@@ -222,10 +228,13 @@ pub struct Reserve {
 
 /// Reserves `units` for an offer of `conversation` to the best of `candidates` (with when each was
 /// last assigned) whose presence is in `allowed` and who has the units free, as the queue's
-/// `method` ranks them (`domain::queue::choose`). Returns the agent who got it.
+/// `method` ranks them (`domain::queue::choose`). An agent with a better-ranked conversation
+/// waiting in another workstream is passed over (`arbitration`). Returns the agent who got it.
 #[derive(Message)]
 #[rtype(result = "Option<UserId>")]
 pub struct ReserveOffer {
+    pub workstream: WorkstreamId,
+    pub rank: Rank,
     pub conversation: ConversationId,
     pub candidates: Vec<(UserId, u64)>,
     pub allowed: Vec<Presence>,
@@ -331,17 +340,30 @@ impl Handler<ReserveOffer> for AgentRoster {
     type Result = Option<UserId>;
 
     fn handle(&mut self, m: ReserveOffer, _: &mut Self::Context) -> Option<UserId> {
+        let mut passed = Vec::new();
         let candidates: Vec<Candidate<UserId>> = m
             .candidates
             .iter()
             .filter_map(|(u, recency)| self.agents.get(u).map(|s| (*u, *recency, s)))
             .filter(|(_, _, s)| m.allowed.contains(&s.effective()) && s.free() >= m.units)
+            .filter(
+                |(u, _, _)| match self.outranked_by(m.workstream, m.rank, *u) {
+                    Some(better) => {
+                        passed.push(better);
+                        false
+                    }
+                    None => true,
+                },
+            )
             .map(|(agent, last_assigned, s)| Candidate {
                 agent,
                 free: s.free(),
                 last_assigned,
             })
             .collect();
+        for better in passed {
+            self.yield_to(better, m.workstream);
+        }
         let agent = choose(m.method, &candidates)?;
         self.hold(
             m.conversation,
@@ -359,7 +381,9 @@ impl Handler<Release> for AgentRoster {
     type Result = ();
 
     fn handle(&mut self, m: Release, _: &mut Self::Context) {
-        self.release(m.0);
+        if let Some(h) = self.release(m.0) {
+            self.freed(h.agent);
+        }
     }
 }
 
@@ -373,6 +397,7 @@ impl Handler<ReleaseOffer> for AgentRoster {
             .is_some_and(|h| h.offer && h.agent == m.user);
         if mine {
             self.release(m.conversation);
+            self.freed(m.user);
         }
     }
 }

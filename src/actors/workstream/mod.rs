@@ -18,7 +18,7 @@ use super::Shared;
 use super::messages::{
     Dequeue, Enqueue, OfferDue, OffersOf, Pump, QueueSnapshot, Reject, Visible, Withdraw,
 };
-use super::roster::ReleaseOffer;
+use super::roster::{Demand, ReleaseOffer};
 use super::scheduler::{Arm, Deadline, Disarm, Scheduler};
 use crate::domain::presence::Presence;
 use crate::domain::workstream::Presence as AllowedPresence;
@@ -183,6 +183,8 @@ impl WorkstreamSupervisor {
                         act.make_offers(ctx);
                         return;
                     }
+                    // Pick mode offers nothing: no agent is held back for its items.
+                    act.shared.roster.do_send(Demand::none(act.id));
                     act.tell_positions(&HashSet::new());
                 }
                 None => tracing::warn!(workstream = %act.id, "workstream settings unreadable; not offering"),

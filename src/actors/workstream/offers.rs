@@ -3,19 +3,20 @@
 //! agent may be offered again.
 
 use super::{MAX_DECLINES, WorkstreamSupervisor, allowed_presences};
-use crate::actors::roster::ReserveOffer;
+use crate::actors::roster::{Demand, ReserveOffer};
 use crate::actors::scheduler::{Arm, Deadline};
-use crate::domain::queue::AssignmentMethod;
+use crate::domain::queue::{AssignmentMethod, Rank};
 use crate::domain::routing::MatchMode;
 use crate::domain::routing::skills::rank_tiers;
 use crate::domain::{ConversationId, Timestamp, UserId};
 use crate::store::flags::FlagReason;
 use actix::prelude::*;
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 /// One conversation to offer: the agents to try, in tiers (the preferred agent alone first).
 struct Plan {
     conversation: ConversationId,
+    rank: Rank,
     tiers: Vec<Vec<(UserId, u64)>>,
     method: AssignmentMethod,
 }
@@ -68,8 +69,16 @@ impl WorkstreamSupervisor {
                 tiers.push(pool.iter().filter(|(u, _)| *u == p).copied().collect());
             }
             tiers.push(pool);
+            let Some(entry) = self.entries.get(conv) else {
+                continue;
+            };
             plans.push(Plan {
                 conversation: *conv,
+                rank: Rank {
+                    priority: served.queue.priority,
+                    entered_at: entry.entered_at,
+                    conversation: *conv,
+                },
                 tiers,
                 method: served.queue.method,
             });
@@ -88,22 +97,32 @@ impl WorkstreamSupervisor {
         let workstream = self.id;
         let fut = async move {
             let mut out = Vec::new();
+            let mut demand = Demand {
+                workstream,
+                allowed: allowed.clone(),
+                units,
+                best: HashMap::new(),
+            };
             let mode = store.skill_match_mode(workstream).await.ok();
             for plan in plans {
                 let tiers = match mode {
                     Some(mode) => by_skills(&store, plan.conversation, mode, plan.tiers).await,
                     None => plan.tiers,
                 };
-                for tier in tiers {
+                let mut got_one = false;
+                for tier in &tiers {
                     let candidates: Vec<(UserId, u64)> = tier
-                        .into_iter()
+                        .iter()
                         .filter(|(u, _)| !offered.contains(u))
+                        .copied()
                         .collect();
                     if candidates.is_empty() {
                         continue;
                     }
                     let got = roster
                         .send(ReserveOffer {
+                            workstream,
+                            rank: plan.rank,
                             conversation: plan.conversation,
                             candidates,
                             allowed: allowed.clone(),
@@ -116,10 +135,15 @@ impl WorkstreamSupervisor {
                     if let Some(agent) = got {
                         offered.insert(agent);
                         out.push((plan.conversation, agent));
+                        got_one = true;
                         break;
                     }
                 }
+                if !got_one {
+                    wanted(&mut demand, plan.rank, tiers.iter().flatten(), &offered);
+                }
             }
+            roster.do_send(demand);
             out
         };
         ctx.wait(fut.into_actor(self).map(|made, act, ctx| {
@@ -144,6 +168,20 @@ impl WorkstreamSupervisor {
             deadline: Deadline::Pump(self.id),
             at,
         });
+    }
+}
+
+/// Notes that a conversation of `rank` still waits for any of `agents` (those not busy with one of
+/// this workstream's offers), keeping each agent's best rank.
+fn wanted<'a>(
+    demand: &mut Demand,
+    rank: Rank,
+    agents: impl Iterator<Item = &'a (UserId, u64)>,
+    offered: &HashSet<UserId>,
+) {
+    for (agent, _) in agents.filter(|(u, _)| !offered.contains(u)) {
+        let best = demand.best.entry(*agent).or_insert(rank);
+        *best = (*best).min(rank);
     }
 }
 

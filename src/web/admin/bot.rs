@@ -61,7 +61,11 @@ fn form(ws: &Workstream, csrf: &str) -> FormModel {
         .field(Field::select("kind", "Bot", &kinds))
         .field(
             Field::new("greeting", "Greeting", FieldKind::TextArea { rows: 2 })
-                .help("Menu bot: the first message; the numbered options follow it."),
+                .help(
+                    "Menu bot: the first message; the numbered options follow it. A customer \
+                     whose first message is already an option or the keyword is not greeted: \
+                     it counts as the answer.",
+                ),
         )
         .field(
             Field::new("options", "Options", FieldKind::TextArea { rows: 5 }).help(

@@ -70,6 +70,8 @@ pub struct Head {
     pub window: Option<String>,
     /// The conversation of this customer before this one: (link, label).
     pub previous: Option<(String, String)>,
+    /// "With the bot (menu bot) since …" while the bot holds the conversation.
+    pub bot: Option<String>,
 }
 
 /// One entry of the thread.
@@ -154,9 +156,10 @@ pub async fn panel(
     let window_closed = conv.channel == Channel::WhatsApp
         && (conv.template_only || conv.window_expires_at.is_some_and(|t| t <= now));
 
+    let bot = desk.bot_part(conv, &messages).await?;
     let thread: Vec<Item> = messages
         .iter()
-        .map(|m| item(m, &names, &template_names))
+        .map(|m| item(m, &names, &template_names, bot.replies_before))
         .collect();
     let previous = store.previous_conversation(conv.id).await?.map(|p| {
         (
@@ -180,6 +183,9 @@ pub async fn panel(
         state: conv.state.to_string(),
         window: conv.window_expires_at.map(|t| t.to_string()),
         previous,
+        bot: bot
+            .holding
+            .map(|(name, since)| format!("With the bot ({name}) since {since}")),
     };
     let composer = composer::build(
         desk,
@@ -239,10 +245,12 @@ async fn actions(
     })
 }
 
+/// One message as the thread shows it; automated messages before `bot_before` are the bot's.
 fn item(
     m: &Message,
     names: &HashMap<UserId, String>,
     templates: &HashMap<TemplateId, String>,
+    bot_before: u64,
 ) -> Item {
     let author = || {
         m.author
@@ -258,6 +266,7 @@ fn item(
                 .unwrap_or_else(|| "Customer".into()),
         ),
         Direction::Outbound => ("agent", author()),
+        Direction::Automated if m.seq < bot_before => ("automated", "Bot (automated)".into()),
         Direction::Automated => ("automated", "Automated message".into()),
         Direction::Note => ("note", format!("Internal note by {}", author())),
         Direction::System => ("system", "omnidesk".into()),

@@ -288,8 +288,8 @@ async fn attention(
     })))
 }
 
-/// One incoming offer: who is writing (known contact or not), where, the first message, the
-/// countdown, Accept and Reject.
+/// One incoming offer: who is writing (known contact or not), where, the skills it requires,
+/// the first message, the countdown, Accept and Reject.
 async fn offer_section(
     desk: &Desk,
     c: &Conversation,
@@ -315,16 +315,26 @@ async fn offer_section(
         Some(n) => n.number.to_string(),
         None => "—".into(),
     };
-    let queue = c
+    let workstream = c
         .workstream_id
         .and_then(|w| names.get(&w))
         .cloned()
         .unwrap_or_default();
+    let queue = match desk.waiting_queue_name(c).await? {
+        Some(q) => format!("{q} ({workstream})"),
+        None => workstream,
+    };
     let seconds = now.until(expires).as_secs();
+    let skills = desk.required_skills(c.id).await?;
     let cells = vec![
         Cell::Text(who),
         Cell::Text(format!("{} · {} · {}", c.customer, c.channel, number)),
         Cell::Text(queue),
+        Cell::Text(if skills.is_empty() {
+            "—".to_owned()
+        } else {
+            skills.join(", ")
+        }),
         Cell::Text(first),
         Cell::Countdown(seconds),
         Cell::Post {
@@ -343,6 +353,7 @@ async fn offer_section(
             "Customer",
             "Channel and number",
             "Queue",
+            "Required skills",
             "First message",
             "Countdown",
             "",

@@ -19,7 +19,7 @@ pub struct Diagnostics {
 }
 
 pub struct RoutingPanel {
-    /// "Spanish ≥ 5".
+    /// "Spanish (5+)".
     pub skills: Vec<String>,
     /// (name, value or "—").
     pub context: Vec<(String, String)>,
@@ -32,19 +32,7 @@ pub async fn load(
     conv: &Conversation,
 ) -> Result<RoutingPanel, PageError> {
     let store = desk.store();
-    let all = store.skills().await?;
-    let skills = store
-        .conversation_skills(conv.id)
-        .await?
-        .iter()
-        .map(|r| {
-            let name = all
-                .iter()
-                .find(|s| s.id == r.skill)
-                .map_or_else(|| "(removed skill)".to_owned(), |s| s.name.to_string());
-            format!("{name} ≥ {}", r.min)
-        })
-        .collect();
+    let skills = desk.required_skills(conv.id).await?;
     let context = match conv.workstream_id {
         Some(ws) => store
             .conversation_context(conv.id, ws)

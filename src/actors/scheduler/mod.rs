@@ -20,7 +20,10 @@ use crate::live::LiveEvent;
 use crate::metrics::Metrics;
 use crate::store::conversations::Flip;
 use actix::prelude::*;
-use std::collections::{BTreeSet, HashMap};
+
+mod deadlines;
+use deadlines::{Deadlines, Settled};
+use std::collections::HashMap;
 use std::time::Duration;
 
 /// Conversations flipped per store write.
@@ -48,9 +51,7 @@ pub enum Deadline {
 pub struct Scheduler {
     shared: Shared,
     registry: Option<Addr<ConversationRegistry>>,
-    due: BTreeSet<(Timestamp, Deadline)>,
-    at: HashMap<Deadline, Timestamp>,
-    retries: HashMap<Deadline, u32>,
+    book: Deadlines,
     timer: Option<(Timestamp, SpawnHandle)>,
 }
 
@@ -77,10 +78,15 @@ pub struct Attach(pub Addr<ConversationRegistry>);
 #[rtype(result = "usize")]
 pub struct Armed;
 
-/// One step finished (sent by the scheduler's own tasks): re-arm or retry.
+/// One step finished (sent by the scheduler's own tasks): re-arm or retry. `spawned` is each
+/// deadline's arming as of when the step started: a step overtaken by a newer Arm (or a Disarm)
+/// is stale and changes nothing, whichever of the two finishes first.
 #[derive(Message)]
 #[rtype(result = "()")]
-struct Done(Vec<(Deadline, Outcome)>);
+struct Done {
+    outcomes: Vec<(Deadline, Outcome)>,
+    spawned: HashMap<Deadline, u64>,
+}
 
 #[derive(Debug)]
 enum Outcome {
@@ -94,29 +100,14 @@ impl Scheduler {
         Self {
             shared,
             registry: None,
-            due: BTreeSet::new(),
-            at: HashMap::new(),
-            retries: HashMap::new(),
+            book: Deadlines::default(),
             timer: None,
-        }
-    }
-
-    fn arm(&mut self, deadline: Deadline, at: Timestamp) {
-        if let Some(old) = self.at.insert(deadline, at) {
-            self.due.remove(&(old, deadline));
-        }
-        self.due.insert((at, deadline));
-    }
-
-    fn disarm(&mut self, deadline: Deadline) {
-        if let Some(old) = self.at.remove(&deadline) {
-            self.due.remove(&(old, deadline));
         }
     }
 
     /// Keeps one timer at the earliest deadline.
     fn rearm_timer(&mut self, ctx: &mut Context<Self>) {
-        let Some(&(first, _)) = self.due.first() else {
+        let Some(first) = self.book.first() else {
             if let Some((_, h)) = self.timer.take() {
                 ctx.cancel_future(h);
             }
@@ -145,12 +136,7 @@ impl Scheduler {
         let now = self.shared.clock.now();
         let mut windows = Vec::new();
         let mut idles = Vec::new();
-        while let Some(&(at, d)) = self.due.first() {
-            if at > now {
-                break;
-            }
-            self.due.pop_first();
-            self.at.remove(&d);
+        for d in self.book.pop_due(now) {
             match d {
                 Deadline::Window(c) => windows.push(c),
                 Deadline::Idle(c) => idles.push(c),
@@ -177,12 +163,21 @@ impl Scheduler {
         if !windows.is_empty() {
             let shared = self.shared.clone();
             let me = ctx.address();
-            actix::spawn(async move { me.do_send(Done(flip(shared, windows).await)) });
+            let spawned = self
+                .book
+                .armings_of(windows.iter().map(|c| Deadline::Window(*c)));
+            actix::spawn(async move {
+                let outcomes = flip(shared, windows).await;
+                me.do_send(Done { outcomes, spawned })
+            });
         }
         if !idles.is_empty() {
             let shared = self.shared.clone();
             let registry = self.registry.clone();
             let me = ctx.address();
+            let spawned = self
+                .book
+                .armings_of(idles.iter().map(|c| Deadline::Idle(*c)));
             actix::spawn(async move {
                 let mut out = Vec::with_capacity(idles.len());
                 for id in idles {
@@ -191,7 +186,10 @@ impl Scheduler {
                         idle(&shared, registry.as_ref(), id).await,
                     ));
                 }
-                me.do_send(Done(out));
+                me.do_send(Done {
+                    outcomes: out,
+                    spawned,
+                });
             });
         }
         self.rearm_timer(ctx);
@@ -206,7 +204,7 @@ impl Handler<Arm> for Scheduler {
     type Result = ();
 
     fn handle(&mut self, m: Arm, ctx: &mut Self::Context) {
-        self.arm(m.deadline, m.at);
+        self.book.arm(m.deadline, m.at);
         self.rearm_timer(ctx);
     }
 }
@@ -215,7 +213,7 @@ impl Handler<Disarm> for Scheduler {
     type Result = ();
 
     fn handle(&mut self, m: Disarm, ctx: &mut Self::Context) {
-        self.disarm(m.0);
+        self.book.disarm(m.0);
         self.rearm_timer(ctx);
     }
 }
@@ -232,7 +230,7 @@ impl Handler<Armed> for Scheduler {
     type Result = usize;
 
     fn handle(&mut self, _: Armed, _: &mut Self::Context) -> usize {
-        self.due.len()
+        self.book.len()
     }
 }
 
@@ -241,30 +239,11 @@ impl Handler<Done> for Scheduler {
 
     fn handle(&mut self, m: Done, ctx: &mut Self::Context) {
         let now = self.shared.clock.now();
-        for (d, outcome) in m.0 {
-            match outcome {
-                Outcome::Finished => {
-                    self.retries.remove(&d);
-                }
-                Outcome::Rearm(at) => {
-                    self.retries.remove(&d);
-                    // A newer Arm (the conversation moved meanwhile) wins over this one.
-                    if !self.at.contains_key(&d) {
-                        self.arm(d, at);
-                    }
-                }
-                Outcome::Failed => {
-                    Metrics::inc(&self.shared.metrics.deadline_retries_total);
-                    let n = self.retries.entry(d).or_insert(0);
-                    *n = n.saturating_add(1);
-                    let wait = RETRY_BASE
-                        .saturating_mul(2u32.saturating_pow(n.saturating_sub(1)))
-                        .min(RETRY_CAP);
-                    tracing::warn!(?d, attempt = *n, "deadline step failed; retrying");
-                    if !self.at.contains_key(&d) {
-                        self.arm(d, now.saturating_add(wait));
-                    }
-                }
+        for (d, outcome) in m.outcomes {
+            let spawned = m.spawned.get(&d).copied();
+            if let Settled::Retry(attempt) = self.book.settle(d, spawned, outcome, now) {
+                Metrics::inc(&self.shared.metrics.deadline_retries_total);
+                tracing::warn!(?d, attempt, "deadline step failed; retrying");
             }
         }
         self.rearm_timer(ctx);
