@@ -487,22 +487,3 @@ where
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
 }
-
-impl TestApp {
-    /// A second workstream, "SMS support", on the fixture's SMS number.
-    pub async fn sms_workstream(&self) -> omnidesk::domain::WorkstreamId {
-        self.desk()
-            .store()
-            .create_workstream(WorkstreamDraft {
-                name: WorkstreamName::parse("SMS support").unwrap(),
-                channel: Channel::Sms,
-                mode: DistributionMode::Push,
-                fallback_queue: None,
-                numbers: vec![self.fx.sms_number.id],
-            })
-            .await
-            .unwrap()
-            .unwrap()
-            .id
-    }
-}
