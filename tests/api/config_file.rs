@@ -350,6 +350,10 @@ async fn export_then_import_round_trips_every_setting_without_secrets() {
         out.contains("bot of SMS support:\n  add the external bot"),
         "{out}"
     );
+    assert!(
+        out.contains("the external bot of SMS support gets a new signing secret"),
+        "{out}"
+    );
     assert_ne!(export(fresh.path()), text, "a dry run changed the store");
     let (ok, out, err) = import(fresh.path(), &file, false);
     assert!(ok, "{out}\n{err}");

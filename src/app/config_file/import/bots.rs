@@ -199,3 +199,27 @@ pub(super) async fn apply_bot(
     step!(format!("the bot of {}", w.name), store.set_bot(ws, draft));
     Ok(Ok(()))
 }
+
+/// What the import says of the external bots it adds: their signing secret is new and shown
+/// nowhere, so the bot's owner needs one made on the bot page.
+pub(super) fn bot_notes(file: &ConfigFile, current: &ConfigFile) -> Vec<String> {
+    let had_external = |name: &str| {
+        current
+            .workstreams
+            .iter()
+            .flatten()
+            .any(|o| key(&o.name) == key(name) && o.external_bot.is_some())
+    };
+    file.workstreams
+        .iter()
+        .flatten()
+        .filter(|w| w.external_bot.is_some() && !had_external(&w.name))
+        .map(|w| {
+            format!(
+                "the external bot of {} gets a new signing secret, shown nowhere: on the \
+                 workstream's bot page, generate a new secret to see it and give it to the bot",
+                w.name
+            )
+        })
+        .collect()
+}

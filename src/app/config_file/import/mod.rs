@@ -228,6 +228,7 @@ pub async fn import(
     report
         .notes
         .extend(awaiting_notes(&file, &current, &tokens));
+    report.notes.extend(bot_notes(&file, &current));
     let in_use = in_use(store, &file, &current).await?;
     if !in_use.is_empty() {
         let changes = report
