@@ -144,6 +144,28 @@ impl MediaFetcher {
         refused
     }
 
+    /// Marks every pending item of `message` failed with `reason` without fetching it (a
+    /// workstream that does not take customers' files); the message's text stays.
+    pub async fn refuse_all(&self, message: &Message, reason: &str) {
+        let mut changed = false;
+        for (i, item) in message.media.iter().enumerate() {
+            if item.state != MediaState::Pending {
+                continue;
+            }
+            Metrics::inc(&self.metrics.media_failed_total);
+            let state = MediaState::Failed {
+                reason: reason.to_owned(),
+            };
+            changed |= self.store_outcome(message, i, state).await;
+        }
+        if changed {
+            self.live.publish(LiveEvent::MessageStored {
+                conversation: message.conversation_id,
+                seq: message.seq,
+            });
+        }
+    }
+
     /// Fetches one item until it is stored or fails for a reason of its own (with whether it was
     /// too big). A failure to write
     /// the file (a full or failing disk) is ours, not the media's: it is retried with backoff, and

@@ -125,7 +125,8 @@ impl Desk {
         }
     }
 
-    async fn note_for_agent(
+    /// Writes `body` into the thread as a system line for the agent.
+    pub(crate) async fn note_for_agent(
         &self,
         conv: &Conversation,
         body: String,

@@ -14,6 +14,12 @@ use crate::store::ingest::{Ingested, StoredInbound};
 use crate::store::setup::AccountWithToken;
 use crate::store::status::{StatusReport, StatusUpdate};
 
+/// Why a file sent where customers' files are off was not fetched (on the message's media).
+const FILES_OFF_REASON: &str = "attachments are off for this workstream";
+/// The agent's line in the thread about it.
+const FILES_OFF_LINE: &str =
+    "The customer sent an attachment; attachments are off for this workstream.";
+
 impl Desk {
     /// Stores an inbound message durably, then hands it to its conversation, the live pages and
     /// the media fetcher.
@@ -82,10 +88,14 @@ impl Desk {
                     conversation: s.message.conversation_id,
                     seq: s.message.seq,
                 });
-                if !s.message.media.is_empty() {
+                let refused = !s.message.media.is_empty() && !self.takes_files_in(s).await;
+                if !s.message.media.is_empty() && !refused {
                     self.fetch_media(s, account);
                 }
                 self.answer_automatically(s, by_bot).await;
+                if refused {
+                    self.refuse_attachments(s).await;
+                }
             }
         }
         Ok(outcome)
@@ -102,6 +112,36 @@ impl Desk {
         };
         self.automated_or_log(&s.conversation, trigger, &Fill::default())
             .await;
+    }
+
+    /// Whether the conversation's workstream takes customers' files ("Customers can send file
+    /// attachments"); a conversation outside any workstream has no setting that refuses them,
+    /// and a failing read keeps the file rather than lose it.
+    async fn takes_files_in(&self, s: &StoredInbound) -> bool {
+        let Some(id) = s.conversation.workstream_id else {
+            return true;
+        };
+        match self.store().workstream(id).await {
+            Ok(ws) => ws.is_none_or(|w| w.attachments.customers),
+            Err(e) => {
+                tracing::warn!(conversation = %s.conversation.id, error = %e, "reading the workstream's attachment setting failed; the file is fetched");
+                true
+            }
+        }
+    }
+
+    /// A file the workstream does not take: not fetched (the text stays), the customer gets the
+    /// "attachments not accepted" message and the agent a line in the thread saying why.
+    async fn refuse_attachments(&self, s: &StoredInbound) {
+        self.media.refuse_all(&s.message, FILES_OFF_REASON).await;
+        self.automated_or_log(&s.conversation, Trigger::AttachmentsOff, &Fill::default())
+            .await;
+        if let Err(e) = self
+            .note_for_agent(&s.conversation, FILES_OFF_LINE.to_owned())
+            .await
+        {
+            tracing::warn!(conversation = %s.conversation.id, error = %e, "noting the refused attachment failed");
+        }
     }
 
     /// Fetches the message's media in the background; a file refused for its size or type is

@@ -8,8 +8,9 @@ use crate::providers::Credentials;
 use crate::providers::twilio::client::{AccountInfo, AccountStatus, FetchError};
 use crate::providers::twilio::numbers::Listing;
 use crate::store::StoreError;
+use crate::store::records::Account;
 use crate::store::records::{NumberKind, ProviderKind, SenderNumber};
-use crate::store::setup::{AccountWithToken, NewNumber, SetupError};
+use crate::store::setup::{AccountUpdate, AccountWithToken, NewNumber, SetupError};
 
 /// Why Twilio's answer about an account means omnidesk cannot use it.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -104,6 +105,16 @@ pub enum NumberRefusal {
     /// Twilio's check refused it; the sentence says why.
     #[error("{0}")]
     Check(String),
+}
+
+/// Why an account edit was not saved.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum AccountEditRefusal {
+    #[error(transparent)]
+    Setup(#[from] SetupError),
+    /// Twilio did not accept the new Account SID or auth token.
+    #[error(transparent)]
+    Check(#[from] AccountRefusal),
 }
 
 /// What Twilio says about an account's credentials.
@@ -212,6 +223,37 @@ impl Desk {
             .await?
             .map(|n| (n, verdict))
             .map_err(NumberRefusal::from))
+    }
+
+    /// Saves an account edit. A new Account SID or auth token is saved only after Twilio accepted
+    /// the credentials it makes (the new SID or token with the stored other half), as the wizard
+    /// checks them before it creates an account; a rename alone asks nothing.
+    pub async fn update_checked_account(
+        &self,
+        id: AccountId,
+        update: AccountUpdate,
+    ) -> Result<Result<Account, AccountEditRefusal>, StoreError> {
+        let Some(stored) = self.store().account_with_token(id).await? else {
+            return Ok(Err(SetupError::UnknownAccount.into()));
+        };
+        let sid_changed = update.sid.is_some() && update.sid != stored.account.sid;
+        let changes_credentials = sid_changed || update.auth_token.is_some();
+        if stored.account.provider == ProviderKind::Twilio && changes_credentials {
+            let token = update.auth_token.clone().or(stored.auth_token.clone());
+            if let (Some(sid), Some(auth_token)) = (&update.sid, token) {
+                let creds = Credentials {
+                    account_sid: sid.to_string(),
+                    auth_token,
+                };
+                if let Err(e) = self.verify_twilio_credentials(&creds).await {
+                    return Ok(Err(e.into()));
+                }
+            }
+        }
+        Ok(self
+            .update_account(id, update)
+            .await?
+            .map_err(AccountEditRefusal::from))
     }
 
     /// Checks the account's stored credentials, then each of its numbers, with Twilio.

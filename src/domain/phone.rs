@@ -52,6 +52,12 @@ pub enum PhoneError {
     NotInternational,
     #[error("A short code is 3 to 8 digits, e.g. 55555.")]
     NotShortCode,
+    /// Ten digits without a "+": a national (North American style) number, not E.164.
+    #[error(
+        "This number has no country code. Add the country code, e.g. {suggestion} (if it already \
+         starts with its country code, put a \"+\" in front)."
+    )]
+    NoCountryCode { suggestion: String },
 }
 
 /// How a sender number is written, which its Type decides: long codes, toll-free and WhatsApp
@@ -65,6 +71,17 @@ pub enum NumberFormat {
 /// What people put between digits when they write a number: spaces, dashes, dots, brackets.
 fn is_separator(c: char) -> bool {
     matches!(c, ' ' | '\u{a0}' | '-' | '.' | '(' | ')' | '/')
+}
+
+/// Whether digits typed without a "+" are a national number missing its country code: ten
+/// digits starting with 2 to 9, as North American numbers are written (`415 555 0100`; an area
+/// code never starts with 0 or 1). Read as E.164 they would be a number in another country.
+fn is_national(digits: &str) -> bool {
+    digits.len() == 10
+        && digits
+            .bytes()
+            .next()
+            .is_some_and(|b| (b'2'..=b'9').contains(&b))
 }
 
 /// An E.164 number (`+` and 6–15 digits, no leading zero) or an SMS short code (3–8 digits).
@@ -113,6 +130,11 @@ impl PhoneNumber {
             return Err(refusal);
         }
         let parsed = match format {
+            NumberFormat::International if !plus && is_national(&digits) => {
+                return Err(PhoneError::NoCountryCode {
+                    suggestion: format!("+1 {} {} {}", &digits[..3], &digits[3..6], &digits[6..]),
+                });
+            }
             NumberFormat::International => Self::parse(&format!("+{digits}")),
             NumberFormat::ShortCode if plus => return Err(refusal),
             NumberFormat::ShortCode => Self::parse(&digits).and_then(|n| {
@@ -292,6 +314,38 @@ mod tests {
                 "{typed:?}: {why}"
             );
         }
+        let short = PhoneNumber::parse_typed("55 555", ShortCode).unwrap();
+        assert_eq!(short.as_str(), "55555", "short codes stay digits");
+    }
+
+    #[test]
+    fn ten_digits_without_a_plus_need_the_country_code() {
+        use NumberFormat::{International, ShortCode};
+        let suggestion = || PhoneError::NoCountryCode {
+            suggestion: "+1 415 555 0100".into(),
+        };
+        let cases = [
+            ("4155550100", Err(suggestion()), "ten bare digits"),
+            ("(415) 555-0100", Err(suggestion()), "US national format"),
+            ("415.555.0100", Err(suggestion()), "dots"),
+            ("14155550100", Ok("+14155550100"), "with the country code"),
+            ("+1 415 555 0100", Ok("+14155550100"), "E.164 with spaces"),
+            ("+44 20 7946 0958", Ok("+442079460958"), "a UK number"),
+            ("+4555501000", Ok("+4555501000"), "ten digits after a plus"),
+        ];
+        for (typed, expected, why) in cases {
+            let n = PhoneNumber::parse_typed(typed, International);
+            assert_eq!(
+                n.as_ref().map(PhoneNumber::as_str).map_err(Clone::clone),
+                expected,
+                "{typed:?}: {why}"
+            );
+        }
+        let message = suggestion().to_string();
+        assert!(
+            message.contains("Add the country code, e.g. +1 415 555 0100"),
+            "{message}"
+        );
         let short = PhoneNumber::parse_typed("55 555", ShortCode).unwrap();
         assert_eq!(short.as_str(), "55555", "short codes stay digits");
     }

@@ -647,6 +647,16 @@ async fn the_account_page_masks_the_token_and_an_empty_replacement_keeps_it() {
         200
     );
 
+    // A new token is saved once Twilio accepts it.
+    twilio_knows(
+        &app.twilio,
+        vec![FakeAccount::active(
+            WA_SID,
+            "replacement-token-77aa",
+            &[WA_BUSINESS],
+        )],
+    )
+    .await;
     let replace = [
         ("name", "Renamed"),
         ("account_sid", WA_SID),

@@ -9,6 +9,7 @@ use crate::helpers::*;
 use omnidesk::app::automated::{Automated, Fill};
 use omnidesk::domain::automated::{AutomatedText, Locale, OverrideKey, SwitchKey, Trigger};
 use omnidesk::domain::language::LanguageCode;
+use omnidesk::domain::workstream::Attachments;
 use omnidesk::domain::{Channel, Direction, WorkstreamId};
 use omnidesk::store::outbox::SendRefusal;
 use omnidesk::store::records::MediaState;
@@ -396,6 +397,39 @@ async fn the_admin_turns_a_trigger_on_and_unknown_placeholders_are_refused() {
 }
 
 #[tokio::test]
+async fn a_switch_pressed_in_another_language_comes_back_to_that_language() {
+    let app = spawn_app().await;
+    let mut admin = app.admin().await;
+    let list = admin
+        .get("/admin/automated-messages?channel=whatsapp&workstream=0&locale=es")
+        .await;
+    let action = "/admin/automated-messages/switch/greeting/whatsapp/0/on?locale=es";
+    assert!(
+        list.body.contains(&escaped(action)),
+        "the switch carries the language: {}",
+        list.body
+    );
+    let on = admin.post(action, &[]).await;
+    assert_eq!(on.status, StatusCode::SEE_OTHER);
+    let back = on.location.expect("back to the list");
+    assert!(back.contains("locale=es"), "{back}");
+    let page = admin.get(&back).await;
+    assert!(
+        page.body.contains(&escaped("Gracias por escribirnos")),
+        "the Spanish texts are shown"
+    );
+    assert!(page.body.contains("Turn off"), "the greeting is now on");
+    let key = SwitchKey {
+        trigger: Trigger::Greeting,
+        channel: Channel::WhatsApp,
+        workstream: None,
+    };
+    let switches = app.desk().store().automated_switches().await.unwrap();
+    assert_eq!(switches.get(&key.storage_key()), Some(&true));
+    app.stop().await;
+}
+
+#[tokio::test]
 async fn outside_the_window_the_agent_gets_a_line_and_the_customer_gets_nothing() {
     let app = spawn_app().await;
     twilio_accepts(&app.twilio).await;
@@ -486,6 +520,84 @@ async fn media_failed(app: &TestApp, sid: &str) -> String {
     .await
 }
 
+/// Turns "Customers can send file attachments" on or off in the fixture's WhatsApp workstream.
+async fn customers_send_files(app: &TestApp, on: bool) {
+    let ws = wa_workstream(app).await;
+    app.desk()
+        .store()
+        .save_workstream_setup(
+            ws,
+            SetupChange::Features(Attachments {
+                customers: on,
+                agents: false,
+            }),
+        )
+        .await
+        .unwrap()
+        .unwrap();
+}
+
+#[tokio::test]
+async fn a_file_where_customers_cannot_send_files_is_not_fetched_and_answered() {
+    let app = spawn_app().await;
+    twilio_accepts(&app.twilio).await;
+    Mock::given(method("GET"))
+        .and(path("/receipt"))
+        .respond_with(ResponseTemplate::new(200).set_body_bytes(vec![7u8; 100]))
+        .mount(&app.twilio)
+        .await;
+    customers_send_files(&app, false).await;
+    let sid = new_sid();
+    let url = format!("{}/receipt", app.twilio.uri());
+    let form = with(
+        media_form(&sid, &url, "image/jpeg"),
+        "Body",
+        "here is my receipt",
+    );
+    assert_eq!(app.post_inbound_wa(&form).await.status(), 200);
+    let m = app
+        .message_by_sid(&sid)
+        .await
+        .expect("the message is stored");
+    assert_eq!(m.body, "here is my receipt", "the text is kept");
+    assert!(
+        matches!(&m.media[0].state, MediaState::Failed { reason } if reason.contains("attachments are off")),
+        "{:?}",
+        m.media[0].state
+    );
+    assert_eq!(
+        bodies_sent(&app).await,
+        [
+            "Message couldn't be sent: we can't accept attachments here. Please write your message as text."
+        ]
+    );
+    assert_eq!(
+        app.system_lines(m.conversation_id).await,
+        ["The customer sent an attachment; attachments are off for this workstream."]
+    );
+    let fetched =
+        |requests: Vec<wiremock::Request>| requests.iter().any(|r| r.url.path() == "/receipt");
+    let requests = app.twilio.received_requests().await.unwrap_or_default();
+    assert!(!fetched(requests), "the file is never downloaded");
+
+    // Turned on, the same file is taken in.
+    customers_send_files(&app, true).await;
+    let sid = new_sid();
+    assert_eq!(
+        app.post_inbound_wa(&media_form(&sid, &url, "image/jpeg"))
+            .await
+            .status(),
+        200
+    );
+    eventually("the file is stored", || async {
+        let m = app.message_by_sid(&sid).await?;
+        matches!(m.media.first()?.state, MediaState::Stored { .. }).then_some(())
+    })
+    .await;
+    assert_eq!(bodies_sent(&app).await.len(), 1, "nothing more is sent");
+    app.stop().await;
+}
+
 #[tokio::test]
 async fn a_refused_customer_file_is_answered_with_the_reason() {
     let app = spawn_app_with(wiremock::MockServer::start().await, |s| {
@@ -493,6 +605,7 @@ async fn a_refused_customer_file_is_answered_with_the_reason() {
     })
     .await;
     twilio_accepts(&app.twilio).await;
+    customers_send_files(&app, true).await;
     Mock::given(method("GET"))
         .and(path("/big"))
         .respond_with(ResponseTemplate::new(200).set_body_bytes(vec![7u8; 5_000]))

@@ -172,6 +172,20 @@ async fn seed(desk: &Desk) -> Fixture {
         .await
         .unwrap()
         .unwrap();
+    // Customers may send files there: the media tests send them.
+    store
+        .save_workstream_setup(
+            ws.id,
+            omnidesk::store::workstreams::SetupChange::Features(
+                omnidesk::domain::workstream::Attachments {
+                    customers: true,
+                    agents: false,
+                },
+            ),
+        )
+        .await
+        .unwrap()
+        .unwrap();
     let content_template = store
         .create_template(TemplateDraft {
             name: TemplateName::parse("order_update").unwrap(),

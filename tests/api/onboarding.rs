@@ -393,6 +393,144 @@ async fn every_number_form_takes_numbers_as_people_write_them_and_stores_e164() 
 }
 
 #[tokio::test]
+async fn ten_digits_without_a_country_code_are_refused_with_the_likely_form() {
+    let app = spawn_app().await;
+    let mut admin = app.admin().await;
+    twilio_knows(&app.twilio, fixture_accounts()).await;
+    admin.get("/admin/accounts/1/numbers/new").await;
+    let before = app.desk().store().numbers().await.unwrap().len();
+    for typed in ["4155550100", "(415) 555-0100"] {
+        let sms = add_sms(&mut admin, typed, "long_code").await;
+        let wa = admin
+            .post(
+                "/admin/accounts/1/numbers",
+                &[("name", "Sales"), ("number", typed)],
+            )
+            .await;
+        for (page, form) in [(sms, "SMS"), (wa, "WhatsApp")] {
+            assert_eq!(
+                page.status,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "{typed} on the {form} form"
+            );
+            assert_shows(
+                &page,
+                "Add the country code, e.g. +1 415 555 0100",
+                "the likely form is suggested",
+            );
+            assert!(
+                page.body.contains(&format!("value=\"{}\"", escaped(typed))),
+                "{typed}: the entered value is kept on the {form} form"
+            );
+        }
+    }
+    assert_eq!(
+        app.desk().store().numbers().await.unwrap().len(),
+        before,
+        "nothing was stored"
+    );
+    let asked = app.twilio.received_requests().await.unwrap();
+    assert!(
+        asked.iter().all(|r| !r.url.as_str().contains("4155550100")),
+        "Twilio was never asked about the national form"
+    );
+    app.stop().await;
+}
+
+/// The SMS account's stored SID and auth token.
+async fn sms_credentials(app: &TestApp) -> (String, String) {
+    let a = app
+        .desk()
+        .store()
+        .account_with_token(AccountId::new(2))
+        .await
+        .unwrap()
+        .unwrap();
+    let sid = a.account.sid.map(|s| s.to_string()).unwrap_or_default();
+    let token = a
+        .auth_token
+        .map(|t| t.expose().to_owned())
+        .unwrap_or_default();
+    (sid, token)
+}
+
+#[tokio::test]
+async fn editing_an_account_checks_new_credentials_with_twilio_before_saving() {
+    let app = spawn_app().await;
+    let mut admin = app.admin().await;
+    const ROTATED: &str = "rotated-token-7a6b5c4d3e2f1a0b";
+    twilio_knows(
+        &app.twilio,
+        vec![FakeAccount::active(SMS_SID, ROTATED, &[SMS_BUSINESS])],
+    )
+    .await;
+    admin.get("/admin/accounts/2").await;
+    let cases = [
+        (SMS_SID, "wrong-token-0000", "a wrong new token"),
+        (NEW_SID, "", "another SID with the stored token"),
+        (NEW_SID, ROTATED, "another SID with a token of this one"),
+    ];
+    for (sid, token, why) in cases {
+        let page = admin
+            .post(
+                "/admin/accounts/2",
+                &[
+                    ("name", "SMS renamed"),
+                    ("account_sid", sid),
+                    ("auth_token", token),
+                ],
+            )
+            .await;
+        assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY, "{why}");
+        assert_shows(&page, "Twilio refused the Account SID and Auth token", why);
+        assert!(
+            page.body.contains(&format!("value=\"{sid}\"")),
+            "{why}: the SID is kept"
+        );
+        assert!(
+            page.body.contains("value=\"SMS renamed\""),
+            "{why}: the name is kept"
+        );
+        for secret in [token, SMS_TOKEN, ROTATED] {
+            assert!(
+                secret.is_empty() || !page.body.contains(secret),
+                "{why}: no secret is rendered"
+            );
+        }
+        assert_eq!(
+            sms_credentials(&app).await,
+            (SMS_SID.to_owned(), SMS_TOKEN.to_owned()),
+            "{why}: nothing changed"
+        );
+        let a = app.desk().store().account(AccountId::new(2)).await.unwrap();
+        assert_eq!(a.unwrap().name.to_string(), "SMS", "{why}: not renamed");
+    }
+
+    let saved = admin
+        .post(
+            "/admin/accounts/2",
+            &[
+                ("name", "SMS renamed"),
+                ("account_sid", SMS_SID),
+                ("auth_token", ROTATED),
+            ],
+        )
+        .await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.body);
+    assert_eq!(
+        sms_credentials(&app).await,
+        (SMS_SID.to_owned(), ROTATED.to_owned()),
+        "the right token is saved"
+    );
+    let page = admin.get("/admin/accounts/2").await;
+    assert!(
+        !page.body.contains(ROTATED),
+        "the stored secret is not shown"
+    );
+    app.stop().await;
+}
+
+#[tokio::test]
 async fn the_callback_page_says_plainly_when_twilio_cannot_reach_the_public_url() {
     let cases = [
         (

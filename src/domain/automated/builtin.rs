@@ -45,6 +45,12 @@ pub(super) fn text(trigger: Trigger, channel: Channel, lang: &str) -> &'static s
         ("de", OverflowEnded) => {
             "Wir können Ihre Anfrage gerade nicht annehmen. Bitte schreiben Sie uns später noch einmal."
         }
+        ("de", AttachmentsOff) => {
+            "Die Nachricht konnte nicht gesendet werden: Wir können hier keine Dateien annehmen. Bitte schreiben Sie uns Ihr Anliegen als Text."
+        }
+        ("es", AttachmentsOff) => {
+            "No se pudo enviar el mensaje: aquí no podemos recibir archivos. Por favor, escríbanos su consulta como texto."
+        }
         ("es", OverflowEnded) => {
             "Ahora mismo no podemos atender su consulta. Por favor, escríbanos más tarde."
         }
@@ -97,6 +103,9 @@ pub(super) fn text(trigger: Trigger, channel: Channel, lang: &str) -> &'static s
         (_, OutsideTimeframe) => "Message couldn't be sent: it is outside the allowed timeframe.",
         (_, FileTooBig) => "Message couldn't be sent: the file is larger than the allowed size.",
         (_, UnsupportedType) => "Message couldn't be sent: this file type isn't supported.",
+        (_, AttachmentsOff) => {
+            "Message couldn't be sent: we can't accept attachments here. Please write your message as text."
+        }
     }
 }
 

@@ -372,7 +372,7 @@ async fn update(
         sid,
         auth_token: token,
     };
-    match desk.update_account(a.id, update).await? {
+    match desk.update_checked_account(a.id, update).await? {
         Ok(_) => Ok(redirect(&format!("/admin/accounts/{}?saved=1", a.id.get()))),
         Err(e) => {
             let numbers = desk.store().numbers_of(a.id).await?;
