@@ -66,12 +66,17 @@ pub enum ConfigCmd {
         output: Option<std::path::PathBuf>,
     },
     /// Makes each section of FILE the desired state; prints the changes first. A new Twilio
-    /// account's auth token is read from standard input.
+    /// account's auth token is asked for ("Auth token for NAME:") when standard input is a
+    /// terminal; piped input gives `NAME = TOKEN` lines. An account left without its token
+    /// is added disabled until the token is set in the admin console.
     Import {
         file: std::path::PathBuf,
         /// Only print what would change.
         #[arg(long)]
         dry_run: bool,
+        /// Read one auth token a line from standard input, one per new account in file order.
+        #[arg(long)]
+        secrets_from_stdin: bool,
     },
 }
 
@@ -371,17 +376,33 @@ async fn execute(command: Command, store: &Store, settings: &Settings) -> anyhow
 /// `config export` and `config import`: through the running server's control socket, else
 /// directly on the store.
 fn config_run(cmd: ConfigCmd, settings: &Settings) -> anyhow::Result<()> {
-    use crate::control::{Request, Response};
+    use crate::control::Request;
     use std::io::IsTerminal;
     let (request, output) = match cmd {
         ConfigCmd::Export { output } => (Request::ExportConfig, output),
-        ConfigCmd::Import { file, dry_run } => {
+        ConfigCmd::Import {
+            file,
+            dry_run,
+            secrets_from_stdin,
+        } => {
             let text = std::fs::read_to_string(&file)
                 .with_context(|| format!("reading {}", file.display()))?;
-            let mut secrets = String::new();
-            if !dry_run && !std::io::stdin().is_terminal() {
-                std::io::stdin().read_to_string(&mut secrets)?;
-            }
+            let stdin = std::io::stdin();
+            let secrets = if dry_run {
+                String::new()
+            } else if secrets_from_stdin || stdin.is_terminal() {
+                let listed = config_call(settings, Request::NewAccounts { text: text.clone() })?;
+                let names: Vec<String> = listed.lines().map(str::to_owned).collect();
+                crate::app::config_file::prompt::ask_tokens(
+                    &names,
+                    &mut stdin.lock(),
+                    &mut std::io::stderr(),
+                )?
+            } else {
+                let mut secrets = String::new();
+                stdin.lock().read_to_string(&mut secrets)?;
+                secrets
+            };
             let request = Request::ImportConfig {
                 text,
                 dry_run,
@@ -390,6 +411,20 @@ fn config_run(cmd: ConfigCmd, settings: &Settings) -> anyhow::Result<()> {
             (request, None)
         }
     };
+    let out = config_call(settings, request)?;
+    match output {
+        Some(path) => {
+            std::fs::write(&path, &out).with_context(|| format!("writing {}", path.display()))?
+        }
+        None => print!("{out}"),
+    }
+    Ok(())
+}
+
+/// One config request: through the running server's control socket, else directly on the
+/// store. Answers what the command prints.
+fn config_call(settings: &Settings, request: crate::control::Request) -> anyhow::Result<String> {
+    use crate::control::{Request, Response};
     let response = match crate::control::call(&settings.data_dir, &request) {
         Ok(response) => response,
         Err(_) => {
@@ -409,6 +444,11 @@ fn config_run(cmd: ConfigCmd, settings: &Settings) -> anyhow::Result<()> {
                     } => Response::of_import(
                         import::import(&store, &text, dry_run, &secrets, now).await,
                     ),
+                    Request::NewAccounts { text } => Response::of(
+                        import::new_accounts(&store, &text)
+                            .await
+                            .map(|n| n.join("\n")),
+                    ),
                 }
             });
             drop(rt);
@@ -419,12 +459,7 @@ fn config_run(cmd: ConfigCmd, settings: &Settings) -> anyhow::Result<()> {
     if !response.ok {
         bail!("{}", response.output.trim_end());
     }
-    match output {
-        Some(path) => std::fs::write(&path, &response.output)
-            .with_context(|| format!("writing {}", path.display()))?,
-        None => print!("{}", response.output),
-    }
-    Ok(())
+    Ok(response.output)
 }
 
 fn print_urls(settings: &Settings, key: &str) {

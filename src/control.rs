@@ -20,6 +20,10 @@ pub enum Request {
         dry_run: bool,
         secrets: String,
     },
+    /// The Twilio accounts a configuration file adds, one name a line.
+    NewAccounts {
+        text: String,
+    },
 }
 
 /// What the command prints, and whether it succeeded.
@@ -86,6 +90,9 @@ async fn answer(desk: &Desk, request: Request) -> Response {
             dry_run,
             secrets,
         } => Response::of_import(desk.import_config(&text, dry_run, &secrets).await),
+        Request::NewAccounts { text } => {
+            Response::of(desk.config_new_accounts(&text).await.map(|n| n.join("\n")))
+        }
     }
 }
 

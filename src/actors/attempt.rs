@@ -294,7 +294,7 @@ fn credentials(ctx: &SendContext) -> Result<Credentials, SendError> {
         }),
         _ => Err(SendError::Permanent(SendFailure {
             code: None,
-            message: "the messaging account has no credentials".into(),
+            message: "the messaging account is disabled until its auth token is set".into(),
         })),
     }
 }

@@ -44,7 +44,7 @@ pub struct BotPart {
 }
 
 /// A new random secret, 32 bytes in hex.
-fn new_secret() -> SecretString {
+pub(crate) fn new_secret() -> SecretString {
     let mut raw = [0u8; 32];
     crate::secrets::fill_random(&mut raw);
     SecretString::new(hex::encode(raw))

@@ -5,6 +5,7 @@
 //! stores first and notifies after the commit: a webhook is answered only once its message is
 //! durable, and actors, live pages and media fetches are told only about what was committed.
 
+pub mod account_token;
 pub mod admin;
 pub mod assignment;
 pub mod automated;

@@ -38,6 +38,11 @@ pub struct Account {
 }
 
 impl Account {
+    /// A Twilio account without its auth token: disabled until the token is set.
+    pub fn awaits_token(&self) -> bool {
+        self.provider == ProviderKind::Twilio && self.auth_token.is_none()
+    }
+
     /// The associated data binding a sealed token to its account.
     pub fn token_purpose(id: AccountId) -> String {
         format!("omnidesk:account:{}:auth_token", id.get())

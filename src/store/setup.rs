@@ -64,6 +64,27 @@ impl Store {
         if new.provider == ProviderKind::Twilio && (new.sid.is_none() || new.auth_token.is_none()) {
             return Ok(Err(SetupError::MissingCredentials));
         }
+        self.insert_account(new, now).await
+    }
+
+    /// A Twilio account whose auth token is not known yet (a configuration file names it):
+    /// it stays disabled, its webhooks refused and nothing sent from it, until the token is set.
+    pub async fn create_account_awaiting_token(
+        &self,
+        new: NewAccount,
+        now: Timestamp,
+    ) -> Result<Result<Account, SetupError>, StoreError> {
+        if new.provider == ProviderKind::Twilio && new.sid.is_none() {
+            return Ok(Err(SetupError::MissingCredentials));
+        }
+        self.insert_account(new, now).await
+    }
+
+    async fn insert_account(
+        &self,
+        new: NewAccount,
+        now: Timestamp,
+    ) -> Result<Result<Account, SetupError>, StoreError> {
         let key = self.master_key().clone();
         let webhook_key = WebhookKey::generate();
         self.write(move |tx| {
@@ -170,6 +191,18 @@ pub struct AccountUpdate {
     pub auth_token: Option<SecretString>,
 }
 
+/// The changes a configuration import makes to an existing number.
+pub struct NumberUpdate {
+    pub account_id: AccountId,
+    pub kind: NumberKind,
+    pub name: String,
+    pub description: String,
+}
+
+fn account_in(tx: &WriteTransaction, id: AccountId) -> Result<Option<Account>, StoreError> {
+    get_record(&tx.open_table(ACCOUNT_RECORD)?, id.get())
+}
+
 /// Which open conversations to count.
 #[derive(Debug, Clone, Copy)]
 pub enum OpenOn {
@@ -224,6 +257,41 @@ impl Store {
                 }
                 accounts.insert(id.get(), codec::encode(&account)?.as_slice())?;
                 Ok(Ok(account))
+            })
+            .await;
+        self.forget_cached_accounts();
+        saved
+    }
+
+    /// Changes a number's type, label, description or account (of the same channel); its
+    /// address, conversations and workstream stay.
+    pub async fn update_number(
+        &self,
+        id: NumberId,
+        update: NumberUpdate,
+    ) -> Result<Result<SenderNumber, SetupError>, StoreError> {
+        let saved = self
+            .write(move |tx| {
+                let mut numbers = tx.open_table(NUMBER_RECORD)?;
+                let Some(mut n) = get_record::<SenderNumber, _>(&numbers, id.get())? else {
+                    return Ok(Err(SetupError::UnknownNumber));
+                };
+                let Some(acct) = account_in(tx, update.account_id)? else {
+                    return Ok(Err(SetupError::UnknownAccount));
+                };
+                let whatsapp = update.kind == NumberKind::WhatsApp;
+                if acct.channel != n.channel || whatsapp != (n.channel == Channel::WhatsApp) {
+                    return Ok(Err(SetupError::ChannelMismatch {
+                        account: acct.channel,
+                        number: n.channel,
+                    }));
+                }
+                n.account_id = update.account_id;
+                n.kind = update.kind;
+                n.name = update.name.clone();
+                n.description = update.description.clone();
+                numbers.insert(id.get(), codec::encode(&n)?.as_slice())?;
+                Ok(Ok(n))
             })
             .await;
         self.forget_cached_accounts();

@@ -24,6 +24,14 @@ pub struct User {
     pub password_changed_at: Timestamp,
 }
 
+impl User {
+    /// False for a user added without one (a configuration import): they cannot sign in
+    /// until an admin sets a password.
+    pub fn has_password(&self) -> bool {
+        !self.password_hash.is_empty()
+    }
+}
+
 impl codec::Record for User {
     const TABLE: &'static str = "user_record";
 }

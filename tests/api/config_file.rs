@@ -4,6 +4,7 @@
 use crate::helpers::*;
 use crate::operations::omnidesk;
 use omnidesk::domain::automated::{AutomatedText, Locale, OverrideKey, SwitchKey, Trigger};
+use omnidesk::domain::bot::{BotUrl, MenuBot, MenuOption};
 use omnidesk::domain::hours::{DayHours, Holiday, ZoneName};
 use omnidesk::domain::language::LanguageCode;
 use omnidesk::domain::queue::{AssignmentMethod, OverflowAction, OverflowCondition, OverflowRule};
@@ -15,7 +16,9 @@ use omnidesk::domain::routing::{
 use omnidesk::domain::user::{Email, Role};
 use omnidesk::domain::workstream::QueueName;
 use omnidesk::domain::{Channel, UserId};
+use omnidesk::secrets::SecretString;
 use omnidesk::store::Store;
+use omnidesk::store::bots::BotDraft;
 use omnidesk::store::context::ContextVariableDraft;
 use omnidesk::store::hours::HoursInput;
 use omnidesk::store::queues::QueueDraft;
@@ -198,6 +201,61 @@ async fn seed_settings(app: &TestApp, ann: UserId, bob: UserId) {
         .unwrap();
 }
 
+/// A menu bot on the WhatsApp workstream, and an SMS workstream with an external bot.
+async fn seed_bots(app: &TestApp) {
+    let store = app.desk().store();
+    let ws = store.workstreams().await.unwrap()[0].id;
+    let billing = store
+        .queues(ws)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|q| q.name.as_str() == "Billing")
+        .unwrap()
+        .id;
+    let menu = MenuBot {
+        greeting: "Hi! What is it about?".into(),
+        options: vec![
+            MenuOption {
+                label: "Billing".into(),
+                set: vec![(
+                    VariableName::parse("tier").unwrap(),
+                    ContextValue::Text("gold".into()),
+                )],
+                queue: Some(billing),
+            },
+            MenuOption {
+                label: "Something else".into(),
+                set: vec![],
+                queue: None,
+            },
+        ],
+        human_keyword: "human".into(),
+        reprompt: "Sorry, answer with a number.".into(),
+        max_failures: 3,
+    };
+    store
+        .set_bot(ws, BotDraft::Menu(menu))
+        .await
+        .unwrap()
+        .unwrap();
+    let sms = app.sms_workstream().await;
+    store
+        .set_bot(
+            sms,
+            BotDraft::External {
+                url: BotUrl::parse("https://bot.example.com/hook").unwrap(),
+                timeout_secs: 7,
+                secret: Some(SecretString::new(BOT_SECRET)),
+            },
+        )
+        .await
+        .unwrap()
+        .unwrap();
+}
+
+const BOT_SECRET: &str = "bot-secret-0123456789abcdef";
+
 fn export(dir: &Path) -> String {
     let (ok, out, err) = omnidesk(dir, &["config", "export"], "");
     assert!(ok, "{err}");
@@ -218,6 +276,7 @@ fn import(dir: &Path, file: &Path, dry_run: bool) -> (bool, String, String) {
 async fn export_then_import_round_trips_every_setting_without_secrets() {
     let (app, ann, bob) = store_with_users().await;
     seed_settings(&app, ann, bob).await;
+    seed_bots(&app).await;
     let dir = app.stop().await;
     let text = export(dir.path());
     for expected in [
@@ -239,6 +298,14 @@ async fn export_then_import_round_trips_every_setting_without_secrets() {
         "Hello, we will answer soon.",
         "BAJA",
         "order_update",
+        "[workstreams.menu_bot]",
+        "greeting = \"Hi! What is it about?\"",
+        "tier = \"gold\"",
+        "queue = \"Billing\"",
+        "human_keyword = \"human\"",
+        "[workstreams.external_bot]",
+        "url = \"https://bot.example.com/hook\"",
+        "timeout_secs = 7",
     ] {
         assert!(text.contains(expected), "{expected} missing from:\n{text}");
     }
@@ -250,6 +317,8 @@ async fn export_then_import_round_trips_every_setting_without_secrets() {
         "$argon2",
         "password_hash",
         "a long password 1",
+        BOT_SECRET,
+        "secret",
     ] {
         assert!(!text.contains(secret), "{secret} was exported");
     }
@@ -273,6 +342,18 @@ async fn export_then_import_round_trips_every_setting_without_secrets() {
     assert!(out.contains("add Office"), "{out}");
     assert!(out.contains("add Billing"), "{out}");
     assert!(out.contains("add Refunds"), "{out}");
+    assert!(
+        out.contains("bot of WhatsApp support:\n  add the menu bot"),
+        "{out}"
+    );
+    assert!(
+        out.contains("bot of SMS support:\n  add the external bot"),
+        "{out}"
+    );
+    assert!(
+        out.contains("the external bot of SMS support gets a new signing secret"),
+        "{out}"
+    );
     assert_ne!(export(fresh.path()), text, "a dry run changed the store");
     let (ok, out, err) = import(fresh.path(), &file, false);
     assert!(ok, "{out}\n{err}");
@@ -284,6 +365,7 @@ async fn export_then_import_round_trips_every_setting_without_secrets() {
 async fn a_file_with_a_bad_value_is_refused_with_its_line_and_changes_nothing() {
     let (app, ann, bob) = store_with_users().await;
     seed_settings(&app, ann, bob).await;
+    seed_bots(&app).await;
     let dir = app.stop().await;
     let text = export(dir.path());
     let file = dir.path().join("config.toml");
@@ -312,6 +394,18 @@ async fn a_file_with_a_bad_value_is_refused_with_its_line_and_changes_nothing() 
             "priority = \"high\"",
             "high",
             "invalid type",
+        ),
+        (
+            "timeout_secs = 7",
+            "timeout_secs = 31",
+            "timeout_secs",
+            "from 1 to 30 seconds",
+        ),
+        (
+            "tier = \"gold\"",
+            "level = \"gold\"",
+            "level",
+            "no context variable level",
         ),
     ];
     for (from, to, marker, reason) in cases {
@@ -466,11 +560,11 @@ async fn a_new_account_takes_its_auth_token_from_standard_input_and_never_export
     );
     std::fs::write(&file, &added).unwrap();
     let path = file.to_str().unwrap();
-    let (ok, _, err) = omnidesk(dir.path(), &["config", "import", path], "");
-    assert!(!ok);
+    let (ok, out, err) = omnidesk(dir.path(), &["config", "import", path, "--dry-run"], "");
+    assert!(ok, "{err}");
     assert!(
-        err.contains("needs its auth token on standard input"),
-        "{err}"
+        out.contains("the new account Backup SMS stays disabled until its auth token is set"),
+        "{out}"
     );
     assert_eq!(export(dir.path()), text);
     let (ok, out, err) = omnidesk(

@@ -2,6 +2,7 @@
 //! 127.0.0.1.
 
 mod admin_accounts;
+mod admin_config;
 mod admin_hours;
 mod admin_routes;
 mod admin_templates;
@@ -13,7 +14,9 @@ mod attachments;
 mod automated_sent;
 mod bot;
 mod bot_edges;
+mod config_accounts;
 mod config_file;
+mod config_users;
 mod crash;
 mod disk_full;
 mod distribution;

@@ -6,5 +6,6 @@
 mod admin_setup;
 mod agent_flow;
 mod bot_hold;
+mod config_page;
 mod harness;
 mod routing_rules;

@@ -4,6 +4,7 @@ use super::*;
 use crate::domain::queue::OverflowAction;
 use crate::domain::routing::Condition;
 use crate::domain::{HoursId, NumberId, QueueId, SkillId, UserId, WorkstreamId};
+use crate::store::bots::StoredBot;
 use crate::store::{Store, StoreError};
 use std::collections::HashMap;
 
@@ -249,6 +250,7 @@ async fn workstream_doc(
             default: v.default,
         })
         .collect();
+    let (menu_bot, external_bot) = bot_docs(names, store.bot(ws.id).await?);
     Ok(WorkstreamDoc {
         name: ws.name.as_str().to_owned(),
         channel: ws.channel,
@@ -269,7 +271,46 @@ async fn workstream_doc(
         queues,
         rules,
         context_variables,
+        menu_bot,
+        external_bot,
     })
+}
+
+/// A workstream's bot as the file writes it: queues by name, no secret.
+fn bot_docs(names: &Names, bot: Option<StoredBot>) -> (Option<MenuBotDoc>, Option<ExternalBotDoc>) {
+    match bot {
+        None => (None, None),
+        Some(StoredBot::Menu(m)) => {
+            let options = m
+                .options
+                .into_iter()
+                .map(|o| MenuOptionDoc {
+                    label: o.label,
+                    set: o
+                        .set
+                        .iter()
+                        .map(|(k, v)| (k.to_string(), v.to_string()))
+                        .collect(),
+                    queue: o.queue.map(|q| name_of(&names.queues, &q)),
+                })
+                .collect();
+            let doc = MenuBotDoc {
+                greeting: m.greeting,
+                options,
+                human_keyword: m.human_keyword,
+                reprompt: m.reprompt,
+                max_failures: m.max_failures,
+            };
+            (Some(doc), None)
+        }
+        Some(StoredBot::External(e)) => {
+            let doc = ExternalBotDoc {
+                url: e.url.to_string(),
+                timeout_secs: e.timeout_secs,
+            };
+            (None, Some(doc))
+        }
+    }
 }
 
 fn condition_doc(names: &Names, c: Condition) -> ConditionDoc {

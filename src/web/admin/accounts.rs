@@ -3,7 +3,7 @@
 //! callback URLs and delete it after a confirmation. The new-account wizard is in
 //! `accounts_wizard`, numbers in `numbers`.
 
-use super::{accounts_wizard, numbers};
+use super::{account_token, accounts_wizard, numbers};
 use crate::app::Desk;
 use crate::app::onboarding::{AccountCheck, CredentialsCheck, NumberVerdict};
 use crate::domain::public_url::Reach;
@@ -181,6 +181,9 @@ async fn list(
     if let Outcome::Notice(n) = q.text() {
         p = p.with(Section::Notice(n));
     }
+    for s in account_token::list_problems(&accounts) {
+        p = p.with(s);
+    }
     Ok(p.with(Section::Links(vec![Link {
         href: "/admin/accounts/new".into(),
         text: "New account".into(),
@@ -246,6 +249,9 @@ fn account_page(
         info("Provider", provider_label(a.provider).into()),
         info("Auth token", token.into()),
     ]));
+    for s in account_token::sections(a, &admin.csrf) {
+        p = p.with(s);
+    }
     p = p.with(Section::Form(form));
     if a.provider == ProviderKind::Twilio {
         p = p

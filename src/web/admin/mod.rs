@@ -1,11 +1,13 @@
 //! `/admin/...`: configuration, for admins only; `/admin` itself is the setup checklist. The whole scope sits behind `require_admin`, and
 //! every handler also takes the `Admin` extractor, so a route cannot be added unguarded.
 
+pub mod account_token;
 pub mod accounts;
 pub mod accounts_wizard;
 pub mod automated;
 pub mod bot;
 mod common;
+pub mod config;
 pub mod context_variables;
 pub mod home;
 pub mod hours;
@@ -65,5 +67,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.configure(skills::routes);
     cfg.configure(context_variables::routes);
     cfg.configure(bot::routes);
+    cfg.configure(account_token::routes);
+    cfg.configure(config::routes);
     // (admin areas: add `cfg.configure(area::routes);` lines above this one)
 }

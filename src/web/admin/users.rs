@@ -32,6 +32,9 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/users/{id}/sign-out", web::post().to(sign_out_everywhere));
 }
 
+/// A user added without a password (by a configuration import).
+const NO_PASSWORD: &str = "No password yet";
+
 fn page(admin: &SignedIn, title: &str) -> Page {
     Page::new(title, Some(Nav::for_user(admin, "users")))
 }
@@ -50,7 +53,16 @@ async fn list(Admin(admin): Admin, desk: web::Data<Desk>) -> Result<HttpResponse
                 Cell::Text(u.role.to_string()),
                 Cell::Text(u.capacity.to_string()),
                 Cell::Text(u.languages.join(", ")),
-                Cell::Text(if u.disabled { "Disabled" } else { "Active" }.into()),
+                Cell::Text(
+                    if u.disabled {
+                        "Disabled"
+                    } else if !u.has_password() {
+                        NO_PASSWORD
+                    } else {
+                        "Active"
+                    }
+                    .into(),
+                ),
             ]
         })
         .collect();
@@ -223,6 +235,11 @@ fn edit_page(
     let mut p = page(admin, &format!("User: {}", u.name));
     if let Some(n) = notice {
         p = p.with(Section::Notice(n.into()));
+    }
+    if !u.has_password() {
+        p = p.with(Section::Problem(format!(
+            "{NO_PASSWORD}: this user cannot sign in until a password is set below."
+        )));
     }
     p.with(Section::Text(format!("E-mail: {}", u.email)))
         .with(Section::Form(edit))

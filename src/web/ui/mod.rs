@@ -65,7 +65,7 @@ impl Nav {
 }
 
 /// Admin navigation: (section key, label, href).
-pub const ADMIN_SECTIONS: [(&str, &str, &str); 8] = [
+pub const ADMIN_SECTIONS: [(&str, &str, &str); 9] = [
     ("accounts", "Accounts", "/admin/accounts"),
     ("workstreams", "Workstreams", "/admin/workstreams"),
     ("templates", "Templates", "/admin/templates"),
@@ -78,6 +78,7 @@ pub const ADMIN_SECTIONS: [(&str, &str, &str); 8] = [
     ),
     ("users", "Users", "/admin/users"),
     ("simulator", "Simulator", "/simulator"),
+    ("config", "Configuration file", "/admin/config"),
 ];
 
 #[derive(Debug, Clone)]

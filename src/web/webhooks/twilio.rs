@@ -33,6 +33,8 @@ pub enum WebhookError {
     UnknownKey,
     #[error("invalid X-Twilio-Signature")]
     BadSignature,
+    #[error("this account is disabled until its auth token is set in the admin console")]
+    Disabled,
     #[error("malformed request: {0}")]
     Malformed(String),
     #[error("the number {0} is not configured on this account")]
@@ -60,7 +62,7 @@ impl ResponseError for WebhookError {
     fn status_code(&self) -> StatusCode {
         match self {
             Self::UnknownKey | Self::UnknownNumber(_) => StatusCode::NOT_FOUND,
-            Self::BadSignature => StatusCode::FORBIDDEN,
+            Self::BadSignature | Self::Disabled => StatusCode::FORBIDDEN,
             Self::Malformed(_) => StatusCode::BAD_REQUEST,
             Self::Body(BodyError::TooLarge(_)) | Self::TooManyFields => {
                 StatusCode::PAYLOAD_TOO_LARGE
@@ -126,6 +128,9 @@ async fn authenticate(
         .await
         .map_err(|e| reject(e.into()))?;
     let pairs = parse_form(&body).map_err(|e| reject(e.into()))?;
+    if account.account.awaits_token() {
+        return Err(reject(WebhookError::Disabled));
+    }
     let token = account
         .auth_token
         .as_ref()
