@@ -442,7 +442,7 @@ fn config_call(settings: &Settings, request: crate::control::Request) -> anyhow:
                         dry_run,
                         secrets,
                     } => Response::of_import(
-                        import::import(&store, &text, dry_run, &secrets, now).await,
+                        import::import(&store, &text, dry_run, &secrets, None, now).await,
                     ),
                     Request::NewAccounts { text } => Response::of(
                         import::new_accounts(&store, &text)

@@ -89,7 +89,7 @@ async fn answer(desk: &Desk, request: Request) -> Response {
             text,
             dry_run,
             secrets,
-        } => Response::of_import(desk.import_config(&text, dry_run, &secrets).await),
+        } => Response::of_import(desk.import_config(&text, dry_run, &secrets, None).await),
         Request::NewAccounts { text } => {
             Response::of(desk.config_new_accounts(&text).await.map(|n| n.join("\n")))
         }

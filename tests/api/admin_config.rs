@@ -153,3 +153,51 @@ async fn agents_and_supervisors_cannot_open_or_post_the_configuration_page() {
         assert!(skill_names(&app).await.is_empty());
     }
 }
+
+#[tokio::test]
+async fn an_admin_cannot_import_a_file_that_disables_or_demotes_themselves() {
+    let app = spawn_app().await;
+    // A second admin, so the last-admin rule alone would let the file through.
+    let _other = app.signed_in(Role::Admin, "other@example.com").await;
+    let mut admin = app.admin().await;
+    admin.get("/admin/config").await;
+    let text = app.desk().export_config().await.unwrap();
+    let me = "email = \"admin@example.com\"";
+    assert!(text.contains(me), "{text}");
+    // Left out of the file (which disables a user), and listed as disabled.
+    // The admin's own [[users]] entry, up to its (empty) skills table.
+    let start = text.find(&format!("[[users]]\n{me}")).unwrap();
+    let end = start + text[start..].find("[users.skills]\n").unwrap() + "[users.skills]\n".len();
+    let mine = &text[start..end];
+    let with_mine = |entry: &str| format!("{}{entry}{}", &text[..start], &text[end..]);
+    let left_out = with_mine("");
+    let disabled = with_mine(&mine.replace("disabled = false", "disabled = true"));
+    let demoted = with_mine(&mine.replace("role = \"Admin\"", "role = \"Agent\""));
+    for file in [left_out, disabled, demoted] {
+        assert_ne!(file, text);
+        let page = admin
+            .post("/admin/config/preview", &[("file", &file)])
+            .await;
+        assert_eq!(
+            page.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{}",
+            page.body
+        );
+        assert!(
+            page.body
+                .contains("the file would disable or demote you (admin@example.com)"),
+            "{}",
+            page.body
+        );
+        let applied = admin.post("/admin/config/apply", &[("file", &file)]).await;
+        assert_eq!(applied.status, StatusCode::UNPROCESSABLE_ENTITY);
+    }
+    let users = app.desk().store().users().await.unwrap();
+    let me = users
+        .iter()
+        .find(|u| u.email.as_str() == "admin@example.com")
+        .unwrap();
+    assert!(!me.disabled, "nothing changed");
+    app.stop().await;
+}

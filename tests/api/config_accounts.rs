@@ -57,7 +57,7 @@ async fn a_new_account_imported_without_its_token_is_disabled_until_an_admin_set
     let text = with_backup_account(&app.desk().export_config().await.unwrap());
     let report = app
         .desk()
-        .import_config(&text, false, "")
+        .import_config(&text, false, "", None)
         .await
         .unwrap()
         .unwrap();
@@ -185,7 +185,7 @@ async fn changed_accounts_and_numbers_apply_and_a_stored_token_keeps_its_sid() {
     assert_ne!(changed, text);
     let dry = app
         .desk()
-        .import_config(&changed, true, "")
+        .import_config(&changed, true, "", None)
         .await
         .unwrap()
         .unwrap()
@@ -202,7 +202,7 @@ async fn changed_accounts_and_numbers_apply_and_a_stored_token_keeps_its_sid() {
         "{dry}"
     );
     app.desk()
-        .import_config(&changed, false, "")
+        .import_config(&changed, false, "", None)
         .await
         .unwrap()
         .unwrap();
@@ -222,7 +222,7 @@ async fn changed_accounts_and_numbers_apply_and_a_stored_token_keeps_its_sid() {
     let other_sid = now.replacen(WA_SID, "AC99999999999999999999999999999999", 1);
     let refused = app
         .desk()
-        .import_config(&other_sid, false, "")
+        .import_config(&other_sid, false, "", None)
         .await
         .unwrap()
         .unwrap_err()

@@ -28,7 +28,7 @@ async fn a_user_the_file_adds_cannot_sign_in_until_an_admin_sets_a_password() {
     let text = users_file(&app, NEW_USER).await;
     let report = app
         .desk()
-        .import_config(&text, false, "")
+        .import_config(&text, false, "", None)
         .await
         .unwrap()
         .unwrap()
@@ -85,14 +85,14 @@ async fn a_user_the_file_leaves_out_is_disabled_and_the_last_admin_stays() {
     let without = app.desk().export_config().await.unwrap();
     let with_new = users_file(&app, NEW_USER).await;
     app.desk()
-        .import_config(&with_new, false, "")
+        .import_config(&with_new, false, "", None)
         .await
         .unwrap()
         .unwrap();
     // The file without the new user disables them, once.
     let report = app
         .desk()
-        .import_config(&without, false, "")
+        .import_config(&without, false, "", None)
         .await
         .unwrap()
         .unwrap()
@@ -109,7 +109,7 @@ async fn a_user_the_file_leaves_out_is_disabled_and_the_last_admin_stays() {
     assert!(new.disabled);
     let again = app
         .desk()
-        .import_config(&without, true, "")
+        .import_config(&without, true, "", None)
         .await
         .unwrap()
         .unwrap()
@@ -121,7 +121,7 @@ async fn a_user_the_file_leaves_out_is_disabled_and_the_last_admin_stays() {
     let demoted = before.replacen("role = \"Admin\"", "role = \"Agent\"", 1);
     let refused = app
         .desk()
-        .import_config(&demoted, false, "")
+        .import_config(&demoted, false, "", None)
         .await
         .unwrap()
         .unwrap_err()

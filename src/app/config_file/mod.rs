@@ -366,8 +366,10 @@ impl crate::app::Desk {
         text: &str,
         dry_run: bool,
         secrets: &str,
+        acting: Option<&crate::domain::user::Email>,
     ) -> Result<Result<import::Report, import::ImportRefusal>, crate::store::StoreError> {
-        let result = import::import(self.store(), text, dry_run, secrets, self.now()).await?;
+        let result =
+            import::import(self.store(), text, dry_run, secrets, acting, self.now()).await?;
         let changed = match &result {
             Ok(report) => report.applied,
             Err(refusal) => matches!(refusal, import::ImportRefusal::Apply(_)),

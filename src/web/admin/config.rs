@@ -154,7 +154,10 @@ async fn preview(f: CsrfForm, desk: web::Data<Desk>) -> Result<HttpResponse, Pag
     if text.trim().is_empty() {
         return Ok(empty_file(&f.user, &f.form));
     }
-    let report = match desk.import_config(&text, true, "").await? {
+    let report = match desk
+        .import_config(&text, true, "", Some(&f.user.user.email))
+        .await?
+    {
         Ok(report) => report,
         Err(refusal) => return Ok(refused(&f.user, &f.form, &refusal)),
     };
@@ -179,7 +182,10 @@ async fn apply(f: CsrfForm, desk: web::Data<Desk>) -> Result<HttpResponse, PageE
         return Ok(empty_file(&f.user, &f.form));
     }
     // The previewed file, checked again: the store may have changed since the preview.
-    let report = match desk.import_config(&text, false, "").await? {
+    let report = match desk
+        .import_config(&text, false, "", Some(&f.user.user.email))
+        .await?
+    {
         Ok(report) => report,
         Err(refusal) => return Ok(refused(&f.user, &f.form, &refusal)),
     };

@@ -181,11 +181,13 @@ pub async fn new_accounts(store: &Store, text: &str) -> Result<Vec<String>, Stor
 
 /// Reads `text`, checks all of it, and (unless `dry_run`) makes each section it contains the
 /// desired state. `secrets` holds `Account name = auth token` lines for new Twilio accounts.
+/// `acting`: the admin importing it from the admin page, who must stay an active admin.
 pub async fn import(
     store: &Store,
     text: &str,
     dry_run: bool,
     secrets: &str,
+    acting: Option<&Email>,
     now: Timestamp,
 ) -> Result<Result<Report, ImportRefusal>, StoreError> {
     let file: ConfigFile = match toml::from_str(text) {
@@ -209,7 +211,7 @@ pub async fn import(
         .filter(|a| a.awaits_token())
         .map(|a| key(a.name.as_str()))
         .collect();
-    check(&file, &current, &awaiting, &mut problems);
+    check(&file, &current, &awaiting, acting, &mut problems);
     if !problems.is_empty() {
         let problems = problems
             .into_iter()
@@ -294,10 +296,17 @@ struct Scope<'a> {
     emails: BTreeSet<String>,
     ws_names: HashMap<String, Channel>,
     number_channels: HashMap<String, Channel>,
+    acting: Option<&'a Email>,
 }
 
 /// Every check of the file, against the state it would produce.
-fn check(file: &ConfigFile, current: &ConfigFile, awaiting: &BTreeSet<String>, out: &mut Problems) {
+fn check(
+    file: &ConfigFile,
+    current: &ConfigFile,
+    awaiting: &BTreeSet<String>,
+    acting: Option<&Email>,
+    out: &mut Problems,
+) {
     let accounts = wanted(&file.accounts, &current.accounts);
     let numbers = wanted(&file.numbers, &current.numbers);
     let hours = wanted(&file.hours, &current.hours);
@@ -330,6 +339,7 @@ fn check(file: &ConfigFile, current: &ConfigFile, awaiting: &BTreeSet<String>, o
         emails,
         ws_names,
         number_channels,
+        acting,
     };
     check_accounts(&scope, out);
     check_numbers(&scope, out);

@@ -10,6 +10,7 @@ pub(super) fn check_users(s: &Scope, out: &mut Problems) {
         file,
         current,
         skill_names,
+        acting,
         ..
     } = s;
     let Some(list) = &file.users else {
@@ -36,6 +37,20 @@ pub(super) fn check_users(s: &Scope, out: &mut Problems) {
             if !skill_names.contains(&key(s)) {
                 err(out, p.key("skills"), format!("no skill named {s}"));
             }
+        }
+    }
+    if let Some(me) = acting {
+        let mine = list.iter().position(|u| key(&u.email) == key(me.as_str()));
+        let kept = mine.is_some_and(|i| list[i].role == Role::Admin && !list[i].disabled);
+        if !kept {
+            err(
+                out,
+                mine.map_or_else(|| P::root("users"), |i| base.at(i)),
+                format!(
+                    "the file would disable or demote you ({me}): keep your own user an active \
+                     admin"
+                ),
+            );
         }
     }
     let active_admin = |u: &UserDoc| u.role == Role::Admin && !u.disabled;
