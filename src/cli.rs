@@ -393,11 +393,14 @@ fn config_run(cmd: ConfigCmd, settings: &Settings) -> anyhow::Result<()> {
             } else if secrets_from_stdin || stdin.is_terminal() {
                 let listed = config_call(settings, Request::NewAccounts { text: text.clone() })?;
                 let names: Vec<String> = listed.lines().map(str::to_owned).collect();
-                crate::app::config_file::prompt::ask_tokens(
-                    &names,
-                    &mut stdin.lock(),
-                    &mut std::io::stderr(),
-                )?
+                use crate::app::config_file::prompt::{ask_tokens, from_lines, from_terminal};
+                let mut notes = std::io::stderr();
+                if secrets_from_stdin {
+                    let (mut input, mut prompts) = (stdin.lock(), std::io::stderr());
+                    ask_tokens(&names, from_lines(&mut input, &mut prompts), &mut notes)?
+                } else {
+                    ask_tokens(&names, from_terminal, &mut notes)?
+                }
             } else {
                 let mut secrets = String::new();
                 stdin.lock().read_to_string(&mut secrets)?;

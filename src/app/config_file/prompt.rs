@@ -1,26 +1,23 @@
 //! The auth tokens of the accounts an import adds, asked one line per account ("Auth token for
-//! <name>:"): from a terminal, or from standard input with `--secrets-from-stdin`.
+//! <name>:"): from a terminal (not echoed), or from standard input with `--secrets-from-stdin`.
 
 use std::io::{self, BufRead, Write};
 
 /// Asks for each account's token and answers them as the import reads them (`name = token`
-/// lines). An empty line, or the end of the input, leaves that account disabled until its
-/// token is set in the admin console.
+/// lines). `ask` shows its prompt and reads one answer. An empty answer, or the end of the input,
+/// leaves that account disabled until its token is set in the admin console.
 pub fn ask_tokens(
     names: &[String],
-    input: &mut impl BufRead,
-    prompt: &mut impl Write,
+    mut ask: impl FnMut(&str) -> io::Result<String>,
+    notes: &mut impl Write,
 ) -> io::Result<String> {
     let mut out = String::new();
     for name in names {
-        write!(prompt, "Auth token for {name}: ")?;
-        prompt.flush()?;
-        let mut line = String::new();
-        input.read_line(&mut line)?;
-        let token = line.trim();
+        let answer = ask(&format!("Auth token for {name}: "))?;
+        let token = answer.trim();
         if token.is_empty() {
             writeln!(
-                prompt,
+                notes,
                 "(none: {name} stays disabled until its auth token is set)"
             )?;
             continue;
@@ -28,6 +25,26 @@ pub fn ask_tokens(
         out.push_str(&format!("{name} = {token}\n"));
     }
     Ok(out)
+}
+
+/// Answers from a terminal: the token is not echoed as it is typed.
+pub fn from_terminal(prompt: &str) -> io::Result<String> {
+    rpassword::prompt_password(prompt)
+}
+
+/// Answers read line by line from `input` (`--secrets-from-stdin`), each prompt written to
+/// `prompts`.
+pub fn from_lines<'a>(
+    input: &'a mut impl BufRead,
+    prompts: &'a mut impl Write,
+) -> impl FnMut(&str) -> io::Result<String> + 'a {
+    move |prompt| {
+        write!(prompts, "{prompt}")?;
+        prompts.flush()?;
+        let mut line = String::new();
+        input.read_line(&mut line)?;
+        Ok(line)
+    }
 }
 
 #[cfg(test)]
@@ -42,14 +59,18 @@ mod tests {
             "Last".to_owned(),
         ];
         let mut prompts = Vec::new();
-        let secrets = ask_tokens(&names, &mut "tok-1\n\n".as_bytes(), &mut prompts).unwrap();
+        let mut notes = Vec::new();
+        let mut input = "tok-1\n\n".as_bytes();
+        let secrets = ask_tokens(&names, from_lines(&mut input, &mut prompts), &mut notes).unwrap();
         assert_eq!(secrets, "Backup SMS = tok-1\n");
         let prompts = String::from_utf8(prompts).unwrap();
+        let notes = String::from_utf8(notes).unwrap();
         assert!(
             prompts.starts_with("Auth token for Backup SMS: "),
             "{prompts}"
         );
         assert!(prompts.contains("Auth token for Spare: "), "{prompts}");
-        assert!(prompts.contains("Last stays disabled"), "{prompts}");
+        assert!(prompts.contains("Auth token for Last: "), "{prompts}");
+        assert!(notes.contains("Last stays disabled"), "{notes}");
     }
 }
