@@ -98,6 +98,22 @@ impl Sentiment {
     }
 }
 
+impl Sentiment {
+    /// The CSS class that colours the level on pages.
+    pub fn css(self) -> &'static str {
+        match self {
+            Self::VeryNegative => "sentiment-neg3",
+            Self::Negative => "sentiment-neg2",
+            Self::SlightlyNegative => "sentiment-neg1",
+            Self::Neutral => "sentiment-neutral",
+            Self::SlightlyPositive => "sentiment-pos1",
+            Self::Positive => "sentiment-pos2",
+            Self::VeryPositive => "sentiment-pos3",
+            Self::NotAvailable => "sentiment-na",
+        }
+    }
+}
+
 impl std::fmt::Display for Sentiment {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.label())

@@ -39,6 +39,7 @@ mod restart;
 mod retry;
 mod routing_rules;
 mod scheduler;
+mod sentiment;
 mod sessions_hardening;
 mod signin;
 mod simulator;
