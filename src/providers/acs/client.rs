@@ -128,16 +128,34 @@ pub fn retry_after(headers: &HeaderMap, now: Timestamp) -> Option<Duration> {
     Some(wait.min(MAX_RETRY_AFTER))
 }
 
+/// An HTTP client for ACS and Entra: one timeout for connecting and for the whole request, and
+/// no redirects (a signed request or a key fetch is never sent elsewhere).
+pub(super) fn http_client(timeout: Duration) -> reqwest::Result<reqwest::Client> {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .connect_timeout(timeout)
+        .timeout(timeout)
+        .build()
+}
+
+/// A send that got no answer. No connection means no request: safe to send again. Anything
+/// later (a timeout, a reset) may have left the message at ACS.
+fn transport_error(e: reqwest::Error) -> SendError {
+    match (e.is_connect(), e.is_timeout()) {
+        (true, _) => SendError::Retryable {
+            reason: format!("could not reach ACS: {e}"),
+            retry_after: None,
+        },
+        (false, true) => SendError::Ambiguous("ACS did not answer in time".into()),
+        (false, false) => SendError::Ambiguous(format!("the connection to ACS failed: {e}")),
+    }
+}
+
 impl AcsClient {
     /// A client whose requests give up after `timeout`; `clock` dates the signatures.
     pub fn new(timeout: Duration, clock: Clock) -> Result<Self, reqwest::Error> {
-        let http = reqwest::Client::builder()
-            .timeout(timeout)
-            .connect_timeout(timeout)
-            .redirect(reqwest::redirect::Policy::none())
-            .build()?;
         Ok(Self {
-            http,
+            http: http_client(timeout)?,
             clock,
             endpoint_override: None,
         })
@@ -215,20 +233,7 @@ impl AcsClient {
             .header(REPEATABILITY_FIRST_SENT, first_sent)
             .send()
             .await
-            .map_err(|e| {
-                // No connection means no request: safe to send again. Anything later (a
-                // timeout, a reset) may have left the message at ACS.
-                if e.is_connect() {
-                    SendError::Retryable {
-                        reason: format!("could not reach ACS: {e}"),
-                        retry_after: None,
-                    }
-                } else if e.is_timeout() {
-                    SendError::Ambiguous("ACS did not answer in time".into())
-                } else {
-                    SendError::Ambiguous(format!("the connection to ACS failed: {e}"))
-                }
-            })?;
+            .map_err(transport_error)?;
         let status = resp.status();
         let rejected = resp
             .headers()

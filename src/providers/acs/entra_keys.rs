@@ -82,14 +82,9 @@ struct RawKeySet {
 impl KeyCache {
     /// A cache fetching from `authority` (e.g. `https://login.microsoftonline.com`).
     pub fn new(authority: url::Url, clock: Clock) -> Result<Self, reqwest::Error> {
-        let http = reqwest::Client::builder()
-            .timeout(FETCH_TIMEOUT)
-            .connect_timeout(FETCH_TIMEOUT)
-            .redirect(reqwest::redirect::Policy::none())
-            .build()?;
         Ok(Self {
             inner: Arc::new(Inner {
-                http,
+                http: super::client::http_client(FETCH_TIMEOUT)?,
                 authority,
                 clock,
                 tenants: Mutex::new(HashMap::new()),

@@ -22,7 +22,9 @@ pub const DELIVERY_STATUS_UPDATED: &str =
 pub const WEBHOOK_REQUEST_ORIGIN: &str = "WebHook-Request-Origin";
 /// The header answering it.
 pub const WEBHOOK_ALLOWED_ORIGIN: &str = "WebHook-Allowed-Origin";
-/// The header granting a request rate, answered when `WebHook-Request-Rate` was asked.
+/// The handshake's optional request for a delivery rate (requests per minute).
+pub const WEBHOOK_REQUEST_RATE: &str = "WebHook-Request-Rate";
+/// The header granting a rate, answered when `WebHook-Request-Rate` was asked.
 pub const WEBHOOK_ALLOWED_RATE: &str = "WebHook-Allowed-Rate";
 
 /// Why a delivery cannot be read at all. It will never read better, so the answer is 400
@@ -240,6 +242,17 @@ pub fn allowed_origin(request_origin: Option<&str>) -> Option<String> {
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b':' | b'*'));
     plausible.then(|| origin.to_owned())
+}
+
+/// What to answer in `WebHook-Allowed-Rate` when the handshake asked for a rate in
+/// `WebHook-Request-Rate`: the rate asked (omnidesk does not throttle Event Grid), or nothing
+/// when none was asked or it is not a positive number of requests per minute.
+pub fn allowed_rate(request_rate: Option<&str>) -> Option<String> {
+    let rate = request_rate?.trim();
+    rate.parse::<u32>()
+        .ok()
+        .filter(|r| *r > 0)
+        .map(|r| r.to_string())
 }
 
 #[cfg(test)]

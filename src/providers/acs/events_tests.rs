@@ -191,6 +191,10 @@ fn the_cloudevents_handshake_echoes_a_plausible_origin() {
     for bad in [None, Some(""), Some("evil\r\nSet-Cookie: x"), Some("a b")] {
         assert_eq!(allowed_origin(bad), None, "{bad:?}");
     }
+    assert_eq!(allowed_rate(Some("120")), Some("120".into()));
+    for bad in [None, Some("0"), Some("-1"), Some("fast")] {
+        assert_eq!(allowed_rate(bad), None, "{bad:?}");
+    }
 }
 
 #[test]

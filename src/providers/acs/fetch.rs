@@ -110,6 +110,24 @@ pub struct Media {
 }
 
 impl AcsClient {
+    /// A signed `GET` of `path_and_query`, answered 2xx.
+    async fn get(
+        &self,
+        cs: &ConnectionString,
+        path_and_query: &str,
+    ) -> Result<reqwest::Response, FetchError> {
+        let resp = self
+            .signed(cs, reqwest::Method::GET, path_and_query, Vec::new())
+            .send()
+            .await
+            .map_err(unreachable)?;
+        if resp.status().is_success() {
+            Ok(resp)
+        } else {
+            Err(refusal(resp).await)
+        }
+    }
+
     /// The path and query of `next_link`, when it points at this client's endpoint for `cs`.
     fn follow(&self, cs: &ConnectionString, next_link: &str) -> Result<String, FetchError> {
         let endpoint = self.endpoint(cs);
@@ -149,14 +167,7 @@ impl AcsClient {
         );
         let mut out = TemplateList::default();
         for _ in 0..MAX_TEMPLATE_PAGES {
-            let resp = self
-                .signed(cs, reqwest::Method::GET, &path, Vec::new())
-                .send()
-                .await
-                .map_err(unreachable)?;
-            if !resp.status().is_success() {
-                return Err(refusal(resp).await);
-            }
+            let resp = self.get(cs, &path).await?;
             let page: Page = resp.json().await.map_err(|_| {
                 FetchError::Unreachable("ACS's list of templates could not be read.".into())
             })?;
@@ -194,14 +205,7 @@ impl AcsClient {
         max_bytes: u64,
     ) -> Result<Media, FetchError> {
         let path = format!("/messages/streams/{id}?api-version={API_VERSION}");
-        let mut resp = self
-            .signed(cs, reqwest::Method::GET, &path, Vec::new())
-            .send()
-            .await
-            .map_err(unreachable)?;
-        if !resp.status().is_success() {
-            return Err(refusal(resp).await);
-        }
+        let mut resp = self.get(cs, &path).await?;
         if resp.content_length().is_some_and(|n| n > max_bytes) {
             return Err(FetchError::TooLarge(max_bytes));
         }

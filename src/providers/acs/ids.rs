@@ -26,63 +26,61 @@ pub fn is_guid(s: &str) -> bool {
             .all(|(g, len)| g.len() == len && g.bytes().all(|b| b.is_ascii_hexdigit()))
 }
 
-/// A WhatsApp channel's registration ID in ACS (a GUID), the sender of business messages.
-/// Kept lower-case: ACS writes them so, and two spellings must name one channel.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(try_from = "String")]
-pub struct ChannelId(String);
+/// A GUID newtype: parsed (kept lower-case, as ACS writes GUIDs, so two spellings name one
+/// thing), stored as its string and checked again when read back.
+macro_rules! guid_id {
+    ($(#[$doc:meta])* $name:ident, $what:literal) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+        #[serde(try_from = "String")]
+        pub struct $name(String);
 
-impl ChannelId {
-    /// Parses a channel registration ID.
-    pub fn parse(s: &str) -> Result<Self, IdError> {
-        let s = s.trim();
-        if is_guid(s) {
-            Ok(Self(s.to_ascii_lowercase()))
-        } else {
-            Err(IdError::NotGuid {
-                what: "The channel ID",
-            })
+        impl $name {
+            /// Parses the GUID.
+            pub fn parse(s: &str) -> Result<Self, IdError> {
+                let s = s.trim();
+                if is_guid(s) {
+                    Ok(Self(s.to_ascii_lowercase()))
+                } else {
+                    Err(IdError::NotGuid { what: $what })
+                }
+            }
+
+            /// The GUID text.
+            pub fn as_str(&self) -> &str {
+                &self.0
+            }
         }
-    }
 
-    /// The GUID text.
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
+        impl TryFrom<String> for $name {
+            type Error = IdError;
+            fn try_from(s: String) -> Result<Self, IdError> {
+                Self::parse(&s)
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(&self.0)
+            }
+        }
+    };
 }
 
-impl TryFrom<String> for ChannelId {
-    type Error = IdError;
-    fn try_from(s: String) -> Result<Self, IdError> {
-        Self::parse(&s)
-    }
-}
+guid_id!(
+    /// A WhatsApp channel's registration ID in ACS, the sender of business messages.
+    ChannelId,
+    "The channel ID"
+);
 
-impl fmt::Display for ChannelId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-/// The `Repeatability-Request-ID` of one outbound message: a GUID, the same on every attempt,
-/// so ACS executes the send once however often it is repeated.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(try_from = "String")]
-pub struct RepeatabilityId(String);
+guid_id!(
+    /// The `Repeatability-Request-ID` of one outbound message: the same on every attempt, so
+    /// ACS executes the send once however often it is repeated.
+    RepeatabilityId,
+    "The repeatability request ID"
+);
 
 impl RepeatabilityId {
-    /// Parses a stored request ID.
-    pub fn parse(s: &str) -> Result<Self, IdError> {
-        let s = s.trim();
-        if is_guid(s) {
-            Ok(Self(s.to_ascii_lowercase()))
-        } else {
-            Err(IdError::NotGuid {
-                what: "The repeatability request ID",
-            })
-        }
-    }
-
     /// A GUID derived from `seed` (e.g. the message's own key): the same seed always gives the
     /// same ID, so nothing extra needs storing. Shaped as a version-4 GUID.
     pub fn derive(seed: &[u8]) -> Self {
@@ -100,24 +98,6 @@ impl RepeatabilityId {
             &h[16..20],
             &h[20..32]
         ))
-    }
-
-    /// The GUID text.
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
-
-impl TryFrom<String> for RepeatabilityId {
-    type Error = IdError;
-    fn try_from(s: String) -> Result<Self, IdError> {
-        Self::parse(&s)
-    }
-}
-
-impl fmt::Display for RepeatabilityId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
     }
 }
 

@@ -16,7 +16,8 @@
 //!   `events::parse_delivery(body)`: `Validation` → 200 with its `response_body()`; `Events` →
 //!   store each `Received` / `Status`, skip `Unusable` (log) and `Ignored`, answer 200 after the
 //!   commit; a `DeliveryError` → 400 (413 when too large). `OPTIONS` (CloudEvents handshake) →
-//!   `events::allowed_origin(WebHook-Request-Origin)` echoed in `WebHook-Allowed-Origin`, else 400.
+//!   `events::allowed_origin(WebHook-Request-Origin)` echoed in `WebHook-Allowed-Origin` (and
+//!   `events::allowed_rate` in `WebHook-Allowed-Rate` when a rate was asked), else 400.
 //!
 //! Layout: `connection` (connection string), `signing` (HMAC-SHA256), `ids`, `send` (request
 //! bodies), `client` (send), `fetch` (templates, media), `events` + `advanced` (Event Grid

@@ -109,12 +109,7 @@ enum Kind<'a> {
     Text {
         content: &'a str,
     },
-    #[serde(rename_all = "camelCase")]
-    Image {
-        media_uri: &'a str,
-        #[serde(skip_serializing_if = "Option::is_none")]
-        caption: Option<&'a str>,
-    },
+    Image(Captioned<'a>),
     #[serde(rename_all = "camelCase")]
     Document {
         media_uri: &'a str,
@@ -123,12 +118,7 @@ enum Kind<'a> {
         #[serde(skip_serializing_if = "Option::is_none")]
         file_name: Option<&'a str>,
     },
-    #[serde(rename_all = "camelCase")]
-    Video {
-        media_uri: &'a str,
-        #[serde(skip_serializing_if = "Option::is_none")]
-        caption: Option<&'a str>,
-    },
+    Video(Captioned<'a>),
     #[serde(rename_all = "camelCase")]
     Audio {
         media_uri: &'a str,
@@ -136,6 +126,15 @@ enum Kind<'a> {
     Template {
         template: Template<'a>,
     },
+}
+
+/// An image's or a video's fields.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Captioned<'a> {
+    media_uri: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    caption: Option<&'a str>,
 }
 
 #[derive(Serialize)]
@@ -184,10 +183,10 @@ pub fn recipient_digits(to: &PhoneNumber) -> Result<String, ContentError> {
 pub fn body(message: &Outbound) -> Result<Vec<u8>, ContentError> {
     let kind = match &message.content {
         Content::Text { content } => Kind::Text { content },
-        Content::Image { media_uri, caption } => Kind::Image {
+        Content::Image { media_uri, caption } => Kind::Image(Captioned {
             media_uri: media_uri.as_str(),
             caption: caption.as_deref(),
-        },
+        }),
         Content::Document {
             media_uri,
             caption,
@@ -197,10 +196,10 @@ pub fn body(message: &Outbound) -> Result<Vec<u8>, ContentError> {
             caption: caption.as_deref(),
             file_name: file_name.as_deref(),
         },
-        Content::Video { media_uri, caption } => Kind::Video {
+        Content::Video { media_uri, caption } => Kind::Video(Captioned {
             media_uri: media_uri.as_str(),
             caption: caption.as_deref(),
-        },
+        }),
         Content::Audio { media_uri } => Kind::Audio {
             media_uri: media_uri.as_str(),
         },
