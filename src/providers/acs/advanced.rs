@@ -18,6 +18,20 @@ pub enum DataError {
     Missing(&'static str),
     #[error("the media ID is not usable")]
     BadMediaId,
+    #[error("the {0} is longer than {MAX_ID_CHARS} characters")]
+    TooLong(&'static str),
+}
+
+/// Longest message ID kept (ACS's are GUIDs): a longer one is not an ACS ID.
+pub const MAX_ID_CHARS: usize = 200;
+
+/// `id` when it is not too long to be an ID.
+fn bounded(id: String, what: &'static str) -> Result<String, DataError> {
+    if id.chars().count() > MAX_ID_CHARS {
+        Err(DataError::TooLong(what))
+    } else {
+        Ok(id)
+    }
 }
 
 /// What kind of message the customer sent (`messageType`).
@@ -280,7 +294,10 @@ pub fn received(envelope_id: &str, data: &Value) -> Result<ReceivedMessage, Data
             message_id: string(c, "id"),
         });
     let msg = ReceivedMessage {
-        dedupe_id: string(data, "messageId").unwrap_or_else(|| envelope_id.to_owned()),
+        dedupe_id: bounded(
+            string(data, "messageId").unwrap_or_else(|| envelope_id.to_owned()),
+            "message ID",
+        )?,
         from,
         to,
         received_at: timestamp(data),
@@ -317,7 +334,10 @@ pub fn status(data: &Value) -> Result<StatusUpdate, DataError> {
     }
     let raw_status = string(data, "status").ok_or(DataError::Missing("status"))?;
     Ok(StatusUpdate {
-        message_id: string(data, "messageId").ok_or(DataError::Missing("messageId"))?,
+        message_id: bounded(
+            string(data, "messageId").ok_or(DataError::Missing("messageId"))?,
+            "message ID",
+        )?,
         status: map_status(&raw_status),
         raw_status,
         channel: string(data, "from").unwrap_or_default(),

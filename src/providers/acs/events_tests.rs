@@ -255,6 +255,10 @@ fn typed_messages_need_their_part() {
             "reaction messageId",
         ),
         (json!({"messageType": "button"}), "button"),
+        (
+            json!({"messageType": "text", "content": "x", "messageId": "m".repeat(201)}),
+            "longer than",
+        ),
     ] {
         let got = only(&with(extra.clone()));
         assert!(

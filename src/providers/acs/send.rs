@@ -35,6 +35,35 @@ pub enum Content {
     Template(TemplateMessage),
 }
 
+impl Content {
+    /// A media message of the kind WhatsApp shows `content_type` as: `image/*` an image,
+    /// `video/*` a video, `audio/*` an audio (its caption, which WhatsApp cannot show, is
+    /// dropped), anything else a document under `file_name`.
+    pub fn media(
+        content_type: &str,
+        media_uri: MediaUri,
+        caption: Option<String>,
+        file_name: Option<String>,
+    ) -> Self {
+        let top = content_type
+            .split('/')
+            .next()
+            .unwrap_or_default()
+            .trim()
+            .to_ascii_lowercase();
+        match top.as_str() {
+            "image" => Self::Image { media_uri, caption },
+            "video" => Self::Video { media_uri, caption },
+            "audio" => Self::Audio { media_uri },
+            _ => Self::Document {
+                media_uri,
+                caption,
+                file_name,
+            },
+        }
+    }
+}
+
 /// A template send: the name and language WhatsApp registered it under, and the values of its
 /// `{{1}}`…`{{n}}` body placeholders in order.
 #[derive(Debug, Clone, PartialEq)]
@@ -319,6 +348,22 @@ mod tests {
                    "to": ["14250000000"], "kind": "audio",
                    "mediaUri": "https://desk.example/m/1?sig=abc"})
         );
+    }
+
+    #[test]
+    fn a_media_kind_follows_its_content_type() {
+        let uri = MediaUri::parse("https://desk.example/m/1").unwrap();
+        let kind = |ct: &str| {
+            let c = Content::media(ct, uri.clone(), Some("c".into()), Some("f.bin".into()));
+            json_of(&outbound(c))["kind"].as_str().unwrap().to_owned()
+        };
+        assert_eq!(kind("image/jpeg"), "image");
+        assert_eq!(kind("Video/MP4"), "video");
+        assert_eq!(kind("audio/ogg; codecs=opus"), "audio");
+        assert_eq!(kind("application/pdf"), "document");
+        assert_eq!(kind(""), "document");
+        let audio = Content::media("audio/ogg", uri.clone(), Some("c".into()), None);
+        assert_eq!(audio, Content::Audio { media_uri: uri });
     }
 
     #[test]
