@@ -11,14 +11,19 @@ use serde_json::Value;
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum DataError {
     #[error("the event has no data object")]
+    /// No `data` object.
     NoData,
     #[error("the sender {0:?} is not a phone number")]
+    /// `from` is not a phone number.
     BadSender(String),
     #[error("the event has no {0}")]
+    /// A needed field is missing.
     Missing(&'static str),
     #[error("the media ID is not usable")]
+    /// `media.id` is not a usable stream ID.
     BadMediaId,
     #[error("the {0} is longer than {MAX_ID_CHARS} characters")]
+    /// An ID is implausibly long.
     TooLong(&'static str),
 }
 
@@ -37,16 +42,23 @@ fn bounded(id: String, what: &'static str) -> Result<String, DataError> {
 /// What kind of message the customer sent (`messageType`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum MessageType {
+    /// A text.
     Text,
+    /// An image.
     Image,
+    /// A document.
     Document,
+    /// A video.
     Video,
+    /// An audio or voice note.
     Audio,
+    /// A sticker.
     Sticker,
     /// A template's quick-reply button.
     Button,
     /// An interactive message's button or list reply.
     Interactive,
+    /// A reaction to a message.
     Reaction,
     /// A type this version does not know, as ACS wrote it.
     Other(String),
@@ -79,9 +91,13 @@ impl MessageType {
 /// An inbound media, to download with `GET /messages/streams/{id}`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct InboundMedia {
+    /// The stream ID to download.
     pub id: MediaId,
+    /// The MIME type ACS reports (authoritative: the download's own type is not).
     pub mime_type: String,
+    /// The file name, for documents.
     pub file_name: Option<String>,
+    /// The caption the customer wrote.
     pub caption: Option<String>,
     /// An animated sticker.
     pub animated: bool,
@@ -90,20 +106,29 @@ pub struct InboundMedia {
 /// A template quick-reply button press.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ButtonReply {
+    /// The button's text.
     pub text: Option<String>,
+    /// The button's payload, as the template defined it.
     pub payload: Option<String>,
 }
 
 /// An interactive message's reply.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum InteractiveReply {
+    /// A reply button was pressed.
     Button {
+        /// The button's ID.
         id: Option<String>,
+        /// The button's title.
         title: Option<String>,
     },
+    /// A list row was chosen.
     List {
+        /// The row's ID.
         id: Option<String>,
+        /// The row's title.
         title: Option<String>,
+        /// The row's description.
         description: Option<String>,
     },
     /// A reply type this version does not know.
@@ -122,6 +147,7 @@ pub struct Reaction {
 /// The business message a customer replied to (`context`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ReplyContext {
+    /// Who sent the replied-to message (our channel).
     pub from: Option<String>,
     /// The replied-to message's ID (an ACS message ID of ours).
     pub message_id: Option<String>,
@@ -136,13 +162,21 @@ pub struct ReceivedMessage {
     pub from: PhoneNumber,
     /// The receiving channel's registration ID as ACS wrote it (see `channel_id`).
     pub to: String,
+    /// When ACS received it.
     pub received_at: Option<Timestamp>,
+    /// What kind of message it is.
     pub message_type: MessageType,
+    /// The text (`content`), also a media's accompanying text.
     pub text: Option<String>,
+    /// The media, for media messages.
     pub media: Option<InboundMedia>,
+    /// A template's quick-reply button press.
     pub button: Option<ButtonReply>,
+    /// An interactive reply.
     pub interactive: Option<InteractiveReply>,
+    /// A reaction.
     pub reaction: Option<Reaction>,
+    /// The business message this one replies to.
     pub context: Option<ReplyContext>,
 }
 
@@ -175,7 +209,9 @@ pub struct StatusUpdate {
     pub channel: String,
     /// The recipient (`to`), as ACS wrote it.
     pub to: String,
+    /// When the status was reported.
     pub received_at: Option<Timestamp>,
+    /// WhatsApp's reason, for failures.
     pub failure: Option<ChannelFailure>,
 }
 

@@ -63,8 +63,11 @@ struct Receipt {
 /// ACS's error `code` and `message` of a refused request (from the body, else `x-ms-error-code`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AcsError {
+    /// The HTTP status ACS answered.
     pub status: u16,
+    /// ACS's error code (e.g. `Denied`), when it gave one.
     pub code: Option<String>,
+    /// ACS's error message, or the status's reason.
     pub message: String,
 }
 

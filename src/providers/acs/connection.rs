@@ -10,26 +10,36 @@ use url::Url;
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ConnectionStringError {
     #[error("The connection string is empty.")]
+    /// Nothing was given.
     Empty,
     #[error(
         "The connection string has no endpoint (expected endpoint=https://<resource>.communication.azure.com/)."
     )]
+    /// No `endpoint=` part.
     MissingEndpoint,
     #[error("The connection string has no accesskey.")]
+    /// No `accesskey=` part.
     MissingAccessKey,
     #[error("The connection string names {0} twice.")]
+    /// A key appears twice.
     Duplicate(&'static str),
     #[error("The connection string's part {0:?} is not key=value.")]
+    /// A part without `=`.
     NotKeyValue(String),
     #[error("The endpoint is not a URL: {0}.")]
+    /// The endpoint does not parse as a URL.
     EndpointNotUrl(String),
     #[error("The endpoint must start with https:// (plain http is allowed only for 127.0.0.1).")]
+    /// The endpoint is not https (nor http to a loopback address).
     EndpointNotHttps,
     #[error("The endpoint must be the resource's address only, without a path, query or user.")]
+    /// The endpoint has a path, query or user.
     EndpointHasPath,
     #[error("The accesskey is not base64.")]
+    /// The access key is not base64.
     AccessKeyNotBase64,
     #[error("The accesskey is empty.")]
+    /// The access key is empty.
     AccessKeyEmpty,
 }
 

@@ -25,10 +25,12 @@ pub const LEEWAY: Duration = Duration::from_secs(120);
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum EntraIdError {
     #[error("The tenant ID must be a GUID like 72f988bf-86f1-41af-91ab-2d7cd011db47.")]
+    /// The tenant ID is not a GUID.
     Tenant,
     #[error(
         "The app ID must be a GUID, or an App ID URI such as api://<guid> or https://contoso.com/desk."
     )]
+    /// The app ID is neither a GUID nor an App ID URI.
     Audience,
 }
 
@@ -98,7 +100,9 @@ impl Audience {
 /// ID" of its setup.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Expected {
+    /// The tenant tokens must come from (`iss`, `tid`).
     pub tenant: TenantId,
+    /// The application tokens must be for (`aud`).
     pub audience: Audience,
 }
 

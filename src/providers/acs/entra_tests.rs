@@ -190,3 +190,61 @@ fn tenant_ids_and_audiences_are_checked() {
         assert_eq!(Audience::parse(bad), Err(EntraIdError::Audience), "{bad:?}");
     }
 }
+
+fn claims(now_s: i64) -> Claims {
+    Claims {
+        iss: Some(format!("https://sts.windows.net/{TENANT}/")),
+        aud: Some(OneOrMany::Many(vec!["other".into(), APP.into()])),
+        exp: Some(now_s + 600),
+        nbf: None,
+        ver: Some("1.0".into()),
+        tid: None,
+        roles: vec![],
+        appid: None,
+        azp: None,
+    }
+}
+
+#[tokio::test]
+async fn event_grid_is_known_by_its_role_or_by_its_app_id() {
+    let s = setup().await;
+    let now_s = s.clock.now().as_millis() / 1000;
+    let v2 = format!("{}/{TENANT}/v2.0", s.tenant.authority());
+    let passes = |c: &Claims| s.validator.check_claims(c, &s.expected, &v2).is_ok();
+    let mut c = claims(now_s);
+    assert!(!passes(&c), "neither role nor app ID");
+    c.roles = vec!["Reader".into(), EVENT_GRID_ROLE.into()];
+    assert!(passes(&c), "the role alone");
+    c.roles.clear();
+    c.appid = Some(EVENT_GRID_APP_ID.to_ascii_uppercase());
+    assert!(passes(&c), "appid alone, in any case");
+    c.appid = None;
+    c.azp = Some(EVENT_GRID_APP_ID.into());
+    assert!(passes(&c), "azp alone");
+    c.aud = Some(OneOrMany::One("other".into()));
+    assert!(!passes(&c), "an audience list without ours");
+}
+
+#[tokio::test]
+async fn each_token_version_needs_its_own_issuer() {
+    let s = setup().await;
+    let now_s = s.clock.now().as_millis() / 1000;
+    let v2 = format!("{}/{TENANT}/v2.0", s.tenant.authority());
+    let mut c = claims(now_s);
+    c.roles = vec![EVENT_GRID_ROLE.into()];
+    let passes = |c: &Claims| s.validator.check_claims(c, &s.expected, &v2).is_ok();
+    assert!(passes(&c), "v1 with the v1 issuer");
+    c.ver = Some("2.0".into());
+    assert!(!passes(&c), "v2 with the v1 issuer");
+    c.iss = Some(v2.clone());
+    assert!(passes(&c), "v2 with the metadata's issuer");
+    c.ver = Some("1.0".into());
+    assert!(!passes(&c), "v1 with the v2 issuer");
+    c.ver = None;
+    assert!(passes(&c), "no ver: either issuer of the tenant");
+    c.tid = Some(crate::providers::acs::fake::tenant::OTHER_TENANT.into());
+    assert!(!passes(&c), "another tenant's tid");
+    c.tid = Some(TENANT.to_ascii_uppercase());
+    c.exp = None;
+    assert!(!passes(&c), "no expiry");
+}

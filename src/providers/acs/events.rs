@@ -32,29 +32,43 @@ pub const WEBHOOK_ALLOWED_RATE: &str = "WebHook-Allowed-Rate";
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum DeliveryError {
     #[error("the delivery is larger than {MAX_DELIVERY_BYTES} bytes")]
+    /// The body is larger than `MAX_DELIVERY_BYTES`.
     TooLarge,
     #[error("the delivery is not JSON: {0}")]
+    /// The body is not JSON.
     NotJson(String),
     #[error("the delivery holds no event")]
+    /// An empty array.
     Empty,
     #[error("event {index} is not an Event Grid or CloudEvents event: {reason}")]
-    NotAnEvent { index: usize, reason: String },
+    /// An item that is not an event.
+    NotAnEvent {
+        /// Its place in the delivery, from 0.
+        index: usize,
+        /// What is wrong with it.
+        reason: String,
+    },
     #[error("the validation event has no validationCode")]
+    /// The validation event lacks its code.
     NoValidationCode,
     #[error("a validation event came with other events")]
+    /// A validation event batched with others.
     ValidationMixed,
 }
 
 /// The delivery schema an event came in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Schema {
+    /// Event Grid's own schema (`eventType`, `eventTime`, `topic`).
     EventGrid,
+    /// CloudEvents 1.0 (`type`, `specversion`, `source`).
     CloudEvents,
 }
 
 /// Event Grid's subscription validation (Event Grid schema): answer 200 with `response_body()`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ValidationRequest {
+    /// The code to answer in `validationResponse`.
     pub validation_code: String,
     /// Where a manual (asynchronous) validation would GET; not used by the synchronous answer.
     pub validation_url: Option<String>,
@@ -88,7 +102,9 @@ pub struct Event {
     pub id: String,
     /// `eventType` / `type`.
     pub event_type: String,
+    /// The schema it came in.
     pub schema: Schema,
+    /// What it carries.
     pub body: EventBody,
 }
 

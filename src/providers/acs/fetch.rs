@@ -58,9 +58,13 @@ async fn refusal(resp: reqwest::Response) -> FetchError {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum TemplateStatus {
+    /// Approved by WhatsApp: usable.
     Approved,
+    /// Rejected by WhatsApp.
     Rejected,
+    /// Under review.
     Pending,
+    /// Paused by WhatsApp (e.g. poor quality).
     Paused,
     /// A status this version does not know.
     #[serde(other)]
@@ -70,8 +74,11 @@ pub enum TemplateStatus {
 /// One template of a channel, as ACS lists it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct TemplateInfo {
+    /// The name WhatsApp registered.
     pub name: TemplateName,
+    /// The template's language.
     pub language: LanguageCode,
+    /// Its review status.
     pub status: TemplateStatus,
     /// WhatsApp's own description of the template (components, texts), kept as given.
     pub content: serde_json::Value,
@@ -80,6 +87,7 @@ pub struct TemplateInfo {
 /// A channel's templates.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct TemplateList {
+    /// The readable templates, in ACS's order.
     pub templates: Vec<TemplateInfo>,
     /// Items whose name or language did not parse (listed by ACS, unusable here).
     pub unreadable: usize,
@@ -104,6 +112,7 @@ struct Item {
 /// An inbound media as downloaded.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Media {
+    /// The media's bytes.
     pub bytes: Vec<u8>,
     /// The answer's `Content-Type`, when it gave one (the event's `mimeType` is authoritative).
     pub content_type: Option<String>,

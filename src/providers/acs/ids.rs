@@ -9,10 +9,15 @@ use std::fmt;
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum IdError {
     #[error("{what} must be a GUID like 0f0eb78e-a576-1dfc-b414-0f0756de3338.")]
-    NotGuid { what: &'static str },
+    /// Not a GUID.
+    NotGuid {
+        /// Which ID, as the sentence starts.
+        what: &'static str,
+    },
     #[error(
         "The media ID is empty, too long or has characters other than letters, digits, - and _."
     )]
+    /// Not a usable media ID.
     BadMediaId,
 }
 

@@ -23,6 +23,8 @@
 //! bodies), `client` (send), `fetch` (templates, media), `events` + `advanced` (Event Grid
 //! deliveries), `entra` + `entra_keys` (token check), `fake` (test support).
 
+#![warn(missing_docs)]
+
 pub mod advanced;
 pub mod client;
 pub mod connection;

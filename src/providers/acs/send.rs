@@ -12,25 +12,38 @@ use serde::Serialize;
 #[derive(Debug, Clone, PartialEq)]
 pub enum Content {
     /// A free-form text.
-    Text { content: String },
+    Text {
+        /// The text.
+        content: String,
+    },
     /// An image at `media_uri`.
     Image {
+        /// Where ACS downloads it.
         media_uri: MediaUri,
+        /// Shown under it.
         caption: Option<String>,
     },
     /// A document at `media_uri`, shown under `file_name`.
     Document {
+        /// Where ACS downloads it.
         media_uri: MediaUri,
+        /// Shown under it.
         caption: Option<String>,
+        /// The name the customer sees.
         file_name: Option<String>,
     },
     /// A video at `media_uri`.
     Video {
+        /// Where ACS downloads it.
         media_uri: MediaUri,
+        /// Shown under it.
         caption: Option<String>,
     },
     /// An audio at `media_uri` (WhatsApp shows no caption for audio).
-    Audio { media_uri: MediaUri },
+    Audio {
+        /// Where ACS downloads it.
+        media_uri: MediaUri,
+    },
     /// An approved WhatsApp template.
     Template(TemplateMessage),
 }
@@ -68,7 +81,9 @@ impl Content {
 /// `{{1}}`…`{{n}}` body placeholders in order.
 #[derive(Debug, Clone, PartialEq)]
 pub struct TemplateMessage {
+    /// The template's registered name.
     pub name: TemplateName,
+    /// The template's language.
     pub language: LanguageCode,
     /// `values[0]` fills `{{1}}`, and so on.
     pub values: Vec<String>,
@@ -78,8 +93,10 @@ pub struct TemplateMessage {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ContentError {
     #[error("WhatsApp needs the customer's international number, not a short code ({0}).")]
+    /// The recipient is a short code.
     NotInternational(String),
     #[error("The media address is not an absolute http(s) URL.")]
+    /// The media URL is not absolute http(s).
     BadMediaUri,
 }
 
@@ -116,9 +133,13 @@ pub struct Repeatability {
 /// One outbound message from a channel to a customer.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Outbound {
+    /// The sending channel.
     pub channel: ChannelId,
+    /// The customer.
     pub to: PhoneNumber,
+    /// What is sent.
     pub content: Content,
+    /// The same on every attempt of this message.
     pub repeatability: Repeatability,
 }
 

@@ -97,12 +97,16 @@ pub fn sign(
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum SignatureError {
     #[error("Request is missing the {0} header.")]
+    /// A signing header is missing.
     Missing(&'static str),
     #[error("Request 'x-ms-content-sha256' differs from generated content hash.")]
+    /// The body does not match `x-ms-content-sha256`.
     ContentHash,
     #[error("Authorization header is not HMAC-SHA256 over x-ms-date;host;x-ms-content-sha256.")]
+    /// `Authorization` is not the HMAC-SHA256 scheme.
     Scheme,
     #[error("Request signature is not valid.")]
+    /// The signature does not match.
     Signature,
 }
 

@@ -28,13 +28,20 @@ pub const FAKE_ACCESS_KEY: &str = "pw==";
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Failure {
     /// 429 with `Retry-After: secs`.
-    TooManyRequests { retry_after_secs: u64 },
+    /// 429 with `Retry-After`.
+    TooManyRequests {
+        /// The seconds `Retry-After` asks for.
+        retry_after_secs: u64,
+    },
     /// 500.
     ServerError,
     /// A refusal with ACS's error body.
     Permanent {
+        /// The HTTP status.
         status: u16,
+        /// ACS's error code.
         code: String,
+        /// ACS's error message.
         message: String,
     },
     /// Delivered, but answered only after this delay (a client timeout makes it ambiguous).
@@ -44,10 +51,15 @@ pub enum Failure {
 /// A request the fake received.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Received {
+    /// `GET` or `POST`.
     pub method: String,
+    /// The path and query as received.
     pub path_and_query: String,
+    /// `Repeatability-Request-ID`, when sent.
     pub repeatability_id: Option<String>,
+    /// `Repeatability-First-Sent`, when sent.
     pub first_sent: Option<String>,
+    /// The body's bytes.
     pub body: Vec<u8>,
     /// The status answered.
     pub status: u16,
@@ -56,8 +68,11 @@ pub struct Received {
 /// A message the fake delivered (once per execution).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Delivered {
+    /// The message ID answered in the receipt.
     pub message_id: String,
+    /// The request ID it was executed under.
     pub repeatability_id: Option<String>,
+    /// The request body.
     pub body: Value,
 }
 

@@ -12,7 +12,9 @@ use serde_json::{Value, json};
 /// The two delivery schemas of an Event Grid subscription.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DeliverySchema {
+    /// Event Grid's own schema.
     EventGrid,
+    /// CloudEvents 1.0.
     CloudEvents,
 }
 

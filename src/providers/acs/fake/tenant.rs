@@ -30,7 +30,9 @@ const KEY_2_JWKS: &str = include_str!(concat!(
 /// One of the two committed test keys.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TestKey {
+    /// `omnidesk-test-key-1`, published by the fake tenant from the start.
     One,
+    /// `omnidesk-test-key-2`, published only after `FakeTenant::publish`.
     Two,
 }
 
