@@ -344,3 +344,61 @@ async fn media_is_downloaded_with_its_type_and_refused_past_the_limit() {
         Err(FetchError::NotFound(_))
     ));
 }
+
+#[tokio::test]
+async fn an_endpoint_override_signs_for_the_host_it_really_calls() {
+    let a = acs().await;
+    let real_looking = omnidesk::providers::acs::ConnectionString::parse(
+        "endpoint=https://contoso.communication.azure.com/;accesskey=pw==",
+    )
+    .unwrap();
+    let client = a
+        .client
+        .clone()
+        .with_endpoint(Endpoint::parse(&a.fake.uri()).unwrap());
+    client
+        .send(&real_looking, &text("m1", a.clock.now()))
+        .await
+        .unwrap();
+    assert_eq!(a.fake.delivered().len(), 1);
+}
+
+#[tokio::test]
+async fn a_chunked_media_is_cut_off_once_past_the_limit() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let server = tokio::spawn(async move {
+        let (mut socket, _) = listener.accept().await.unwrap();
+        let mut buf = vec![0u8; 4096];
+        let _ = socket.read(&mut buf).await.unwrap();
+        let head =
+            "HTTP/1.1 200 OK\r\ncontent-type: video/mp4\r\ntransfer-encoding: chunked\r\n\r\n";
+        socket.write_all(head.as_bytes()).await.unwrap();
+        let chunk = format!("{:x}\r\n{}\r\n", 1024, "v".repeat(1024));
+        let mut sent = 0usize;
+        // Stops as soon as the client hangs up; never more than 64 chunks.
+        for _ in 0..64 {
+            if socket.write_all(chunk.as_bytes()).await.is_err() {
+                break;
+            }
+            sent += 1024;
+        }
+        sent
+    });
+    let a = acs().await;
+    let client = a
+        .client
+        .clone()
+        .with_endpoint(Endpoint::parse(&format!("http://{addr}")).unwrap());
+    let got = client
+        .download_media(
+            &a.fake.connection_string(),
+            &MediaId::parse("m1").unwrap(),
+            3000,
+        )
+        .await;
+    assert_eq!(got, Err(FetchError::TooLarge(3000)));
+    let sent = server.await.unwrap();
+    assert!(sent >= 3072, "the server sent {sent} bytes");
+}
