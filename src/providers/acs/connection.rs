@@ -206,6 +206,16 @@ impl ConnectionString {
         &self.key
     }
 
+    /// The canonical text (`endpoint=https://…/;accesskey=…`), to store encrypted; parsing it
+    /// gives this connection string again.
+    pub fn to_secret(&self) -> crate::secrets::SecretString {
+        let key = base64::engine::general_purpose::STANDARD.encode(self.key.bytes());
+        crate::secrets::SecretString::new(format!(
+            "endpoint={}/;accesskey={key}",
+            self.endpoint.as_str()
+        ))
+    }
+
     /// The same key on another endpoint (a test fake standing in for the resource).
     pub fn with_endpoint(&self, endpoint: Endpoint) -> Self {
         Self {
@@ -322,6 +332,20 @@ mod tests {
             ConnectionString::parse("endpoint=https://x/;justakey"),
             Err(E::NotKeyValue(_))
         ));
+    }
+
+    #[test]
+    fn the_canonical_text_parses_back_to_the_same_connection_string() {
+        let cs = ConnectionString::parse(
+            "AccessKey=aGVsbG8gd29ybGQ;Endpoint=https://x.communication.azure.com",
+        )
+        .unwrap();
+        let text = cs.to_secret();
+        assert_eq!(
+            text.expose(),
+            "endpoint=https://x.communication.azure.com/;accesskey=aGVsbG8gd29ybGQ="
+        );
+        assert_eq!(ConnectionString::parse(text.expose()), Ok(cs));
     }
 
     #[test]

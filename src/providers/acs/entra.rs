@@ -113,7 +113,10 @@ pub enum TokenCheck {
     Ok,
     /// No token, or not a good one: answer 401, store nothing.
     Unauthorized(String),
-    /// The tenant's keys cannot be had now: answer 503 so Event Grid retries.
+    /// The tenant's keys cannot be had now: answer 503 so Event Grid retries. Also the answer
+    /// to a token naming a key the tenant did not publish when its keys were fetched moments
+    /// ago (`entra_keys::MIN_REFETCH`): a rotation is then found at the next retry, and junk
+    /// kids cost no fetch.
     KeysUnavailable(String),
 }
 
