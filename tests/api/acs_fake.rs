@@ -203,6 +203,14 @@ async fn the_fake_refuses_what_acs_would_refuse() {
         ),
         (
             send,
+            json!({"channelRegistrationId": "11111111-2222-4333-8444-555555555555",
+                   "to": ["14250000000"], "kind": "text", "content": "hi"})
+            .to_string(),
+            400,
+            "not on this resource",
+        ),
+        (
+            send,
             json!({"channelRegistrationId": CHANNEL, "to": ["+1 425 000"], "kind": "text",
                    "content": "hi"})
             .to_string(),

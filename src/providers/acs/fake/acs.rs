@@ -205,6 +205,20 @@ impl Handler {
             let msg = "to must be WhatsApp IDs: the number's digits with the country code.";
             return (400, error(400, "BadRequest", msg));
         }
+        let channel = body["channelRegistrationId"]
+            .as_str()
+            .unwrap_or_default()
+            .to_ascii_lowercase();
+        let known = self
+            .state
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .templates
+            .contains_key(&channel);
+        if !known {
+            let msg = format!("Channel registration {channel} is not on this resource.");
+            return (400, error(400, "BadRequest", &msg));
+        }
         let id = header(request, REPEATABILITY_REQUEST_ID);
         let first = header(request, REPEATABILITY_FIRST_SENT);
         let rejected = |status: u16, msg: &str| {
@@ -369,7 +383,8 @@ impl FakeAcs {
         format!("endpoint={}/;accesskey={FAKE_ACCESS_KEY}", self.uri())
     }
 
-    /// Makes `channel` known with these templates (`{name, language, status, kind, content}`).
+    /// Makes `channel` known (sends from an unknown channel are refused) with these templates
+    /// (`{name, language, status, kind, content}`).
     pub fn add_channel(&self, channel: &str, templates: Vec<Value>) {
         self.state()
             .templates
