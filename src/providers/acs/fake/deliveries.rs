@@ -52,6 +52,41 @@ pub fn text_data(message_id: &str, from_digits: &str, channel: &str, text: &str)
     })
 }
 
+/// The data of an image `media_id` (`mime_type`, with `caption`) from `from_digits`.
+pub fn image_data(
+    message_id: &str,
+    from_digits: &str,
+    channel: &str,
+    media_id: &str,
+    mime_type: &str,
+    caption: &str,
+) -> Value {
+    json!({
+        "messageId": message_id, "from": from_digits, "to": channel,
+        "channelType": "whatsapp", "messageType": "image",
+        "media": {"id": media_id, "mimeType": mime_type, "caption": caption},
+        "receivedTimestamp": "2026-01-01T00:00:00+00:00",
+    })
+}
+
+/// The data of an interactive button reply (`button_id`, `title`) from `from_digits`, replying
+/// to our message `context_id`.
+pub fn button_reply_data(
+    message_id: &str,
+    from_digits: &str,
+    channel: &str,
+    (button_id, title): (&str, &str),
+    context_id: &str,
+) -> Value {
+    json!({
+        "messageId": message_id, "from": from_digits, "to": channel,
+        "channelType": "whatsapp", "messageType": "interactive",
+        "interactive": {"type": "buttonReply", "buttonReply": {"id": button_id, "title": title}},
+        "context": {"from": channel, "id": context_id},
+        "receivedTimestamp": "2026-01-01T00:00:00+00:00",
+    })
+}
+
 /// An `AdvancedMessageReceived` event with `data`.
 pub fn received(schema: DeliverySchema, id: &str, data: Value) -> Value {
     let subject = format!(
@@ -170,5 +205,60 @@ impl<'a> EventGrid<'a> {
             req = req.header("authorization", self.bearer(kind, now));
         }
         req.send().await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::providers::acs::advanced::InteractiveReply;
+    use crate::providers::acs::events::{Delivery, EventBody, parse_delivery};
+
+    const CHANNEL: &str = "be57b49d-5cd4-4f96-9a6b-4af41bc9fdfb";
+
+    fn read(body: &Value) -> EventBody {
+        match parse_delivery(body.to_string().as_bytes()) {
+            Ok(Delivery::Events(mut e)) if e.len() == 1 => e.remove(0).body,
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn the_built_events_read_as_the_messages_they_describe() {
+        let image = image_data("m1", "14254360097", CHANNEL, "img-1", "image/png", "look");
+        let body = received(DeliverySchema::CloudEvents, "e1", image);
+        let EventBody::Received(m) = read(&body) else {
+            panic!()
+        };
+        assert_eq!(m.media.as_ref().map(|x| x.id.as_str()), Some("img-1"));
+        assert_eq!(
+            m.media.as_ref().and_then(|x| x.caption.as_deref()),
+            Some("look")
+        );
+        let reply = button_reply_data("m2", "14254360097", CHANNEL, ("yes", "Yes"), "out-1");
+        let body = json!([received(DeliverySchema::EventGrid, "e2", reply)]);
+        let EventBody::Received(m) = read(&body) else {
+            panic!()
+        };
+        assert_eq!(
+            m.interactive,
+            Some(InteractiveReply::Button {
+                id: Some("yes".into()),
+                title: Some("Yes".into())
+            })
+        );
+        assert_eq!(
+            m.context.and_then(|c| c.message_id).as_deref(),
+            Some("out-1")
+        );
+        let s = status(
+            DeliverySchema::EventGrid,
+            "e3",
+            "out-1",
+            "Failed",
+            CHANNEL,
+            "14254360097",
+        );
+        assert!(matches!(read(&json!([s])), EventBody::Status(_)));
     }
 }
