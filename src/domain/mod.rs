@@ -25,6 +25,7 @@ pub mod public_url;
 pub mod queue;
 pub mod quick_reply;
 pub mod routing;
+pub mod sentiment;
 pub mod sid;
 pub mod template;
 pub mod template_name;
