@@ -1,6 +1,7 @@
 //! Messaging providers behind one trait. Twilio (SMS and WhatsApp share its REST API) and the
 //! in-process Simulator implement it; the outbox dispatcher picks one per account.
 
+pub mod acs;
 pub mod callback;
 pub mod simulator;
 pub mod twilio;
