@@ -316,7 +316,7 @@ async fn attention(
 }
 
 /// One incoming offer: who is writing (known contact or not), where, the skills it requires,
-/// the first message, the countdown, Accept and Reject.
+/// the customer's latest message, the countdown, Accept and Reject.
 async fn offer_section(
     desk: &Desk,
     c: &Conversation,
@@ -330,13 +330,14 @@ async fn offer_section(
         Some(name) => format!("{name} (authenticated: known contact)"),
         None => "Unauthenticated customer".to_owned(),
     };
-    let first = desk
+    // The customer may have written more while the conversation waited: the latest counts.
+    let latest = desk
         .store()
-        .messages(c.id)
+        .recent_customer_texts(vec![c.id], 1)
         .await?
-        .into_iter()
-        .find(|m| m.direction == crate::domain::Direction::Inbound)
-        .map(|m| m.body.chars().take(280).collect::<String>())
+        .remove(&c.id)
+        .and_then(|mut texts| texts.pop())
+        .map(|body| body.chars().take(280).collect::<String>())
         .unwrap_or_default();
     let number = match desk.store().number(c.number_id).await? {
         Some(n) => n.number.to_string(),
@@ -362,7 +363,7 @@ async fn offer_section(
         } else {
             skills.join(", ")
         }),
-        Cell::Text(first),
+        Cell::Text(latest),
         Cell::Countdown(seconds),
         Cell::Post {
             action: format!("/agent/offers/{}/accept", c.id.get()),
@@ -381,7 +382,7 @@ async fn offer_section(
             "Channel and number",
             "Queue",
             "Required skills",
-            "First message",
+            "Latest message",
             "Countdown",
             "",
             "",
