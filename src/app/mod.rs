@@ -17,6 +17,7 @@ pub mod devices;
 pub mod inbound;
 pub mod onboarding;
 pub mod outbound;
+pub mod preview;
 pub mod queues;
 pub mod routing;
 pub mod sentiment;

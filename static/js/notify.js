@@ -28,8 +28,9 @@
   document.addEventListener("omnidesk:offer", (e) => {
     const d = e.detail || {};
     if (Notification.permission !== "granted" || String(d.agent) !== me) return;
-    const n = new Notification("New conversation offered", {
-      body: "A customer is waiting. Accept or reject it before the countdown ends.",
+    const title = d.customer ? "New conversation: " + d.customer : "New conversation offered";
+    const n = new Notification(title, {
+      body: d.snippet || "A customer is waiting. Accept or reject it before the countdown ends.",
       tag: "omnidesk-offer-" + d.conversation,
     });
     n.onclick = () => { window.focus(); window.location.href = "/agent"; n.close(); };

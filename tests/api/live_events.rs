@@ -306,3 +306,25 @@ async fn disabling_an_agent_ends_their_stream_at_once() {
     assert!(sse.ends().await, "the disabled agent's stream ended");
     app.stop().await;
 }
+
+#[tokio::test]
+async fn an_offer_event_names_the_customer_and_their_latest_message_for_the_notification() {
+    use crate::distribution::{agent, wa_workstream};
+    let app = spawn_app().await;
+    let ws = wa_workstream(&app).await;
+    let (browser, a) = agent(&app, "a@example.com", 3).await;
+    app.desk().store().set_members(ws, vec![a]).await.unwrap();
+    let mut sse = Sse::open(&browser).await;
+    let conv = app.customer_writes_wa("My parcel <b>never</b> came").await;
+    let offer = sse.next_of("offer").await;
+    assert_eq!(
+        offer.data["conversation"],
+        json!(conv.id.get()),
+        "{offer:?}"
+    );
+    assert_eq!(offer.data["agent"], json!(a.get()));
+    // The WhatsApp profile name, and the text as the customer wrote it (JSON, not HTML: the
+    // browser shows it as a notification's plain text).
+    assert_eq!(offer.data["customer"], json!("Ana"), "{offer:?}");
+    assert_eq!(offer.data["snippet"], json!("My parcel <b>never</b> came"));
+}

@@ -201,7 +201,7 @@ impl Feed {
                     if let Some(frame) = Frame::of(&e)
                         && self.may_see(&e).await
                     {
-                        return Some(frame.bytes());
+                        return Some(self.described(frame, &e).await.bytes());
                     }
                 }
                 Next::Keepalive => {
@@ -217,6 +217,21 @@ impl Feed {
                 Next::Closed | Next::Evicted => return None,
             }
         }
+    }
+
+    /// An offer's frame also names the customer and what they wrote last, for the browser
+    /// notification; read when the stream sends it (the user may see the conversation).
+    async fn described(&self, mut frame: Frame, event: &LiveEvent) -> Frame {
+        if let LiveEvent::OfferMade { conversation, .. } = event {
+            match self.desk.preview(*conversation).await {
+                Ok(Some(p)) => frame.describe(&p.customer, &p.snippet),
+                Ok(None) => {}
+                Err(e) => {
+                    tracing::warn!(conversation = %conversation, error = %e, "reading an offer's preview failed")
+                }
+            }
+        }
+        frame
     }
 
     /// Whether this user may see `event`, judged when the stream reaches it (by then the

@@ -30,6 +30,14 @@ impl Frame {
         }
     }
 
+    /// Adds who is writing and what they wrote last (an offer's notification shows them).
+    pub fn describe(&mut self, customer: &str, snippet: &str) {
+        if let Value::Object(map) = &mut self.data {
+            map.insert("customer".into(), Value::from(customer));
+            map.insert("snippet".into(), Value::from(snippet));
+        }
+    }
+
     /// The frame for `event`; `None` for an event this stream does not describe (yet).
     pub fn of(event: &LiveEvent) -> Option<Self> {
         let (kind, data) = match event {
