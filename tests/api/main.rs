@@ -49,3 +49,4 @@ mod ssrf;
 mod storage_faults;
 // (test modules: add above this line)
 mod status;
+mod times;

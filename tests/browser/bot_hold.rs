@@ -1,6 +1,7 @@
 //! The bot's part on the conversation page in a real browser: the demo's SMS menu bot holds the
 //! conversation a Simulator customer opens ("With the bot … since …", its menu shown as the
-//! bot's), then hands it off on option 1 with a line in the thread saying why.
+//! bot's), then hands it off on option 1 with a line in the thread saying why. Its times are
+//! shown relative ("just now") by the page's script.
 
 use crate::harness::*;
 use omnidesk::domain::Channel;
@@ -53,6 +54,9 @@ async fn the_conversation_page_shows_the_bots_hold_then_its_hand_off() {
     let text = tour.text().await;
     assert!(text.contains("With the bot (menu bot) since"), "{text}");
     assert!(text.contains("Bot (automated)"), "{text}");
+    // Times are localised by the page's script: relative for the last day, no UTC text left.
+    assert!(text.contains("just now"), "{text}");
+    assert!(!text.contains(" UTC"), "{text}");
 
     tour.visit("/simulator", "simulator-again").await;
     tour.select("number", &sms.id.get().to_string()).await;

@@ -12,7 +12,7 @@ use crate::domain::user::Role;
 use crate::domain::{Channel, ConversationId, ConversationState, Direction, TemplateId, UserId};
 use crate::store::records::{Conversation, DistributionMode, MediaState, Message, Workstream};
 use crate::web::session::SignedIn;
-use crate::web::ui::{ADMIN_SECTIONS, Nav, PageError};
+use crate::web::ui::{ADMIN_SECTIONS, Nav, PageError, When};
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 use askama::Template;
@@ -68,7 +68,7 @@ pub struct Head {
     pub workstream: String,
     pub state: String,
     /// When the WhatsApp reply window closes (or closed).
-    pub window: Option<String>,
+    pub window: Option<When>,
     /// The conversation of this customer before this one: (link, label).
     pub previous: Option<(String, String)>,
     /// "With the bot (menu bot) since …" while the bot holds the conversation.
@@ -84,7 +84,7 @@ pub struct Item {
     /// `customer`, `agent`, `automated`, `note` or `system`: the CSS class.
     pub kind: &'static str,
     pub who: String,
-    pub time: String,
+    pub time: When,
     pub body: String,
     /// Outbound messages: queued, sent, delivered, read, failed…
     pub status: Option<String>,
@@ -184,7 +184,7 @@ pub async fn panel(
         ),
         workstream: workstream.map_or_else(|| "None".to_owned(), |w| w.name.to_string()),
         state: conv.state.to_string(),
-        window: conv.window_expires_at.map(|t| t.to_string()),
+        window: conv.window_expires_at.map(When::of),
         previous,
         bot: bot
             .holding
@@ -289,7 +289,7 @@ fn item(
         seq: Some(m.seq),
         kind,
         who,
-        time: m.created_at.to_string(),
+        time: When::of(m.created_at),
         body: m.body.clone(),
         status: sent.then(|| m.status.to_string()),
         failed: sent && m.status.is_failure(),

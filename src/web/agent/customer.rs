@@ -8,7 +8,7 @@ use crate::app::Desk;
 use crate::domain::{ConversationId, PhoneNumber};
 use crate::store::records::{Contact, Conversation};
 use crate::web::session::SignedIn;
-use crate::web::ui::{Cell, InfoRow, Nav, Page, PageError, Section, Table};
+use crate::web::ui::{Cell, InfoRow, Nav, Page, PageError, Section, Table, When};
 use actix_web::{HttpResponse, web};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
@@ -29,7 +29,7 @@ pub struct Summary {
 
 pub struct PastConversation {
     pub href: String,
-    pub started: String,
+    pub started: When,
     pub channel: String,
     pub state: String,
 }
@@ -77,7 +77,7 @@ async fn summarise(
         .filter(|c| Some(c.id) != current)
         .map(|c| PastConversation {
             href: format!("/agent/conversations/{}", c.id.get()),
-            started: c.created_at.to_string(),
+            started: When::of(c.created_at),
             channel: c.channel.to_string(),
             state: c.state.to_string(),
         })
@@ -139,7 +139,7 @@ async fn show(
             vec![
                 Cell::Link {
                     href: p.href.clone(),
-                    text: p.started.clone(),
+                    text: p.started.text.clone(),
                 },
                 Cell::Text(p.channel.clone()),
                 Cell::Text(p.state.clone()),

@@ -8,7 +8,7 @@ use crate::domain::user::Role;
 use crate::domain::{ConversationId, ConversationState, Timestamp, WorkstreamId};
 use crate::store::records::{Conversation, DistributionMode, Workstream};
 use crate::web::session::SignedIn;
-use crate::web::ui::{Cell, Nav, Page, PageError, Section, Table};
+use crate::web::ui::{Cell, Nav, Page, PageError, Section, Table, When};
 use actix_web::{HttpResponse, web};
 use std::collections::HashMap;
 
@@ -62,8 +62,7 @@ impl Sort {
 }
 
 fn time(t: Timestamp) -> String {
-    let s = t.to_string();
-    s.get(..19).map(|x| x.replace('T', " ")).unwrap_or(s)
+    When::of(t).text
 }
 
 struct Rows<'a> {
@@ -99,8 +98,8 @@ impl Rows<'_> {
             ),
             Cell::Text(c.state.to_string()),
             self.sentiment(c.id),
-            Cell::Text(time(c.created_at)),
-            Cell::Text(time(c.updated_at)),
+            Cell::Time(When::of(c.created_at)),
+            Cell::Time(When::of(c.updated_at)),
         ]
     }
 

@@ -6,16 +6,16 @@ use crate::app::Desk;
 use crate::domain::user::Role;
 use crate::store::records::Conversation;
 use crate::web::session::SignedIn;
-use crate::web::ui::PageError;
+use crate::web::ui::{PageError, When};
 
 /// How the conversation was routed, as shown.
 pub struct Diagnostics {
-    pub at: String,
+    pub at: When,
     /// (rule name, "Matched" or "Did not match").
     pub evaluated: Vec<(String, &'static str)>,
     pub queue: String,
     /// (when, what): overflows and other later routing events.
-    pub lines: Vec<(String, String)>,
+    pub lines: Vec<(When, String)>,
 }
 
 pub struct RoutingPanel {
@@ -48,7 +48,7 @@ pub async fn load(
             .routing_diagnostics(conv.id)
             .await?
             .map(|d| Diagnostics {
-                at: d.at.to_string(),
+                at: When::of(d.at),
                 evaluated: d
                     .evaluated
                     .into_iter()
@@ -58,7 +58,7 @@ pub async fn load(
                 lines: d
                     .lines
                     .into_iter()
-                    .map(|l| (l.at.to_string(), l.text))
+                    .map(|l| (When::of(l.at), l.text))
                     .collect(),
             }),
         false => None,

@@ -4,8 +4,10 @@
 
 pub mod form;
 pub mod validate;
+pub mod when;
 
 pub use form::{DayRow, Field, FieldErrors, FieldKind, FormModel};
+pub use when::When;
 
 use crate::domain::user::Role;
 use crate::store::StoreError;
@@ -90,6 +92,8 @@ pub enum Cell {
     },
     /// Seconds left, counted down in the browser by `static/js/notify.js`.
     Countdown(u64),
+    /// A point in time (`When`), localised in the browser.
+    Time(When),
     /// A short label styled by its class (e.g. a sentiment level).
     Badge {
         text: String,
