@@ -30,10 +30,8 @@ use crate::domain::Timestamp;
 use crate::live::LiveEvent;
 use crate::media::MediaFetcher;
 use crate::metrics::Metrics;
-use crate::providers::Credentials;
+use crate::providers::Providers;
 use crate::providers::simulator::Simulator;
-use crate::providers::twilio::TwilioClient;
-use crate::store::setup::AccountWithToken;
 use crate::store::{Store, StoreError};
 use actix::Addr;
 use std::sync::Arc;
@@ -53,9 +51,8 @@ pub struct Desk {
     registry: Addr<ConversationRegistry>,
     media: MediaFetcher,
     settings: Arc<Settings>,
-    simulator: Arc<Simulator>,
-    /// The same client the outbox sends with; admin pages use it to validate credentials.
-    twilio: TwilioClient,
+    /// The same providers the outbox sends with; Validate asks them about accounts.
+    providers: Providers,
     scheduler: Addr<crate::actors::scheduler::Scheduler>,
     ready: Arc<AtomicBool>,
     /// Each bot-held conversation's messages on their way to the bot, one at a time.
@@ -68,8 +65,7 @@ impl Desk {
         registry: Addr<ConversationRegistry>,
         media: MediaFetcher,
         settings: Arc<Settings>,
-        simulator: Arc<Simulator>,
-        twilio: TwilioClient,
+        providers: Providers,
         scheduler: Addr<crate::actors::scheduler::Scheduler>,
     ) -> Self {
         Self {
@@ -77,8 +73,7 @@ impl Desk {
             registry,
             media,
             settings,
-            simulator,
-            twilio,
+            providers,
             scheduler,
             ready: Arc::new(AtomicBool::new(false)),
             bot_lanes: Arc::default(),
@@ -95,7 +90,7 @@ impl Desk {
 
     /// The Simulator provider (its log of sends, for the Simulator page).
     pub fn simulator(&self) -> &Simulator {
-        &self.simulator
+        self.providers.simulator()
     }
 
     /// Subscribes to the live events (a browser's stream, or a watcher in tests).
@@ -184,16 +179,5 @@ impl Desk {
         })
         .await
         .unwrap_or(false)
-    }
-}
-
-/// The provider credentials of an account, if it has them.
-pub fn credentials(account: &AccountWithToken) -> Option<Credentials> {
-    match (&account.account.sid, &account.auth_token) {
-        (Some(sid), Some(token)) => Some(Credentials {
-            account_sid: sid.to_string(),
-            auth_token: token.clone(),
-        }),
-        _ => None,
     }
 }

@@ -362,6 +362,7 @@ pub(crate) fn new_job(
         attempts: 0,
         not_before: now,
         last_error: None,
+        request_id: crate::domain::guid::Guid::random(),
     };
     tx.open_table(OUTBOX_JOB)?
         .insert(job.id.get(), codec::encode(&job)?.as_slice())?;

@@ -1,6 +1,7 @@
 //! HTTP-level tests: the real application on port 0, real redb in a temp dir, Twilio faked on
 //! 127.0.0.1.
 
+mod acs_accounts;
 mod admin_accounts;
 mod admin_config;
 mod admin_hours;
