@@ -9,8 +9,8 @@ use crate::domain::{JobId, MessageKey, Timestamp};
 use crate::live::{LiveEvent, LiveHub};
 use crate::metrics::Metrics;
 use crate::providers::{
-    Accepted, Lookup, Providers, Repeatability, SendError, SendRequest, SentMessage, SentQuery,
-    callback,
+    Accepted, Lookup, OutboundMedia, Providers, Repeatability, SendError, SendRequest, SentMessage,
+    SentQuery, TemplateSend, callback,
 };
 use crate::store::Store;
 use crate::store::outbox::{Attempt, SendContext};
@@ -222,8 +222,8 @@ impl AttemptRun {
             .map_or(Found::Nothing, Found::Message))
     }
 
-    /// Signed, expiring URLs of the message's stored attachments.
-    fn media_urls(&self, ctx: &SendContext) -> Vec<String> {
+    /// Signed, expiring URLs of the message's stored attachments, with their types.
+    fn media(&self, ctx: &SendContext) -> Vec<OutboundMedia> {
         let key = self
             .store
             .master_key()
@@ -233,9 +233,10 @@ impl AttemptRun {
             .media
             .iter()
             .filter_map(|m| match &m.state {
-                crate::store::records::MediaState::Stored { file, .. } => {
-                    Some(crate::media::signed::url(&self.public_url, &key, file, now))
-                }
+                crate::store::records::MediaState::Stored { file, .. } => Some(OutboundMedia {
+                    url: crate::media::signed::url(&self.public_url, &key, file, now),
+                    content_type: m.content_type.clone(),
+                }),
                 _ => None,
             })
             .collect()
@@ -252,12 +253,13 @@ impl AttemptRun {
             from: ctx.number.number.clone(),
             to: ctx.conversation.customer.clone(),
             body: ctx.message.body.clone(),
-            media_urls: self.media_urls(ctx),
+            media: self.media(ctx),
             content: ctx
                 .message
                 .template
                 .as_ref()
                 .and_then(|t| t.content_sid.clone().map(|sid| (sid, t.variables.clone()))),
+            template: template_send(ctx)?,
             status_callback: Some(callback::status_url(
                 &self.public_url,
                 ctx.account.account.webhook_key.as_str(),
@@ -273,6 +275,25 @@ impl AttemptRun {
             .send(&ctx.account, &request)
             .await
     }
+}
+
+/// The template the message sends, by name and language with its values in placeholder order
+/// (read back from the variables stored with the message).
+fn template_send(ctx: &SendContext) -> Result<Option<TemplateSend>, SendError> {
+    let (Some(used), Some(template)) = (&ctx.message.template, &ctx.template) else {
+        return Ok(None);
+    };
+    let values = crate::domain::template::values_of(&used.variables).map_err(|e| {
+        SendError::Permanent(SendFailure {
+            code: None,
+            message: format!("the template's stored values are unreadable: {e}"),
+        })
+    })?;
+    Ok(Some(TemplateSend {
+        name: template.name.clone(),
+        language: template.language.clone(),
+        values,
+    }))
 }
 
 /// What the check after an unknown outcome found.

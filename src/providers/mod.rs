@@ -12,7 +12,9 @@ pub mod simulator;
 pub mod twilio;
 
 use crate::domain::guid::Guid;
+use crate::domain::language::LanguageCode;
 use crate::domain::sender::SenderAddress;
+use crate::domain::template_name::TemplateName;
 use crate::domain::{Channel, ContentSid, MessageStatus, PhoneNumber, Timestamp};
 use crate::secrets::SecretString;
 use crate::store::records::{ProviderKind, SendFailure, SenderNumber};
@@ -44,6 +46,22 @@ pub struct Repeatability {
     pub first_sent: Timestamp,
 }
 
+/// An attachment of an outbound message, served from omnidesk's signed, expiring URL.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OutboundMedia {
+    pub url: String,
+    pub content_type: String,
+}
+
+/// A WhatsApp template as a provider that sends templates by name wants it (ACS): its registered
+/// name and language, and the values of its `{{1}}`, `{{2}}`… placeholders in order.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TemplateSend {
+    pub name: TemplateName,
+    pub language: LanguageCode,
+    pub values: Vec<String>,
+}
+
 /// One outbound message.
 #[derive(Debug, Clone)]
 pub struct SendRequest {
@@ -51,10 +69,13 @@ pub struct SendRequest {
     pub from: SenderAddress,
     /// The customer.
     pub to: PhoneNumber,
+    /// The text (a template's rendered text).
     pub body: String,
-    pub media_urls: Vec<String>,
-    /// Content API template and its variables JSON; replaces `body` when set.
+    pub media: Vec<OutboundMedia>,
+    /// Twilio's Content API template and its variables JSON; replaces `body` when set.
     pub content: Option<(ContentSid, String)>,
+    /// The template this message sends, if it is one.
+    pub template: Option<TemplateSend>,
     pub status_callback: Option<String>,
     pub repeatability: Repeatability,
 }
@@ -241,8 +262,9 @@ mod tests {
             from: PhoneNumber::parse("+15550100100").unwrap().into(),
             to: PhoneNumber::parse("+15550001234").unwrap(),
             body: "Hi".into(),
-            media_urls: Vec::new(),
+            media: Vec::new(),
             content: None,
+            template: None,
             status_callback: None,
             repeatability: Repeatability {
                 request_id: Guid::random(),

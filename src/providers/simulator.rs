@@ -239,8 +239,9 @@ mod tests {
             from: phone("+15550100100").into(),
             to: phone("+15550001234"),
             body: "Hi".into(),
-            media_urls: Vec::new(),
+            media: Vec::new(),
             content: None,
+            template: None,
             status_callback: None,
             repeatability: super::super::Repeatability {
                 request_id: crate::domain::guid::Guid::random(),

@@ -117,6 +117,8 @@ pub struct SendContext {
     pub attempts: Option<AttemptLog>,
     /// The message's send round (see `MESSAGE_ROUND`).
     pub round: u32,
+    /// The template the message sends, if it is one and still exists.
+    pub template: Option<super::records::Template>,
 }
 
 impl Store {
@@ -180,7 +182,15 @@ impl Store {
                 .open_table(MESSAGE_ROUND)?
                 .get((job.conversation_id.get(), job.seq))?
                 .map_or(0, |g| g.value());
+            let template = match &message.template {
+                Some(used) => get_record::<super::records::Template, _>(
+                    &rtx.open_table(TEMPLATE_RECORD)?,
+                    used.template_id.get(),
+                )?,
+                None => None,
+            };
             Ok(Some(SendContext {
+                template,
                 account: store.with_token(account)?,
                 job,
                 message,

@@ -200,8 +200,8 @@ impl TwilioClient {
             }
             None => form.push(("Body", request.body.clone())),
         }
-        for url in &request.media_urls {
-            form.push(("MediaUrl", url.clone()));
+        for m in &request.media {
+            form.push(("MediaUrl", m.url.clone()));
         }
         if let Some(cb) = &request.status_callback {
             form.push(("StatusCallback", cb.clone()));
