@@ -182,6 +182,9 @@ impl Desk {
             StatusUpdate::Unknown => {
                 tracing::info!(provider_id, %status, "status callback for an unknown message; ignored")
             }
+            StatusUpdate::Kept => tracing::debug!(
+                provider_id, %status, "status came before the send's receipt; kept for it"
+            ),
         }
         Ok(update)
     }

@@ -409,6 +409,11 @@ fn record_attempt_in(
             }
             tx.open_table(PROVIDERID_MESSAGE)?
                 .insert(provider_id.as_str(), key)?;
+            let conv: Option<Conversation> =
+                get_record(&tx.open_table(CONVERSATION_RECORD)?, key.0)?;
+            if let Some(conv) = conv {
+                super::status::apply_early_in(tx, provider_id, conv.account_id, &mut msg)?;
+            }
         }
         Attempt::Retry { not_before, error } | Attempt::Unresolved { not_before, error } => {
             job.attempts += 1;
