@@ -30,6 +30,27 @@ fn status_form(sid: &str, status: &str) -> Vec<(String, String)> {
     ])
 }
 
+/// A reply whose send reaches Twilio, which answers it (with `sid`) only 800 ms later: the
+/// message, and the request as Twilio got it.
+async fn slow_send(
+    app: &TestApp,
+) -> (
+    String,
+    omnidesk::store::records::Conversation,
+    omnidesk::store::records::Message,
+    wiremock::Request,
+) {
+    let sid = new_sid();
+    first_send_answers_after(&app.twilio, Duration::from_millis(800), &sid).await;
+    let conv = app.customer_writes_wa("hi").await;
+    let msg = app.reply(conv.id, "on its way").await.unwrap();
+    let req = eventually("the send reaches Twilio", || async {
+        app.sent_messages().await.into_iter().next()
+    })
+    .await;
+    (sid, conv, msg, req)
+}
+
 #[tokio::test]
 async fn status_only_moves_forward() {
     let app = spawn_app().await;
@@ -116,14 +137,7 @@ async fn status_callbacks_are_signed_and_validated() {
 #[tokio::test]
 async fn a_callback_that_beats_the_send_result_is_kept_and_the_result_does_not_move_it_back() {
     let app = spawn_app().await;
-    let sid = new_sid();
-    first_send_answers_after(&app.twilio, Duration::from_millis(800), &sid).await;
-    let conv = app.customer_writes_wa("hi").await;
-    let msg = app.reply(conv.id, "on its way").await.unwrap();
-    let req = eventually("the send reaches Twilio", || async {
-        app.sent_messages().await.into_iter().next()
-    })
-    .await;
+    let (sid, conv, msg, req) = slow_send(&app).await;
     let callback = field(&form_of(&req), "StatusCallback").unwrap();
     assert_eq!(
         callback,
@@ -177,14 +191,7 @@ async fn a_callback_that_beats_the_send_result_is_kept_and_the_result_does_not_m
 #[tokio::test]
 async fn a_keyless_report_that_beats_the_send_result_is_kept_until_the_id_is_stored() {
     let app = spawn_app().await;
-    let sid = new_sid();
-    first_send_answers_after(&app.twilio, Duration::from_millis(800), &sid).await;
-    let conv = app.customer_writes_wa("hi").await;
-    let msg = app.reply(conv.id, "on its way").await.unwrap();
-    eventually("the send reaches Twilio", || async {
-        app.sent_messages().await.into_iter().next()
-    })
-    .await;
+    let (sid, conv, msg, _) = slow_send(&app).await;
     // No `?m=` key: the report names the message by its provider id alone.
     let keyless = app.status_url(&app.fx.wa_account);
     let other_account = app.status_url(&app.fx.sms_account);
