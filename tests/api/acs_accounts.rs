@@ -524,3 +524,62 @@ async fn the_configuration_file_carries_acs_accounts_without_their_connection_st
     assert!(!exported.contains(KEY), "the secret is never in the file");
     app.stop().await;
 }
+
+#[tokio::test]
+async fn the_account_page_replaces_the_connection_string_only_with_one_for_its_endpoint() {
+    let app = spawn_app().await;
+    let mut admin = app.admin().await;
+    create(&mut admin).await;
+    let page = admin.get("/admin/accounts/3").await;
+    assert!(page.body.contains("Replace ACS connection string"));
+    assert!(page.body.contains("•••• stored"), "masked");
+    assert_no_secret(&page, "the account page");
+    let secret = || async {
+        let a = app
+            .desk()
+            .store()
+            .account_with_token(AccountId::new(3))
+            .await;
+        a.unwrap().unwrap().auth_token.unwrap().expose().to_owned()
+    };
+    let other = "endpoint=https://contoso-eu.communication.azure.com/;accesskey=c2VjcmV0";
+    for (value, message, why) in [
+        (other, "for the resource", "another resource's endpoint"),
+        ("accesskey=c2VjcmV0", "no endpoint=", "no endpoint"),
+    ] {
+        let page = admin
+            .post(
+                "/admin/accounts/3",
+                &[("name", "Azure WhatsApp"), ("acs_connection_string", value)],
+            )
+            .await;
+        assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY, "{why}");
+        assert!(page.body.contains(message), "{why}: {message:?}");
+        assert_no_secret(&page, why);
+        assert_eq!(secret().await, CONNECTION, "{why}: unchanged");
+    }
+    let rotated =
+        "endpoint=https://contoso.communication.azure.com/;accesskey=c2VjcmV0LXJvdGF0ZWQ=";
+    let saved = admin
+        .post(
+            "/admin/accounts/3",
+            &[
+                ("name", "Azure WhatsApp"),
+                ("acs_connection_string", rotated),
+            ],
+        )
+        .await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.body);
+    assert_eq!(secret().await, rotated);
+    let renamed = admin
+        .post("/admin/accounts/3", &[("name", "Azure care")])
+        .await;
+    assert_eq!(renamed.status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        secret().await,
+        rotated,
+        "an empty field keeps the stored one"
+    );
+    assert_no_secret(&admin.get("/admin/accounts/3").await, "after the change");
+    app.stop().await;
+}

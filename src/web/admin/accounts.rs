@@ -234,6 +234,9 @@ fn edit_form(csrf: &str, a: &Account) -> FormModel {
                     .help("Leave empty to keep the stored auth token."),
             );
     }
+    if a.provider == ProviderKind::Acs && a.auth_token.is_some() {
+        form = form.field(acs_account::replace_field());
+    }
     form.cancel("/admin/accounts")
 }
 
@@ -383,8 +386,10 @@ async fn update(
             account_sid(&f.form, &mut errors),
             auth_token(&f.form, "auth_token", &mut errors),
         ),
-        // An ACS account's settings are fixed once created: a rename only.
-        ProviderKind::Simulator | ProviderKind::Acs => (None, None),
+        // An ACS account's settings are fixed once created; its connection string may be
+        // replaced by one for the same endpoint (a rotated key).
+        ProviderKind::Acs => (None, acs_account::replacement(&f.form, &a, &mut errors)),
+        ProviderKind::Simulator => (None, None),
     };
     let refuse = |errors: &FieldErrors, numbers: &[SenderNumber]| {
         let form = edit_form(&f.user.csrf, &a).refill(&f.form, errors);

@@ -105,6 +105,54 @@ pub fn parse_details(
     Some((settings, SecretString::new(raw.trim().to_owned())))
 }
 
+/// The account page's field to replace a stored connection string.
+pub fn replace_field() -> Field {
+    Field::new(
+        "acs_connection_string",
+        "Replace ACS connection string",
+        FieldKind::Password,
+    )
+    .help("Leave empty to keep the stored one. A new one must be for the same endpoint (a rotated key).")
+}
+
+/// A replacement connection string from the account page, if one was typed: checked, and for
+/// the account's endpoint.
+pub fn replacement(
+    f: &FormData,
+    account: &Account,
+    errors: &mut FieldErrors,
+) -> Option<SecretString> {
+    let raw = f.get("acs_connection_string").trim();
+    let acs = account.acs.as_ref()?;
+    if raw.is_empty() {
+        return None;
+    }
+    if raw.chars().count() > MAX_CONNECTION_STRING_CHARS {
+        errors.add(
+            "acs_connection_string",
+            format!("The connection string is at most {MAX_CONNECTION_STRING_CHARS} characters."),
+        );
+        return None;
+    }
+    match connection_endpoint(raw, Some(&acs.resource)) {
+        Ok(endpoint) if endpoint == acs.endpoint => Some(SecretString::new(raw.to_owned())),
+        Ok(endpoint) => {
+            errors.add(
+                "acs_connection_string",
+                format!(
+                    "This connection string is for {endpoint}; the account's endpoint is {}.",
+                    acs.endpoint
+                ),
+            );
+            None
+        }
+        Err(e) => {
+            errors.add("acs_connection_string", e.to_string());
+            None
+        }
+    }
+}
+
 /// The account's "WhatsApp inbound URL" for the Event Grid subscription.
 pub fn inbound_url(desk: &Desk, account: &Account) -> String {
     format!(
