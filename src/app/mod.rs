@@ -19,6 +19,7 @@ pub mod onboarding;
 pub mod outbound;
 pub mod queues;
 pub mod routing;
+pub mod sentiment;
 pub mod simulated;
 pub mod staff;
 pub mod unrouted;

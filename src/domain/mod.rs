@@ -29,6 +29,7 @@ pub mod queue;
 pub mod quick_reply;
 pub mod routing;
 pub mod sender;
+pub mod sentiment;
 pub mod sid;
 pub mod template;
 pub mod template_name;

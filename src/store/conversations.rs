@@ -6,8 +6,9 @@ use super::tables::*;
 use super::timeline::append_line;
 use super::{Store, StoreError, codec, get_record};
 use crate::domain::timeline::StateChange;
-use crate::domain::{ContactId, ConversationId, Timestamp};
+use crate::domain::{ContactId, ConversationId, Direction, Timestamp};
 use redb::{ReadTransaction, ReadableTable, WriteTransaction};
+use std::collections::HashMap;
 
 /// Outcome of the window deadline firing.
 #[derive(Debug)]
@@ -75,6 +76,36 @@ impl Store {
             for row in t.range((id.get(), 0)..=(id.get(), u64::MAX))? {
                 let (k, v) = row?;
                 out.push(codec::decode_at(format!("{:?}", k.value()), v.value())?);
+            }
+            Ok(out)
+        })
+        .await
+    }
+
+    /// The bodies of each conversation's last `n` customer messages, oldest first (one snapshot
+    /// for all of them; a conversation without any has an empty list).
+    pub async fn recent_customer_texts(
+        &self,
+        ids: Vec<ConversationId>,
+        n: usize,
+    ) -> Result<HashMap<ConversationId, Vec<String>>, StoreError> {
+        self.read(move |rtx| {
+            let t = rtx.open_table(CONVERSATION_MESSAGES)?;
+            let mut out = HashMap::with_capacity(ids.len());
+            for id in ids {
+                let mut texts = Vec::new();
+                for row in t.range((id.get(), 0)..=(id.get(), u64::MAX))?.rev() {
+                    if texts.len() == n {
+                        break;
+                    }
+                    let (k, v) = row?;
+                    let m: Message = codec::decode_at(format!("{:?}", k.value()), v.value())?;
+                    if m.direction == Direction::Inbound {
+                        texts.push(m.body);
+                    }
+                }
+                texts.reverse();
+                out.insert(id, texts);
             }
             Ok(out)
         })

@@ -433,6 +433,16 @@ async fn the_dashboard_shows_the_offer_then_the_work_item_and_the_presence_selec
         "escaped first message"
     );
     assert!(page.body.contains("120 s left"));
+    // The customer writes again while the offer stands: the offer shows the latest message.
+    app.customer_writes_wa("Order 4711, please hurry").await;
+    let again = a_browser.get("/agent").await;
+    assert!(again.body.contains("Latest message"), "{}", again.body);
+    assert!(
+        again.body.contains("Order 4711, please hurry"),
+        "{}",
+        again.body
+    );
+    assert!(!again.body.contains("never&#60;/b&#62; came"));
     assert!(
         page.body
             .contains(&format!("/agent/offers/{}/accept", conv.id.get()))

@@ -2,6 +2,8 @@
 //! 127.0.0.1.
 
 mod acs_accounts;
+mod acs_client;
+mod acs_fake;
 mod admin_accounts;
 mod admin_config;
 mod admin_hours;
@@ -40,6 +42,7 @@ mod restart;
 mod retry;
 mod routing_rules;
 mod scheduler;
+mod sentiment;
 mod sessions_hardening;
 mod signin;
 mod simulator;

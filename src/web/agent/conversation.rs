@@ -7,6 +7,7 @@ use super::access;
 use super::composer::{self, Composer, Draft};
 use super::customer::{self, Summary};
 use crate::app::Desk;
+use crate::domain::sentiment::Sentiment;
 use crate::domain::user::Role;
 use crate::domain::{Channel, ConversationId, ConversationState, Direction, TemplateId, UserId};
 use crate::store::records::{Conversation, DistributionMode, MediaState, Message, Workstream};
@@ -72,6 +73,8 @@ pub struct Head {
     pub previous: Option<(String, String)>,
     /// "With the bot (menu bot) since …" while the bot holds the conversation.
     pub bot: Option<String>,
+    /// How the customer's last messages read.
+    pub sentiment: Sentiment,
 }
 
 /// One entry of the thread.
@@ -186,6 +189,12 @@ pub async fn panel(
         bot: bot
             .holding
             .map(|(name, since)| format!("With the bot ({name}) since {since}")),
+        sentiment: Sentiment::of_messages(
+            messages
+                .iter()
+                .filter(|m| m.direction == Direction::Inbound)
+                .map(|m| m.body.as_str()),
+        ),
     };
     let composer = composer::build(
         desk,

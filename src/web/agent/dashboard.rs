@@ -3,8 +3,9 @@
 //! (today); sortable by created, modified, customer or workstream; kept fresh over the live stream.
 
 use crate::app::Desk;
+use crate::domain::sentiment::Sentiment;
 use crate::domain::user::Role;
-use crate::domain::{ConversationState, Timestamp, WorkstreamId};
+use crate::domain::{ConversationId, ConversationState, Timestamp, WorkstreamId};
 use crate::store::records::{Conversation, DistributionMode, Workstream};
 use crate::web::session::SignedIn;
 use crate::web::ui::{Cell, Nav, Page, PageError, Section, Table};
@@ -68,7 +69,19 @@ fn time(t: Timestamp) -> String {
 struct Rows<'a> {
     names: &'a HashMap<WorkstreamId, String>,
     csrf: &'a str,
+    sentiments: &'a HashMap<ConversationId, Sentiment>,
 }
+
+/// The columns every conversation table starts with (`Rows::base`).
+const BASE_COLUMNS: [&str; 7] = [
+    "Customer",
+    "Channel",
+    "Workstream",
+    "State",
+    "Sentiment",
+    "Created",
+    "Modified",
+];
 
 impl Rows<'_> {
     fn base(&self, c: &Conversation) -> Vec<Cell> {
@@ -85,22 +98,26 @@ impl Rows<'_> {
                     .unwrap_or_else(|| "—".into()),
             ),
             Cell::Text(c.state.to_string()),
+            self.sentiment(c.id),
             Cell::Text(time(c.created_at)),
             Cell::Text(time(c.updated_at)),
         ]
     }
 
+    fn sentiment(&self, id: ConversationId) -> Cell {
+        let s = self
+            .sentiments
+            .get(&id)
+            .copied()
+            .unwrap_or(Sentiment::NotAvailable);
+        Cell::Badge {
+            text: s.label().to_owned(),
+            class: s.css(),
+        }
+    }
+
     fn table(&self, items: &[Conversation], action: Option<(&str, &str)>, empty: &str) -> Section {
-        let mut columns: Vec<String> = [
-            "Customer",
-            "Channel",
-            "Workstream",
-            "State",
-            "Created",
-            "Modified",
-        ]
-        .map(String::from)
-        .to_vec();
+        let mut columns: Vec<String> = BASE_COLUMNS.map(String::from).to_vec();
         if action.is_some() {
             columns.push(String::new());
         }
@@ -186,9 +203,17 @@ pub async fn show(
         sort.apply(list, &names);
     }
 
+    let ids = mine
+        .iter()
+        .chain(&closed)
+        .chain(&open)
+        .map(|c| c.id)
+        .collect();
+    let sentiments = desk.sentiments(ids).await?;
     let rows = Rows {
         names: &names,
         csrf: &user.csrf,
+        sentiments: &sentiments,
     };
     let presence = desk.presence_view(me).await;
     let mut page = Page::new(
@@ -242,7 +267,7 @@ async fn attention(
     rows: &Rows<'_>,
 ) -> Result<Option<Section>, PageError> {
     let oversees = matches!(user.user.role, Role::Admin | Role::Supervisor);
-    let mut out = Vec::new();
+    let mut flagged = Vec::new();
     for (id, flag) in desk.store().flags().await? {
         let Some(c) = desk.store().conversation(id).await? else {
             continue;
@@ -255,6 +280,17 @@ async fn attention(
         if c.state != ConversationState::Open || !(oversees || member) {
             continue;
         }
+        flagged.push((c, flag));
+    }
+    let sentiments = desk
+        .sentiments(flagged.iter().map(|(c, _)| c.id).collect())
+        .await?;
+    let rows = Rows {
+        sentiments: &sentiments,
+        ..*rows
+    };
+    let mut out = Vec::new();
+    for (c, flag) in flagged {
         let mut row = rows.base(&c);
         if !oversees {
             // Agents may not open a queued push conversation: name it without a link.
@@ -270,17 +306,8 @@ async fn attention(
     if out.is_empty() {
         return Ok(None);
     }
-    let columns = [
-        "Customer",
-        "Channel",
-        "Workstream",
-        "State",
-        "Created",
-        "Modified",
-        "Why",
-    ]
-    .map(String::from)
-    .to_vec();
+    let mut columns: Vec<String> = BASE_COLUMNS.map(String::from).to_vec();
+    columns.push("Why".into());
     Ok(Some(Section::Table(Table {
         columns,
         rows: out,
@@ -289,7 +316,7 @@ async fn attention(
 }
 
 /// One incoming offer: who is writing (known contact or not), where, the skills it requires,
-/// the first message, the countdown, Accept and Reject.
+/// the customer's latest message, the countdown, Accept and Reject.
 async fn offer_section(
     desk: &Desk,
     c: &Conversation,
@@ -303,13 +330,14 @@ async fn offer_section(
         Some(name) => format!("{name} (authenticated: known contact)"),
         None => "Unauthenticated customer".to_owned(),
     };
-    let first = desk
+    // The customer may have written more while the conversation waited: the latest counts.
+    let latest = desk
         .store()
-        .messages(c.id)
+        .recent_customer_texts(vec![c.id], 1)
         .await?
-        .into_iter()
-        .find(|m| m.direction == crate::domain::Direction::Inbound)
-        .map(|m| m.body.chars().take(280).collect::<String>())
+        .remove(&c.id)
+        .and_then(|mut texts| texts.pop())
+        .map(|body| body.chars().take(280).collect::<String>())
         .unwrap_or_default();
     let number = match desk.store().number(c.number_id).await? {
         Some(n) => n.number.to_string(),
@@ -335,7 +363,7 @@ async fn offer_section(
         } else {
             skills.join(", ")
         }),
-        Cell::Text(first),
+        Cell::Text(latest),
         Cell::Countdown(seconds),
         Cell::Post {
             action: format!("/agent/offers/{}/accept", c.id.get()),
@@ -354,7 +382,7 @@ async fn offer_section(
             "Channel and number",
             "Queue",
             "Required skills",
-            "First message",
+            "Latest message",
             "Countdown",
             "",
             "",

@@ -90,6 +90,11 @@ pub enum Cell {
     },
     /// Seconds left, counted down in the browser by `static/js/notify.js`.
     Countdown(u64),
+    /// A short label styled by its class (e.g. a sentiment level).
+    Badge {
+        text: String,
+        class: &'static str,
+    },
     /// A small form with one button (e.g. "Delete"), carrying the CSRF token.
     Post {
         action: String,
