@@ -5,6 +5,7 @@
 //! in-process Simulator implement it; a provider added here touches neither the outbox, the store
 //! nor the agent pages.
 
+pub mod acs;
 pub mod callback;
 pub mod check;
 mod missing;

@@ -2,6 +2,8 @@
 //! 127.0.0.1.
 
 mod acs_accounts;
+mod acs_client;
+mod acs_fake;
 mod admin_accounts;
 mod admin_config;
 mod admin_hours;
