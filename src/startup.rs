@@ -15,6 +15,8 @@ use crate::live::LiveHub;
 use crate::media::MediaFetcher;
 use crate::metrics::Metrics;
 use crate::providers::Providers;
+use crate::providers::acs::provider::AcsProvider;
+use crate::providers::acs::{AcsClient, EntraValidator};
 use crate::providers::simulator::Simulator;
 use crate::providers::twilio::TwilioClient;
 use crate::secrets::MasterKey;
@@ -187,7 +189,11 @@ async fn recover(
     let live = LiveHub::new(metrics.clone());
     let twilio = TwilioClient::new(&settings.twilio_api_base, settings.provider_timeout())?;
     let (simulator, status_reports) = Simulator::new(clock.clone());
-    let providers = Providers::new(twilio, Arc::new(simulator));
+    let acs_client = AcsClient::new(settings.provider_timeout(), clock.clone())?;
+    let acs = AcsProvider::new(acs_client, clock.clone());
+    let acs_tokens = EntraValidator::new(&settings.entra_authority, clock.clone())
+        .map_err(anyhow::Error::msg)?;
+    let providers = Providers::new(twilio, Arc::new(simulator), acs, acs_tokens);
     let jobs = store.pending_jobs_now()?;
     let job_count = jobs.len();
     let outbox = OutboxDispatcher::new(

@@ -22,8 +22,8 @@ pub enum TokenRefusal {
     NoSid,
     #[error(transparent)]
     Rejected(#[from] AccountRefusal),
-    #[error(transparent)]
-    Connection(#[from] crate::domain::acs::ConnectionStringError),
+    #[error("{0}")]
+    Connection(String),
     #[error("This connection string is for {given}; the account's endpoint is {stored}.")]
     OtherEndpoint { given: String, stored: String },
 }
@@ -42,13 +42,11 @@ impl Desk {
             return Ok(Err(TokenRefusal::NotAwaiting));
         }
         if let Some(acs) = &account.acs {
-            let given = match crate::domain::acs::connection_endpoint(
-                token.expose(),
-                Some(&acs.resource),
-            ) {
-                Ok(endpoint) => endpoint,
-                Err(e) => return Ok(Err(e.into())),
-            };
+            let given =
+                match crate::app::acs::connection_endpoint(token.expose(), Some(&acs.resource)) {
+                    Ok(endpoint) => endpoint,
+                    Err(e) => return Ok(Err(TokenRefusal::Connection(e))),
+                };
             if given != acs.endpoint {
                 return Ok(Err(TokenRefusal::OtherEndpoint {
                     given,

@@ -6,6 +6,7 @@
 //! durable, and actors, live pages and media fetches are told only about what was committed.
 
 pub mod account_token;
+pub mod acs;
 pub mod admin;
 pub mod assignment;
 pub mod automated;

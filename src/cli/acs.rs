@@ -2,9 +2,10 @@
 //! WhatsApp channel IDs (`--channel NAME=GUID`, repeatable), checked like the wizard checks
 //! them; the connection string is read from standard input, never from an argument.
 
+use crate::app::acs::connection_endpoint;
 use crate::domain::Timestamp;
 use crate::domain::account::AccountName;
-use crate::domain::acs::{AcsResourceName, EntraApp, connection_endpoint, parse_tenant};
+use crate::domain::acs::{AcsResourceName, EntraApp, parse_tenant};
 use crate::domain::sender::ChannelId;
 use crate::secrets::SecretString;
 use crate::store::Store;
@@ -161,7 +162,7 @@ mod tests {
         assert!(e.contains("accesskey"), "{e}");
         let e = settings(
             &args(&[&channel]),
-            "endpoint=https://contoso.communication.azure.com/;accesskey=c2VjcmV0;extra=1",
+            "endpoint=https://contoso.communication.azure.com/;accesskey=c2VjcmV0!",
         )
         .unwrap_err()
         .to_string();

@@ -1,5 +1,5 @@
-//! What an admin types for an Azure Communication Services account: the resource name, and the
-//! Entra application and tenant that Event Grid's delivery tokens are issued for and by ("Event
+//! What an admin types for an Azure Communication Services account: the resource name, its
+//! endpoint (checked against the name), and the Entra application and tenant that Event Grid's delivery tokens are issued for and by ("Event
 //! grid app ID" is the token's `aud`, "Event grid app tenant ID" its issuer's tenant).
 
 use super::guid::{Guid, GuidError};
@@ -92,9 +92,7 @@ impl EntraApp {
         let uri = s.len() <= MAX_APP_URI_CHARS
             && s.chars().all(|c| c.is_ascii_graphic())
             && s.split_once("://").is_some_and(|(scheme, rest)| {
-                !rest.is_empty()
-                    && !scheme.is_empty()
-                    && scheme.chars().all(|c| c.is_ascii_alphanumeric())
+                !rest.is_empty() && matches!(scheme, "api" | "https")
             });
         if uri {
             Ok(Self::Uri(s.to_owned()))
@@ -138,60 +136,13 @@ pub fn parse_tenant(s: &str) -> Result<Guid, &'static str> {
     }
 }
 
-/// Why an "ACS connection string" was refused; none of these repeat the secret.
+/// Why an ACS endpoint was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum ConnectionStringError {
-    #[error("Enter the ACS connection string.")]
-    Empty,
-    #[error(
-        "The ACS connection string looks like endpoint=https://<resource>.communication.azure.com/;\
-         accesskey=<key>: copy it from the resource's Keys page in the Azure portal."
-    )]
-    Malformed,
-    #[error("The connection string has no endpoint=….")]
-    NoEndpoint,
-    #[error("The connection string has no accesskey=….")]
-    NoAccessKey,
-    #[error("The connection string's endpoint must be an https:// URL.")]
-    BadEndpoint,
-    #[error("The connection string's accesskey is not base64.")]
-    BadAccessKey,
+pub enum EndpointError {
+    #[error("The endpoint must be an https:// URL of the resource, without a path.")]
+    NotAnEndpoint,
     #[error("The connection string's endpoint is for the resource \"{0}\", not this one.")]
     OtherResource(String),
-}
-
-/// Checks an "ACS connection string" (`endpoint=…;accesskey=…`: elements split on `;`, each at
-/// its first `=`, keys in any case) and returns its endpoint without the trailing `/`. Plain
-/// http is accepted for loopback endpoints only (a local fake in tests).
-pub fn connection_endpoint(
-    s: &str,
-    resource: Option<&AcsResourceName>,
-) -> Result<String, ConnectionStringError> {
-    use base64::Engine as _;
-    let s = s.trim();
-    if s.is_empty() {
-        return Err(ConnectionStringError::Empty);
-    }
-    let (mut endpoint, mut key) = (None, None);
-    for part in s.split(';').filter(|p| !p.trim().is_empty()) {
-        let (k, v) = part
-            .split_once('=')
-            .ok_or(ConnectionStringError::Malformed)?;
-        match k.trim().to_ascii_lowercase().as_str() {
-            "endpoint" => endpoint = Some(v.trim()),
-            "accesskey" => key = Some(v.trim()),
-            _ => return Err(ConnectionStringError::Malformed),
-        }
-    }
-    let endpoint = endpoint.ok_or(ConnectionStringError::NoEndpoint)?;
-    let key = key.ok_or(ConnectionStringError::NoAccessKey)?;
-    let decoded = base64::engine::general_purpose::STANDARD
-        .decode(key)
-        .map_err(|_| ConnectionStringError::BadAccessKey)?;
-    if decoded.is_empty() {
-        return Err(ConnectionStringError::BadAccessKey);
-    }
-    endpoint_of(endpoint, resource)
 }
 
 /// Checks an ACS endpoint (`https://<resource>.communication.azure.com`, or plain http on a
@@ -200,21 +151,21 @@ pub fn connection_endpoint(
 pub fn endpoint_of(
     endpoint: &str,
     resource: Option<&AcsResourceName>,
-) -> Result<String, ConnectionStringError> {
+) -> Result<String, EndpointError> {
     let endpoint = endpoint.trim().trim_end_matches('/');
-    let url = url::Url::parse(endpoint).map_err(|_| ConnectionStringError::BadEndpoint)?;
-    let host = url.host_str().ok_or(ConnectionStringError::BadEndpoint)?;
+    let url = url::Url::parse(endpoint).map_err(|_| EndpointError::NotAnEndpoint)?;
+    let host = url.host_str().ok_or(EndpointError::NotAnEndpoint)?;
     let loopback = matches!(host, "127.0.0.1" | "localhost" | "[::1]");
     let scheme_ok = url.scheme() == "https" || (url.scheme() == "http" && loopback);
     if !scheme_ok || url.query().is_some() || !url.username().is_empty() {
-        return Err(ConnectionStringError::BadEndpoint);
+        return Err(EndpointError::NotAnEndpoint);
     }
     if let Some(resource) = resource
         && host.ends_with(".azure.com")
     {
         let named = host.split('.').next().unwrap_or_default();
         if !named.eq_ignore_ascii_case(resource.as_str()) {
-            return Err(ConnectionStringError::OtherResource(named.to_owned()));
+            return Err(EndpointError::OtherResource(named.to_owned()));
         }
     }
     Ok(endpoint.to_owned())
@@ -261,6 +212,7 @@ mod tests {
             ("omnidesk", "neither a GUID nor a URI"),
             ("api://", "a scheme only"),
             ("api://has space", "a space"),
+            ("ftp://omnidesk", "neither api:// nor https://"),
             ("0f0eb78e-a576-1dfc-b414", "a short GUID"),
         ] {
             assert!(EntraApp::parse(bad).is_err(), "accepted: {why}");
@@ -275,60 +227,35 @@ mod tests {
     }
 
     #[test]
-    fn connection_strings_are_checked_without_repeating_the_key() {
+    fn an_endpoint_is_https_and_the_named_resource_s() {
         let name = AcsResourceName::parse("contoso").unwrap();
-        let good = "endpoint=https://contoso.communication.azure.com/;accesskey=cGFzc3dvcmQ=";
         assert_eq!(
-            connection_endpoint(good, Some(&name)).unwrap(),
+            endpoint_of("https://contoso.communication.azure.com/", Some(&name)).unwrap(),
             "https://contoso.communication.azure.com"
         );
         assert_eq!(
-            connection_endpoint(
-                "AccessKey=cGFzc3dvcmQ=;Endpoint=http://127.0.0.1:4100/",
-                None
-            )
-            .unwrap(),
-            "http://127.0.0.1:4100"
+            endpoint_of("http://127.0.0.1:4100", Some(&name)).unwrap(),
+            "http://127.0.0.1:4100",
+            "a local fake"
         );
-        use ConnectionStringError as E;
         for (bad, expected, why) in [
-            ("", E::Empty, "empty"),
-            ("hello", E::Malformed, "no pairs"),
-            ("accesskey=cGFzcw==", E::NoEndpoint, "no endpoint"),
             (
-                "endpoint=https://contoso.communication.azure.com/",
-                E::NoAccessKey,
-                "no key",
-            ),
-            (
-                "endpoint=https://contoso.communication.azure.com/;accesskey=not base64!",
-                E::BadAccessKey,
-                "key not base64",
-            ),
-            (
-                "endpoint=http://contoso.communication.azure.com/;accesskey=cGFzcw==",
-                E::BadEndpoint,
+                "http://contoso.communication.azure.com",
+                EndpointError::NotAnEndpoint,
                 "plain http to Azure",
             ),
             (
-                "endpoint=https://other.communication.azure.com/;accesskey=cGFzcw==",
-                E::OtherResource("other".into()),
-                "another resource",
+                "https://contoso.communication.azure.com/?x=1",
+                EndpointError::NotAnEndpoint,
+                "a query",
             ),
             (
-                "endpoint=https://contoso.communication.azure.com/;accesskey=cGFzcw==;x=1",
-                E::Malformed,
-                "an unknown element",
+                "https://fabrikam.communication.azure.com",
+                EndpointError::OtherResource("fabrikam".into()),
+                "another resource",
             ),
         ] {
-            let got = connection_endpoint(bad, Some(&name));
-            assert_eq!(got, Err(expected), "{why}");
-            if let Err(e) = got {
-                assert!(
-                    !e.to_string().contains("cGFzcw"),
-                    "{why}: the key is not repeated"
-                );
-            }
+            assert_eq!(endpoint_of(bad, Some(&name)), Err(expected), "{why}");
         }
     }
 }

@@ -1,14 +1,13 @@
 //! Messaging providers behind one interface. `Provider` is what the outbox (send, and the check
 //! after a send whose outcome is unknown), the media fetcher (which request fetches a customer's
 //! file), Validate (the account's credentials and senders) and the webhook routes use; `Providers`
-//! returns the one an account is on. Twilio (SMS and WhatsApp share its REST API) and the
-//! in-process Simulator implement it; a provider added here touches neither the outbox, the store
+//! returns the one an account is on. Twilio (SMS and WhatsApp share its REST API), Azure
+//! Communication Services (WhatsApp, `acs::provider`) and the in-process Simulator implement it; a provider added here touches neither the outbox, the store
 //! nor the agent pages.
 
 pub mod acs;
 pub mod callback;
 pub mod check;
-mod missing;
 pub mod simulator;
 pub mod twilio;
 
@@ -190,17 +189,23 @@ pub trait Provider: Send + Sync {
 pub struct Providers {
     twilio: Arc<twilio::TwilioClient>,
     simulator: Arc<simulator::Simulator>,
-    acs: Arc<dyn Provider>,
+    acs: Arc<acs::provider::AcsProvider>,
+    /// Checks the Entra tokens of ACS's Event Grid deliveries (one key cache for all accounts).
+    acs_tokens: acs::EntraValidator,
 }
 
 impl Providers {
-    pub fn new(twilio: twilio::TwilioClient, simulator: Arc<simulator::Simulator>) -> Self {
+    pub fn new(
+        twilio: twilio::TwilioClient,
+        simulator: Arc<simulator::Simulator>,
+        acs: acs::provider::AcsProvider,
+        acs_tokens: acs::EntraValidator,
+    ) -> Self {
         Self {
             twilio: Arc::new(twilio),
             simulator,
-            acs: Arc::new(missing::Missing {
-                name: "Azure Communication Services",
-            }),
+            acs: Arc::new(acs),
+            acs_tokens,
         }
     }
 
@@ -224,6 +229,11 @@ impl Providers {
 
     pub fn simulator(&self) -> &simulator::Simulator {
         &self.simulator
+    }
+
+    /// The checker of Event Grid's delivery tokens.
+    pub fn acs_tokens(&self) -> &acs::EntraValidator {
+        &self.acs_tokens
     }
 }
 
@@ -279,9 +289,12 @@ mod tests {
         // Twilio's base is a closed port: a request that reached it would fail as unreachable.
         let twilio =
             twilio::TwilioClient::new("http://127.0.0.1:9", Duration::from_secs(1)).unwrap();
-        let (simulator, _reports) =
-            simulator::Simulator::new(Clock::manual(Timestamp::from_millis(0)));
-        let providers = Providers::new(twilio, Arc::new(simulator));
+        let clock = Clock::manual(Timestamp::from_millis(0));
+        let (simulator, _reports) = simulator::Simulator::new(clock.clone());
+        let acs_client = acs::AcsClient::new(Duration::from_secs(1), clock.clone()).unwrap();
+        let acs = acs::provider::AcsProvider::new(acs_client, clock.clone());
+        let tokens = acs::EntraValidator::new("http://127.0.0.1:9", clock).unwrap();
+        let providers = Providers::new(twilio, Arc::new(simulator), acs, tokens);
         let request = request();
 
         let simulated = account(ProviderKind::Simulator);
@@ -307,9 +320,13 @@ mod tests {
         );
         assert_eq!(providers.simulator().sent(), 1, "not sent by the Simulator");
 
+        // An ACS account without its connection string is refused by the ACS provider.
         let acs = account(ProviderKind::Acs);
         let check = providers.for_account(&acs).validate(&acs, Vec::new()).await;
-        assert!(!check.is_ready(), "ACS is not served by the Simulator");
+        assert!(
+            matches!(check.credentials, CredentialsCheck::Missing(ref s) if s.contains("connection string")),
+            "{check:?}"
+        );
         assert_eq!(providers.simulator().sent(), 1);
     }
 }

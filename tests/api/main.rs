@@ -4,6 +4,7 @@
 mod acs_accounts;
 mod acs_client;
 mod acs_fake;
+mod acs_webhooks;
 mod admin_accounts;
 mod admin_config;
 mod admin_hours;

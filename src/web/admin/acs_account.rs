@@ -5,15 +5,13 @@
 //! a password field: never put back into a page.
 
 use crate::app::Desk;
-use crate::domain::acs::{AcsResourceName, EntraApp, connection_endpoint, parse_tenant};
+use crate::app::acs::connection_endpoint;
+use crate::domain::acs::{AcsResourceName, EntraApp, parse_tenant};
 use crate::domain::public_url::Reach;
 use crate::secrets::SecretString;
 use crate::store::records::{Account, AcsSettings};
 use crate::web::csrf::FormData;
 use crate::web::ui::{Field, FieldErrors, FieldKind, FormModel, InfoRow, Section};
-
-/// Longest connection string accepted (Azure's are about 150 characters).
-const MAX_CONNECTION_STRING_CHARS: usize = 1_024;
 
 /// The wizard's ACS fields, added to `form`.
 pub fn details_fields(form: FormModel) -> FormModel {
@@ -68,17 +66,9 @@ pub fn parse_details(
         .map_err(|e| errors.add("acs_resource", e.to_string()))
         .ok();
     let raw = f.get("acs_connection_string");
-    let endpoint = if raw.chars().count() > MAX_CONNECTION_STRING_CHARS {
-        errors.add(
-            "acs_connection_string",
-            format!("The connection string is at most {MAX_CONNECTION_STRING_CHARS} characters."),
-        );
-        None
-    } else {
-        connection_endpoint(raw, resource.as_ref())
-            .map_err(|e| errors.add("acs_connection_string", e.to_string()))
-            .ok()
-    };
+    let endpoint = connection_endpoint(raw, resource.as_ref())
+        .map_err(|e| errors.add("acs_connection_string", e))
+        .ok();
     let app = EntraApp::parse(f.get("event_grid_app_id"))
         .map_err(|e| errors.add("event_grid_app_id", e.to_string()))
         .ok();
@@ -127,13 +117,6 @@ pub fn replacement(
     if raw.is_empty() {
         return None;
     }
-    if raw.chars().count() > MAX_CONNECTION_STRING_CHARS {
-        errors.add(
-            "acs_connection_string",
-            format!("The connection string is at most {MAX_CONNECTION_STRING_CHARS} characters."),
-        );
-        return None;
-    }
     match connection_endpoint(raw, Some(&acs.resource)) {
         Ok(endpoint) if endpoint == acs.endpoint => Some(SecretString::new(raw.to_owned())),
         Ok(endpoint) => {
@@ -147,7 +130,7 @@ pub fn replacement(
             None
         }
         Err(e) => {
-            errors.add("acs_connection_string", e.to_string());
+            errors.add("acs_connection_string", e);
             None
         }
     }
@@ -209,8 +192,8 @@ pub fn callback_help(desk: &Desk) -> Vec<Section> {
              AdvancedMessageDeliveryStatusUpdated). 3. In the Event Subscription page > Endpoint, \
              select Change for the endpoint (type Web Hook) and add the WhatsApp inbound URL \
              above. 4. Under Additional features, turn on Microsoft Entra authentication with \
-             the Event grid app tenant ID and Event grid app ID shown above, so that every \
-             delivery carries a token issued for this application."
+             the Event grid app tenant ID and Event grid app ID shown above: omnidesk refuses \
+             every delivery without a valid token of that tenant for that application."
                     .into(),
             ),
         ])
