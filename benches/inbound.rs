@@ -231,7 +231,7 @@ fn start_bare_server() -> (u16, actix_web::dev::ServerHandle) {
                 App::new().route(
                     "/webhooks/twilio/{key}",
                     web::post().to(|body: web::Bytes| async move {
-                        match omnidesk::domain::inbound::parse_form(&body) {
+                        match omnidesk::domain::form::parse_form(&body) {
                             Ok(pairs) if !pairs.is_empty() => HttpResponse::Ok()
                                 .content_type("text/xml")
                                 .body("<Response/>"),

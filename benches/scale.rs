@@ -62,7 +62,9 @@ fn inbound(i: usize) -> InboundMessage {
     .into_iter()
     .map(|(k, v)| (k.to_owned(), v))
     .collect();
-    InboundMessage::parse(&form).expect("a valid inbound form")
+    omnidesk::providers::twilio::inbound::parse(&form)
+        .expect("a valid inbound form")
+        .message
 }
 
 async fn seed(dir: &Path, count: usize) {

@@ -22,6 +22,8 @@ use clap::{Parser, Subcommand, ValueEnum};
 use std::io::Read;
 use std::sync::Arc;
 
+mod acs;
+
 /// The command line: server settings, and an optional operator subcommand.
 #[derive(Debug, Parser)]
 #[command(
@@ -112,20 +114,42 @@ impl From<ChannelArg> for Channel {
     }
 }
 
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ProviderArg {
+    Twilio,
+    Acs,
+    Simulator,
+}
+
 #[derive(Debug, Subcommand)]
 pub enum AccountCmd {
-    /// Adds a Twilio account; the auth token is read from standard input.
+    /// Adds an account. Twilio: --channel sms|whatsapp --sid AC…, the auth token on standard
+    /// input. Azure Communication Services (WhatsApp): --provider acs --resource R
+    /// --event-grid-app-id A --event-grid-tenant-id T --channel NAME=CHANNEL-ID (repeatable), the
+    /// connection string on standard input.
     Add {
         #[arg(long)]
         name: String,
+        /// sms or whatsapp; for ACS, a WhatsApp channel as NAME=CHANNEL-ID (repeatable).
+        #[arg(long, required = true)]
+        channel: Vec<String>,
         #[arg(long, value_enum)]
-        channel: ChannelArg,
-        /// Account SID (AC + 32 hex digits); omit with --simulator.
+        provider: Option<ProviderArg>,
+        /// Account SID (AC + 32 hex digits); Twilio only.
         #[arg(long)]
         sid: Option<String>,
-        /// Use the built-in Simulator instead of Twilio.
+        /// Use the built-in Simulator instead of Twilio (the same as --provider simulator).
         #[arg(long)]
         simulator: bool,
+        /// ACS resource name.
+        #[arg(long)]
+        resource: Option<String>,
+        /// The Entra application (ID or App ID URI) Event Grid's tokens are issued for (`aud`).
+        #[arg(long)]
+        event_grid_app_id: Option<String>,
+        /// The Entra tenant (GUID) that issues them.
+        #[arg(long)]
+        event_grid_tenant_id: Option<String>,
     },
     /// Lists accounts with their callback URLs.
     List,
@@ -219,10 +243,44 @@ async fn execute(command: Command, store: &Store, settings: &Settings) -> anyhow
         Command::Account(AccountCmd::Add {
             name,
             channel,
+            provider,
             sid,
             simulator,
+            resource,
+            event_grid_app_id,
+            event_grid_tenant_id,
         }) => {
-            let (provider, sid, token) = if simulator {
+            let provider = match (provider, simulator) {
+                (Some(ProviderArg::Simulator) | None, true) => ProviderArg::Simulator,
+                (Some(_), true) => bail!("--simulator and --provider name two providers"),
+                (p, false) => p.unwrap_or(ProviderArg::Twilio),
+            };
+            let name = AccountName::parse(&name)?;
+            if provider == ProviderArg::Acs {
+                if sid.is_some() {
+                    bail!("--sid is for Twilio accounts");
+                }
+                let mut connection = String::new();
+                std::io::stdin().read_to_string(&mut connection)?;
+                let args = acs::AcsArgs {
+                    resource,
+                    event_grid_app_id,
+                    event_grid_tenant_id,
+                    channels: channel,
+                };
+                let account = acs::add(store, name, &args, &connection, now).await?;
+                print_urls(settings, &account);
+                return Ok(());
+            }
+            if resource.is_some() || event_grid_app_id.is_some() || event_grid_tenant_id.is_some() {
+                bail!("--resource and --event-grid-* are for --provider acs");
+            }
+            let channel = match channel.as_slice() {
+                [one] => ChannelArg::from_str(one, true)
+                    .map_err(|_| anyhow::anyhow!("--channel must be sms or whatsapp"))?,
+                _ => bail!("give one --channel, sms or whatsapp"),
+            };
+            let (provider, sid, token) = if provider == ProviderArg::Simulator {
                 (ProviderKind::Simulator, None, None)
             } else {
                 let sid = AccountSid::parse(sid.as_deref().unwrap_or(""))?;
@@ -241,7 +299,7 @@ async fn execute(command: Command, store: &Store, settings: &Settings) -> anyhow
             let account = store
                 .create_account(
                     NewAccount {
-                        name: AccountName::parse(&name)?,
+                        name,
                         channel: channel.into(),
                         provider,
                         sid,
@@ -251,7 +309,7 @@ async fn execute(command: Command, store: &Store, settings: &Settings) -> anyhow
                 )
                 .await??;
             println!("account {} created", account.id.get());
-            print_urls(settings, account.webhook_key.as_str());
+            print_urls(settings, &account);
         }
         Command::Account(AccountCmd::List) => {
             for a in store.accounts().await? {
@@ -262,7 +320,7 @@ async fn execute(command: Command, store: &Store, settings: &Settings) -> anyhow
                     a.channel,
                     a.provider
                 );
-                print_urls(settings, a.webhook_key.as_str());
+                print_urls(settings, &a);
             }
         }
         Command::Number(NumberCmd::Add {
@@ -280,7 +338,7 @@ async fn execute(command: Command, store: &Store, settings: &Settings) -> anyhow
             let n = store
                 .add_number(NewNumber {
                     account_id: AccountId::new(account),
-                    number: PhoneNumber::parse_typed(&number, kind.format())?,
+                    number: PhoneNumber::parse_typed(&number, kind.format())?.into(),
                     kind,
                     name,
                     description: String::new(),
@@ -465,8 +523,14 @@ fn config_call(settings: &Settings, request: crate::control::Request) -> anyhow:
     Ok(response.output)
 }
 
-fn print_urls(settings: &Settings, key: &str) {
+fn print_urls(settings: &Settings, account: &crate::store::records::Account) {
     let base = settings.public_url();
-    println!("  inbound URL (\"A message comes in\"): {base}/webhooks/twilio/{key}");
-    println!("  status callback URL:                {base}/webhooks/twilio/{key}/status");
+    let key = account.webhook_key.as_str();
+    match account.provider {
+        ProviderKind::Acs => println!("  WhatsApp inbound URL: {base}/webhooks/acs/{key}"),
+        ProviderKind::Twilio | ProviderKind::Simulator => {
+            println!("  inbound URL (\"A message comes in\"): {base}/webhooks/twilio/{key}");
+            println!("  status callback URL:                {base}/webhooks/twilio/{key}/status");
+        }
+    }
 }

@@ -36,6 +36,15 @@ pub struct Settings {
         global = true
     )]
     pub twilio_api_base: String,
+    /// Microsoft Entra's authority: where the tenant's OpenID metadata and keys for Event Grid's
+    /// delivery tokens are fetched (tests point this at a local fake).
+    #[arg(
+        long,
+        env = "OMNIDESK_ENTRA_AUTHORITY",
+        default_value = "https://login.microsoftonline.com",
+        global = true
+    )]
+    pub entra_authority: String,
     /// Hosts inbound media downloads may be redirected to (named https hosts, `*.` for
     /// subdomains), comma-separated. Credentials never go with a redirect.
     #[arg(
@@ -238,6 +247,7 @@ impl Settings {
             data_dir,
             public_url: None,
             twilio_api_base: "https://api.twilio.com".into(),
+            entra_authority: "https://login.microsoftonline.com".into(),
             media_redirect_hosts: DEFAULT_REDIRECT_HOSTS
                 .split(',')
                 .filter_map(|h| HostPattern::parse(h).ok())

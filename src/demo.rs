@@ -113,7 +113,7 @@ pub async fn seed(store: &Store, now: Timestamp) -> Result<Option<Seeded>, DemoE
         let number = store
             .add_number(NewNumber {
                 account_id: account.id,
-                number,
+                number: number.into(),
                 kind,
                 name: format!("Demo {label}"),
                 description: "Created by --demo; play the customer at /simulator.".into(),

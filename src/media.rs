@@ -1,5 +1,6 @@
 //! Inbound media: after the message is committed, each file is fetched in the background with the
-//! account's Basic auth (only to the provider's origin, never on a redirect), following redirects
+//! credentials the account's provider adds (`Provider::authorize_media`: Twilio's Basic auth; only
+//! to the provider's origin, never on a redirect), following redirects
 //! only to the allowed hosts (`domain::media_origin`), refused past the size limit, written under
 //! `<data dir>/media/`, and its outcome stored on the message (a failure is visible there). A file
 //! that cannot be written (a full disk) is no failure of the media: it is retried with backoff and
@@ -7,9 +8,10 @@
 
 use crate::live::{LiveEvent, LiveHub};
 use crate::metrics::Metrics;
-use crate::providers::Credentials;
+use crate::providers::Providers;
 use crate::store::Store;
 use crate::store::records::{MediaState, Message};
+use crate::store::setup::AccountWithToken;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
@@ -38,6 +40,7 @@ pub struct MediaFetcher {
     metrics: Arc<Metrics>,
     max_bytes: u64,
     policy: Arc<MediaPolicy>,
+    providers: Providers,
     dir: PathBuf,
 }
 
@@ -57,6 +60,8 @@ enum FetchError {
     Http(String),
     #[error("could not store the file: {0}")]
     Io(#[from] std::io::Error),
+    #[error("{0}")]
+    Access(#[from] crate::providers::MediaAccessError),
 }
 
 impl MediaFetcher {
@@ -67,6 +72,7 @@ impl MediaFetcher {
         policy: MediaPolicy,
         max_bytes: u64,
         timeout: Duration,
+        providers: Providers,
     ) -> Result<Self, reqwest::Error> {
         // Redirects are followed by hand (`get`), so each hop is checked and none carries the
         // account's credentials; names resolving inside the network are not connected to.
@@ -84,15 +90,16 @@ impl MediaFetcher {
             metrics,
             max_bytes,
             policy: Arc::new(policy),
+            providers,
             dir,
         })
     }
 
     /// Fetches every pending item of `message` in the background (resumed at start-up).
-    pub fn spawn(&self, message: Message, credentials: Option<Credentials>) {
+    pub fn spawn(&self, message: Message, account: Option<AccountWithToken>) {
         let this = self.clone();
         actix::spawn(async move {
-            this.fetch_all(&message, credentials, None).await;
+            this.fetch_all(&message, account, None).await;
         });
     }
 
@@ -102,7 +109,7 @@ impl MediaFetcher {
     pub async fn fetch_all(
         &self,
         message: &Message,
-        credentials: Option<Credentials>,
+        account: Option<AccountWithToken>,
         channel: Option<Channel>,
     ) -> Vec<Trigger> {
         let mut refused = Vec::new();
@@ -125,7 +132,7 @@ impl MediaFetcher {
                             i,
                             &item.url,
                             &item.content_type,
-                            &credentials,
+                            account.as_ref(),
                         )
                         .await;
                     if too_big {
@@ -176,12 +183,12 @@ impl MediaFetcher {
         index: usize,
         url: &str,
         content_type: &str,
-        credentials: &Option<Credentials>,
+        account: Option<&AccountWithToken>,
     ) -> (MediaState, bool) {
         let mut delay = RETRY_FIRST;
         loop {
             match self
-                .fetch_one(message, index, url, content_type, credentials)
+                .fetch_one(message, index, url, content_type, account)
                 .await
             {
                 Ok((file, bytes)) => {
@@ -234,13 +241,14 @@ impl MediaFetcher {
         index: usize,
         url: &str,
         content_type: &str,
-        credentials: &Option<Credentials>,
+        account: Option<&AccountWithToken>,
     ) -> Result<(String, u64), FetchError> {
         let url = reqwest::Url::parse(url).map_err(|_| FetchError::HostNotAllowed)?;
-        if !self.policy.allows_media_url(&url) {
+        let own = account.is_some_and(|a| self.providers.for_account(a).serves_media(a, &url));
+        if !own && !self.policy.allows_media_url(&url) {
             return Err(FetchError::HostNotAllowed);
         }
-        let mut resp = self.get(url, credentials).await?;
+        let mut resp = self.get(url, account, own).await?;
         if !resp.status().is_success() {
             return Err(FetchError::Status(resp.status()));
         }
@@ -287,19 +295,24 @@ impl MediaFetcher {
         Ok(total)
     }
 
-    /// GETs `url` (already allowed), with the credentials only where the policy sends them, and
-    /// follows at most `MAX_REDIRECTS` redirects to allowed hosts, without credentials.
+    /// GETs `url` (already allowed), with the provider's credentials only where the policy sends
+    /// them or on the account's own media endpoint (`own`), and follows at most `MAX_REDIRECTS`
+    /// redirects to allowed hosts, without credentials.
     async fn get(
         &self,
         mut url: reqwest::Url,
-        credentials: &Option<Credentials>,
+        account: Option<&AccountWithToken>,
+        own: bool,
     ) -> Result<reqwest::Response, FetchError> {
         let mut hops = 0;
         loop {
             let mut req = self.http.get(url.clone());
-            let first_hop = hops == 0 && self.policy.sends_credentials(&url);
-            if let Some(c) = credentials.as_ref().filter(|_| first_hop) {
-                req = req.basic_auth(&c.account_sid, Some(c.auth_token.expose()));
+            let first_hop = hops == 0 && (own || self.policy.sends_credentials(&url));
+            if let Some(a) = account.filter(|_| first_hop) {
+                req = self
+                    .providers
+                    .for_account(a)
+                    .authorize_media(a, &url, req)?;
             }
             let resp = req
                 .send()

@@ -6,7 +6,7 @@ use crate::actors::messages::Recover;
 use crate::actors::outbox::{OutboxConfig, OutboxDispatcher};
 use crate::actors::registry::ConversationRegistry;
 use crate::actors::scheduler::{Attach, Scheduler};
-use crate::app::{Desk, credentials};
+use crate::app::Desk;
 use crate::auth::AuthState;
 use crate::clock::Clock;
 use crate::config::Settings;
@@ -14,6 +14,9 @@ use crate::fdlimit::FileBudget;
 use crate::live::LiveHub;
 use crate::media::MediaFetcher;
 use crate::metrics::Metrics;
+use crate::providers::Providers;
+use crate::providers::acs::provider::AcsProvider;
+use crate::providers::acs::{AcsClient, EntraValidator};
 use crate::providers::simulator::Simulator;
 use crate::providers::twilio::TwilioClient;
 use crate::secrets::MasterKey;
@@ -186,7 +189,11 @@ async fn recover(
     let live = LiveHub::new(metrics.clone());
     let twilio = TwilioClient::new(&settings.twilio_api_base, settings.provider_timeout())?;
     let (simulator, status_reports) = Simulator::new(clock.clone());
-    let simulator = Arc::new(simulator);
+    let acs_client = AcsClient::new(settings.provider_timeout(), clock.clone())?;
+    let acs = AcsProvider::new(acs_client, clock.clone());
+    let acs_tokens = EntraValidator::new(&settings.entra_authority, clock.clone())
+        .map_err(anyhow::Error::msg)?;
+    let providers = Providers::new(twilio, Arc::new(simulator), acs, acs_tokens);
     let jobs = store.pending_jobs_now()?;
     let job_count = jobs.len();
     let outbox = OutboxDispatcher::new(
@@ -195,8 +202,7 @@ async fn recover(
         metrics.clone(),
         live.clone(),
         OutboxConfig {
-            twilio: twilio.clone(),
-            simulator: simulator.clone(),
+            providers: providers.clone(),
             public_url: settings.public_url(),
             intervals: settings.pacing.intervals()?,
             provider_timeout: settings.provider_timeout(),
@@ -294,6 +300,7 @@ async fn recover(
         settings.media_policy(),
         settings.media_max_bytes,
         settings.provider_timeout(),
+        providers.clone(),
     )?;
     let pending_media = store.pending_media_now()?;
     for message in &pending_media {
@@ -301,7 +308,7 @@ async fn recover(
             Some(c) => store.account_with_token(c.account_id).await?,
             None => None,
         };
-        media.spawn(message.clone(), account.as_ref().and_then(credentials));
+        media.spawn(message.clone(), account);
     }
     tracing::info!(
         conversations = open.len(),
@@ -310,9 +317,7 @@ async fn recover(
         media_fetches = pending_media.len(),
         "recovered from the store"
     );
-    let desk = Desk::new(
-        shared, registry, media, settings, simulator, twilio, scheduler,
-    );
+    let desk = Desk::new(shared, registry, media, settings, providers, scheduler);
     let reporting = desk.clone();
     status_reports.spawn(move |s| {
         let desk = reporting.clone();

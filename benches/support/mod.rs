@@ -31,7 +31,7 @@ pub async fn whatsapp_account(
     store
         .add_number(NewNumber {
             account_id: account.id,
-            number: PhoneNumber::parse(business).expect("number"),
+            number: PhoneNumber::parse(business).expect("number").into(),
             kind: NumberKind::WhatsApp,
             name: "bench".into(),
             description: String::new(),

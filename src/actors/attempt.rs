@@ -5,17 +5,16 @@
 //! asked whether it has the message, and only a message it does not have is sent again.
 
 use crate::clock::Clock;
-use crate::domain::{Address, JobId, MessageKey, Timestamp};
+use crate::domain::{JobId, MessageKey, Timestamp};
 use crate::live::{LiveEvent, LiveHub};
 use crate::metrics::Metrics;
-use crate::providers::simulator::Simulator;
-use crate::providers::twilio::TwilioClient;
 use crate::providers::{
-    Accepted, Credentials, Provider, SendError, SendRequest, SentMessage, SentQuery, callback,
+    Accepted, Lookup, OutboundMedia, Providers, Repeatability, SendError, SendRequest, SentMessage,
+    SentQuery, TemplateSend, callback,
 };
 use crate::store::Store;
 use crate::store::outbox::{Attempt, SendContext};
-use crate::store::records::{ProviderKind, SendFailure};
+use crate::store::records::SendFailure;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -49,8 +48,7 @@ pub(super) struct AttemptRun {
     pub clock: Clock,
     pub metrics: Arc<Metrics>,
     pub live: LiveHub,
-    pub twilio: TwilioClient,
-    pub simulator: Arc<Simulator>,
+    pub providers: Providers,
     pub public_url: String,
     /// See `settle_time`.
     pub settle: Duration,
@@ -82,7 +80,7 @@ impl AttemptRun {
                 return Some(settled);
             }
             match self.look_up(&ctx).await {
-                Ok(Some(found)) => {
+                Ok(Found::Message(found)) => {
                     tracing::info!(job = %id, provider_id = %found.provider_id, "the provider had the message; adopted");
                     let attempt = Attempt::Accepted {
                         provider_id: found.provider_id,
@@ -90,8 +88,9 @@ impl AttemptRun {
                     };
                     return self.record(id, attempt).await;
                 }
-                // The provider does not have it: sending again cannot deliver it twice.
-                Ok(None) => {}
+                // The provider does not have it, or dedupes a repeated request itself: sending
+                // again cannot deliver it twice.
+                Ok(Found::Nothing | Found::SendAgain) => {}
                 Err(reason) => {
                     let attempt = if attempts + 1 >= MAX_ATTEMPTS {
                         gave_up(&format!(
@@ -121,7 +120,8 @@ impl AttemptRun {
             }
         }
         self.clock.sleep_until(slot).await;
-        let outcome = self.send(&ctx).await;
+        let first_sent = ctx.attempts.map_or(started, |a| a.first_started_at);
+        let outcome = self.send(&ctx, first_sent).await;
         let now = self.clock.now();
         let attempt = match outcome {
             Ok(a) => Attempt::Accepted {
@@ -191,33 +191,39 @@ impl AttemptRun {
     }
 
     /// The message at the provider, if it has it and no other message of ours owns it.
-    async fn look_up(&self, ctx: &SendContext) -> Result<Option<SentMessage>, String> {
-        let credentials = credentials(ctx).map_err(|e| e.to_string())?;
-        let (from, to) = addresses(ctx);
+    async fn look_up(&self, ctx: &SendContext) -> Result<Found, String> {
         let query = SentQuery {
-            from,
-            to,
+            channel: ctx.conversation.channel,
+            from: ctx.number.number.clone(),
+            to: ctx.conversation.customer.clone(),
             body: ctx.message.body.clone(),
             created_since: ctx
                 .attempts
                 .map_or(ctx.job.not_before, |a| a.first_started_at),
         };
-        let found = match ctx.account.account.provider {
-            ProviderKind::Twilio => self.twilio.find_sent(&credentials, &query).await,
-            ProviderKind::Simulator => self.simulator.find_sent(&credentials, &query).await,
-        }
-        .map_err(|e| e.to_string())?;
+        let found = match self
+            .providers
+            .for_account(&ctx.account)
+            .find_sent(&ctx.account, &query)
+            .await
+            .map_err(|e| e.to_string())?
+        {
+            Lookup::Found(found) => found,
+            Lookup::SendAgain => return Ok(Found::SendAgain),
+        };
         let ids = found.iter().map(|m| m.provider_id.clone()).collect();
         let free = self
             .store
             .first_unowned_provider_id(ids)
             .await
             .map_err(|e| e.to_string())?;
-        Ok(free.and_then(|id| found.into_iter().find(|m| m.provider_id == id)))
+        Ok(free
+            .and_then(|id| found.into_iter().find(|m| m.provider_id == id))
+            .map_or(Found::Nothing, Found::Message))
     }
 
-    /// Signed, expiring URLs of the message's stored attachments.
-    fn media_urls(&self, ctx: &SendContext) -> Vec<String> {
+    /// Signed, expiring URLs of the message's stored attachments, with their types.
+    fn media(&self, ctx: &SendContext) -> Vec<OutboundMedia> {
         let key = self
             .store
             .master_key()
@@ -227,76 +233,77 @@ impl AttemptRun {
             .media
             .iter()
             .filter_map(|m| match &m.state {
-                crate::store::records::MediaState::Stored { file, .. } => {
-                    Some(crate::media::signed::url(&self.public_url, &key, file, now))
-                }
+                crate::store::records::MediaState::Stored { file, .. } => Some(OutboundMedia {
+                    url: crate::media::signed::url(&self.public_url, &key, file, now),
+                    content_type: m.content_type.clone(),
+                }),
                 _ => None,
             })
             .collect()
     }
 
-    async fn send(&self, ctx: &SendContext) -> Result<Accepted, SendError> {
-        let (from, to) = addresses(ctx);
+    async fn send(&self, ctx: &SendContext, first_sent: Timestamp) -> Result<Accepted, SendError> {
         let key = MessageKey {
             conversation: ctx.job.conversation_id,
             seq: ctx.job.seq,
             round: ctx.round,
         };
         let request = SendRequest {
-            from,
-            to,
+            channel: ctx.conversation.channel,
+            from: ctx.number.number.clone(),
+            to: ctx.conversation.customer.clone(),
             body: ctx.message.body.clone(),
-            media_urls: self.media_urls(ctx),
+            media: self.media(ctx),
             content: ctx
                 .message
                 .template
                 .as_ref()
                 .and_then(|t| t.content_sid.clone().map(|sid| (sid, t.variables.clone()))),
+            template: template_send(ctx)?,
             status_callback: Some(callback::status_url(
                 &self.public_url,
                 ctx.account.account.webhook_key.as_str(),
                 key,
             )),
+            repeatability: Repeatability {
+                request_id: ctx.job.request_id,
+                first_sent,
+            },
         };
-        let credentials = credentials(ctx)?;
-        match ctx.account.account.provider {
-            ProviderKind::Twilio => self.twilio.send(&credentials, &request).await,
-            ProviderKind::Simulator => self.simulator.send(&credentials, &request).await,
-        }
+        self.providers
+            .for_account(&ctx.account)
+            .send(&ctx.account, &request)
+            .await
     }
 }
 
-/// (from, to) of the job's message.
-fn addresses(ctx: &SendContext) -> (Address, Address) {
-    let channel = ctx.conversation.channel;
-    (
-        Address {
-            channel,
-            number: ctx.number.number.clone(),
-        },
-        Address {
-            channel,
-            number: ctx.conversation.customer.clone(),
-        },
-    )
-}
-
-fn credentials(ctx: &SendContext) -> Result<Credentials, SendError> {
-    let account = &ctx.account;
-    match (&account.account.sid, &account.auth_token) {
-        (Some(sid), Some(token)) => Ok(Credentials {
-            account_sid: sid.to_string(),
-            auth_token: token.clone(),
-        }),
-        _ if account.account.provider == ProviderKind::Simulator => Ok(Credentials {
-            account_sid: String::new(),
-            auth_token: crate::secrets::SecretString::new(""),
-        }),
-        _ => Err(SendError::Permanent(SendFailure {
+/// The template the message sends, by name and language with its values in placeholder order
+/// (read back from the variables stored with the message).
+fn template_send(ctx: &SendContext) -> Result<Option<TemplateSend>, SendError> {
+    let (Some(used), Some(template)) = (&ctx.message.template, &ctx.template) else {
+        return Ok(None);
+    };
+    let values = crate::domain::template::values_of(&used.variables).map_err(|e| {
+        SendError::Permanent(SendFailure {
             code: None,
-            message: "the messaging account is disabled until its auth token is set".into(),
-        })),
-    }
+            message: format!("the template's stored values are unreadable: {e}"),
+        })
+    })?;
+    Ok(Some(TemplateSend {
+        name: template.name.clone(),
+        language: template.language.clone(),
+        values,
+    }))
+}
+
+/// What the check after an unknown outcome found.
+enum Found {
+    /// The provider has the message: it is adopted.
+    Message(SentMessage),
+    /// The provider does not have it.
+    Nothing,
+    /// The provider dedupes repeated requests: the send is repeated as it was.
+    SendAgain,
 }
 
 #[cfg(test)]

@@ -13,8 +13,7 @@ use crate::clock::Clock;
 use crate::config::Intervals;
 use crate::domain::{ConversationId, JobId, NumberId, Timestamp};
 use crate::metrics::Metrics;
-use crate::providers::simulator::Simulator;
-use crate::providers::twilio::TwilioClient;
+use crate::providers::Providers;
 use crate::store::Store;
 use crate::store::records::{NumberKind, OutboxJob};
 use actix::prelude::*;
@@ -51,8 +50,7 @@ pub struct OutboxDispatcher {
 }
 
 pub struct OutboxConfig {
-    pub twilio: TwilioClient,
-    pub simulator: Arc<Simulator>,
+    pub providers: Providers,
     pub public_url: String,
     /// The checked pacing of `Settings` (see `Pacing::intervals`).
     pub intervals: Intervals,
@@ -74,8 +72,7 @@ impl OutboxDispatcher {
             clock: clock.clone(),
             metrics,
             live,
-            twilio: config.twilio,
-            simulator: config.simulator,
+            providers: config.providers,
             public_url: config.public_url,
             settle: settle_time(config.provider_timeout),
         };

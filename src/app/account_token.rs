@@ -1,5 +1,6 @@
-//! Enabling an account that waits for its auth token (a configuration import added it without
-//! one): Twilio checks the token with the account's SID first, then the store keeps it sealed.
+//! Enabling an account that waits for its secret (a configuration import added it without one):
+//! Twilio checks an auth token with the account's SID first; an ACS connection string must be
+//! for the account's endpoint. Then the store keeps it sealed.
 
 use crate::app::Desk;
 use crate::app::onboarding::AccountRefusal;
@@ -21,6 +22,10 @@ pub enum TokenRefusal {
     NoSid,
     #[error(transparent)]
     Rejected(#[from] AccountRefusal),
+    #[error("{0}")]
+    Connection(String),
+    #[error("This connection string is for {given}; the account's endpoint is {stored}.")]
+    OtherEndpoint { given: String, stored: String },
 }
 
 impl Desk {
@@ -35,6 +40,26 @@ impl Desk {
         };
         if !account.awaits_token() {
             return Ok(Err(TokenRefusal::NotAwaiting));
+        }
+        if let Some(acs) = &account.acs {
+            let given =
+                match crate::app::acs::connection_endpoint(token.expose(), Some(&acs.resource)) {
+                    Ok(endpoint) => endpoint,
+                    Err(e) => return Ok(Err(TokenRefusal::Connection(e))),
+                };
+            if given != acs.endpoint {
+                return Ok(Err(TokenRefusal::OtherEndpoint {
+                    given,
+                    stored: acs.endpoint.clone(),
+                }));
+            }
+            let update = AccountUpdate {
+                name: account.name,
+                sid: None,
+                auth_token: Some(token),
+            };
+            let saved = self.store().update_account(id, update).await?;
+            return Ok(saved.map_err(|_| TokenRefusal::UnknownAccount));
         }
         let Some(sid) = account.sid.clone() else {
             return Ok(Err(TokenRefusal::NoSid));

@@ -12,8 +12,6 @@ use crate::domain::workstream::Distribution;
 use crate::domain::{
     AccountId, ConversationId, HoursId, NumberId, QuickReplyId, TemplateId, UserId, WorkstreamId,
 };
-use crate::providers::Credentials;
-use crate::providers::twilio::client::{AccountInfo, FetchError};
 use crate::store::StoreError;
 use crate::store::automated::AutomatedOverride;
 use crate::store::automated::OverrideRefusal;
@@ -43,14 +41,6 @@ use crate::store::workstreams::WorkstreamDraft;
 use crate::store::workstreams::WorkstreamProfile;
 
 impl Desk {
-    /// Asks Twilio whether `creds` are good (GET /2010-04-01/Accounts/{Sid}.json).
-    pub async fn check_twilio_account(
-        &self,
-        creds: &Credentials,
-    ) -> Result<AccountInfo, FetchError> {
-        self.twilio.fetch_account(creds).await
-    }
-
     pub async fn update_template(
         &self,
         id: TemplateId,
@@ -195,6 +185,21 @@ impl Desk {
         now: Timestamp,
     ) -> Result<Result<Account, SetupError>, StoreError> {
         self.store().create_account(new, now).await
+    }
+
+    /// Creates an Azure Communication Services account (WhatsApp) with its connection string.
+    pub async fn create_acs_account(
+        &self,
+        name: crate::domain::account::AccountName,
+        settings: crate::store::records::AcsSettings,
+        connection_string: crate::secrets::SecretString,
+    ) -> Result<Result<Account, SetupError>, StoreError> {
+        let created = self
+            .store()
+            .create_acs_account(name, settings, Some(connection_string), self.now())
+            .await;
+        self.store().forget_cached_accounts();
+        created
     }
 
     /// "Copy of <name>" with every setting but the numbers (a number serves one workstream), so

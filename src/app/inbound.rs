@@ -1,8 +1,8 @@
 //! Inbound: a customer's message stored durably, then handed to the scheduler, the queues, the
 //! live pages and the media fetcher; a provider's delivery status applied to its message.
 
+use super::Desk;
 use super::automated::Fill;
-use super::{Desk, credentials};
 use crate::actors::messages::Track;
 use crate::domain::automated::Trigger;
 use crate::domain::inbound::InboundMessage;
@@ -150,11 +150,11 @@ impl Desk {
         let desk = self.clone();
         let conv = s.conversation.clone();
         let message = s.message.clone();
-        let credentials = credentials(account);
+        let account = account.clone();
         actix::spawn(async move {
             let refused = desk
                 .media
-                .fetch_all(&message, credentials, Some(conv.channel))
+                .fetch_all(&message, Some(account), Some(conv.channel))
                 .await;
             for trigger in refused {
                 desk.automated_or_log(&conv, trigger, &Fill::default())
@@ -182,6 +182,9 @@ impl Desk {
             StatusUpdate::Unknown => {
                 tracing::info!(provider_id, %status, "status callback for an unknown message; ignored")
             }
+            StatusUpdate::Kept => tracing::debug!(
+                provider_id, %status, "status came before the send's receipt; kept for it"
+            ),
         }
         Ok(update)
     }

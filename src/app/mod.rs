@@ -6,6 +6,7 @@
 //! durable, and actors, live pages and media fetches are told only about what was committed.
 
 pub mod account_token;
+pub mod acs;
 pub mod admin;
 pub mod assignment;
 pub mod automated;
@@ -32,10 +33,8 @@ use crate::domain::Timestamp;
 use crate::live::LiveEvent;
 use crate::media::MediaFetcher;
 use crate::metrics::Metrics;
-use crate::providers::Credentials;
+use crate::providers::Providers;
 use crate::providers::simulator::Simulator;
-use crate::providers::twilio::TwilioClient;
-use crate::store::setup::AccountWithToken;
 use crate::store::{Store, StoreError};
 use actix::Addr;
 use std::sync::Arc;
@@ -55,9 +54,8 @@ pub struct Desk {
     registry: Addr<ConversationRegistry>,
     media: MediaFetcher,
     settings: Arc<Settings>,
-    simulator: Arc<Simulator>,
-    /// The same client the outbox sends with; admin pages use it to validate credentials.
-    twilio: TwilioClient,
+    /// The same providers the outbox sends with; Validate asks them about accounts.
+    providers: Providers,
     scheduler: Addr<crate::actors::scheduler::Scheduler>,
     ready: Arc<AtomicBool>,
     /// Each bot-held conversation's messages on their way to the bot, one at a time.
@@ -70,8 +68,7 @@ impl Desk {
         registry: Addr<ConversationRegistry>,
         media: MediaFetcher,
         settings: Arc<Settings>,
-        simulator: Arc<Simulator>,
-        twilio: TwilioClient,
+        providers: Providers,
         scheduler: Addr<crate::actors::scheduler::Scheduler>,
     ) -> Self {
         Self {
@@ -79,8 +76,7 @@ impl Desk {
             registry,
             media,
             settings,
-            simulator,
-            twilio,
+            providers,
             scheduler,
             ready: Arc::new(AtomicBool::new(false)),
             bot_lanes: Arc::default(),
@@ -97,7 +93,7 @@ impl Desk {
 
     /// The Simulator provider (its log of sends, for the Simulator page).
     pub fn simulator(&self) -> &Simulator {
-        &self.simulator
+        self.providers.simulator()
     }
 
     /// Subscribes to the live events (a browser's stream, or a watcher in tests).
@@ -186,16 +182,5 @@ impl Desk {
         })
         .await
         .unwrap_or(false)
-    }
-}
-
-/// The provider credentials of an account, if it has them.
-pub fn credentials(account: &AccountWithToken) -> Option<Credentials> {
-    match (&account.account.sid, &account.auth_token) {
-        (Some(sid), Some(token)) => Some(Credentials {
-            account_sid: sid.to_string(),
-            auth_token: token.clone(),
-        }),
-        _ => None,
     }
 }

@@ -33,21 +33,6 @@ pub enum MessageStatus {
 }
 
 impl MessageStatus {
-    /// Parses Twilio's `MessageStatus` / `status` values.
-    pub fn parse_twilio(s: &str) -> Option<Self> {
-        Some(match s {
-            "accepted" | "scheduled" | "queued" => Self::Queued,
-            "sending" => Self::Sending,
-            "sent" => Self::Sent,
-            "delivered" => Self::Delivered,
-            "read" => Self::Read,
-            "undelivered" => Self::Undelivered,
-            "failed" | "canceled" => Self::Failed,
-            "received" | "receiving" => Self::Received,
-            _ => return None,
-        })
-    }
-
     fn rank(self) -> u8 {
         match self {
             Self::Received => 0,
@@ -85,24 +70,6 @@ impl fmt::Display for MessageStatus {
     }
 }
 
-/// A human text for the Twilio error codes agents meet most, so a failure says more than a number.
-pub fn twilio_error_text(code: u32) -> Option<&'static str> {
-    Some(match code {
-        21211 => "Invalid 'To' phone number",
-        21408 => "Permission to send an SMS has not been enabled for the region",
-        21610 => "Attempt to send to unsubscribed recipient",
-        21614 => "'To' number is not a valid mobile number",
-        30003 => "Unreachable destination handset",
-        30004 => "Message blocked",
-        30005 => "Unknown destination handset",
-        30006 => "Landline or unreachable carrier",
-        30007 => "Message filtered",
-        30008 => "Unknown error",
-        63016 => "Failed to send freeform message because you are outside the allowed window",
-        _ => return None,
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::MessageStatus as S;
@@ -120,12 +87,5 @@ mod tests {
         assert!(!S::Sent.may_become(S::Sent));
         assert!(S::Sent.may_become(S::Failed));
         assert!(!S::Failed.may_become(S::Sent));
-    }
-
-    #[test]
-    fn twilio_status_names_parse() {
-        assert_eq!(S::parse_twilio("delivered"), Some(S::Delivered));
-        assert_eq!(S::parse_twilio("read"), Some(S::Read));
-        assert_eq!(S::parse_twilio("bogus"), None);
     }
 }

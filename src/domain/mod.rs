@@ -3,10 +3,13 @@
 //! Nothing here does I/O; the store, actors and web layer build on these.
 
 pub mod account;
+pub mod acs;
 pub mod attachment;
 pub mod automated;
 pub mod bot;
 pub mod conversation;
+pub mod form;
+pub mod guid;
 pub mod hours;
 pub mod ids;
 pub mod inbound;
@@ -25,6 +28,7 @@ pub mod public_url;
 pub mod queue;
 pub mod quick_reply;
 pub mod routing;
+pub mod sender;
 pub mod sentiment;
 pub mod sid;
 pub mod template;

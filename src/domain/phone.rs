@@ -170,32 +170,6 @@ pub struct Address {
     pub number: PhoneNumber,
 }
 
-impl Address {
-    /// Parses a Twilio `From`/`To` value: `whatsapp:+E164` or a bare SMS number.
-    pub fn parse_twilio(s: &str) -> Result<Self, PhoneError> {
-        match s.strip_prefix("whatsapp:") {
-            // WhatsApp has no short codes: its addresses are always E.164.
-            Some(rest) if !rest.starts_with('+') => Err(PhoneError::Malformed),
-            Some(rest) => Ok(Self {
-                channel: Channel::WhatsApp,
-                number: PhoneNumber::parse(rest)?,
-            }),
-            None => Ok(Self {
-                channel: Channel::Sms,
-                number: PhoneNumber::parse(s)?,
-            }),
-        }
-    }
-
-    /// The form Twilio expects in `To`/`From` of an outbound message.
-    pub fn to_twilio(&self) -> String {
-        match self.channel {
-            Channel::WhatsApp => format!("whatsapp:{}", self.number),
-            Channel::Sms => self.number.to_string(),
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -348,20 +322,5 @@ mod tests {
         );
         let short = PhoneNumber::parse_typed("55 555", ShortCode).unwrap();
         assert_eq!(short.as_str(), "55555", "short codes stay digits");
-    }
-
-    #[test]
-    fn whatsapp_prefix_becomes_the_channel() {
-        let a = Address::parse_twilio("whatsapp:+14155550100").unwrap();
-        assert_eq!(a.channel, Channel::WhatsApp);
-        assert_eq!(a.number.as_str(), "+14155550100");
-        assert_eq!(a.to_twilio(), "whatsapp:+14155550100");
-        let s = Address::parse_twilio("+14155550100").unwrap();
-        assert_eq!(s.channel, Channel::Sms);
-        assert_eq!(s.to_twilio(), "+14155550100");
-        assert!(
-            Address::parse_twilio("whatsapp:12345").is_err(),
-            "no WhatsApp short codes"
-        );
     }
 }

@@ -136,6 +136,25 @@ impl TemplateText {
     }
 }
 
+/// The values of a `content_variables` JSON (`{"1": "…", "2": "…"}`), in placeholder order.
+pub fn values_of(variables: &str) -> Result<Vec<String>, String> {
+    let map: std::collections::BTreeMap<String, String> =
+        serde_json::from_str(variables).map_err(|e| e.to_string())?;
+    let mut numbered = map
+        .into_iter()
+        .map(|(k, v)| {
+            k.parse::<usize>()
+                .map(|n| (n, v))
+                .map_err(|_| format!("key {k:?}"))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    numbered.sort_by_key(|(n, _)| *n);
+    if numbered.iter().enumerate().any(|(i, (n, _))| *n != i + 1) {
+        return Err("the placeholders are not numbered 1, 2, …".into());
+    }
+    Ok(numbered.into_iter().map(|(_, v)| v).collect())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -198,5 +217,26 @@ mod tests {
             Err(TemplateError::OtherSyntax("{AgentName}".into())),
             "an automated-message placeholder is named"
         );
+    }
+
+    #[test]
+    fn stored_variables_give_the_values_back_in_placeholder_order() {
+        let values: Vec<String> = (1..=11).map(|i| format!("v{i}")).collect();
+        let map: serde_json::Map<String, serde_json::Value> = values
+            .iter()
+            .enumerate()
+            .map(|(i, v)| ((i + 1).to_string(), serde_json::Value::String(v.clone())))
+            .collect();
+        let json = serde_json::Value::Object(map).to_string();
+        assert_eq!(values_of(&json).unwrap(), values, "10 and 11 come after 9");
+        for (bad, why) in [
+            ("[]", "not an object"),
+            ("{\"1\": 2}", "a number value"),
+            ("{\"one\": \"a\"}", "a key that is no number"),
+            ("{\"1\": \"a\", \"3\": \"c\"}", "a gap"),
+        ] {
+            assert!(values_of(bad).is_err(), "accepted: {why}");
+        }
+        assert_eq!(values_of("{}").unwrap(), Vec::<String>::new());
     }
 }

@@ -5,9 +5,15 @@
 //! can be tried (and demoed) without a provider account. `read` is reported by the customer
 //! simulator page when it shows the message. It remembers its recent sends to answer `find_sent`.
 
-use super::{Accepted, Credentials, Provider, SendError, SendRequest, SentMessage, SentQuery};
+use super::check::{AccountCheck, CredentialsCheck, SenderVerdict};
+use super::{
+    Accepted, Lookup, MediaAccessError, Provider, ProviderFuture, SendError, SendRequest,
+    SentMessage, SentQuery,
+};
 use crate::clock::Clock;
 use crate::domain::{MessageKey, MessageStatus, Timestamp};
+use crate::store::records::SenderNumber;
+use crate::store::setup::AccountWithToken;
 use std::collections::VecDeque;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -69,12 +75,8 @@ impl Simulator {
     }
 }
 
-impl Provider for Simulator {
-    async fn send(
-        &self,
-        _credentials: &Credentials,
-        request: &SendRequest,
-    ) -> Result<Accepted, SendError> {
+impl Simulator {
+    fn accept(&self, request: &SendRequest) -> Accepted {
         self.sent.fetch_add(1, Ordering::Relaxed);
         let mut id = [0u8; 16];
         crate::secrets::fill_random(&mut id);
@@ -85,8 +87,8 @@ impl Provider for Simulator {
                 log.pop_front();
             }
             log.push_back(Sent {
-                from: request.from.to_twilio(),
-                to: request.to.to_twilio(),
+                from: request.from.index_key(request.channel),
+                to: request.to.to_string(),
                 body: request.body.clone(),
                 provider_id: provider_id.clone(),
                 at,
@@ -101,18 +103,14 @@ impl Provider for Simulator {
                 .and_then(super::callback::parse_status_url),
             at,
         });
-        Ok(Accepted {
+        Accepted {
             provider_id,
             status: MessageStatus::Queued,
-        })
+        }
     }
 
-    async fn find_sent(
-        &self,
-        _credentials: &Credentials,
-        query: &SentQuery,
-    ) -> Result<Vec<SentMessage>, SendError> {
-        let (from, to) = (query.from.to_twilio(), query.to.to_twilio());
+    fn sent_matching(&self, query: &SentQuery) -> Result<Vec<SentMessage>, SendError> {
+        let (from, to) = (query.from.index_key(query.channel), query.to.to_string());
         let log = self.log.lock().map_err(|_| SendError::Retryable {
             reason: "the simulator's log is unavailable".into(),
             retry_after: None,
@@ -128,6 +126,53 @@ impl Provider for Simulator {
                 created_at: s.at,
             })
             .collect())
+    }
+}
+
+impl Provider for Simulator {
+    fn send<'a>(
+        &'a self,
+        _account: &'a AccountWithToken,
+        request: &'a SendRequest,
+    ) -> ProviderFuture<'a, Result<Accepted, SendError>> {
+        let accepted = self.accept(request);
+        Box::pin(async move { Ok(accepted) })
+    }
+
+    fn find_sent<'a>(
+        &'a self,
+        _account: &'a AccountWithToken,
+        query: &'a SentQuery,
+    ) -> ProviderFuture<'a, Result<Lookup, SendError>> {
+        let found = self.sent_matching(query).map(Lookup::Found);
+        Box::pin(async move { found })
+    }
+
+    /// Simulated media lives on omnidesk's own public URL, which the media policy allows; it
+    /// needs no credentials.
+    fn authorize_media(
+        &self,
+        _account: &AccountWithToken,
+        _url: &reqwest::Url,
+        request: reqwest::RequestBuilder,
+    ) -> Result<reqwest::RequestBuilder, MediaAccessError> {
+        Ok(request)
+    }
+
+    fn validate<'a>(
+        &'a self,
+        _account: &'a AccountWithToken,
+        senders: Vec<SenderNumber>,
+    ) -> ProviderFuture<'a, AccountCheck> {
+        let check = AccountCheck {
+            credentials: CredentialsCheck::NotNeeded("The Simulator needs no credentials.".into()),
+            numbers: senders
+                .into_iter()
+                .map(|n| (n, SenderVerdict::NotChecked))
+                .collect(),
+            confirmed_label: "Checked",
+        };
+        Box::pin(async move { check })
     }
 }
 
@@ -181,29 +226,29 @@ impl StatusReports {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::{Address, Channel, PhoneNumber};
-    use crate::secrets::SecretString;
+    use crate::domain::{Channel, PhoneNumber};
+    use crate::store::records::ProviderKind;
 
     #[tokio::test]
     async fn a_send_is_queued_and_its_statuses_are_left_for_later() {
         let clock = Clock::manual(Timestamp::from_millis(1_000));
         let (sim, mut reports) = Simulator::new(clock);
-        let address = |n: &str| Address {
-            channel: Channel::WhatsApp,
-            number: PhoneNumber::parse(n).unwrap(),
-        };
+        let phone = |n: &str| PhoneNumber::parse(n).unwrap();
         let request = SendRequest {
-            from: address("+15550100100"),
-            to: address("+15550001234"),
+            channel: Channel::WhatsApp,
+            from: phone("+15550100100").into(),
+            to: phone("+15550001234"),
             body: "Hi".into(),
-            media_urls: Vec::new(),
+            media: Vec::new(),
             content: None,
+            template: None,
             status_callback: None,
+            repeatability: super::super::Repeatability {
+                request_id: crate::domain::guid::Guid::random(),
+                first_sent: Timestamp::from_millis(1_000),
+            },
         };
-        let credentials = Credentials {
-            account_sid: String::new(),
-            auth_token: SecretString::new(""),
-        };
+        let credentials = crate::providers::test_account(ProviderKind::Simulator);
         let accepted = sim.send(&credentials, &request).await.unwrap();
         assert_eq!(accepted.status, MessageStatus::Queued);
         assert!(accepted.provider_id.starts_with("SM") && accepted.provider_id.len() == 34);
@@ -213,23 +258,28 @@ mod tests {
         assert_eq!(sim.sent(), 1);
 
         let query = |body: &str, since: i64| SentQuery {
+            channel: request.channel,
             from: request.from.clone(),
             to: request.to.clone(),
             body: body.into(),
             created_since: Timestamp::from_millis(since),
         };
-        let found = sim
+        let Lookup::Found(found) = sim
             .find_sent(&credentials, &query("Hi", 1_000))
             .await
-            .unwrap();
+            .unwrap()
+        else {
+            panic!("the simulator lists its sends")
+        };
         assert_eq!(found.len(), 1, "the send is found");
         assert_eq!(found[0].provider_id, accepted.provider_id);
         for (q, why) in [
             (query("Hi", 1_001), "older"),
             (query("Bye", 0), "other text"),
         ] {
-            assert!(
-                sim.find_sent(&credentials, &q).await.unwrap().is_empty(),
+            assert_eq!(
+                sim.find_sent(&credentials, &q).await.unwrap(),
+                Lookup::Found(Vec::new()),
                 "{why}"
             );
         }

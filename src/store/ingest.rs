@@ -1,4 +1,4 @@
-//! Taking in a customer message: dedupe by MessageSid, the contact, finding or opening the
+//! Taking in a customer message: dedupe by the provider's message id, the contact, finding or opening the
 //! conversation (a Wrap-up one closes and a new, linked one opens), the window deadline and the
 //! message, all in one write.
 
@@ -64,10 +64,10 @@ fn ingest_in(
     now: Timestamp,
 ) -> Result<Ingested, StoreError> {
     let mut provider_ids = tx.open_table(PROVIDERID_MESSAGE)?;
-    if provider_ids.get(m.message_sid.as_str())?.is_some() {
+    if provider_ids.get(m.provider_id.as_str())?.is_some() {
         return Ok(Ingested::Duplicate);
     }
-    let address = SenderNumber::address_key(m.channel, &m.to.number);
+    let address = SenderNumber::address_key(m.channel, &m.to);
     let number_id = tx
         .open_table(ADDRESS_NUMBER)?
         .get(address.as_str())?
@@ -93,7 +93,7 @@ fn ingest_in(
 
     let mut open_index = tx.open_table(NUMBERCUSTOMER_OPENCONVERSATION)?;
     let convs = tx.open_table(CONVERSATION_RECORD)?;
-    let key = (number_id, m.from.number.as_str());
+    let key = (number_id, m.from.as_str());
     let existing = open_index.get(key)?.map(|g| g.value());
     let mut current = match existing {
         Some(id) => Some(
@@ -120,7 +120,7 @@ fn ingest_in(
                 number_id: NumberId::new(number_id),
                 workstream_id,
                 channel: m.channel,
-                customer: m.from.number.clone(),
+                customer: m.from.clone(),
                 contact_id: contact.id,
                 state: ConversationState::Open,
                 agent: None,
@@ -200,7 +200,7 @@ fn ingest_in(
             })
             .collect(),
         status: MessageStatus::Received,
-        provider_id: Some(m.message_sid.to_string()),
+        provider_id: Some(m.provider_id.to_string()),
         failure: None,
         author: None,
         template: None,
@@ -216,7 +216,7 @@ fn ingest_in(
     };
     tx.open_table(CONVERSATION_MESSAGES)?
         .insert((conv.id.get(), seq), codec::encode(&message)?.as_slice())?;
-    provider_ids.insert(m.message_sid.as_str(), (conv.id.get(), seq))?;
+    provider_ids.insert(m.provider_id.as_str(), (conv.id.get(), seq))?;
     if !message.media.is_empty() {
         tx.open_table(PENDING_MEDIA)?
             .insert((conv.id.get(), seq), 0)?;
@@ -240,7 +240,7 @@ fn upsert_contact(
 ) -> Result<Contact, StoreError> {
     let mut by_phone = tx.open_table(PHONE_CONTACT)?;
     let mut contacts = tx.open_table(CONTACT_RECORD)?;
-    let phone = m.from.number.as_str();
+    let phone = m.from.as_str();
     let existing = by_phone.get(phone)?.map(|g| g.value());
     let mut contact = match existing {
         Some(id) => get_record::<Contact, _>(&contacts, id)?
@@ -250,7 +250,7 @@ fn upsert_contact(
             by_phone.insert(phone, id.get())?;
             Contact {
                 id,
-                phone: m.from.number.clone(),
+                phone: m.from.clone(),
                 name: None,
                 wa_id: None,
                 opted_out_sms: false,

@@ -117,6 +117,8 @@ pub struct SendContext {
     pub attempts: Option<AttemptLog>,
     /// The message's send round (see `MESSAGE_ROUND`).
     pub round: u32,
+    /// The template the message sends, if it is one and still exists.
+    pub template: Option<super::records::Template>,
 }
 
 impl Store {
@@ -180,7 +182,15 @@ impl Store {
                 .open_table(MESSAGE_ROUND)?
                 .get((job.conversation_id.get(), job.seq))?
                 .map_or(0, |g| g.value());
+            let template = match &message.template {
+                Some(used) => get_record::<super::records::Template, _>(
+                    &rtx.open_table(TEMPLATE_RECORD)?,
+                    used.template_id.get(),
+                )?,
+                None => None,
+            };
             Ok(Some(SendContext {
+                template,
                 account: store.with_token(account)?,
                 job,
                 message,
@@ -362,6 +372,7 @@ pub(crate) fn new_job(
         attempts: 0,
         not_before: now,
         last_error: None,
+        request_id: crate::domain::guid::Guid::random(),
     };
     tx.open_table(OUTBOX_JOB)?
         .insert(job.id.get(), codec::encode(&job)?.as_slice())?;
@@ -398,6 +409,11 @@ fn record_attempt_in(
             }
             tx.open_table(PROVIDERID_MESSAGE)?
                 .insert(provider_id.as_str(), key)?;
+            let conv: Option<Conversation> =
+                get_record(&tx.open_table(CONVERSATION_RECORD)?, key.0)?;
+            if let Some(conv) = conv {
+                super::status::apply_early_in(tx, provider_id, conv.account_id, &mut msg)?;
+            }
         }
         Attempt::Retry { not_before, error } | Attempt::Unresolved { not_before, error } => {
             job.attempts += 1;

@@ -2,7 +2,10 @@
 //! the type's `Record::VERSION` and keeps a migration from the old layout (see `layouts`).
 
 use crate::domain::account::AccountName;
+use crate::domain::acs::{AcsResourceName, EntraApp};
+use crate::domain::guid::Guid;
 use crate::domain::inbound::{Button, Location};
+use crate::domain::sender::SenderAddress;
 use crate::domain::template::TemplateText;
 use crate::domain::template_name::TemplateName;
 use crate::domain::workstream::{Attachments, Distribution, SetupProgress, Survey};
@@ -22,8 +25,26 @@ pub enum ProviderKind {
     Twilio,
     /// Loops back inside the process: for demos and trying omnidesk without a provider.
     Simulator,
+    /// Azure Communication Services (WhatsApp through Advanced Messaging).
+    Acs,
 }
 
+/// What an Azure Communication Services account needs beyond its connection string (which is
+/// the account's sealed secret).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AcsSettings {
+    /// "ACS resource name".
+    pub resource: AcsResourceName,
+    /// The connection string's endpoint (`https://<resource>.communication.azure.com`), kept
+    /// apart so pages and media checks need not open the secret.
+    pub endpoint: String,
+    /// "Event grid app ID": the `aud` of Event Grid's delivery tokens.
+    pub event_grid_app: EntraApp,
+    /// "Event grid app tenant ID": the tenant that issues them.
+    pub event_grid_tenant: Guid,
+}
+
+/// A messaging account. Earlier layouts are read by `layouts::account`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Account {
     pub id: AccountId,
@@ -31,16 +52,21 @@ pub struct Account {
     pub channel: Channel,
     pub provider: ProviderKind,
     pub sid: Option<AccountSid>,
-    /// The Twilio auth token, sealed under the master key.
+    /// The account's secret sealed under the master key: Twilio's auth token, or ACS's
+    /// connection string.
     pub auth_token: Option<Sealed>,
     pub webhook_key: WebhookKey,
     pub created_at: Timestamp,
+    /// Set on ACS accounts only.
+    pub acs: Option<AcsSettings>,
 }
 
 impl Account {
-    /// A Twilio account without its auth token: disabled until the token is set.
+    /// A Twilio account without its auth token, or an ACS account without its connection
+    /// string: disabled until the secret is set.
     pub fn awaits_token(&self) -> bool {
-        self.provider == ProviderKind::Twilio && self.auth_token.is_none()
+        matches!(self.provider, ProviderKind::Twilio | ProviderKind::Acs)
+            && self.auth_token.is_none()
     }
 
     /// The associated data binding a sealed token to its account.
@@ -68,20 +94,24 @@ impl NumberKind {
     }
 }
 
+/// A sender: a business phone number, or an ACS WhatsApp channel ID. Earlier layouts are read by
+/// `layouts::sender`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct SenderNumber {
     pub id: NumberId,
     pub account_id: AccountId,
     pub channel: Channel,
-    pub number: PhoneNumber,
+    /// Its address (named `number` from when every sender was a phone number).
+    pub number: SenderAddress,
     pub kind: NumberKind,
     pub name: String,
     pub description: String,
 }
 
 impl SenderNumber {
-    pub fn address_key(channel: Channel, number: &PhoneNumber) -> String {
-        format!("{}:{}", channel.as_str(), number)
+    /// The sender's key in the address index (`ADDRESS_NUMBER`).
+    pub fn address_key(channel: Channel, address: &SenderAddress) -> String {
+        address.index_key(channel)
     }
 }
 
@@ -255,6 +285,7 @@ pub struct Message {
     pub updated_at: Timestamp,
 }
 
+/// A send job. Earlier layouts are read by `layouts::outbox_job`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct OutboxJob {
     pub id: JobId,
@@ -266,18 +297,14 @@ pub struct OutboxJob {
     pub attempts: u32,
     pub not_before: Timestamp,
     pub last_error: Option<String>,
+    /// Repeated by every attempt (ACS's `Repeatability-Request-ID`), so a retry after an unknown
+    /// outcome is the same request.
+    pub request_id: Guid,
 }
 
-// Records still at their first layout. `Workstream` and `Template` are in `layouts`; the records
+// Records still at their first layout. `Account`, `Workstream`, `Template`, `SenderNumber` and
+// `OutboxJob` are in `layouts`; the records
 // of `users`, `hours`, `quick_replies` and `automated` sit beside their types.
-
-impl Record for Account {
-    const TABLE: &'static str = "account_record";
-}
-
-impl Record for SenderNumber {
-    const TABLE: &'static str = "number_record";
-}
 
 impl Record for Contact {
     const TABLE: &'static str = "contact_record";
@@ -289,8 +316,4 @@ impl Record for Conversation {
 
 impl Record for Message {
     const TABLE: &'static str = "conversation_messages";
-}
-
-impl Record for OutboxJob {
-    const TABLE: &'static str = "outbox_job";
 }

@@ -4,15 +4,16 @@
 //! number or an account unhooks it from routing and sending but keeps every conversation.
 
 use super::records::{
-    Account, Conversation, Message, NumberKind, OutboxJob, ProviderKind, SendFailure, SenderNumber,
-    Template, Workstream,
+    Account, AcsSettings, Conversation, Message, NumberKind, OutboxJob, ProviderKind, SendFailure,
+    SenderNumber, Template, Workstream,
 };
 use super::tables::*;
 use super::{Store, StoreError, all_records, codec, get_record, next_id};
 use crate::domain::account::AccountName;
+use crate::domain::sender::SenderAddress;
 use crate::domain::{
-    AccountId, AccountSid, Channel, ConversationState, MessageStatus, NumberId, PhoneNumber,
-    Timestamp, WebhookKey,
+    AccountId, AccountSid, Channel, ConversationState, MessageStatus, NumberId, Timestamp,
+    WebhookKey,
 };
 use crate::secrets::SecretString;
 use redb::{ReadTransaction, ReadableTable, WriteTransaction};
@@ -30,6 +31,12 @@ pub enum SetupError {
     ChannelMismatch { account: Channel, number: Channel },
     #[error("a Twilio account needs its Account SID and Auth token")]
     MissingCredentials,
+    #[error("an Azure Communication Services account needs its resource and Event Grid settings")]
+    AcsSettingsMissing,
+    #[error("an Azure Communication Services account sends from WhatsApp channel IDs, not numbers")]
+    PhoneOnAcs,
+    #[error("a WhatsApp channel ID can only be added to an Azure Communication Services account")]
+    ChannelIdOffAcs,
 }
 
 pub struct NewAccount {
@@ -42,7 +49,7 @@ pub struct NewAccount {
 
 pub struct NewNumber {
     pub account_id: AccountId,
-    pub number: PhoneNumber,
+    pub number: SenderAddress,
     pub kind: NumberKind,
     pub name: String,
     pub description: String,
@@ -64,7 +71,30 @@ impl Store {
         if new.provider == ProviderKind::Twilio && (new.sid.is_none() || new.auth_token.is_none()) {
             return Ok(Err(SetupError::MissingCredentials));
         }
-        self.insert_account(new, now).await
+        if new.provider == ProviderKind::Acs {
+            return Ok(Err(SetupError::AcsSettingsMissing));
+        }
+        self.insert_account(new, None, now).await
+    }
+
+    /// An Azure Communication Services account (WhatsApp only): its settings, and its connection
+    /// string as the account's secret (`None`: it waits for it, disabled, like a Twilio account
+    /// without its token).
+    pub async fn create_acs_account(
+        &self,
+        name: AccountName,
+        settings: AcsSettings,
+        connection_string: Option<SecretString>,
+        now: Timestamp,
+    ) -> Result<Result<Account, SetupError>, StoreError> {
+        let new = NewAccount {
+            name,
+            channel: Channel::WhatsApp,
+            provider: ProviderKind::Acs,
+            sid: None,
+            auth_token: connection_string,
+        };
+        self.insert_account(new, Some(settings), now).await
     }
 
     /// A Twilio account whose auth token is not known yet (a configuration file names it):
@@ -77,12 +107,16 @@ impl Store {
         if new.provider == ProviderKind::Twilio && new.sid.is_none() {
             return Ok(Err(SetupError::MissingCredentials));
         }
-        self.insert_account(new, now).await
+        if new.provider == ProviderKind::Acs {
+            return Ok(Err(SetupError::AcsSettingsMissing));
+        }
+        self.insert_account(new, None, now).await
     }
 
     async fn insert_account(
         &self,
         new: NewAccount,
+        acs: Option<AcsSettings>,
         now: Timestamp,
     ) -> Result<Result<Account, SetupError>, StoreError> {
         let key = self.master_key().clone();
@@ -102,6 +136,7 @@ impl Store {
                 auth_token,
                 webhook_key: webhook_key.clone(),
                 created_at: now,
+                acs: acs.clone(),
             };
             tx.open_table(ACCOUNT_RECORD)?
                 .insert(id.get(), codec::encode(&account)?.as_slice())?;
@@ -133,6 +168,15 @@ impl Store {
                     account: channel,
                     number,
                 }));
+            }
+            match (&new.number, acct.provider) {
+                (SenderAddress::Phone(_), ProviderKind::Acs) => {
+                    return Ok(Err(SetupError::PhoneOnAcs));
+                }
+                (SenderAddress::AcsChannel(_), ProviderKind::Twilio | ProviderKind::Simulator) => {
+                    return Ok(Err(SetupError::ChannelIdOffAcs));
+                }
+                _ => {}
             }
             let address = SenderNumber::address_key(channel, &new.number);
             let mut by_address = tx.open_table(ADDRESS_NUMBER)?;

@@ -184,6 +184,12 @@ pub const WORKSTREAM_BOT: TableDefinition<u64, &[u8]> = TableDefinition::new("wo
 /// Conversation id → `BotHold`: a conversation the bot holds (not offered to agents).
 pub const CONVERSATION_BOT: TableDefinition<u64, &[u8]> = TableDefinition::new("conversation_bot");
 
+/// (account id, provider message id) → a delivery status report to that account that came before
+/// the send's provider id was stored (a provider whose reports carry no key of ours, ACS):
+/// encoded `status::EarlyStatus`, applied and removed when the attempt that got the id is recorded.
+pub const PROVIDERID_EARLYSTATUS: TableDefinition<(u64, &str), &[u8]> =
+    TableDefinition::new("providerid_earlystatus");
+
 // (more tables: add them above this line and to `create_all`)
 
 /// Creates every table so read transactions never meet a missing one.
@@ -245,6 +251,7 @@ pub fn create_all(tx: &redb::WriteTransaction) -> Result<(), redb::TableError> {
     tx.open_table(CONVERSATION_ROUTING)?;
     tx.open_table(WORKSTREAM_BOT)?;
     tx.open_table(CONVERSATION_BOT)?;
+    tx.open_table(PROVIDERID_EARLYSTATUS)?;
     // (more tables: open them above this line)
     Ok(())
 }

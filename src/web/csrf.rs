@@ -5,7 +5,7 @@
 
 use crate::app::Desk;
 use crate::auth::{AuthState, presession};
-use crate::domain::inbound::parse_form;
+use crate::domain::form::parse_form;
 use crate::web::session::SignedIn;
 use crate::web::ui::PageError;
 use actix_web::cookie::{Cookie, SameSite};

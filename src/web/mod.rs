@@ -52,6 +52,15 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 web::post().to(webhooks::twilio::status),
             ),
     )
+    .service(
+        web::scope("/webhooks/acs")
+            .app_data(web::PayloadConfig::new(webhooks::acs::MAX_DELIVERY_BYTES))
+            .route("/{account_key}", web::post().to(webhooks::acs::deliver))
+            .route(
+                "/{account_key}",
+                web::method(actix_web::http::Method::OPTIONS).to(webhooks::acs::handshake),
+            ),
+    )
     .route("/healthz", web::get().to(health::healthz))
     .route("/", web::get().to(auth::home))
     .route("/agent", web::get().to(agent::dashboard::show))

@@ -9,9 +9,9 @@
 //! pseudo SID made from the account id (`AC` + the id as 32 hex digits).
 
 use crate::app::Desk;
-use crate::domain::inbound::{InboundMessage, MAX_BODY_CHARS};
+use crate::domain::inbound::{InboundMessage, MAX_BODY_CHARS, ProviderMessageId};
 use crate::domain::user::Role;
-use crate::domain::{AccountSid, Address, Channel, Direction, MessageSid, NumberId, PhoneNumber};
+use crate::domain::{Channel, Direction, NumberId, PhoneNumber};
 use crate::store::ingest::Ingested;
 use crate::store::records::{Conversation, Message, ProviderKind, SenderNumber};
 use crate::store::simulator::Expired;
@@ -341,20 +341,11 @@ async fn show(
     render(&desk, &admin, &numbers, sel.as_ref(), view, status).await
 }
 
-/// A fresh Twilio-shaped message SID: `SM` and 32 random hex digits.
-fn new_message_sid() -> Result<MessageSid, PageError> {
+/// A fresh Twilio-shaped message id: `SM` and 32 random hex digits.
+fn new_message_id() -> Result<ProviderMessageId, PageError> {
     let mut id = [0u8; 16];
     crate::secrets::fill_random(&mut id);
-    MessageSid::parse(&format!("SM{}", hex::encode(id))).map_err(|_| PageError::Internal)
-}
-
-/// The account's SID, or for a Simulator account without one a pseudo SID from its id.
-fn account_sid(account: &crate::store::records::Account) -> Result<AccountSid, PageError> {
-    match &account.sid {
-        Some(sid) => Ok(sid.clone()),
-        None => AccountSid::parse(&format!("AC{:032x}", account.id.get()))
-            .map_err(|_| PageError::Internal),
-    }
+    ProviderMessageId::parse(&format!("SM{}", hex::encode(id))).map_err(|_| PageError::Internal)
 }
 
 async fn send(f: CsrfForm, desk: web::Data<Desk>) -> Result<HttpResponse, PageError> {
@@ -391,18 +382,10 @@ async fn send(f: CsrfForm, desk: web::Data<Desk>) -> Result<HttpResponse, PageEr
         .ok_or(PageError::NotFound)?;
     let channel = sel.number.channel;
     let inbound = InboundMessage {
-        message_sid: new_message_sid()?,
-        account_sid: account_sid(&account.account)?,
-        messaging_service_sid: None,
+        provider_id: new_message_id()?,
         channel,
-        from: Address {
-            channel,
-            number: sel.customer.clone(),
-        },
-        to: Address {
-            channel,
-            number: sel.number.number.clone(),
-        },
+        from: sel.customer.clone(),
+        to: sel.number.number.clone(),
         body,
         media: Vec::new(),
         profile_name: (channel == Channel::WhatsApp).then(|| "Simulated customer".to_owned()),

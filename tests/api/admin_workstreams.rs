@@ -104,7 +104,9 @@ async fn office_hours(app: &TestApp, name: &str) -> OperatingHours {
 async fn second_sms_number(app: &TestApp) -> NumberId {
     let new = NewNumber {
         account_id: app.fx.sms_account.id,
-        number: omnidesk::domain::PhoneNumber::parse("+14155550177").unwrap(),
+        number: omnidesk::domain::PhoneNumber::parse("+14155550177")
+            .unwrap()
+            .into(),
         kind: NumberKind::LongCode,
         name: "Billing".into(),
         description: String::new(),

@@ -11,9 +11,9 @@ use crate::queues::fallback;
 use crate::signin::{Browser, PASSWORD};
 use omnidesk::app::bot::BotChoice;
 use omnidesk::domain::bot::{BotUrl, MenuOption};
-use omnidesk::domain::inbound::InboundMessage;
 use omnidesk::domain::routing::ContextValue;
 use omnidesk::domain::{ConversationId, Direction};
+use omnidesk::providers::twilio::inbound as twilio_inbound;
 use omnidesk::store::ingest::Ingested;
 use reqwest::StatusCode;
 use std::collections::HashMap;
@@ -391,7 +391,9 @@ async fn offers_and_the_panel_show_the_required_skills() {
 /// Stores a customer message the way the webhook does, without routing it: the state a stop
 /// right after the commit leaves.
 async fn stored_but_not_routed(app: &TestApp, body: &str) -> ConversationId {
-    let inbound = InboundMessage::parse(&wa_form(&new_sid(), body)).unwrap();
+    let inbound = twilio_inbound::parse(&wa_form(&new_sid(), body))
+        .unwrap()
+        .message;
     let Ingested::Stored(s) = app
         .desk()
         .store()

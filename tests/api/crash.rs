@@ -76,7 +76,7 @@ async fn kill_9_during_a_webhook_burst_loses_no_acknowledged_message() {
     store
         .add_number(NewNumber {
             account_id: account.id,
-            number: PhoneNumber::parse(WA_BUSINESS).unwrap(),
+            number: PhoneNumber::parse(WA_BUSINESS).unwrap().into(),
             kind: NumberKind::WhatsApp,
             name: "n".into(),
             description: String::new(),

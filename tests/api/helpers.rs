@@ -146,7 +146,7 @@ async fn seed(desk: &Desk) -> Fixture {
         .unwrap();
     let number = |account: &Account, n: &str, kind| NewNumber {
         account_id: account.id,
-        number: PhoneNumber::parse(n).unwrap(),
+        number: PhoneNumber::parse(n).unwrap().into(),
         kind,
         name: "Support".into(),
         description: String::new(),

@@ -1,8 +1,10 @@
 //! HTTP-level tests: the real application on port 0, real redb in a temp dir, Twilio faked on
 //! 127.0.0.1.
 
+mod acs_accounts;
 mod acs_client;
 mod acs_fake;
+mod acs_webhooks;
 mod admin_accounts;
 mod admin_config;
 mod admin_hours;

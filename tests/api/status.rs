@@ -30,6 +30,27 @@ fn status_form(sid: &str, status: &str) -> Vec<(String, String)> {
     ])
 }
 
+/// A reply whose send reaches Twilio, which answers it (with `sid`) only 800 ms later: the
+/// message, and the request as Twilio got it.
+async fn slow_send(
+    app: &TestApp,
+) -> (
+    String,
+    omnidesk::store::records::Conversation,
+    omnidesk::store::records::Message,
+    wiremock::Request,
+) {
+    let sid = new_sid();
+    first_send_answers_after(&app.twilio, Duration::from_millis(800), &sid).await;
+    let conv = app.customer_writes_wa("hi").await;
+    let msg = app.reply(conv.id, "on its way").await.unwrap();
+    let req = eventually("the send reaches Twilio", || async {
+        app.sent_messages().await.into_iter().next()
+    })
+    .await;
+    (sid, conv, msg, req)
+}
+
 #[tokio::test]
 async fn status_only_moves_forward() {
     let app = spawn_app().await;
@@ -116,14 +137,7 @@ async fn status_callbacks_are_signed_and_validated() {
 #[tokio::test]
 async fn a_callback_that_beats_the_send_result_is_kept_and_the_result_does_not_move_it_back() {
     let app = spawn_app().await;
-    let sid = new_sid();
-    first_send_answers_after(&app.twilio, Duration::from_millis(800), &sid).await;
-    let conv = app.customer_writes_wa("hi").await;
-    let msg = app.reply(conv.id, "on its way").await.unwrap();
-    let req = eventually("the send reaches Twilio", || async {
-        app.sent_messages().await.into_iter().next()
-    })
-    .await;
+    let (sid, conv, msg, req) = slow_send(&app).await;
     let callback = field(&form_of(&req), "StatusCallback").unwrap();
     assert_eq!(
         callback,
@@ -169,6 +183,54 @@ async fn a_callback_that_beats_the_send_result_is_kept_and_the_result_does_not_m
         stored(&app, conv.id, msg.seq).await.status,
         MessageStatus::Delivered
     );
+    app.stop().await;
+}
+
+/// A report without our key (as ACS sends them: only the provider's message id) that beats the
+/// send result waits under that id, and lands once the send result is stored.
+#[tokio::test]
+async fn a_keyless_report_that_beats_the_send_result_is_kept_until_the_id_is_stored() {
+    let app = spawn_app().await;
+    let (sid, conv, msg, _) = slow_send(&app).await;
+    // No `?m=` key: the report names the message by its provider id alone.
+    let keyless = app.status_url(&app.fx.wa_account);
+    let other_account = app.status_url(&app.fx.sms_account);
+    let sms_form = pairs(&[
+        ("MessageSid", sid.as_str()),
+        ("MessageStatus", "failed"),
+        ("AccountSid", SMS_SID),
+        ("From", SMS_BUSINESS),
+        ("To", CUSTOMER),
+    ]);
+    let resp = app.post_signed(&other_account, SMS_TOKEN, &sms_form).await;
+    assert_eq!(resp.status(), 200);
+    let resp = app
+        .post_signed(&keyless, WA_TOKEN, &status_form(&sid, "delivered"))
+        .await;
+    assert_eq!(resp.status(), 200);
+    let before = stored(&app, conv.id, msg.seq).await;
+    assert_eq!(
+        before.provider_id, None,
+        "the send result is not stored yet"
+    );
+    assert_eq!(
+        before.status,
+        MessageStatus::Queued,
+        "no key: not applied yet"
+    );
+
+    let m = eventually("the send result is stored", || async {
+        let m = stored(&app, conv.id, msg.seq).await;
+        m.provider_id.is_some().then_some(m)
+    })
+    .await;
+    assert_eq!(m.provider_id.as_deref(), Some(sid.as_str()));
+    assert_eq!(
+        m.status,
+        MessageStatus::Delivered,
+        "the kept report landed with the receipt, and the other account's did not"
+    );
+    assert_eq!(m.failure, None);
     app.stop().await;
 }
 

@@ -79,7 +79,7 @@ async fn an_agent_accepts_an_offer_replies_sees_delivery_and_sends_a_template_af
     let number = store
         .add_number(NewNumber {
             account_id: account.id,
-            number: PhoneNumber::parse("+14155550199").unwrap(),
+            number: PhoneNumber::parse("+14155550199").unwrap().into(),
             kind: NumberKind::WhatsApp,
             name: "Support".into(),
             description: String::new(),

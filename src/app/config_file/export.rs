@@ -83,6 +83,12 @@ pub async fn export(store: &Store) -> Result<ConfigFile, StoreError> {
             channel: a.channel,
             provider: a.provider,
             sid: a.sid.map(|s| s.as_str().to_owned()),
+            acs: a.acs.map(|acs| AcsDoc {
+                resource: acs.resource.to_string(),
+                endpoint: acs.endpoint,
+                event_grid_app_id: acs.event_grid_app.to_string(),
+                event_grid_tenant_id: acs.event_grid_tenant.to_string(),
+            }),
         })
         .collect();
     let numbers = store

@@ -49,7 +49,8 @@ pub struct ConfigFile {
     pub automated: Option<AutomatedDoc>,
 }
 
-/// A messaging account, matched by name. Its auth token is never in the file.
+/// A messaging account, matched by name. Its auth token (or ACS connection string) is never in
+/// the file.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct AccountDoc {
@@ -58,6 +59,20 @@ pub struct AccountDoc {
     pub provider: ProviderKind,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sid: Option<String>,
+    /// An Azure Communication Services account's settings.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub acs: Option<AcsDoc>,
+}
+
+/// What an ACS account has besides its connection string (a secret, never in the file).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AcsDoc {
+    pub resource: String,
+    /// The connection string's endpoint; the connection string set later must be for it.
+    pub endpoint: String,
+    pub event_grid_app_id: String,
+    pub event_grid_tenant_id: String,
 }
 
 /// A business number, matched by channel and number.

@@ -81,6 +81,7 @@ pub const DATA_TABLES: &[&str] = &[
     "conversation_skills",
     "conversation_routing",
     "conversation_bot",
+    "providerid_earlystatus",
 ];
 
 /// Settings tables the file does not carry yet, with why: a known gap the test keeps visible

@@ -33,6 +33,7 @@ pub mod entra_keys;
 pub mod events;
 pub mod fetch;
 pub mod ids;
+pub mod provider;
 pub mod send;
 pub mod signing;
 

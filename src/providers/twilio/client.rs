@@ -2,12 +2,16 @@
 //! Requests follow the official OpenAPI spec in shared/twilio: form fields To, From, Body, MediaUrl,
 //! ContentSid, ContentVariables and StatusCallback, Basic auth with the Account SID and auth token.
 
-use super::super::{
-    Accepted, Credentials, Provider, SendError, SendRequest, SentMessage, SentQuery,
+use super::address::{error_text as twilio_error_text, format_address, parse_status};
+use super::check::credentials;
+use crate::domain::phone::{Address, PhoneNumber};
+use crate::domain::{Channel, MessageStatus};
+use crate::providers::{
+    Accepted, AccountCheck, Credentials, Lookup, MediaAccessError, Provider, ProviderFuture,
+    SendError, SendRequest, SentQuery,
 };
-use crate::domain::MessageStatus;
-use crate::domain::message::twilio_error_text;
-use crate::store::records::SendFailure;
+use crate::store::records::{SendFailure, SenderNumber};
+use crate::store::setup::AccountWithToken;
 use serde::Deserialize;
 use std::time::Duration;
 
@@ -184,10 +188,10 @@ impl TwilioClient {
             .map_err(|_| FetchError::Unreachable("Twilio's answer could not be read.".into()))
     }
 
-    fn form(request: &SendRequest) -> Vec<(&'static str, String)> {
+    fn form(request: &SendRequest, from: &PhoneNumber) -> Vec<(&'static str, String)> {
         let mut form = vec![
-            ("To", request.to.to_twilio()),
-            ("From", request.from.to_twilio()),
+            ("To", twilio_address(request.channel, &request.to)),
+            ("From", twilio_address(request.channel, from)),
         ];
         match &request.content {
             Some((sid, variables)) => {
@@ -196,8 +200,8 @@ impl TwilioClient {
             }
             None => form.push(("Body", request.body.clone())),
         }
-        for url in &request.media_urls {
-            form.push(("MediaUrl", url.clone()));
+        for m in &request.media {
+            form.push(("MediaUrl", m.url.clone()));
         }
         if let Some(cb) = &request.status_callback {
             form.push(("StatusCallback", cb.clone()));
@@ -206,18 +210,48 @@ impl TwilioClient {
     }
 }
 
+/// A number as Twilio writes it on `channel`.
+pub(super) fn twilio_address(channel: Channel, number: &PhoneNumber) -> String {
+    format_address(&Address {
+        channel,
+        number: number.clone(),
+    })
+}
+
+/// Twilio sends from phone numbers only: a channel ID on a Twilio account fails the message.
+pub(super) fn phone_sender(
+    from: &crate::domain::sender::SenderAddress,
+) -> Result<&PhoneNumber, SendError> {
+    from.phone().ok_or_else(|| {
+        SendError::Permanent(SendFailure {
+            code: None,
+            message: "a Twilio account sends from phone numbers, not channel IDs".into(),
+        })
+    })
+}
+
+/// The refusal of a send from an account without its auth token.
+pub(crate) fn no_token() -> SendError {
+    SendError::Permanent(SendFailure {
+        code: None,
+        message: "the messaging account is disabled until its auth token is set".into(),
+    })
+}
+
 fn retry_after(resp: &reqwest::Response) -> Option<Duration> {
     let v = resp.headers().get(reqwest::header::RETRY_AFTER)?;
     let secs: u64 = v.to_str().ok()?.trim().parse().ok()?;
     Some(Duration::from_secs(secs.min(3_600)))
 }
 
-impl Provider for TwilioClient {
-    async fn send(
+impl TwilioClient {
+    /// `POST /2010-04-01/Accounts/{Sid}/Messages.json`.
+    async fn create_message(
         &self,
         credentials: &Credentials,
         request: &SendRequest,
     ) -> Result<Accepted, SendError> {
+        let from = phone_sender(&request.from)?;
         let url = format!(
             "{}/2010-04-01/Accounts/{}/Messages.json",
             self.base_url, credentials.account_sid
@@ -229,7 +263,7 @@ impl Provider for TwilioClient {
                 &credentials.account_sid,
                 Some(credentials.auth_token.expose()),
             )
-            .form(&Self::form(request))
+            .form(&Self::form(request, from))
             .send()
             .await
             .map_err(|e| {
@@ -254,7 +288,7 @@ impl Provider for TwilioClient {
             let status = body
                 .status
                 .as_deref()
-                .and_then(MessageStatus::parse_twilio)
+                .and_then(parse_status)
                 .unwrap_or(MessageStatus::Queued);
             return Ok(Accepted {
                 provider_id: body.sid,
@@ -275,12 +309,49 @@ impl Provider for TwilioClient {
             .unwrap_or_else(|| format!("the provider refused the message ({status})"));
         Err(SendError::Permanent(SendFailure { code, message }))
     }
+}
 
-    async fn find_sent(
+impl Provider for TwilioClient {
+    fn send<'a>(
+        &'a self,
+        account: &'a AccountWithToken,
+        request: &'a SendRequest,
+    ) -> ProviderFuture<'a, Result<Accepted, SendError>> {
+        Box::pin(async move {
+            let credentials = credentials(account).ok_or_else(no_token)?;
+            self.create_message(&credentials, request).await
+        })
+    }
+
+    fn find_sent<'a>(
+        &'a self,
+        account: &'a AccountWithToken,
+        query: &'a SentQuery,
+    ) -> ProviderFuture<'a, Result<Lookup, SendError>> {
+        Box::pin(async move {
+            let credentials = credentials(account).ok_or_else(no_token)?;
+            self.list_sent(&credentials, query).await.map(Lookup::Found)
+        })
+    }
+
+    fn authorize_media(
         &self,
-        credentials: &Credentials,
-        query: &SentQuery,
-    ) -> Result<Vec<SentMessage>, SendError> {
-        self.list_sent(credentials, query).await
+        account: &AccountWithToken,
+        _url: &reqwest::Url,
+        request: reqwest::RequestBuilder,
+    ) -> Result<reqwest::RequestBuilder, MediaAccessError> {
+        // Without stored credentials the request goes as it is; Twilio answers whether it needs them.
+        Ok(match credentials(account) {
+            Some(c) => request.basic_auth(&c.account_sid, Some(c.auth_token.expose())),
+            None => request,
+        })
+    }
+
+    fn validate<'a>(
+        &'a self,
+        account: &'a AccountWithToken,
+        senders: Vec<SenderNumber>,
+    ) -> ProviderFuture<'a, AccountCheck> {
+        self.validate_account(account, senders)
     }
 }

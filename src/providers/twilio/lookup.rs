@@ -3,8 +3,10 @@
 //! matched here on the body and on `date_created` since the first attempt began. `DateSent` is
 //! not used: it is day-granular and empty until Twilio has handed the message to the carrier.
 
-use super::super::{Credentials, SendError, SentMessage, SentQuery};
+use super::address::parse_status;
+use super::client::{phone_sender, twilio_address};
 use crate::domain::{MessageStatus, Timestamp};
+use crate::providers::{Credentials, SendError, SentMessage, SentQuery};
 use serde::Deserialize;
 use std::time::Duration;
 
@@ -67,7 +69,7 @@ fn matching(listed: Vec<Listed>, query: &SentQuery) -> (Vec<SentMessage>, bool) 
                 status: m
                     .status
                     .as_deref()
-                    .and_then(MessageStatus::parse_twilio)
+                    .and_then(parse_status)
                     .unwrap_or(MessageStatus::Queued),
                 created_at,
             });
@@ -87,9 +89,10 @@ impl super::TwilioClient {
             self.base_url(),
             credentials.account_sid
         );
+        let from = phone_sender(&query.from)?;
         let mut params = vec![
-            ("To", query.to.to_twilio()),
-            ("From", query.from.to_twilio()),
+            ("To", twilio_address(query.channel, &query.to)),
+            ("From", twilio_address(query.channel, from)),
             ("PageSize", PAGE_SIZE.to_string()),
         ];
         let mut found = Vec::new();
@@ -132,7 +135,7 @@ impl super::TwilioClient {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::{Address, Channel, PhoneNumber};
+    use crate::domain::{Channel, PhoneNumber};
 
     fn listed(sid: &str, body: &str, date: &str) -> Listed {
         Listed {
@@ -145,13 +148,10 @@ mod tests {
 
     #[test]
     fn only_the_same_body_created_since_the_first_attempt_matches() {
-        let address = |n: &str| Address {
-            channel: Channel::WhatsApp,
-            number: PhoneNumber::parse(n).unwrap(),
-        };
         let query = SentQuery {
-            from: address("+14155550199"),
-            to: address("+14155550123"),
+            channel: Channel::WhatsApp,
+            from: PhoneNumber::parse("+14155550199").unwrap().into(),
+            to: PhoneNumber::parse("+14155550123").unwrap(),
             body: "hello".into(),
             // 2026-01-01T09:00:00Z
             created_since: Timestamp::from_millis(1_767_258_000_000),

@@ -2,6 +2,9 @@
 //! migrates them to the current one when read (`codec::Record::decode_version`). Records still at
 //! their first layout implement `Record` beside their type.
 
+mod account;
+mod outbox_job;
+mod sender;
 mod template;
 mod workstream;
 
@@ -75,11 +78,38 @@ mod tests {
     }
 
     #[test]
-    fn accounts_of_layout_1_read_and_write_the_same_bytes() {
+    fn accounts_of_layout_1_read_as_accounts_without_acs_settings() {
         let bytes = v1(&account_v1("Support line"));
         let account: Account = decode_at(2, &bytes).unwrap();
         assert_eq!(account.name.as_str(), "Support line");
-        assert_eq!(encode(&account).unwrap(), bytes);
+        assert!(account.acs.is_none());
+        // Written back, it is layout 2: the layout-1 bytes followed by "no ACS settings".
+        let written = encode(&account).unwrap();
+        assert_eq!(written[0], 2);
+        assert_eq!(&written[1..written.len() - 1], &bytes[1..]);
+        let reread: Account = decode_at(2, &written).unwrap();
+        assert_eq!(reread.name, account.name);
+        assert_eq!(reread.webhook_key, account.webhook_key);
+    }
+
+    #[test]
+    fn an_acs_account_keeps_its_settings() {
+        use crate::domain::acs::{AcsResourceName, EntraApp};
+        use crate::store::records::AcsSettings;
+        let mut account: Account = decode_at(2, &v1(&account_v1("Azure"))).unwrap();
+        account.provider = ProviderKind::Acs;
+        account.acs = Some(AcsSettings {
+            resource: AcsResourceName::parse("contoso").unwrap(),
+            endpoint: "https://contoso.communication.azure.com".into(),
+            event_grid_app: EntraApp::parse("api://omnidesk").unwrap(),
+            event_grid_tenant: crate::domain::guid::Guid::parse(
+                "72f988bf-86f1-41af-91ab-2d7cd011db47",
+            )
+            .unwrap(),
+        });
+        let reread: Account = decode_at(2, &encode(&account).unwrap()).unwrap();
+        assert_eq!(reread.provider, ProviderKind::Acs);
+        assert_eq!(reread.acs, account.acs);
     }
 
     #[test]

@@ -3,9 +3,9 @@
 //! callback URLs and delete it after a confirmation. The new-account wizard is in
 //! `accounts_wizard`, numbers in `numbers`.
 
-use super::{account_token, accounts_wizard, numbers};
+use super::{account_token, accounts_wizard, acs_account, numbers};
 use crate::app::Desk;
-use crate::app::onboarding::{AccountCheck, CredentialsCheck, NumberVerdict};
+use crate::app::onboarding::{AccountCheck, CredentialsCheck, SenderVerdict};
 use crate::domain::public_url::Reach;
 use crate::domain::user::Role;
 use crate::domain::{AccountId, AccountSid};
@@ -56,6 +56,7 @@ pub fn provider_label(p: ProviderKind) -> &'static str {
     match p {
         ProviderKind::Twilio => "Twilio",
         ProviderKind::Simulator => "Simulator",
+        ProviderKind::Acs => "Azure Communication Services",
     }
 }
 
@@ -97,6 +98,22 @@ pub fn account_sid(f: &FormData, errors: &mut FieldErrors) -> Option<AccountSid>
     AccountSid::parse(f.get("account_sid"))
         .map_err(|e| errors.add("account_sid", format!("{e}.")))
         .ok()
+}
+
+/// An account's callback information: where the provider calls omnidesk, and how to set it.
+pub fn callback_sections(desk: &Desk, account: &Account) -> Vec<Section> {
+    match account.provider {
+        ProviderKind::Acs => {
+            let mut out = vec![acs_account::callback_rows(desk, account)];
+            out.extend(acs_account::callback_help(desk));
+            out
+        }
+        ProviderKind::Twilio | ProviderKind::Simulator => {
+            let mut out = callback_help(desk);
+            out.push(callback_rows(desk, account));
+            out
+        }
+    }
 }
 
 /// The inbound and status-callback URLs of an account, with copy buttons.
@@ -217,6 +234,9 @@ fn edit_form(csrf: &str, a: &Account) -> FormModel {
                     .help("Leave empty to keep the stored auth token."),
             );
     }
+    if a.provider == ProviderKind::Acs && a.auth_token.is_some() {
+        form = form.field(acs_account::replace_field());
+    }
     form.cancel("/admin/accounts")
 }
 
@@ -244,21 +264,31 @@ fn account_page(
         (_, Some(_)) => "•••• stored",
         (_, None) => "Not stored",
     };
+    let secret = match a.provider {
+        ProviderKind::Acs => "ACS connection string",
+        _ => "Auth token",
+    };
     p = p.with(Section::Info(vec![
         info("Channel", a.channel.to_string()),
         info("Provider", provider_label(a.provider).into()),
-        info("Auth token", token.into()),
+        info(secret, token.into()),
     ]));
     for s in account_token::sections(a, &admin.csrf) {
         p = p.with(s);
     }
     p = p.with(Section::Form(form));
-    if a.provider == ProviderKind::Twilio {
+    let validates = match a.provider {
+        ProviderKind::Twilio => Some("Checks the stored Account SID and auth token with Twilio."),
+        ProviderKind::Acs => Some(
+            "Checks the stored connection string with Azure Communication Services: lists the \
+             templates of each WhatsApp channel ID.",
+        ),
+        ProviderKind::Simulator => None,
+    };
+    if let Some(what) = validates {
         p = p
             .with(Section::Heading("Validate".into()))
-            .with(Section::Text(
-                "Checks the stored Account SID and auth token with Twilio.".into(),
-            ))
+            .with(Section::Text(what.into()))
             .with(Section::Form(FormModel::new(
                 format!("/admin/accounts/{id}/validate"),
                 &admin.csrf,
@@ -356,6 +386,9 @@ async fn update(
             account_sid(&f.form, &mut errors),
             auth_token(&f.form, "auth_token", &mut errors),
         ),
+        // An ACS account's settings are fixed once created; its connection string may be
+        // replaced by one for the same endpoint (a rotated key).
+        ProviderKind::Acs => (None, acs_account::replacement(&f.form, &a, &mut errors)),
         ProviderKind::Simulator => (None, None),
     };
     let refuse = |errors: &FieldErrors, numbers: &[SenderNumber]| {
@@ -402,39 +435,31 @@ async fn validate_credentials(
     Ok(p.ok())
 }
 
-/// What an account check found, as sections: the credentials, then each number's verdict.
+/// What an account check found, as sections: the credentials, then each sender's verdict.
 pub fn check_sections(check: &AccountCheck) -> Vec<Section> {
     let mut out = vec![match &check.credentials {
-        CredentialsCheck::Accepted(info) => Section::Notice(format!(
-            "Twilio accepted the credentials. Status: {}. Type: {}.",
-            info.status, info.kind
-        )),
-        CredentialsCheck::Refused(e) => Section::Problem(e.to_string()),
-        CredentialsCheck::Missing => Section::Problem(
-            "This account has no Account SID and auth token stored: enter them below.".into(),
-        ),
-        CredentialsCheck::NotNeeded => {
-            Section::Notice("The Simulator needs no credentials.".into())
+        CredentialsCheck::Accepted(s) | CredentialsCheck::NotNeeded(s) => {
+            Section::Notice(s.clone())
         }
+        CredentialsCheck::Refused(s) | CredentialsCheck::Missing(s) => Section::Problem(s.clone()),
     }];
-    for (n, verdict) in &check.numbers {
+    for (_, verdict) in &check.numbers {
         match verdict {
-            NumberVerdict::Listed | NumberVerdict::NotChecked => {}
-            NumberVerdict::UnlistedSender => {
-                out.push(Section::Warning(verdict.sentence(&n.number)))
-            }
-            _ => out.push(Section::Problem(verdict.sentence(&n.number))),
+            SenderVerdict::Confirmed | SenderVerdict::NotChecked => {}
+            SenderVerdict::Warning(s) => out.push(Section::Warning(s.clone())),
+            SenderVerdict::Refused(s) => out.push(Section::Problem(s.clone())),
         }
     }
     let listed: Vec<String> = check
         .numbers
         .iter()
-        .filter(|(_, v)| *v == NumberVerdict::Listed)
+        .filter(|(_, v)| *v == SenderVerdict::Confirmed)
         .map(|(n, _)| n.number.to_string())
         .collect();
     if !listed.is_empty() {
         out.push(Section::Text(format!(
-            "Listed on the Twilio account: {}.",
+            "{}: {}.",
+            check.confirmed_label,
             listed.join(", ")
         )));
     }
@@ -448,15 +473,14 @@ async fn callback(
 ) -> Result<HttpResponse, PageError> {
     let a = load_account(&desk, *id).await?;
     let mut p = page(&admin, &format!("Callback information: {}", a.name));
-    for s in callback_help(&desk) {
+    for s in callback_sections(&desk, &a) {
         p = p.with(s);
     }
-    Ok(p.with(callback_rows(&desk, &a))
-        .with(Section::Links(vec![link(
-            format!("/admin/accounts/{}", a.id.get()),
-            "Back to the account",
-        )]))
-        .ok())
+    Ok(p.with(Section::Links(vec![link(
+        format!("/admin/accounts/{}", a.id.get()),
+        "Back to the account",
+    )]))
+    .ok())
 }
 
 async fn confirm_delete(

@@ -4,6 +4,7 @@
 //! back into a page.
 
 use super::accounts::{self, account_sid, auth_token, load_account};
+use super::acs_account;
 use super::numbers::{self, Refused};
 use crate::app::Desk;
 use crate::domain::Channel;
@@ -30,7 +31,11 @@ const STEPS: [&str; 6] = [
     "Done",
 ];
 const CHANNELS: [(&str, &str); 2] = [("whatsapp", "WhatsApp"), ("sms", "SMS")];
-const PROVIDERS: [(&str, &str); 2] = [("twilio", "Twilio"), ("simulator", "Simulator")];
+const PROVIDERS: [(&str, &str); 3] = [
+    ("twilio", "Twilio"),
+    ("acs", "Azure Communication Services"),
+    ("simulator", "Simulator"),
+];
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/accounts/new", web::get().to(start))
@@ -65,9 +70,18 @@ fn channel_details(f: &FormData, errors: &mut FieldErrors) -> Option<ChannelDeta
     name.map(|name| ChannelDetails { name, channel })
 }
 
-fn provider(f: &FormData, errors: &mut FieldErrors) -> ProviderKind {
-    match validate::choice(f, "provider", "Provider", &["twilio", "simulator"], errors) {
+fn provider(f: &FormData, channel: Channel, errors: &mut FieldErrors) -> ProviderKind {
+    let choices = ["twilio", "acs", "simulator"];
+    match validate::choice(f, "provider", "Provider", &choices, errors) {
         "simulator" => ProviderKind::Simulator,
+        "acs" if channel != Channel::WhatsApp => {
+            errors.add(
+                "provider",
+                "Azure Communication Services serves WhatsApp here: choose Twilio for SMS.",
+            );
+            ProviderKind::Acs
+        }
+        "acs" => ProviderKind::Acs,
         _ => ProviderKind::Twilio,
     }
 }
@@ -76,6 +90,7 @@ fn provider_value(p: ProviderKind) -> &'static str {
     match p {
         ProviderKind::Twilio => "twilio",
         ProviderKind::Simulator => "simulator",
+        ProviderKind::Acs => "acs",
     }
 }
 
@@ -111,6 +126,7 @@ fn details_form(csrf: &str, d: &ChannelDetails, p: ProviderKind) -> FormModel {
                     .required()
                     .help("Stored encrypted; never shown again."),
             ),
+        ProviderKind::Acs => acs_account::details_fields(form),
         ProviderKind::Simulator => form,
     };
     form.cancel("/admin/accounts")
@@ -129,6 +145,12 @@ fn details_step(admin: &SignedIn, p: ProviderKind, form: FormModel) -> Page {
     let page = match p {
         ProviderKind::Simulator => page.with(Section::Text(
             "The Simulator needs no credentials: it answers inside omnidesk.".into(),
+        )),
+        ProviderKind::Acs => page.with(Section::Text(
+            "omnidesk sends through the resource's Advanced Messaging API with its connection \
+             string, and takes the resource's events from Event Grid, which proves itself with \
+             a Microsoft Entra token issued by the tenant below for the application below."
+                .into(),
         )),
         ProviderKind::Twilio => page,
     };
@@ -156,7 +178,7 @@ fn earlier_steps(
     if !need_provider {
         return Ok((d, ProviderKind::Twilio));
     }
-    let p = provider(&f.form, &mut errors);
+    let p = provider(&f.form, d.channel, &mut errors);
     if !errors.is_empty() {
         let form = provider_form(csrf, &d).refill(&f.form, &errors);
         return Err(Box::new(
@@ -189,6 +211,9 @@ async fn create(f: CsrfForm, desk: web::Data<Desk>) -> Result<HttpResponse, Page
         Err(page) => return Ok(*page),
     };
     let mut errors = FieldErrors::default();
+    if p == ProviderKind::Acs {
+        return create_acs(&f, &desk, &d).await;
+    }
     let (sid, token) = match p {
         ProviderKind::Twilio => {
             let sid = account_sid(&f.form, &mut errors);
@@ -198,7 +223,7 @@ async fn create(f: CsrfForm, desk: web::Data<Desk>) -> Result<HttpResponse, Page
             }
             (sid, token)
         }
-        ProviderKind::Simulator => (None, None),
+        ProviderKind::Simulator | ProviderKind::Acs => (None, None),
     };
     let refuse = |errors: &FieldErrors| {
         let form = details_form(&f.user.csrf, &d, p).refill(&f.form, errors);
@@ -236,6 +261,33 @@ async fn create(f: CsrfForm, desk: web::Data<Desk>) -> Result<HttpResponse, Page
     }
 }
 
+/// Creates an ACS account from the details step; any field in error leaves nothing stored.
+async fn create_acs(
+    f: &CsrfForm,
+    desk: &Desk,
+    d: &ChannelDetails,
+) -> Result<HttpResponse, PageError> {
+    let p = ProviderKind::Acs;
+    let refuse = |errors: &FieldErrors| {
+        let form = details_form(&f.user.csrf, d, p).refill(&f.form, errors);
+        details_step(&f.user, p, form).respond(StatusCode::UNPROCESSABLE_ENTITY)
+    };
+    let mut errors = FieldErrors::default();
+    let Some((settings, secret)) = acs_account::parse_details(&f.form, &mut errors) else {
+        return Ok(refuse(&errors));
+    };
+    match desk
+        .create_acs_account(d.name.clone(), settings, secret)
+        .await?
+    {
+        Ok(a) => Ok(redirect(&format!(
+            "/admin/accounts/{}/setup/numbers",
+            a.id.get()
+        ))),
+        Err(e) => Ok(refuse(&FieldErrors::one("", e.to_string()))),
+    }
+}
+
 fn setup_title(a: &Account) -> String {
     format!("New account: {}", a.name)
 }
@@ -250,12 +302,7 @@ fn next(href: String, text: &str) -> Section {
 fn number_form(admin: &SignedIn, a: &Account) -> FormModel {
     let id = a.id.get();
     let action = format!("/admin/accounts/{id}/setup/numbers");
-    numbers::number_form(
-        &action,
-        &admin.csrf,
-        a.channel,
-        &format!("/admin/accounts/{id}"),
-    )
+    numbers::number_form(&action, &admin.csrf, a, &format!("/admin/accounts/{id}"))
 }
 
 async fn numbers_page(
@@ -338,11 +385,10 @@ async fn callback_step(
 ) -> Result<HttpResponse, PageError> {
     let a = load_account(&desk, *id).await?;
     let mut page = step(&admin, &setup_title(&a), 4);
-    for s in accounts::callback_help(&desk) {
+    for s in accounts::callback_sections(&desk, &a) {
         page = page.with(s);
     }
     Ok(page
-        .with(accounts::callback_rows(&desk, &a))
         .with(next(
             format!("/admin/accounts/{}/setup/done", a.id.get()),
             "Next: done",

@@ -4,6 +4,7 @@
 pub mod account_token;
 pub mod accounts;
 pub mod accounts_wizard;
+mod acs_account;
 pub mod automated;
 pub mod bot;
 mod common;

@@ -4,10 +4,12 @@
 use super::accounts::{self, load_account, open_text};
 use crate::app::Desk;
 use crate::app::onboarding::{NumberRefusal, NumberVerdict};
+use crate::domain::guid::GuidError;
 use crate::domain::phone::PhoneError;
+use crate::domain::sender::ChannelId;
 use crate::domain::user::Role;
 use crate::domain::{Channel, NumberId, PhoneNumber};
-use crate::store::records::{Account, NumberKind, SenderNumber};
+use crate::store::records::{Account, NumberKind, ProviderKind, SenderNumber};
 use crate::store::setup::{NewNumber, OpenOn, SetupError};
 use crate::web::csrf::{CsrfForm, FormData};
 use crate::web::session::{Admin, SignedIn};
@@ -40,10 +42,19 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         );
 }
 
-/// The add-number form for an account's channel.
-pub fn number_form(action: &str, csrf: &str, channel: Channel, cancel: &str) -> FormModel {
+/// The add-number form for an account's channel (a WhatsApp channel ID for ACS).
+pub fn number_form(action: &str, csrf: &str, account: &Account, cancel: &str) -> FormModel {
+    if account.provider == ProviderKind::Acs {
+        return FormModel::new(action, csrf, "Add channel ID")
+            .field(Field::text("name", "Name").required())
+            .field(Field::text("channel_id", "Channel ID").required().help(
+                "The Channel ID of the WhatsApp channel in Azure Communication Services \
+                 (Advanced Messaging → Channels), a GUID.",
+            ))
+            .cancel(cancel);
+    }
     let form = FormModel::new(action, csrf, "Add number");
-    let form = match channel {
+    let form = match account.channel {
         Channel::WhatsApp => form.field(Field::text("name", "Name").required()).field(
             Field::text("number", "Number")
                 .required()
@@ -59,6 +70,22 @@ pub fn number_form(action: &str, csrf: &str, channel: Channel, cancel: &str) -> 
 
 /// Reads the number form of an account; errors are recorded beside their fields.
 fn parse(f: &FormData, account: &Account, errors: &mut FieldErrors) -> Option<NewNumber> {
+    if account.provider == ProviderKind::Acs {
+        let name = validate::line(f, "name", "Name", 100, true, errors);
+        let id = ChannelId::parse(f.get("channel_id"))
+            .map_err(|e| match e {
+                GuidError::Empty => errors.add("channel_id", "Enter the Channel ID."),
+                e => errors.add("channel_id", format!("The Channel ID {e}.")),
+            })
+            .ok();
+        return id.filter(|_| errors.is_empty()).map(|id| NewNumber {
+            account_id: account.id,
+            number: id.into(),
+            kind: NumberKind::WhatsApp,
+            name,
+            description: String::new(),
+        });
+    }
     let raw = f.get("number");
     let (name, kind, description) = match account.channel {
         Channel::WhatsApp => {
@@ -88,7 +115,7 @@ fn parse(f: &FormData, account: &Account, errors: &mut FieldErrors) -> Option<Ne
         .filter(|_| errors.is_empty())
         .map(|number| NewNumber {
             account_id: account.id,
-            number,
+            number: number.into(),
             kind,
             name,
             description,
@@ -120,10 +147,16 @@ pub async fn add(
     };
     Ok(match desk.add_checked_number(new).await? {
         Ok(added) => Ok(added),
-        Err(NumberRefusal::Setup(SetupError::DuplicateNumber(n))) => Err(Refused(
-            FieldErrors::one("number", format!("The number {n} is already configured.")),
-            StatusCode::CONFLICT,
-        )),
+        Err(NumberRefusal::Setup(SetupError::DuplicateNumber(n))) => {
+            let (field, what) = match account.provider {
+                ProviderKind::Acs => ("channel_id", "channel ID"),
+                _ => ("number", "number"),
+            };
+            Err(Refused(
+                FieldErrors::one(field, format!("The {what} {n} is already configured.")),
+                StatusCode::CONFLICT,
+            ))
+        }
         Err(NumberRefusal::Setup(SetupError::UnknownAccount)) => return Err(PageError::NotFound),
         Err(NumberRefusal::Check(why)) => Err(Refused(
             FieldErrors::one("number", why),
@@ -220,7 +253,7 @@ fn form_for(admin: &SignedIn, account: &Account) -> FormModel {
     number_form(
         &format!("/admin/accounts/{id}/numbers"),
         &admin.csrf,
-        account.channel,
+        account,
         &format!("/admin/accounts/{id}"),
     )
 }

@@ -6,15 +6,16 @@
 
 use super::throttle::WebhookThrottle;
 use crate::app::Desk;
-use crate::domain::inbound::{Fields, InboundError, InboundMessage, MAX_FORM_PAIRS, parse_form};
-use crate::domain::message::twilio_error_text;
-use crate::domain::{AccountSid, MessageKey, MessageSid, MessageStatus, WebhookKey};
+use crate::domain::form::{Fields, FormError, MAX_FORM_PAIRS, parse_form};
+use crate::domain::{AccountSid, MessageKey, MessageSid, WebhookKey};
 use crate::metrics::Metrics;
 use crate::providers::callback::KEY_PARAM;
+use crate::providers::twilio::address::{error_text as twilio_error_text, parse_status};
+use crate::providers::twilio::inbound::{self as twilio_inbound, InboundError};
 use crate::providers::twilio::signature;
 use crate::store::StoreError;
 use crate::store::ingest::Ingested;
-use crate::store::records::SendFailure;
+use crate::store::records::{ProviderKind, SendFailure};
 use crate::store::setup::AccountWithToken;
 use crate::store::status::StatusReport;
 use crate::web::MAX_WEBHOOK_BYTES;
@@ -49,10 +50,19 @@ pub enum WebhookError {
     Unavailable(#[from] StoreError),
 }
 
+impl From<FormError> for WebhookError {
+    fn from(e: FormError) -> Self {
+        match e {
+            FormError::TooManyFields => Self::TooManyFields,
+            e => Self::Malformed(e.to_string()),
+        }
+    }
+}
+
 impl From<InboundError> for WebhookError {
     fn from(e: InboundError) -> Self {
         match e {
-            InboundError::TooManyFields => Self::TooManyFields,
+            InboundError::Form(e) => e.into(),
             e => Self::Malformed(e.to_string()),
         }
     }
@@ -120,6 +130,8 @@ async fn authenticate(
         .store()
         .account_for_webhook(key)
         .await?
+        // An ACS account's key is no Twilio webhook.
+        .filter(|a| a.account.provider != ProviderKind::Acs)
         .ok_or_else(|| reject(WebhookError::UnknownKey))?;
     if limits::announced_over(req, MAX_WEBHOOK_BYTES) {
         return Err(reject(BodyError::TooLarge(MAX_WEBHOOK_BYTES).into()));
@@ -160,13 +172,14 @@ pub async fn inbound(
         Metrics::inc(&desk.metrics().inbound_rejected_total);
         e
     };
-    let message = InboundMessage::parse(&pairs).map_err(|e| reject(e.into()))?;
-    if account.account.sid.as_ref() != Some(&message.account_sid) {
+    let parsed = twilio_inbound::parse(&pairs).map_err(|e| reject(e.into()))?;
+    if account.account.sid.as_ref() != Some(&parsed.account_sid) {
         return Err(reject(WebhookError::Malformed(
             "AccountSid does not match this account".into(),
         )));
     }
-    let to = message.to.number.to_string();
+    let message = parsed.message;
+    let to = message.to.to_string();
     match desk.take_inbound(&account, message).await? {
         Ingested::Stored(_) | Ingested::Duplicate => Ok(HttpResponse::Ok()
             .content_type("text/xml")
@@ -199,8 +212,8 @@ pub async fn status(
     let raw_status = fields
         .get("MessageStatus")?
         .or(fields.get("SmsStatus")?)
-        .ok_or(InboundError::Missing("MessageStatus"))?;
-    let status = MessageStatus::parse_twilio(raw_status)
+        .ok_or(FormError::Missing("MessageStatus"))?;
+    let status = parse_status(raw_status)
         .ok_or_else(|| WebhookError::Malformed("MessageStatus is not a known status".into()))?;
     let failure = match fields.text("ErrorCode")? {
         Some(code) => {

@@ -2,6 +2,7 @@
 //! and removing accounts and numbers.
 
 use super::*;
+use crate::store::records::AcsSettings;
 
 /// The Twilio accounts the file adds (as the file names them): each needs its auth token.
 pub fn new_twilio_accounts(file: &ConfigFile, current: &ConfigFile) -> Vec<String> {
@@ -61,22 +62,30 @@ pub(super) fn account_changes(list: &[AccountDoc], stored: &[AccountDoc]) -> Sec
     out
 }
 
-/// What the import says of new Twilio accounts without their auth token.
+/// What the import says of new Twilio accounts without their auth token, and of new ACS
+/// accounts (their connection string is never in the file or its secrets).
 pub(super) fn awaiting_notes(
     file: &ConfigFile,
     current: &ConfigFile,
     tokens: &HashMap<String, SecretString>,
 ) -> Vec<String> {
+    let waiting = |n: &str, secret: &str| {
+        format!(
+            "the new account {n} stays disabled until its {secret} is set (on its page under \
+             Accounts in the admin console): its webhooks are refused and nothing is sent from it"
+        )
+    };
+    let list = file.accounts.as_deref().unwrap_or_default();
+    let stored = current.accounts.as_deref().unwrap_or_default();
+    let acs = list
+        .iter()
+        .filter(|a| a.provider == ProviderKind::Acs && stored_match(a, list, stored).is_none())
+        .map(|a| waiting(&a.name, "connection string"));
     new_twilio_accounts(file, current)
         .into_iter()
         .filter(|n| !tokens.contains_key(&key(n)))
-        .map(|n| {
-            format!(
-                "the new account {n} stays disabled until its auth token is set (on its page \
-                 under Accounts in the admin console): its webhooks are refused and nothing is \
-                 sent from it"
-            )
-        })
+        .map(|n| waiting(&n, "auth token"))
+        .chain(acs)
         .collect()
 }
 
@@ -134,8 +143,12 @@ pub(super) fn check_accounts(s: &Scope, out: &mut Problems) {
                         err(out, p.key("sid"), e.to_string());
                     }
                 }
+                (ProviderKind::Acs | ProviderKind::Simulator, Some(_)) => {
+                    err(out, p.key("sid"), "only Twilio accounts have a sid");
+                }
                 _ => {}
             }
+            check_acs(a, &p, out);
             let Some(o) = stored_match(a, list, stored) else {
                 continue;
             };
@@ -146,6 +159,16 @@ pub(super) fn check_accounts(s: &Scope, out: &mut Problems) {
                     format!(
                         "the channel and provider of the account {} cannot change: remove it \
                          and add it again",
+                        o.name
+                    ),
+                );
+            } else if o.acs != a.acs {
+                err(
+                    out,
+                    p.key("acs"),
+                    format!(
+                        "the acs settings of the account {} cannot change: remove it and add it \
+                         again",
                         o.name
                     ),
                 );
@@ -174,10 +197,37 @@ pub(super) fn check_numbers(s: &Scope, out: &mut Problems) {
         });
         let by_name: HashMap<String, Channel> =
             accounts.iter().map(|a| (key(&a.name), a.channel)).collect();
+        let providers: HashMap<String, ProviderKind> = accounts
+            .iter()
+            .map(|a| (key(&a.name), a.provider))
+            .collect();
         for (i, n) in list.iter().enumerate() {
             let p = base.at(i);
-            if let Err(e) = PhoneNumber::parse_typed(&n.number, n.kind.format()) {
-                err(out, p.key("number"), e.to_string());
+            let address = doc_address(&n.number, n.kind);
+            if let Err(e) = &address {
+                err(out, p.key("number"), e.clone());
+            }
+            let acs = providers.get(&key(&n.account)) == Some(&ProviderKind::Acs);
+            match &address {
+                Ok(SenderAddress::Phone(_)) if acs => err(
+                    out,
+                    p.key("number"),
+                    format!(
+                        "the account {} is an Azure Communication Services account: its \
+                         senders are WhatsApp channel IDs",
+                        n.account
+                    ),
+                ),
+                Ok(SenderAddress::AcsChannel(_)) if !acs => err(
+                    out,
+                    p.key("number"),
+                    format!(
+                        "a WhatsApp channel ID needs an Azure Communication Services account, \
+                         and {} is not one",
+                        n.account
+                    ),
+                ),
+                _ => {}
             }
             match by_name.get(&key(&n.account)) {
                 None => err(
@@ -239,6 +289,17 @@ pub(super) async fn apply_accounts(
                     store.update_account(id, update)
                 );
             }
+            None if a.provider == ProviderKind::Acs => {
+                // Checked before anything was applied; the connection string is set on the
+                // account's page, as a Twilio account's token is.
+                let Some(Ok(settings)) = a.acs.as_ref().map(acs_settings) else {
+                    continue;
+                };
+                step!(
+                    format!("adding the account {}", a.name),
+                    store.create_acs_account(name, settings, None, now)
+                );
+            }
             None => {
                 let auth_token = tokens.get(&key(&a.name)).cloned();
                 let awaiting = a.provider == ProviderKind::Twilio && auth_token.is_none();
@@ -269,7 +330,7 @@ pub(super) async fn apply_numbers(
     current: &ConfigFile,
 ) -> Applied {
     for n in list {
-        let Ok(number) = PhoneNumber::parse_typed(&n.number, n.kind.format()) else {
+        let Ok(number) = doc_address(&n.number, n.kind) else {
             continue;
         };
         let Some(&account_id) = ids.accounts.get(&key(&n.account)) else {
@@ -353,4 +414,53 @@ pub(super) async fn remove_accounts(
         }
     }
     Ok(Ok(()))
+}
+
+/// An ACS account's section parsed into its settings; the first refusal names its key.
+fn acs_settings(doc: &AcsDoc) -> Result<AcsSettings, (&'static str, String)> {
+    use crate::domain::acs::{AcsResourceName, EntraApp, endpoint_of, parse_tenant};
+    let resource =
+        AcsResourceName::parse(&doc.resource).map_err(|e| ("resource", e.to_string()))?;
+    let endpoint =
+        endpoint_of(&doc.endpoint, Some(&resource)).map_err(|e| ("endpoint", e.to_string()))?;
+    let app = EntraApp::parse(&doc.event_grid_app_id)
+        .map_err(|e| ("event_grid_app_id", e.to_string()))?;
+    let tenant = parse_tenant(&doc.event_grid_tenant_id)
+        .map_err(|e| ("event_grid_tenant_id", e.to_owned()))?;
+    Ok(AcsSettings {
+        resource,
+        endpoint,
+        event_grid_app: app,
+        event_grid_tenant: tenant,
+    })
+}
+
+/// An account's `acs` section: required for ACS accounts (WhatsApp only), refused on others.
+fn check_acs(a: &AccountDoc, p: &P, out: &mut Problems) {
+    match (a.provider, &a.acs) {
+        (ProviderKind::Acs, None) => err(
+            out,
+            p.key("provider"),
+            "an Azure Communication Services account needs its acs settings (resource, \
+             endpoint, event_grid_app_id, event_grid_tenant_id)",
+        ),
+        (ProviderKind::Acs, Some(doc)) => {
+            if a.channel != Channel::WhatsApp {
+                err(
+                    out,
+                    p.key("channel"),
+                    "Azure Communication Services accounts are WhatsApp accounts",
+                );
+            }
+            if let Err((field, e)) = acs_settings(doc) {
+                err(out, p.key("acs").key(field), e);
+            }
+        }
+        (_, Some(_)) => err(
+            out,
+            p.key("acs"),
+            "only Azure Communication Services accounts have acs settings",
+        ),
+        (_, None) => {}
+    }
 }

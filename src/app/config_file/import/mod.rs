@@ -9,6 +9,7 @@ use crate::domain::account::AccountName;
 use crate::domain::automated::{OverrideKey, SwitchKey};
 use crate::domain::queue::{MAX_PRIORITY, OverflowAction, OverflowRule};
 use crate::domain::routing::{Condition, RuleName, SkillRequirement};
+use crate::domain::sender::{ChannelId, SenderAddress};
 use crate::domain::user::{Email, Role};
 use crate::domain::workstream::{QueueName, WorkstreamName};
 use crate::domain::{
@@ -268,8 +269,19 @@ fn key(s: &str) -> String {
 }
 
 /// Normalises a number as the store writes it, given its kind.
-fn number_key(channel: Channel, kind: NumberKind, number: &str) -> Option<String> {
+/// A number section's address: an ACS WhatsApp channel ID (a GUID, which no phone number is),
+/// else a phone number of its kind.
+fn doc_address(number: &str, kind: NumberKind) -> Result<SenderAddress, String> {
+    if let Ok(id) = ChannelId::parse(number) {
+        return Ok(id.into());
+    }
     PhoneNumber::parse_typed(number, kind.format())
+        .map(SenderAddress::from)
+        .map_err(|e| e.to_string())
+}
+
+fn number_key(channel: Channel, kind: NumberKind, number: &str) -> Option<String> {
+    doc_address(number, kind)
         .ok()
         .map(|n| format!("{}:{}", channel.as_str(), n))
 }
@@ -323,7 +335,7 @@ fn check(
     let number_channels: HashMap<String, Channel> = numbers
         .iter()
         .filter_map(|n| {
-            PhoneNumber::parse_typed(&n.number, n.kind.format())
+            doc_address(&n.number, n.kind)
                 .ok()
                 .map(|p| (p.to_string(), n.channel))
         })

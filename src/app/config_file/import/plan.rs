@@ -347,7 +347,7 @@ pub(super) fn still_referenced(file: &ConfigFile, current: &ConfigFile) -> Vec<S
     if let Some(numbers) = &file.numbers {
         let kept: BTreeSet<String> = numbers
             .iter()
-            .filter_map(|n| PhoneNumber::parse_typed(&n.number, n.kind.format()).ok())
+            .filter_map(|n| doc_address(&n.number, n.kind).ok())
             .map(|n| n.to_string())
             .collect();
         for w in workstreams {
