@@ -298,8 +298,9 @@ async fn the_conversation_page_shows_the_bots_hold_its_replies_and_why_it_handed
     let path = format!("/agent/conversations/{}", conv.id.get());
     let held = admin.get(&path).await;
     assert_eq!(held.status, StatusCode::OK);
-    let since = format!("With the bot (menu bot) since {}", conv.created_at);
-    assert!(held.body.contains(&since), "{}", held.body);
+    // The test clock starts at 2026-01-01T09:00:00Z.
+    let since = "With the bot (menu bot) since <time datetime=\"2026-01-01T09:00:00Z\">2026-01-01 09:00 UTC</time>";
+    assert!(held.body.contains(since), "{}", held.body);
     assert!(
         held.body.contains("Bot (automated)"),
         "the greeting is the bot's"

@@ -71,8 +71,8 @@ pub struct Head {
     pub window: Option<When>,
     /// The conversation of this customer before this one: (link, label).
     pub previous: Option<(String, String)>,
-    /// "With the bot (menu bot) since …" while the bot holds the conversation.
-    pub bot: Option<String>,
+    /// "With the bot (menu bot) since …" while the bot holds the conversation: its name, since.
+    pub bot: Option<(String, When)>,
     /// How the customer's last messages read.
     pub sentiment: Sentiment,
 }
@@ -186,9 +186,7 @@ pub async fn panel(
         state: conv.state.to_string(),
         window: conv.window_expires_at.map(When::of),
         previous,
-        bot: bot
-            .holding
-            .map(|(name, since)| format!("With the bot ({name}) since {since}")),
+        bot: bot.holding.map(|(name, since)| (name, When::of(since))),
         sentiment: Sentiment::of_messages(
             messages
                 .iter()
