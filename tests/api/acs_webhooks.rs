@@ -542,3 +542,63 @@ async fn validate_lists_each_channel_s_templates_with_acs() {
     assert!(done.body.contains("is not ready yet"), "{}", done.body);
     a.app.stop().await;
 }
+
+#[tokio::test]
+async fn files_go_through_acs_as_image_document_video_or_audio_by_their_type() {
+    use omnidesk::domain::Direction;
+    use omnidesk::store::outbox::{OutboundContent, OutboundRequest};
+    let a = acs_app().await;
+    assert_eq!(a.text("e1", "m-1", "hi").await.status(), 200);
+    let conv = a.conversations().await.remove(0);
+    let media = a.app.dir.path().join("media");
+    std::fs::create_dir_all(&media).unwrap();
+    let files = [
+        ("out-1-00000000000000a1.jpg", "image/jpeg", "image"),
+        ("out-1-00000000000000a2.pdf", "application/pdf", "document"),
+        ("out-1-00000000000000a3.mp4", "video/mp4", "video"),
+        ("out-1-00000000000000a4.ogg", "audio/ogg", "audio"),
+    ];
+    for (i, (file, content_type, _)) in files.iter().enumerate() {
+        std::fs::write(media.join(file), b"bytes of the file").unwrap();
+        let sent = a
+            .app
+            .desk()
+            .send(OutboundRequest {
+                conversation_id: conv.id,
+                content: OutboundContent::Attachment {
+                    caption: format!("file {i}"),
+                    file: (*file).to_owned(),
+                    content_type: (*content_type).to_owned(),
+                    bytes: 17,
+                },
+                author: None,
+                direction: Direction::Outbound,
+            })
+            .await
+            .unwrap();
+        assert!(sent.is_ok(), "{sent:?}");
+    }
+    let delivered = eventually("ACS has the four files", || async {
+        let d = a.acs.delivered();
+        if d.len() < files.len() {
+            // Each send waits for its pace slot: time moves on until all are out.
+            a.app.clock.advance(Duration::from_secs(1));
+        }
+        (d.len() == files.len()).then_some(d)
+    })
+    .await;
+    for (file, _, kind) in files {
+        let d = delivered
+            .iter()
+            .find(|d| d.body["kind"] == kind)
+            .unwrap_or_else(|| panic!("a {kind} send: {delivered:?}"));
+        let uri = d.body["mediaUri"].as_str().unwrap_or_default();
+        assert!(
+            uri.starts_with(&format!("{}/media/out/{file}", a.app.address)),
+            "{kind}: {uri}"
+        );
+        assert_eq!(d.body["channelRegistrationId"], CHANNEL);
+        assert_eq!(d.body["to"], json!([FROM]));
+    }
+    a.app.stop().await;
+}
