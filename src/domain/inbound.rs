@@ -80,6 +80,9 @@ pub struct InboundMessage {
     pub message_type: Option<String>,
     pub location: Option<Location>,
     pub button: Option<Button>,
+    /// The provider's id of the business message this one replies to, when the customer used
+    /// WhatsApp's reply (Twilio's `OriginalRepliedMessageSid`, ACS's `context.id`).
+    pub reply_to: Option<String>,
 }
 
 #[cfg(test)]

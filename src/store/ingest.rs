@@ -210,6 +210,7 @@ fn ingest_in(
             message_type: m.message_type.clone(),
             location: m.location.clone(),
             button: m.button.clone(),
+            reply_to: m.reply_to.clone(),
         },
         created_at: now,
         updated_at: now,

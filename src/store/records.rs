@@ -266,6 +266,8 @@ pub struct InboundExtras {
     pub message_type: Option<String>,
     pub location: Option<Location>,
     pub button: Option<Button>,
+    /// The provider's id of the business message the customer replied to (WhatsApp's reply).
+    pub reply_to: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -302,8 +304,8 @@ pub struct OutboxJob {
     pub request_id: Guid,
 }
 
-// Records still at their first layout. `Account`, `Workstream`, `Template`, `SenderNumber` and
-// `OutboxJob` are in `layouts`; the records
+// Records still at their first layout. `Account`, `Workstream`, `Template`, `SenderNumber`,
+// `Message` and `OutboxJob` are in `layouts`; the records
 // of `users`, `hours`, `quick_replies` and `automated` sit beside their types.
 
 impl Record for Contact {
@@ -312,8 +314,4 @@ impl Record for Contact {
 
 impl Record for Conversation {
     const TABLE: &'static str = "conversation_record";
-}
-
-impl Record for Message {
-    const TABLE: &'static str = "conversation_messages";
 }

@@ -394,6 +394,7 @@ async fn send(f: CsrfForm, desk: web::Data<Desk>) -> Result<HttpResponse, PageEr
         message_type: None,
         location: None,
         button: None,
+        reply_to: None,
     };
     match desk.take_inbound(&account, inbound).await? {
         Ingested::Stored(_) | Ingested::Duplicate => Ok(redirect(&refresh_href(number, customer))),

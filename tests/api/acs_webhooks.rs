@@ -602,3 +602,40 @@ async fn files_go_through_acs_as_image_document_video_or_audio_by_their_type() {
     }
     a.app.stop().await;
 }
+
+#[tokio::test]
+async fn a_reply_to_a_business_message_keeps_which_one_and_the_page_quotes_it() {
+    let a = acs_app().await;
+    assert_eq!(a.text("e1", "m-1", "hi").await.status(), 200);
+    let (msg, sent) = replied(&a, "Your order ships today.").await;
+    receipt(&a, &msg).await;
+    let mut data = deliveries::text_data("m-2", FROM, CHANNEL, "Great, thanks!");
+    data["context"] = json!({"from": CHANNEL, "id": sent.message_id});
+    let body = json!([deliveries::received(DeliverySchema::EventGrid, "e2", data)]);
+    assert_eq!(a.post(&body, Some(TokenKind::Valid)).await.status(), 200);
+    let stored = eventually("the reply is stored", || async {
+        a.messages()
+            .await
+            .into_iter()
+            .find(|m| m.body == "Great, thanks!")
+    })
+    .await;
+    assert_eq!(
+        stored.extras.reply_to.as_deref(),
+        Some(sent.message_id.as_str())
+    );
+    let mut admin = a.app.admin().await;
+    let page = admin
+        .get(&format!(
+            "/agent/conversations/{}",
+            stored.conversation_id.get()
+        ))
+        .await;
+    assert!(
+        page.body
+            .contains("<p class=\"msg-reply\">In reply to “Your order ships today.”</p>"),
+        "{}",
+        page.body
+    );
+    a.app.stop().await;
+}

@@ -627,3 +627,35 @@ async fn markup_in_customer_messages_stays_inert_on_the_panel_and_in_search() {
     );
     app.stop().await;
 }
+
+#[tokio::test]
+async fn a_whatsapp_reply_to_our_message_is_quoted_in_the_thread() {
+    let app = spawn_app().await;
+    twilio_accepts(&app.twilio).await;
+    let conv = app.customer_writes_wa("Where is my order?").await;
+    let ours = app.reply(conv.id, "It left the warehouse.").await.unwrap();
+    let sid = accepted(&app, conv.id, ours.seq).await;
+    let reply = new_sid();
+    let mut form = wa_form(&reply, "Thanks!");
+    form.push(("OriginalRepliedMessageSid".into(), sid.clone()));
+    assert_eq!(app.post_inbound_wa(&form).await.status(), 200);
+    let stored = app.message_by_sid(&reply).await.expect("stored");
+    assert_eq!(stored.extras.reply_to.as_deref(), Some(sid.as_str()));
+    let mut admin = app.admin().await;
+    let page = admin.get(&panel(conv.id)).await;
+    assert!(
+        page.body.contains(&format!(
+            "<p class=\"msg-reply\">In reply to {}</p>",
+            esc("“It left the warehouse.”")
+        )),
+        "{}",
+        page.body
+    );
+    // A malformed SID is refused like any malformed field, and nothing is stored.
+    let bad = new_sid();
+    let mut form = wa_form(&bad, "x");
+    form.push(("OriginalRepliedMessageSid".into(), "not a sid".into()));
+    assert_eq!(app.post_inbound_wa(&form).await.status(), 400);
+    assert!(app.message_by_sid(&bad).await.is_none());
+    app.stop().await;
+}

@@ -284,6 +284,7 @@ pub fn inbound_message(m: &ReceivedMessage, endpoint: &str) -> Result<InboundMes
         message_type: Some(message_type(&m.message_type)),
         location: None,
         button,
+        reply_to: m.context.as_ref().and_then(|c| c.message_id.clone()),
     })
 }
 

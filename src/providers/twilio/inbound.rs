@@ -104,6 +104,17 @@ pub fn parse(pairs: &[(String, String)]) -> Result<TwilioInbound, InboundError> 
     };
     let provider_id = ProviderMessageId::parse(message_sid.as_str())
         .map_err(|_| InboundError::Invalid("MessageSid", "not a message id"))?;
+    // A WhatsApp reply names the business message it answers.
+    let reply_to = match f.text("OriginalRepliedMessageSid")? {
+        Some(sid) => Some(
+            MessageSid::parse(&sid)
+                .map_err(|_| {
+                    InboundError::Invalid("OriginalRepliedMessageSid", "not a message SID")
+                })?
+                .to_string(),
+        ),
+        None => None,
+    };
     Ok(TwilioInbound {
         message: InboundMessage {
             provider_id,
@@ -117,6 +128,7 @@ pub fn parse(pairs: &[(String, String)]) -> Result<TwilioInbound, InboundError> 
             message_type: f.text("MessageType")?,
             location,
             button,
+            reply_to,
         },
         message_sid,
         account_sid,

@@ -93,6 +93,9 @@ pub struct Item {
     pub failure: Option<String>,
     pub template: Option<String>,
     pub media: Vec<MediaItem>,
+    /// The customer replied to one of our messages: the start of its text (or that it is not in
+    /// this thread).
+    pub reply_to: Option<String>,
 }
 
 pub struct MediaItem {
@@ -160,9 +163,21 @@ pub async fn panel(
         && (conv.template_only || conv.window_expires_at.is_some_and(|t| t <= now));
 
     let bot = desk.bot_part(conv, &messages).await?;
+    let by_provider_id: HashMap<&str, &str> = messages
+        .iter()
+        .filter_map(|m| Some((m.provider_id.as_deref()?, m.body.as_str())))
+        .collect();
     let thread: Vec<Item> = messages
         .iter()
-        .map(|m| item(m, &names, &template_names, bot.replies_before))
+        .map(|m| {
+            let mut i = item(m, &names, &template_names, bot.replies_before);
+            i.reply_to = m
+                .extras
+                .reply_to
+                .as_deref()
+                .map(|id| quoted(by_provider_id.get(id)));
+            i
+        })
         .collect();
     let previous = store.previous_conversation(conv.id).await?.map(|p| {
         (
@@ -253,6 +268,18 @@ async fn actions(
 }
 
 /// One message as the thread shows it; automated messages before `bot_before` are the bot's.
+/// How a reply names the message it answers: its first words, or that it is not shown here.
+fn quoted(body: Option<&&str>) -> String {
+    const QUOTE_CHARS: usize = 80;
+    match body {
+        Some(b) if b.chars().count() > QUOTE_CHARS => {
+            format!("“{}…”", b.chars().take(QUOTE_CHARS).collect::<String>())
+        }
+        Some(b) => format!("“{b}”"),
+        None => "an earlier message".to_owned(),
+    }
+}
+
 fn item(
     m: &Message,
     names: &HashMap<UserId, String>,
@@ -305,6 +332,7 @@ fn item(
             .enumerate()
             .map(|(i, media)| media_item(m, i, &media.content_type, &media.state))
             .collect(),
+        reply_to: None,
     }
 }
 
