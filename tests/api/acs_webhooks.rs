@@ -639,3 +639,58 @@ async fn a_reply_to_a_business_message_keeps_which_one_and_the_page_quotes_it() 
     );
     a.app.stop().await;
 }
+
+#[tokio::test]
+async fn after_the_window_closes_a_template_goes_through_acs_by_name_with_its_values() {
+    use omnidesk::domain::{Direction, TemplateId};
+    use omnidesk::store::outbox::{OutboundContent, OutboundRequest};
+    let a = acs_app().await;
+    assert_eq!(a.text("e1", "m-1", "hi").await.status(), 200);
+    let conv = a.conversations().await.remove(0);
+    // The test app's own "order_update" (en) template, the name the channel has at ACS.
+    let template = a
+        .app
+        .desk()
+        .store()
+        .templates()
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|t| t.name.to_string() == "order_update")
+        .expect("the seeded template");
+    a.app.clock.advance(Duration::from_secs(24 * 3600 + 60));
+    let send = |template_id: TemplateId| OutboundRequest {
+        conversation_id: conv.id,
+        content: OutboundContent::Template {
+            template_id,
+            values: vec!["Ana".into(), "4711".into()],
+        },
+        author: None,
+        direction: Direction::Outbound,
+    };
+    let sent = a.app.desk().send(send(template.id)).await.unwrap();
+    assert!(sent.is_ok(), "{sent:?}");
+    let d = eventually("ACS has the template", || async {
+        a.acs
+            .delivered()
+            .into_iter()
+            .find(|d| d.body["kind"] == "template")
+    })
+    .await;
+    let t = &d.body["template"];
+    assert_eq!(t["name"], "order_update");
+    assert_eq!(t["language"], "en");
+    assert_eq!(
+        t["values"],
+        json!([
+            {"name": "1", "kind": "text", "text": "Ana"},
+            {"name": "2", "kind": "text", "text": "4711"}
+        ]),
+        "{d:?}"
+    );
+    assert_eq!(
+        t["bindings"],
+        json!({"kind": "whatsApp", "body": [{"refValue": "1"}, {"refValue": "2"}]})
+    );
+    a.app.stop().await;
+}
