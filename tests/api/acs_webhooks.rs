@@ -22,16 +22,16 @@ use std::time::Duration;
 
 const TENANT: &str = "72f988bf-86f1-41af-91ab-2d7cd011db47";
 const APP: &str = "api://omnidesk-webhook";
-const CHANNEL: &str = "0f0eb78e-a576-1dfc-b414-0f0756de3338";
+pub(crate) const CHANNEL: &str = "0f0eb78e-a576-1dfc-b414-0f0756de3338";
 /// The customer as ACS writes them (no "+").
-const FROM: &str = "14254360097";
+pub(crate) const FROM: &str = "14254360097";
 
-struct AcsApp {
-    app: TestApp,
-    tenant: FakeTenant,
-    acs: FakeAcs,
-    account: Account,
-    url: String,
+pub(crate) struct AcsApp {
+    pub(crate) app: TestApp,
+    pub(crate) tenant: FakeTenant,
+    pub(crate) acs: FakeAcs,
+    pub(crate) account: Account,
+    pub(crate) url: String,
 }
 
 impl AcsApp {
@@ -39,7 +39,7 @@ impl AcsApp {
         EventGrid::new(&self.tenant, APP)
     }
 
-    async fn post(&self, body: &Value, token: Option<TokenKind>) -> reqwest::Response {
+    pub(crate) async fn post(&self, body: &Value, token: Option<TokenKind>) -> reqwest::Response {
         let schema = if body.is_array() {
             DeliverySchema::EventGrid
         } else {
@@ -57,7 +57,7 @@ impl AcsApp {
         self.post(&body, Some(TokenKind::Valid)).await
     }
 
-    async fn conversations(&self) -> Vec<Conversation> {
+    pub(crate) async fn conversations(&self) -> Vec<Conversation> {
         let id = self.account.id;
         self.app
             .desk()
@@ -77,7 +77,7 @@ impl AcsApp {
 }
 
 /// The app with an ACS account (its channel ID served) on the fake ACS and Entra tenant.
-async fn acs_app() -> AcsApp {
+pub(crate) async fn acs_app() -> AcsApp {
     let tenant = FakeTenant::start(TENANT).await;
     let authority = tenant.authority();
     let app = spawn_app_with(wiremock::MockServer::start().await, |s| {

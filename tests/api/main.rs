@@ -5,6 +5,7 @@ mod acs_accounts;
 mod acs_client;
 mod acs_fake;
 mod acs_webhooks;
+mod acs_workstream;
 mod admin_accounts;
 mod admin_config;
 mod admin_hours;

@@ -55,7 +55,11 @@ fn draft(q: &Queue, members: Vec<UserId>) -> QueueDraft {
     }
 }
 
-async fn set_fallback(app: &TestApp, ws: WorkstreamId, change: impl FnOnce(&mut QueueDraft)) {
+pub(crate) async fn set_fallback(
+    app: &TestApp,
+    ws: WorkstreamId,
+    change: impl FnOnce(&mut QueueDraft),
+) {
     let q = fallback(app, ws).await;
     let members = app.desk().store().queue_members(q.id).await.unwrap();
     let mut d = draft(&q, members);
@@ -89,7 +93,7 @@ async fn new_queue(
 }
 
 /// Open `from`–`to` (minutes) every day in `zone`.
-async fn hours(app: &TestApp, zone: &str, from: u16, to: u16) -> HoursId {
+pub(crate) async fn hours(app: &TestApp, zone: &str, from: u16, to: u16) -> HoursId {
     app.desk()
         .create_hours(HoursInput {
             name: format!("{zone} {from}-{to}"),
