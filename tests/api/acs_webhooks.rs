@@ -501,7 +501,7 @@ async fn validate_lists_each_channel_s_templates_with_acs() {
     let id = a.account.id.get();
     let done = admin.get(&format!("/admin/accounts/{id}/setup/done")).await;
     assert!(
-        done.body.contains("is ready with 1 number(s)"),
+        done.body.contains("is ready with 1 channel ID(s)"),
         "{}",
         done.body
     );

@@ -1,8 +1,11 @@
 //! An admin sets up an Azure Communication Services WhatsApp account through the wizard in a
 //! real browser: a refused detail shown beside its field, then the account, its channel ID and
-//! its WhatsApp inbound URL.
+//! its WhatsApp inbound URL, and the last step validating the account with the (fake) ACS before
+//! it says "ready".
 
 use crate::harness::*;
+use omnidesk::clock::Clock;
+use omnidesk::providers::acs::fake::FakeAcs;
 
 const KEY: &str = "YnJvd3Nlci10ZXN0LWFjY2Vzcy1rZXk=";
 const CHANNEL: &str = "0f0eb78e-a576-1dfc-b414-0f0756de3338";
@@ -11,6 +14,8 @@ const CHANNEL: &str = "0f0eb78e-a576-1dfc-b414-0f0756de3338";
 async fn an_admin_sets_up_an_acs_whatsapp_account() {
     let Some(driver) = chromedriver() else { return };
     let (app, _dir) = app("http://127.0.0.1:9").await;
+    let acs = FakeAcs::start(Clock::system()).await;
+    acs.add_channel(CHANNEL, vec![]);
     let client = browser(&driver).await;
     let mut tour = Tour::new(client, app.address(), "acs-account");
     tour.sign_in().await;
@@ -45,7 +50,9 @@ async fn an_admin_sets_up_an_acs_whatsapp_account() {
         "the connection string is not put back"
     );
 
-    tour.fill("acs_connection_string", &connection).await;
+    // The resource this omnidesk really talks to: the fake ACS on 127.0.0.1.
+    tour.fill("acs_connection_string", &acs.connection_string_text())
+        .await;
     tour.fill(
         "event_grid_tenant_id",
         "72f988bf-86f1-41af-91ab-2d7cd011db47",
@@ -67,6 +74,18 @@ async fn an_admin_sets_up_an_acs_whatsapp_account() {
         callback.contains("Add the WhatsApp endpoint to Azure Communication Services resource")
     );
     assert!(!tour.client.source().await.unwrap().contains(KEY));
+    tour.click_link("Next: done", "account-validated").await;
+    let done = tour.text().await;
+    assert!(
+        done.contains("Azure WhatsApp is ready with 1 channel ID(s)."),
+        "{done}"
+    );
+    assert!(
+        acs.received().iter().any(|r| r
+            .path_and_query
+            .contains(&format!("/channels/{CHANNEL}/templates"))),
+        "validated by listing the channel's templates"
+    );
     let accounts = app.desk.store().accounts().await.unwrap();
     assert_eq!(accounts.len(), 1);
     assert!(accounts[0].acs.is_some(), "stored with its ACS settings");

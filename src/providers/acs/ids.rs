@@ -72,11 +72,9 @@ macro_rules! guid_id {
     };
 }
 
-guid_id!(
-    /// A WhatsApp channel's registration ID in ACS, the sender of business messages.
-    ChannelId,
-    "The channel ID"
-);
+/// A WhatsApp channel's registration ID, the sender of business messages: the same type a
+/// sender's address holds.
+pub use crate::domain::sender::ChannelId;
 
 guid_id!(
     /// The `Repeatability-Request-ID` of one outbound message: the same on every attempt, so

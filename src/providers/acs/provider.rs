@@ -53,11 +53,10 @@ impl AcsProvider {
 
     /// The ACS request for `request`.
     fn outbound(request: &SendRequest) -> Result<Outbound, SendError> {
-        let channel = request
-            .from
-            .acs_channel()
-            .and_then(|c| ChannelId::parse(c.as_str()).ok())
-            .ok_or_else(|| permanent("an ACS account sends from WhatsApp channel IDs".into()))?;
+        let channel =
+            request.from.acs_channel().cloned().ok_or_else(|| {
+                permanent("an ACS account sends from WhatsApp channel IDs".into())
+            })?;
         let content = match (&request.template, request.media.as_slice()) {
             (Some(t), _) => Content::Template(TemplateMessage {
                 name: t.name.clone(),
@@ -175,8 +174,8 @@ impl Provider for AcsProvider {
             let mut numbers = Vec::with_capacity(senders.len());
             let mut refused = None;
             for n in senders {
-                let verdict = match n.number.acs_channel().map(|c| ChannelId::parse(c.as_str())) {
-                    Some(Ok(channel)) => match self.client.list_templates(&cs, &channel).await {
+                let verdict = match n.number.acs_channel() {
+                    Some(channel) => match self.client.list_templates(&cs, channel).await {
                         Ok(_) => SenderVerdict::Confirmed,
                         Err(e) => {
                             let sentence =
@@ -185,7 +184,7 @@ impl Provider for AcsProvider {
                             SenderVerdict::Refused(sentence)
                         }
                     },
-                    _ => SenderVerdict::Refused(format!(
+                    None => SenderVerdict::Refused(format!(
                         "{}: an ACS account sends from WhatsApp channel IDs.",
                         n.number
                     )),
@@ -219,8 +218,8 @@ impl Provider for AcsProvider {
 /// and its media as the account's stream URL.
 pub fn inbound_message(m: &ReceivedMessage, endpoint: &str) -> Result<InboundMessage, String> {
     let provider_id = ProviderMessageId::parse(&m.dedupe_id).map_err(|e| e.to_string())?;
-    let to = crate::domain::sender::ChannelId::parse(&m.to)
-        .map_err(|_| format!("`to` is not a channel ID: {:?}", m.to))?;
+    let to =
+        ChannelId::parse(&m.to).map_err(|_| format!("`to` is not a channel ID: {:?}", m.to))?;
     let reply = match &m.interactive {
         Some(InteractiveReply::Button { id, title })
         | Some(InteractiveReply::List { id, title, .. }) => Some(Button {

@@ -406,14 +406,18 @@ async fn done(
     let count = check.numbers.len();
     let mut page = step(&admin, &setup_title(&a), 5);
     // "Ready" only once Twilio has accepted the credentials and listed every number.
+    let (senders, sender) = match a.provider {
+        ProviderKind::Acs => ("channel ID(s)", "channel ID"),
+        _ => ("number(s)", "number"),
+    };
     page = if check.is_ready() && count > 0 {
         page.with(Section::Notice(format!(
-            "{} is ready with {count} number(s).",
+            "{} is ready with {count} {senders}.",
             a.name
         )))
     } else if check.is_ready() {
         page.with(Section::Problem(format!(
-            "{} has no number yet: add one before customers can write to it.",
+            "{} has no {sender} yet: add one before customers can write to it.",
             a.name
         )))
     } else {
