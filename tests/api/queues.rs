@@ -393,6 +393,12 @@ async fn a_conversation_that_waited_too_long_is_transferred_when_the_time_comes(
     })
     .await;
     let conv = app.customer_writes_wa("help").await;
+    // The wait counts from when the queue took it: let it arrive before the clock moves.
+    eventually("the conversation is queued", || async {
+        let q = app.desk().queue_of(ws).await.unwrap();
+        q.contains(&conv.id).then_some(())
+    })
+    .await;
     app.clock.advance(Duration::from_secs(120));
     assert!(offers(&app, b).await.is_empty(), "exactly two minutes");
     app.clock.advance(Duration::from_millis(1));
