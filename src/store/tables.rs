@@ -192,6 +192,11 @@ pub const PROVIDERID_EARLYSTATUS: TableDefinition<(u64, &str), &[u8]> =
 
 // (more tables: add them above this line and to `create_all`)
 
+/// (user id, conversation id) → the seq of the last message that user has seen in it (the
+/// workspace's unread counts start after it).
+pub const USERCONVERSATION_READ: TableDefinition<(u64, u64), u64> =
+    TableDefinition::new("userconversation_read");
+
 /// Creates every table so read transactions never meet a missing one.
 pub fn create_all(tx: &redb::WriteTransaction) -> Result<(), redb::TableError> {
     tx.open_table(META_COUNTER)?;
@@ -252,6 +257,7 @@ pub fn create_all(tx: &redb::WriteTransaction) -> Result<(), redb::TableError> {
     tx.open_table(WORKSTREAM_BOT)?;
     tx.open_table(CONVERSATION_BOT)?;
     tx.open_table(PROVIDERID_EARLYSTATUS)?;
+    tx.open_table(USERCONVERSATION_READ)?;
     // (more tables: open them above this line)
     Ok(())
 }

@@ -8,5 +8,7 @@ mod admin_setup;
 mod agent_flow;
 mod bot_hold;
 mod config_page;
+mod desk;
 mod harness;
 mod routing_rules;
+mod workspace;

@@ -13,6 +13,7 @@ pub mod routing_panel;
 pub mod search;
 pub mod streams;
 pub mod work;
+pub mod worklist;
 // (agent areas: declare modules above this line)
 
 use actix_web::web;
