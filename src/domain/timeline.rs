@@ -63,6 +63,15 @@ pub enum StateChange {
     },
     /// An automated message for the agent (e.g. "outside allowed timeframe"), its text filled in.
     ForAgent(String),
+    /// `by` linked the conversation to the contact `contact` (its name or number).
+    ContactLinked {
+        by: String,
+        contact: String,
+    },
+    /// `by` unlinked the conversation from any contact.
+    ContactUnlinked {
+        by: String,
+    },
 }
 
 /// What an overflow rule did.
@@ -128,6 +137,12 @@ impl StateChange {
                 format!("Overflow in {queue} ({condition}): {what}.")
             }
             Self::ForAgent(text) => text.clone(),
+            Self::ContactLinked { by, contact } => {
+                format!("{by} linked the conversation to the contact {contact}.")
+            }
+            Self::ContactUnlinked { by } => {
+                format!("{by} unlinked the conversation from its contact.")
+            }
         }
     }
 }

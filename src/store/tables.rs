@@ -197,6 +197,11 @@ pub const PROVIDERID_EARLYSTATUS: TableDefinition<(u64, &str), &[u8]> =
 pub const USERCONVERSATION_READ: TableDefinition<(u64, u64), u64> =
     TableDefinition::new("userconversation_read");
 
+/// Conversation id → the contact an agent linked it to (encoded `contacts::ContactLink`); absent:
+/// the contact of the conversation's own phone number.
+pub const CONVERSATION_CONTACTLINK: TableDefinition<u64, &[u8]> =
+    TableDefinition::new("conversation_contactlink");
+
 /// Creates every table so read transactions never meet a missing one.
 pub fn create_all(tx: &redb::WriteTransaction) -> Result<(), redb::TableError> {
     tx.open_table(META_COUNTER)?;
@@ -258,6 +263,7 @@ pub fn create_all(tx: &redb::WriteTransaction) -> Result<(), redb::TableError> {
     tx.open_table(CONVERSATION_BOT)?;
     tx.open_table(PROVIDERID_EARLYSTATUS)?;
     tx.open_table(USERCONVERSATION_READ)?;
+    tx.open_table(CONVERSATION_CONTACTLINK)?;
     // (more tables: open them above this line)
     Ok(())
 }

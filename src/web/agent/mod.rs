@@ -3,6 +3,7 @@
 pub mod access;
 pub mod attachments;
 pub mod composer;
+pub mod contact;
 pub mod conversation;
 pub mod customer;
 pub mod dashboard;
@@ -26,5 +27,6 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.configure(work::routes);
     cfg.configure(attachments::routes);
     cfg.configure(retry::routes);
+    cfg.configure(contact::routes);
     // (agent areas: add `cfg.configure(area::routes);` lines above this one)
 }

@@ -253,7 +253,11 @@ pub async fn load(
     // Names first: sorting by customer sorts what the agent reads.
     let mut named = Vec::with_capacity(convs.len());
     for c in convs.drain(..) {
-        let name = store.contact(c.contact_id).await?.and_then(|k| k.name);
+        let name = desk
+            .shown_contact(&c)
+            .await?
+            .into_contact()
+            .and_then(|k| k.name);
         named.push((c, name));
     }
     match sort {
