@@ -20,6 +20,7 @@ pub mod inbound;
 pub mod onboarding;
 pub mod outbound;
 pub mod preview;
+pub mod profile;
 pub mod queues;
 pub mod routing;
 pub mod sentiment;

@@ -118,11 +118,9 @@ impl StateChange {
             Self::ReturnedToQueue { agent, why } => {
                 format!("Back in the queue: {agent} {why}.")
             }
-            Self::Continues { previous } => {
-                format!(
-                    "The customer wrote again after conversation #{} ended.",
-                    previous.get()
-                )
+            // The panel links the previous conversation; its id means nothing to an agent.
+            Self::Continues { .. } => {
+                "The customer wrote again after their previous conversation ended.".to_owned()
             }
             Self::Overflowed {
                 queue,

@@ -202,6 +202,9 @@ pub const USERCONVERSATION_READ: TableDefinition<(u64, u64), u64> =
 pub const CONVERSATION_CONTACTLINK: TableDefinition<u64, &[u8]> =
     TableDefinition::new("conversation_contactlink");
 
+/// User id → the IANA time zone the user chose for pages shown without JavaScript.
+pub const USER_TIMEZONE: TableDefinition<u64, &str> = TableDefinition::new("user_timezone");
+
 /// Creates every table so read transactions never meet a missing one.
 pub fn create_all(tx: &redb::WriteTransaction) -> Result<(), redb::TableError> {
     tx.open_table(META_COUNTER)?;
@@ -264,6 +267,7 @@ pub fn create_all(tx: &redb::WriteTransaction) -> Result<(), redb::TableError> {
     tx.open_table(PROVIDERID_EARLYSTATUS)?;
     tx.open_table(USERCONVERSATION_READ)?;
     tx.open_table(CONVERSATION_CONTACTLINK)?;
+    tx.open_table(USER_TIMEZONE)?;
     // (more tables: open them above this line)
     Ok(())
 }

@@ -84,6 +84,7 @@ pub const DATA_TABLES: &[&str] = &[
     "providerid_earlystatus",
     "userconversation_read",
     "conversation_contactlink",
+    "user_timezone",
 ];
 
 /// Settings tables the file does not carry yet, with why: a known gap the test keeps visible
