@@ -14,6 +14,7 @@ pub mod bot;
 mod bot_external;
 mod bot_lanes;
 pub mod config_file;
+pub mod consult;
 pub mod contacts;
 pub mod devices;
 pub mod inbound;

@@ -72,6 +72,16 @@ pub enum StateChange {
     ContactUnlinked {
         by: String,
     },
+    /// The agent `by` invited `consultant` to consult.
+    ConsultStarted {
+        by: String,
+        consultant: String,
+    },
+    /// `consultant`'s consult ended, ended by `by` (the agent or the consultant).
+    ConsultEnded {
+        by: String,
+        consultant: String,
+    },
 }
 
 /// What an overflow rule did.
@@ -140,6 +150,15 @@ impl StateChange {
             }
             Self::ContactUnlinked { by } => {
                 format!("{by} unlinked the conversation from its contact.")
+            }
+            Self::ConsultStarted { by, consultant } => {
+                format!("{by} invited {consultant} to consult; their notes are for the team only.")
+            }
+            Self::ConsultEnded { by, consultant } if by == consultant => {
+                format!("{consultant} left the consult.")
+            }
+            Self::ConsultEnded { by, consultant } => {
+                format!("{by} ended {consultant}'s consult.")
             }
         }
     }

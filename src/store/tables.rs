@@ -205,6 +205,11 @@ pub const CONVERSATION_CONTACTLINK: TableDefinition<u64, &[u8]> =
 /// User id → the IANA time zone the user chose for pages shown without JavaScript.
 pub const USER_TIMEZONE: TableDefinition<u64, &str> = TableDefinition::new("user_timezone");
 
+/// (conversation id, user id) → when (ms) that user was invited to consult on it; removed when
+/// the consult ends. Consultants also stay in `conversation_participants`.
+pub const CONVERSATION_CONSULTS: TableDefinition<(u64, u64), u64> =
+    TableDefinition::new("conversation_consults");
+
 /// Creates every table so read transactions never meet a missing one.
 pub fn create_all(tx: &redb::WriteTransaction) -> Result<(), redb::TableError> {
     tx.open_table(META_COUNTER)?;
@@ -268,6 +273,7 @@ pub fn create_all(tx: &redb::WriteTransaction) -> Result<(), redb::TableError> {
     tx.open_table(USERCONVERSATION_READ)?;
     tx.open_table(CONVERSATION_CONTACTLINK)?;
     tx.open_table(USER_TIMEZONE)?;
+    tx.open_table(CONVERSATION_CONSULTS)?;
     // (more tables: open them above this line)
     Ok(())
 }

@@ -85,6 +85,7 @@ pub const DATA_TABLES: &[&str] = &[
     "userconversation_read",
     "conversation_contactlink",
     "user_timezone",
+    "conversation_consults",
 ];
 
 /// Settings tables the file does not carry yet, with why: a known gap the test keeps visible

@@ -44,6 +44,8 @@ pub struct Panel {
     pub offers: Vec<OfferItem>,
     /// The customer panel's contact card.
     pub contact: super::contact::ContactCard,
+    /// Who consults on it, and the agent's invitation form.
+    pub consult: super::consult::ConsultPanel,
     pub csrf: String,
     /// Where Reject returns to: this page.
     pub back: String,
@@ -318,6 +320,7 @@ pub async fn panel(
         list: worklist::load(desk, user.user.id, Some(conv.id), view).await?,
         offers: worklist::offers(desk, user.user.id).await?,
         contact: card,
+        consult: super::consult::ConsultPanel::load(desk, user, conv).await?,
         csrf: user.csrf.clone(),
         back: format!("/agent/conversations/{}", conv.id.get()),
     })

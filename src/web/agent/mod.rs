@@ -3,6 +3,7 @@
 pub mod access;
 pub mod attachments;
 pub mod composer;
+pub mod consult;
 pub mod contact;
 pub mod conversation;
 pub mod customer;
@@ -28,5 +29,6 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.configure(attachments::routes);
     cfg.configure(retry::routes);
     cfg.configure(contact::routes);
+    cfg.configure(consult::routes);
     // (agent areas: add `cfg.configure(area::routes);` lines above this one)
 }
