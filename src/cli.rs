@@ -383,6 +383,7 @@ async fn execute(command: Command, store: &Store, settings: &Settings) -> anyhow
                     content_sid: content_sid.as_deref().map(ContentSid::parse).transpose()?,
                     variants: Vec::new(),
                     workstreams: workstreams.into_iter().map(WorkstreamId::new).collect(),
+                    variables: Vec::new(),
                 })
                 .await??;
             println!("template {} added", t.id.get());

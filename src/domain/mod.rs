@@ -34,6 +34,7 @@ pub mod sentiment;
 pub mod sid;
 pub mod template;
 pub mod template_name;
+pub mod template_variable;
 pub mod time;
 pub mod timeline;
 pub mod user;

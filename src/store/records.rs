@@ -158,6 +158,9 @@ pub struct Template {
     pub workstreams: Vec<WorkstreamId>,
     /// The approved text in other languages; each has as many placeholders as `text`.
     pub variants: Vec<TemplateVariant>,
+    /// Label and example of `{{1}}`, `{{2}}`… in order (fewer than the placeholders: the rest
+    /// have none).
+    pub variables: Vec<crate::domain::template_variable::VariableHint>,
 }
 
 impl Template {

@@ -20,6 +20,8 @@ pub struct TemplateDraft {
     pub content_sid: Option<ContentSid>,
     pub variants: Vec<(LanguageCode, TemplateText)>,
     pub workstreams: Vec<WorkstreamId>,
+    /// Label and example per placeholder, in order (trailing empty ones are dropped).
+    pub variables: Vec<crate::domain::template_variable::VariableHint>,
 }
 
 /// Why a template change was refused; nothing was written.
@@ -41,6 +43,8 @@ pub enum TemplateRefusal {
         expected: usize,
         given: usize,
     },
+    #[error("{{{{{0}}}}} has a label or example, but the text has no such placeholder.")]
+    VariableWithoutPlaceholder(usize),
 }
 
 impl TemplateDraft {
@@ -61,6 +65,10 @@ impl TemplateDraft {
                 });
             }
         }
+        let described = self.variables.iter().rposition(|h| !h.is_empty());
+        if let Some(last) = described.filter(|i| *i >= self.text.placeholders()) {
+            return Err(TemplateRefusal::VariableWithoutPlaceholder(last + 1));
+        }
         Ok(())
     }
 
@@ -80,6 +88,13 @@ impl TemplateDraft {
                 .into_iter()
                 .map(|(language, text)| TemplateVariant { language, text })
                 .collect(),
+            variables: {
+                let mut v = self.variables;
+                while v.last().is_some_and(|h| h.is_empty()) {
+                    v.pop();
+                }
+                v
+            },
         }
     }
 }
@@ -204,6 +219,7 @@ mod tests {
             content_sid: None,
             variants,
             workstreams: vec![],
+            variables: vec![],
         };
         assert_eq!(
             draft(vec![(lang("es"), text("Hola {{1}}"))]).check(),

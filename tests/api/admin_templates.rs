@@ -29,7 +29,10 @@ fn assert_escaped(body: &str, raw: &str) {
 }
 
 /// `base` with each field of `over` replaced (or added).
-fn with_fields<'a>(base: &[(&'a str, &'a str)], over: &[(&'a str, &'a str)]) -> Form<'a> {
+pub(crate) fn with_fields<'a>(
+    base: &[(&'a str, &'a str)],
+    over: &[(&'a str, &'a str)],
+) -> Form<'a> {
     let mut out: Form<'a> = base
         .iter()
         .filter(|(k, _)| !over.iter().any(|(o, _)| o == k))
@@ -40,7 +43,7 @@ fn with_fields<'a>(base: &[(&'a str, &'a str)], over: &[(&'a str, &'a str)]) -> 
 }
 
 /// A valid new template, listed for the fixture's WhatsApp workstream (id 1).
-const GOOD_TEMPLATE: &[(&str, &str)] = &[
+pub(crate) const GOOD_TEMPLATE: &[(&str, &str)] = &[
     ("name", "delivery_notice"),
     ("language", "en"),
     ("text", "Hi {{1}}, parcel {{2}} arrives today."),
@@ -81,7 +84,7 @@ async fn template_count(app: &TestApp) -> usize {
 }
 
 /// Creates a template through the form and returns its id.
-async fn create_template(b: &mut Browser, fields: &[(&str, &str)]) -> TemplateId {
+pub(crate) async fn create_template(b: &mut Browser, fields: &[(&str, &str)]) -> TemplateId {
     b.get("/admin/templates/new").await;
     let page = b.post("/admin/templates", fields).await;
     assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
@@ -773,6 +776,7 @@ async fn the_store_refuses_what_the_forms_never_send_and_writes_nothing() {
         content_sid: None,
         variants,
         workstreams,
+        variables: vec![],
     };
     let hola = |s: &str| TemplateText::parse(s).unwrap();
     let cases = [

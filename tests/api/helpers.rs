@@ -194,6 +194,7 @@ async fn seed(desk: &Desk) -> Fixture {
             content_sid: Some(ContentSid::parse("HXb5b62575e6e4ff6129ad7c8efe1f983e").unwrap()),
             variants: vec![],
             workstreams: vec![ws.id],
+            variables: vec![],
         })
         .await
         .unwrap()
@@ -207,6 +208,7 @@ async fn seed(desk: &Desk) -> Fixture {
             content_sid: None,
             variants: vec![],
             workstreams: vec![ws.id],
+            variables: vec![],
         })
         .await
         .unwrap()

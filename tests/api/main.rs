@@ -54,5 +54,6 @@ mod ssrf;
 mod storage_faults;
 // (test modules: add above this line)
 mod status;
+mod template_variables;
 mod times;
 mod workspace;

@@ -103,6 +103,7 @@ impl WhatsAppDesk {
                 content_sid: Some(ContentSid::parse("HXb5b62575e6e4ff6129ad7c8efe1f983e").unwrap()),
                 variants: vec![],
                 workstreams: vec![ws.id],
+                variables: vec![],
             })
             .await
             .unwrap()

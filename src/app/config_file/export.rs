@@ -158,6 +158,7 @@ pub async fn export(store: &Store) -> Result<ConfigFile, StoreError> {
                 .map(|w| name_of(&names.workstreams, w))
                 .collect(),
             variants: t.variants,
+            variables: t.variables,
         })
         .collect();
     let quick_replies = store

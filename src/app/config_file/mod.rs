@@ -303,6 +303,9 @@ pub struct TemplateDoc {
     pub workstreams: Vec<String>,
     #[serde(default)]
     pub variants: Vec<TemplateVariant>,
+    /// Label and example of each placeholder, in order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub variables: Vec<crate::domain::template_variable::VariableHint>,
 }
 
 /// A quick reply, matched by title and locale.

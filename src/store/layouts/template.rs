@@ -1,26 +1,53 @@
 //! `Template` layouts. Layout 1 was written in two shapes behind the same version byte: first
 //! without variants (the record ends after `workstreams`), later with the variants appended.
-//! Layout 2 is the second shape with the name and the languages checked.
+//! Layout 2 is the second shape with the name and the languages checked. Layout 3 adds a label
+//! and example per placeholder (`variables`); earlier templates read with none.
 
 use super::checked;
 use crate::domain::language::LanguageCode;
 use crate::domain::template::TemplateText;
 use crate::domain::template_name::TemplateName;
 use crate::domain::{ContentSid, TemplateId, WorkstreamId};
-use crate::store::codec::{DecodeError, Record, grown, unknown};
+use crate::store::codec::{DecodeError, Record, exact, grown, unknown};
 use crate::store::records::{Template, TemplateVariant};
 use serde::Deserialize;
 
 impl Record for Template {
     const TABLE: &'static str = "template_record";
-    const VERSION: u8 = 2;
+    const VERSION: u8 = 3;
 
     fn decode_earlier(version: u8, body: &[u8]) -> Result<Self, DecodeError> {
         match version {
             1 => v1(body),
+            2 => {
+                let v: V2 = exact(2, body)?;
+                Ok(Template {
+                    id: v.id,
+                    name: v.name,
+                    language: v.language,
+                    text: v.text,
+                    content_sid: v.content_sid,
+                    workstreams: v.workstreams,
+                    variants: v.variants,
+                    variables: Vec::new(),
+                })
+            }
             _ => Err(unknown::<Self>(version)),
         }
     }
+}
+
+/// Layout 2: today's template without the placeholders' labels and examples.
+#[derive(Deserialize)]
+#[cfg_attr(test, derive(serde::Serialize))]
+struct V2 {
+    id: TemplateId,
+    name: TemplateName,
+    language: LanguageCode,
+    text: TemplateText,
+    content_sid: Option<ContentSid>,
+    workstreams: Vec<WorkstreamId>,
+    variants: Vec<TemplateVariant>,
 }
 
 /// What every layout-1 record starts with.
@@ -50,6 +77,7 @@ fn v1(body: &[u8]) -> Result<Template, DecodeError> {
         text: head.text,
         content_sid: head.content_sid,
         workstreams: head.workstreams,
+        variables: Vec::new(),
         variants: variants
             .unwrap_or_default()
             .into_iter()
@@ -104,6 +132,7 @@ mod tests {
                 language: lang("es_MX"),
                 text: text("Hola {{1}}"),
             }],
+            variables: vec![],
         }
     }
 
@@ -141,10 +170,21 @@ mod tests {
 
     #[test]
     fn layout_2_is_layout_1_with_variants_under_a_new_version_byte() {
-        let bytes = encode(&greet()).unwrap();
-        assert_eq!(bytes[0], 2);
-        assert_eq!(&bytes[1..], &V1_WITH_VARIANTS[1..]);
+        let mut bytes = V1_WITH_VARIANTS.to_vec();
+        bytes[0] = 2;
         assert_eq!(decode_at::<Template>(5, &bytes).unwrap(), greet());
+    }
+
+    #[test]
+    fn layout_3_adds_the_placeholders_labels_and_examples() {
+        use crate::domain::template_variable::VariableHint;
+        let mut t = greet();
+        t.variables = vec![VariableHint::parse("First name", "Ana").unwrap()];
+        let bytes = encode(&t).unwrap();
+        assert_eq!(bytes[0], 3);
+        assert_eq!(decode_at::<Template>(5, &bytes).unwrap(), t);
+        // Layout 3 is layout 2 with the hints appended.
+        assert_eq!(&bytes[1..V1_WITH_VARIANTS.len()], &V1_WITH_VARIANTS[1..]);
     }
 
     #[test]
@@ -157,6 +197,9 @@ mod tests {
         let mut v2 = V1_WITHOUT_VARIANTS.to_vec();
         v2[0] = 2;
         corrupt_reason(&v2);
+        let mut v3 = V1_WITH_VARIANTS.to_vec();
+        v3[0] = 3;
+        corrupt_reason(&v3);
     }
 
     #[test]

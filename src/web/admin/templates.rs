@@ -11,6 +11,7 @@ use crate::domain::language::LanguageCode;
 use crate::domain::placeholders::{self, Syntax};
 use crate::domain::template::TemplateText;
 use crate::domain::template_name::TemplateName;
+use crate::domain::template_variable::VariableHint;
 use crate::domain::user::Role;
 use crate::domain::{Channel, ContentSid, TemplateId};
 use crate::store::records::{Template, Workstream};
@@ -29,6 +30,10 @@ use actix_web::{HttpResponse, web};
 pub const MAX_TEXT_CHARS: usize = 1_024;
 /// Variant rows shown on an empty form.
 const MIN_VARIANT_ROWS: usize = 3;
+/// Label and example rows a new template's form shows.
+const MIN_VARIABLE_ROWS: usize = 3;
+/// Placeholders a template may have ({{1}} to {{99}}), and so label rows read from a form.
+const MAX_PLACEHOLDERS: usize = 99;
 /// Variant rows read from a form; more are ignored.
 const MAX_VARIANTS: usize = 30;
 
@@ -173,6 +178,23 @@ fn form(
                 .help("Optional (Twilio): HX followed by 32 hexadecimal digits. When set, sends use the Content API."),
         )
         .field(workstream_field("Listed for workstreams", offered, picked).help(ws_help));
+    let shown = t
+        .map_or(0, |t| t.text.placeholders())
+        .clamp(MIN_VARIABLE_ROWS, MAX_PLACEHOLDERS);
+    for n in 1..=shown {
+        let hint = t.and_then(|t| t.variables.get(n - 1));
+        f = f
+            .field(
+                Field::text(&label_field(n), &format!("{{{{{n}}}}}: label for agents"))
+                    .value(hint.map_or("", |h| h.label()))
+                    .help("Optional, e.g. Order number."),
+            )
+            .field(
+                Field::text(&example_field(n), &format!("{{{{{n}}}}}: example value"))
+                    .value(hint.map_or("", |h| h.example()))
+                    .help("Optional, e.g. #4417; shown in the empty field."),
+            );
+    }
     for i in 1..=rows {
         let v = t.and_then(|t| t.variants.get(i - 1));
         f = f
@@ -191,6 +213,41 @@ fn form(
             );
     }
     f.cancel("/admin/templates")
+}
+
+fn label_field(n: usize) -> String {
+    format!("var_label_{n}")
+}
+
+fn example_field(n: usize) -> String {
+    format!("var_example_{n}")
+}
+
+/// The placeholders' labels and examples as submitted, checked against the text's placeholders.
+fn variables(
+    f: &FormData,
+    text: Option<&TemplateText>,
+    errors: &mut FieldErrors,
+) -> Vec<VariableHint> {
+    let mut out = Vec::new();
+    for n in 1..=MAX_PLACEHOLDERS {
+        let (lf, ef) = (label_field(n), example_field(n));
+        let hint = match VariableHint::parse(f.get(&lf), f.get(&ef)) {
+            Ok(h) => h,
+            Err(e) => {
+                errors.add(&lf, e.to_string());
+                continue;
+            }
+        };
+        if !hint.is_empty() && text.is_some_and(|t| n > t.placeholders()) {
+            errors.add(
+                &lf,
+                format!("The text has no {{{{{n}}}}}: remove this label and example."),
+            );
+        }
+        out.push(hint);
+    }
+    out
 }
 
 fn lang_field(i: usize) -> String {
@@ -290,6 +347,7 @@ fn draft(f: &FormData, offered: &[Workstream]) -> Result<TemplateDraft, FieldErr
     };
     let workstreams = picked_workstreams(f, offered, &mut errors);
     let variants = variants(f, (language.as_ref(), text.as_ref()), &mut errors);
+    let variables = variables(f, text.as_ref(), &mut errors);
     match (name, language, text) {
         (Some(name), Some(language), Some(text)) if errors.is_empty() => Ok(TemplateDraft {
             name,
@@ -298,6 +356,7 @@ fn draft(f: &FormData, offered: &[Workstream]) -> Result<TemplateDraft, FieldErr
             content_sid,
             variants,
             workstreams,
+            variables,
         }),
         _ => Err(errors),
     }

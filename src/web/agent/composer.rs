@@ -92,6 +92,8 @@ pub struct ValueField {
     pub name: String,
     pub label: String,
     pub value: String,
+    /// The admin's example value, shown in the empty field.
+    pub example: String,
 }
 
 /// A quick reply with its slugs already filled for this customer and agent.
@@ -177,7 +179,15 @@ fn template_form(t: Template, refused: Option<&(TemplateId, Vec<String>, String)
     let fields = (1..=t.text.placeholders())
         .map(|n| ValueField {
             name: format!("value_{n}"),
-            label: format!("Value for {{{{{n}}}}}"),
+            label: match t.variables.get(n - 1).map(|h| h.label()) {
+                Some(label) if !label.is_empty() => format!("{label} ({{{{{n}}}}})"),
+                _ => format!("Value for {{{{{n}}}}}"),
+            },
+            example: t
+                .variables
+                .get(n - 1)
+                .map(|h| h.example().to_owned())
+                .unwrap_or_default(),
             value: refused
                 .and_then(|(_, values, _)| values.get(n - 1).cloned())
                 .unwrap_or_default(),

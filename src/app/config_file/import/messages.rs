@@ -125,6 +125,7 @@ pub(super) async fn apply_templates(
                 .map(|v| (v.language.clone(), v.text.clone()))
                 .collect(),
             workstreams: ws_ids(ids, &t.workstreams),
+            variables: t.variables.clone(),
         };
         let found = stored
             .iter()
@@ -134,7 +135,8 @@ pub(super) async fn apply_templates(
                 let same = s.text == draft.text
                     && s.content_sid == draft.content_sid
                     && s.workstreams == draft.workstreams
-                    && s.variants == t.variants;
+                    && s.variants == t.variants
+                    && s.variables == t.variables;
                 if !same {
                     step!(
                         format!("changing the template {}", t.name.as_str()),
