@@ -82,11 +82,25 @@ pub const DATA_TABLES: &[&str] = &[
     "conversation_routing",
     "conversation_bot",
     "providerid_earlystatus",
+    "conversation_scriptticks",
 ];
 
 /// Settings tables the file does not carry yet, with why: a known gap the test keeps visible
 /// (it fails once a table here is exported and not moved to `SETTINGS_TABLES`, or vanishes).
-pub const NOT_YET_EXPORTED: &[(&str, &str)] = &[];
+pub const NOT_YET_EXPORTED: &[(&str, &str)] = &[
+    (
+        "article_record",
+        "knowledge articles are written on the knowledge pages; the file does not carry them yet",
+    ),
+    (
+        "slug_article",
+        "knowledge articles (their public addresses)",
+    ),
+    (
+        "workstream_script",
+        "agent scripts are edited on each workstream's script page; the file does not carry them yet",
+    ),
+];
 
 #[cfg(test)]
 mod tests {

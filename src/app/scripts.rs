@@ -1,0 +1,53 @@
+//! Agent scripts: a workstream's checklist as admins and supervisors edit it, and as an agent
+//! ticks it off in one conversation.
+
+use super::Desk;
+use crate::domain::knowledge::script::{Script, StepId};
+use crate::domain::{ConversationId, UserId, WorkstreamId};
+use crate::store::StoreError;
+use crate::store::records::Conversation;
+use crate::store::scripts::{ScriptEdit, ScriptRefusal, Tick};
+use std::collections::HashMap;
+
+impl Desk {
+    pub async fn script(&self, ws: WorkstreamId) -> Result<Script, StoreError> {
+        self.store().script(ws).await
+    }
+
+    pub async fn edit_script(
+        &self,
+        ws: WorkstreamId,
+        edit: ScriptEdit,
+    ) -> Result<Result<Script, ScriptRefusal>, StoreError> {
+        self.store().edit_script(ws, edit).await
+    }
+
+    /// The script of the conversation's workstream and the steps ticked in the conversation.
+    pub async fn conversation_script(
+        &self,
+        conv: &Conversation,
+    ) -> Result<(Script, HashMap<StepId, Tick>), StoreError> {
+        let script = match conv.workstream_id {
+            Some(ws) => self.store().script(ws).await?,
+            None => Script::default(),
+        };
+        let ticks = if script.steps.is_empty() {
+            HashMap::new()
+        } else {
+            self.store().script_ticks(conv.id).await?
+        };
+        Ok((script, ticks))
+    }
+
+    /// Ticks a step off in a conversation (`done`), or clears its tick.
+    pub async fn tick_script_step(
+        &self,
+        conv: ConversationId,
+        step: StepId,
+        by: UserId,
+        done: bool,
+    ) -> Result<Result<(), ScriptRefusal>, StoreError> {
+        let tick = done.then(|| Tick { by, at: self.now() });
+        self.store().set_script_tick(conv, step, tick).await
+    }
+}

@@ -1,0 +1,199 @@
+//! Knowledge articles: what admins and supervisors write for agents (and, when public, for
+//! anyone at `/kb/{slug}`). Slugs are unique: `slug_article` is written with the record in the
+//! same transaction, so two articles can never claim one address.
+
+use super::tables::{ARTICLE_RECORD, SLUG_ARTICLE};
+use super::{Store, StoreError, all_records, codec, get_record, next_id};
+use crate::domain::ids::ArticleId;
+use crate::domain::knowledge::{ArticleBody, ArticleSlug, ArticleState, ArticleTitle, Keyword};
+use crate::domain::language::LanguageCode;
+use crate::domain::{Timestamp, UserId};
+use redb::{ReadableTable, WriteTransaction};
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Article {
+    pub id: ArticleId,
+    pub slug: ArticleSlug,
+    pub title: ArticleTitle,
+    pub body: ArticleBody,
+    pub keywords: Vec<Keyword>,
+    pub language: LanguageCode,
+    pub state: ArticleState,
+    /// Shown to anyone at `/kb/{slug}` while published.
+    pub public: bool,
+    /// Who wrote it first.
+    pub author: UserId,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+}
+
+impl codec::Record for Article {
+    const TABLE: &'static str = "article_record";
+}
+
+impl Article {
+    pub fn is_published(&self) -> bool {
+        self.state == ArticleState::Published
+    }
+
+    /// Whether `/kb/{slug}` shows it.
+    pub fn is_public(&self) -> bool {
+        self.public && self.is_published()
+    }
+}
+
+/// An article as the form submits it, every part parsed.
+#[derive(Debug, Clone)]
+pub struct ArticleDraft {
+    pub slug: ArticleSlug,
+    pub title: ArticleTitle,
+    pub body: ArticleBody,
+    pub keywords: Vec<Keyword>,
+    pub language: LanguageCode,
+    pub state: ArticleState,
+    pub public: bool,
+}
+
+/// Why an article change was refused; nothing was written.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ArticleRefusal {
+    #[error("No such article.")]
+    Unknown,
+    #[error("Another article already uses the address /kb/{0}. Choose another address name.")]
+    SlugTaken(String),
+}
+
+type Refusable<T> = Result<Result<T, ArticleRefusal>, StoreError>;
+
+/// Claims `slug` for `id`, unless another article holds it.
+fn claim_slug(
+    tx: &WriteTransaction,
+    slug: &ArticleSlug,
+    id: ArticleId,
+) -> Result<bool, StoreError> {
+    let mut t = tx.open_table(SLUG_ARTICLE)?;
+    let holder = t.get(slug.as_str())?.map(|g| g.value());
+    match holder {
+        Some(other) if other != id.get() => Ok(false),
+        _ => {
+            t.insert(slug.as_str(), id.get())?;
+            Ok(true)
+        }
+    }
+}
+
+impl Store {
+    /// Every article, in id order.
+    pub async fn articles(&self) -> Result<Vec<Article>, StoreError> {
+        self.read(|rtx| all_records(&rtx.open_table(ARTICLE_RECORD)?))
+            .await
+    }
+
+    pub async fn article(&self, id: ArticleId) -> Result<Option<Article>, StoreError> {
+        self.read(move |rtx| get_record(&rtx.open_table(ARTICLE_RECORD)?, id.get()))
+            .await
+    }
+
+    pub async fn article_by_slug(&self, slug: ArticleSlug) -> Result<Option<Article>, StoreError> {
+        self.read(move |rtx| {
+            let Some(id) = rtx
+                .open_table(SLUG_ARTICLE)?
+                .get(slug.as_str())?
+                .map(|g| g.value())
+            else {
+                return Ok(None);
+            };
+            get_record(&rtx.open_table(ARTICLE_RECORD)?, id)
+        })
+        .await
+    }
+
+    pub async fn create_article(
+        &self,
+        draft: ArticleDraft,
+        author: UserId,
+        now: Timestamp,
+    ) -> Refusable<Article> {
+        self.write(move |tx| {
+            if tx
+                .open_table(SLUG_ARTICLE)?
+                .get(draft.slug.as_str())?
+                .is_some()
+            {
+                return Ok(Err(ArticleRefusal::SlugTaken(draft.slug.to_string())));
+            }
+            let id = ArticleId::new(next_id(tx, "article")?);
+            claim_slug(tx, &draft.slug, id)?;
+            let a = Article {
+                id,
+                slug: draft.slug.clone(),
+                title: draft.title.clone(),
+                body: draft.body.clone(),
+                keywords: draft.keywords.clone(),
+                language: draft.language.clone(),
+                state: draft.state,
+                public: draft.public,
+                author,
+                created_at: now,
+                updated_at: now,
+            };
+            tx.open_table(ARTICLE_RECORD)?
+                .insert(id.get(), codec::encode(&a)?.as_slice())?;
+            Ok(Ok(a))
+        })
+        .await
+    }
+
+    pub async fn update_article(
+        &self,
+        id: ArticleId,
+        draft: ArticleDraft,
+        now: Timestamp,
+    ) -> Refusable<Article> {
+        self.write(move |tx| {
+            let Some(old) = get_record::<Article, _>(&tx.open_table(ARTICLE_RECORD)?, id.get())?
+            else {
+                return Ok(Err(ArticleRefusal::Unknown));
+            };
+            if !claim_slug(tx, &draft.slug, id)? {
+                return Ok(Err(ArticleRefusal::SlugTaken(draft.slug.to_string())));
+            }
+            if old.slug != draft.slug {
+                tx.open_table(SLUG_ARTICLE)?.remove(old.slug.as_str())?;
+            }
+            let a = Article {
+                slug: draft.slug.clone(),
+                title: draft.title.clone(),
+                body: draft.body.clone(),
+                keywords: draft.keywords.clone(),
+                language: draft.language.clone(),
+                state: draft.state,
+                public: draft.public,
+                updated_at: now,
+                ..old
+            };
+            tx.open_table(ARTICLE_RECORD)?
+                .insert(id.get(), codec::encode(&a)?.as_slice())?;
+            Ok(Ok(a))
+        })
+        .await
+    }
+
+    pub async fn delete_article(&self, id: ArticleId) -> Refusable<Article> {
+        self.write(move |tx| {
+            let removed = tx
+                .open_table(ARTICLE_RECORD)?
+                .remove(id.get())?
+                .map(|g| codec::decode_at::<Article>(id.get(), g.value()));
+            match removed.transpose()? {
+                Some(a) => {
+                    tx.open_table(SLUG_ARTICLE)?.remove(a.slug.as_str())?;
+                    Ok(Ok(a))
+                }
+                None => Ok(Err(ArticleRefusal::Unknown)),
+            }
+        })
+        .await
+    }
+}
