@@ -5,13 +5,42 @@ use super::Desk;
 use crate::domain::knowledge::script::{Script, StepId};
 use crate::domain::{ConversationId, UserId, WorkstreamId};
 use crate::store::StoreError;
-use crate::store::records::Conversation;
+use crate::store::records::{Conversation, Workstream};
 use crate::store::scripts::{ScriptEdit, ScriptRefusal, Tick};
 use std::collections::HashMap;
 
 impl Desk {
     pub async fn script(&self, ws: WorkstreamId) -> Result<Script, StoreError> {
         self.store().script(ws).await
+    }
+
+    /// A workstream with its script, for the script page; None for an unknown workstream.
+    pub async fn workstream_script(
+        &self,
+        ws: WorkstreamId,
+    ) -> Result<Option<(Workstream, Script)>, StoreError> {
+        match self.store().workstream(ws).await? {
+            Some(w) => Ok(Some((w, self.store().script(ws).await?))),
+            None => Ok(None),
+        }
+    }
+
+    /// The names of the users who ticked `ticks`.
+    pub async fn tick_names(
+        &self,
+        ticks: &HashMap<StepId, Tick>,
+    ) -> Result<HashMap<UserId, String>, StoreError> {
+        if ticks.is_empty() {
+            return Ok(HashMap::new());
+        }
+        Ok(self
+            .store()
+            .users()
+            .await?
+            .into_iter()
+            .filter(|u| ticks.values().any(|t| t.by == u.id))
+            .map(|u| (u.id, u.name))
+            .collect())
     }
 
     pub async fn edit_script(

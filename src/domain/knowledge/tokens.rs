@@ -1,7 +1,9 @@
 //! Search terms: text is lower-cased, its accents folded (`é` → `e`, `ß` → `ss`, combining marks
 //! dropped) and split at every character that is not a letter or digit; one-letter words and the
 //! commonest words of English, Spanish, Portuguese and French are left out, so a customer's
-//! "how do I …" does not match every article.
+//! "how do I …" does not match every article. A final `s` is dropped from words of four letters
+//! or more (not from `ss`), so plurals find singulars in English, Spanish, Portuguese and French
+//! ("returns" finds "return", "pedidos" finds "pedido"); query and articles fold alike.
 
 /// Latin letters with diacritics and their plain spelling (Latin-1 and Latin Extended-A, the
 /// letters of the languages omnidesk serves). Lower-case only: text is lower-cased first.
@@ -109,8 +111,16 @@ pub fn terms(s: &str) -> Vec<String> {
     fold(s)
         .split(|c: char| !c.is_alphanumeric())
         .filter(|w| w.chars().count() > 1 && !STOPWORDS.contains(w))
-        .map(str::to_owned)
+        .map(singular)
         .collect()
+}
+
+/// `w` without a plural's final `s`.
+fn singular(w: &str) -> String {
+    match w.strip_suffix('s') {
+        Some(stem) if w.chars().count() >= 4 && !stem.ends_with('s') => stem.to_owned(),
+        _ => w.to_owned(),
+    }
 }
 
 #[cfg(test)]
@@ -133,6 +143,19 @@ mod tests {
         );
         assert_eq!(terms("¿Cómo está mi pedido?"), ["pedido"]);
         assert!(terms("the a of").is_empty());
+    }
+
+    #[test]
+    fn plurals_fold_to_their_singular() {
+        assert_eq!(
+            terms("Returns ORDERS pedidos"),
+            ["return", "order", "pedido"]
+        );
+        assert_eq!(
+            terms("address bus gas"),
+            ["address", "bus", "gas"],
+            "ss and short words stay"
+        );
     }
 
     #[test]

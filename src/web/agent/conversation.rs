@@ -35,6 +35,8 @@ pub struct Panel {
     pub actions: Actions,
     pub retries: super::retry::Retries,
     pub routing: super::routing_panel::RoutingPanel,
+    pub knowledge: super::knowledge::KnowledgePart,
+    pub script: super::script::ScriptPart,
 }
 
 impl Panel {
@@ -230,6 +232,8 @@ pub async fn panel(
         actions,
         retries: super::retry::Retries::load(desk, user, conv).await?,
         routing: super::routing_panel::load(desk, user, conv).await?,
+        knowledge: super::knowledge::load(desk, user, conv, None).await?,
+        script: super::script::load(desk, user, conv).await?,
     })
 }
 
