@@ -11,7 +11,7 @@ use crate::domain::sentiment::WINDOW;
 use crate::domain::user::Role;
 use crate::domain::{ConversationId, UserId};
 use crate::store::StoreError;
-use crate::store::knowledge::{Article, ArticleDraft, ArticleRefusal};
+use crate::store::knowledge::{Article, ArticleContent, ArticleRefusal};
 
 /// How many articles smart assist suggests.
 pub const SUGGESTIONS: usize = 3;
@@ -69,13 +69,13 @@ pub enum ShareRefusal {
 fn rank(articles: Vec<Article>, query: &str, limit: usize) -> Vec<Hit> {
     let keywords: Vec<Vec<&str>> = articles
         .iter()
-        .map(|a| a.keywords.iter().map(|k| k.as_str()).collect())
+        .map(|a| a.content.keywords.iter().map(|k| k.as_str()).collect())
         .collect();
     let index = Index::build(articles.iter().enumerate().map(|(i, a)| Doc {
         key: i,
-        title: a.title.as_str(),
+        title: a.content.title.as_str(),
         keywords: &keywords[i],
-        body: a.body.as_str(),
+        body: a.content.body.as_str(),
     }));
     index
         .search(query)
@@ -100,7 +100,7 @@ impl Desk {
 
     pub async fn create_article(
         &self,
-        draft: ArticleDraft,
+        draft: ArticleContent,
         author: UserId,
     ) -> Result<Result<Article, ArticleRefusal>, StoreError> {
         self.store().create_article(draft, author, self.now()).await
@@ -109,7 +109,7 @@ impl Desk {
     pub async fn update_article(
         &self,
         id: ArticleId,
-        draft: ArticleDraft,
+        draft: ArticleContent,
     ) -> Result<Result<Article, ArticleRefusal>, StoreError> {
         self.store().update_article(id, draft, self.now()).await
     }
@@ -161,7 +161,7 @@ impl Desk {
             format!(
                 "{}/kb/{}",
                 self.settings().public_url().trim_end_matches('/'),
-                a.slug
+                a.content.slug
             )
         })
     }
@@ -176,7 +176,7 @@ impl Desk {
             return Ok(Err(ShareRefusal::NotShared));
         };
         Ok(match how {
-            ShareAs::Text => Ok(a.body.to_string()),
+            ShareAs::Text => Ok(a.content.body.to_string()),
             ShareAs::Link => self.article_link(&a).ok_or(ShareRefusal::NoLink),
         })
     }

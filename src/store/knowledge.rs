@@ -14,14 +14,7 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Article {
     pub id: ArticleId,
-    pub slug: ArticleSlug,
-    pub title: ArticleTitle,
-    pub body: ArticleBody,
-    pub keywords: Vec<Keyword>,
-    pub language: LanguageCode,
-    pub state: ArticleState,
-    /// Shown to anyone at `/kb/{slug}` while published.
-    pub public: bool,
+    pub content: ArticleContent,
     /// Who wrote it first.
     pub author: UserId,
     pub created_at: Timestamp,
@@ -34,24 +27,25 @@ impl codec::Record for Article {
 
 impl Article {
     pub fn is_published(&self) -> bool {
-        self.state == ArticleState::Published
+        self.content.state == ArticleState::Published
     }
 
     /// Whether `/kb/{slug}` shows it.
     pub fn is_public(&self) -> bool {
-        self.public && self.is_published()
+        self.content.public && self.is_published()
     }
 }
 
-/// An article as the form submits it, every part parsed.
-#[derive(Debug, Clone)]
-pub struct ArticleDraft {
+/// What an article says and how it is shown, as the form submits it, every part parsed.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ArticleContent {
     pub slug: ArticleSlug,
     pub title: ArticleTitle,
     pub body: ArticleBody,
     pub keywords: Vec<Keyword>,
     pub language: LanguageCode,
     pub state: ArticleState,
+    /// Shown to anyone at `/kb/{slug}` while published.
     pub public: bool,
 }
 
@@ -111,29 +105,20 @@ impl Store {
 
     pub async fn create_article(
         &self,
-        draft: ArticleDraft,
+        content: ArticleContent,
         author: UserId,
         now: Timestamp,
     ) -> Refusable<Article> {
         self.write(move |tx| {
-            if tx
-                .open_table(SLUG_ARTICLE)?
-                .get(draft.slug.as_str())?
-                .is_some()
-            {
-                return Ok(Err(ArticleRefusal::SlugTaken(draft.slug.to_string())));
+            let slug = &content.slug;
+            if tx.open_table(SLUG_ARTICLE)?.get(slug.as_str())?.is_some() {
+                return Ok(Err(ArticleRefusal::SlugTaken(slug.to_string())));
             }
             let id = ArticleId::new(next_id(tx, "article")?);
-            claim_slug(tx, &draft.slug, id)?;
+            claim_slug(tx, slug, id)?;
             let a = Article {
                 id,
-                slug: draft.slug.clone(),
-                title: draft.title.clone(),
-                body: draft.body.clone(),
-                keywords: draft.keywords.clone(),
-                language: draft.language.clone(),
-                state: draft.state,
-                public: draft.public,
+                content: content.clone(),
                 author,
                 created_at: now,
                 updated_at: now,
@@ -148,7 +133,7 @@ impl Store {
     pub async fn update_article(
         &self,
         id: ArticleId,
-        draft: ArticleDraft,
+        content: ArticleContent,
         now: Timestamp,
     ) -> Refusable<Article> {
         self.write(move |tx| {
@@ -156,20 +141,16 @@ impl Store {
             else {
                 return Ok(Err(ArticleRefusal::Unknown));
             };
-            if !claim_slug(tx, &draft.slug, id)? {
-                return Ok(Err(ArticleRefusal::SlugTaken(draft.slug.to_string())));
+            let slug = &content.slug;
+            if !claim_slug(tx, slug, id)? {
+                return Ok(Err(ArticleRefusal::SlugTaken(slug.to_string())));
             }
-            if old.slug != draft.slug {
-                tx.open_table(SLUG_ARTICLE)?.remove(old.slug.as_str())?;
+            if old.content.slug != *slug {
+                tx.open_table(SLUG_ARTICLE)?
+                    .remove(old.content.slug.as_str())?;
             }
             let a = Article {
-                slug: draft.slug.clone(),
-                title: draft.title.clone(),
-                body: draft.body.clone(),
-                keywords: draft.keywords.clone(),
-                language: draft.language.clone(),
-                state: draft.state,
-                public: draft.public,
+                content: content.clone(),
                 updated_at: now,
                 ..old
             };
@@ -188,7 +169,8 @@ impl Store {
                 .map(|g| codec::decode_at::<Article>(id.get(), g.value()));
             match removed.transpose()? {
                 Some(a) => {
-                    tx.open_table(SLUG_ARTICLE)?.remove(a.slug.as_str())?;
+                    tx.open_table(SLUG_ARTICLE)?
+                        .remove(a.content.slug.as_str())?;
                     Ok(Ok(a))
                 }
                 None => Ok(Err(ArticleRefusal::Unknown)),

@@ -44,9 +44,9 @@ pub async fn show(
         .await?
         .ok_or(PageError::NotFound)?;
     let page = PublicArticle {
-        title: a.title.to_string(),
-        language: a.language.to_string(),
-        paragraphs: paragraphs(a.body.as_str()),
+        title: a.content.title.to_string(),
+        language: a.content.language.to_string(),
+        paragraphs: paragraphs(a.content.body.as_str()),
         updated: When::of(a.updated_at),
     };
     Ok(render(&page, StatusCode::OK))

@@ -11,7 +11,7 @@ use omnidesk::domain::knowledge::{
 };
 use omnidesk::domain::language::LanguageCode;
 use omnidesk::domain::user::{Email, Role};
-use omnidesk::store::knowledge::{Article, ArticleDraft};
+use omnidesk::store::knowledge::{Article, ArticleContent};
 use omnidesk::store::records::Conversation;
 use reqwest::StatusCode;
 
@@ -57,7 +57,7 @@ pub async fn article(
     let author = app.desk().store().users().await.unwrap()[0].id;
     app.desk()
         .create_article(
-            ArticleDraft {
+            ArticleContent {
                 slug: ArticleSlug::from_title(title).unwrap(),
                 title: ArticleTitle::parse(title).unwrap(),
                 body: ArticleBody::parse(body).unwrap(),
@@ -152,9 +152,13 @@ async fn a_supervisor_writes_edits_and_deletes_an_article() {
     let all = stored(&app).await;
     assert_eq!(all.len(), 1);
     let a = &all[0];
-    assert_eq!(a.slug.as_str(), "returning-an-order", "made from the title");
     assert_eq!(
-        a.body.as_str(),
+        a.content.slug.as_str(),
+        "returning-an-order",
+        "made from the title"
+    );
+    assert_eq!(
+        a.content.body.as_str(),
         "Send the parcel back within 30 days.\n\nPrint the label first."
     );
     assert!(a.is_public());
@@ -176,10 +180,10 @@ async fn a_supervisor_writes_edits_and_deletes_an_article() {
         .await;
     assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.body);
     let a2 = &stored(&app).await[0];
-    assert_eq!(a2.title.as_str(), "Returns");
-    assert_eq!(a2.state, ArticleState::Draft);
+    assert_eq!(a2.content.title.as_str(), "Returns");
+    assert_eq!(a2.content.state, ArticleState::Draft);
     assert_eq!(
-        a2.slug.as_str(),
+        a2.content.slug.as_str(),
         "returns",
         "an empty address name follows the title"
     );
@@ -289,7 +293,7 @@ async fn bad_article_forms_are_refused_beside_the_field_and_store_nothing() {
     let slugs: Vec<String> = stored(&app)
         .await
         .iter()
-        .map(|a| a.slug.to_string())
+        .map(|a| a.content.slug.to_string())
         .collect();
     assert_eq!(slugs, ["returning-an-order", "other"]);
     app.stop().await;
@@ -628,14 +632,19 @@ async fn sharing_puts_the_articles_text_or_link_in_the_composer_and_sends_nothin
         .get(&format!("/agent/conversations/{}", conv.id.get()))
         .await;
     assert!(
-        page.body
-            .contains(&format!("data-fill=\"{}\"", html(public.body.as_str()))),
+        page.body.contains(&format!(
+            "data-fill=\"{}\"",
+            html(public.content.body.as_str())
+        )),
         "the script's copy"
     );
 
     let page = agent.post(&share(public.id.get()), &[("as", "text")]).await;
     assert_eq!(page.status, StatusCode::OK, "{}", page.body);
-    assert_eq!(composer_text(&page.body), html(public.body.as_str()));
+    assert_eq!(
+        composer_text(&page.body),
+        html(public.content.body.as_str())
+    );
     let page = agent.post(&share(public.id.get()), &[("as", "link")]).await;
     assert_eq!(page.status, StatusCode::OK);
     assert_eq!(

@@ -166,15 +166,22 @@ mod tests {
         ]
     }
 
-    fn rank(query: &str) -> Vec<&'static str> {
-        let docs = corpus();
-        let index = Index::build(docs.iter().map(|a| Doc {
+    fn index(docs: &[A]) -> Index<&'static str> {
+        Index::build(docs.iter().map(|a| Doc {
             key: a.key,
             title: a.title,
             keywords: &a.keywords,
             body: a.body,
-        }));
-        index.search(query).into_iter().map(|(k, _)| k).collect()
+        }))
+    }
+
+    fn rank(query: &str) -> Vec<&'static str> {
+        let docs = corpus();
+        index(&docs)
+            .search(query)
+            .into_iter()
+            .map(|(k, _)| k)
+            .collect()
     }
 
     #[test]
@@ -223,12 +230,7 @@ mod tests {
     #[test]
     fn scores_fall_in_order_and_an_empty_index_finds_nothing() {
         let docs = corpus();
-        let index = Index::build(docs.iter().map(|a| Doc {
-            key: a.key,
-            title: a.title,
-            keywords: &a.keywords,
-            body: a.body,
-        }));
+        let index = index(&docs);
         let scores: Vec<f64> = index
             .search("parcel order refund")
             .iter()

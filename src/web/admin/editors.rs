@@ -10,7 +10,7 @@ use crate::web::ui::PageError;
 use actix_web::body::{EitherBody, MessageBody};
 use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
 use actix_web::middleware::{Next, from_fn};
-use actix_web::{FromRequest, HttpRequest, ResponseError, web};
+use actix_web::{FromRequest, HttpRequest, web};
 use std::future::Future;
 use std::pin::Pin;
 
@@ -43,20 +43,10 @@ impl FromRequest for Editor {
 }
 
 pub async fn require_editor(
-    mut req: ServiceRequest,
+    req: ServiceRequest,
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, actix_web::Error> {
-    let refusal = match req.extract::<SignedIn>().await {
-        Ok(u) => Editor::check(&u).err().map(|e| e.error_response()),
-        Err(e) => Some(e.error_response()),
-    };
-    match refusal {
-        Some(resp) => Ok(req.into_response(resp).map_into_right_body()),
-        None => next
-            .call(req)
-            .await
-            .map(ServiceResponse::map_into_left_body),
-    }
+    super::guard(req, next, Editor::check).await
 }
 
 /// Mounted before the `/admin` scope, whose guard lets admins only.

@@ -10,7 +10,7 @@ use crate::domain::knowledge::{
     ArticleBody, ArticleSlug, ArticleState, ArticleTitle, parse_keywords,
 };
 use crate::domain::language::LanguageCode;
-use crate::store::knowledge::{Article, ArticleDraft, ArticleRefusal};
+use crate::store::knowledge::{Article, ArticleContent, ArticleRefusal};
 use crate::web::csrf::{CsrfForm, FormData};
 use crate::web::session::SignedIn;
 use crate::web::ui::{
@@ -83,21 +83,21 @@ async fn list(
 fn row(desk: &Desk, a: &Article) -> Vec<Cell> {
     let public = match desk.article_link(a) {
         Some(_) => Cell::Link {
-            href: format!("/kb/{}", a.slug),
-            text: format!("/kb/{}", a.slug),
+            href: format!("/kb/{}", a.content.slug),
+            text: format!("/kb/{}", a.content.slug),
         },
-        None if a.public => Cell::Text("When published".into()),
+        None if a.content.public => Cell::Text("When published".into()),
         None => Cell::Text("No".into()),
     };
-    let keywords: Vec<&str> = a.keywords.iter().map(|k| k.as_str()).collect();
+    let keywords: Vec<&str> = a.content.keywords.iter().map(|k| k.as_str()).collect();
     vec![
         Cell::Link {
             href: format!("{BASE}/{}", a.id.get()),
-            text: a.title.to_string(),
+            text: a.content.title.to_string(),
         },
-        Cell::Text(a.state.to_string()),
+        Cell::Text(a.content.state.to_string()),
         public,
-        Cell::Text(a.language.to_string()),
+        Cell::Text(a.content.language.to_string()),
         Cell::Text(keywords.join(", ")),
         Cell::Time(When::of(a.updated_at)),
         Cell::Link {
@@ -127,19 +127,19 @@ fn form(action: String, csrf: &str, a: Option<&Article>) -> FormModel {
         })
         .collect();
     let keywords: Vec<&str> = a.map_or(Vec::new(), |a| {
-        a.keywords.iter().map(|k| k.as_str()).collect()
+        a.content.keywords.iter().map(|k| k.as_str()).collect()
     });
     FormModel::new(action, csrf, submit)
         .field(
             Field::text("title", "Title")
                 .required()
-                .value(a.map_or("", |a| a.title.as_str()))
+                .value(a.map_or("", |a| a.content.title.as_str()))
                 .help("At most 150 characters. Title words weigh most in search."),
         )
         .field(
             Field::new("body", "Text", FieldKind::TextArea { rows: 12 })
                 .required()
-                .value(a.map_or("", |a| a.body.as_str()))
+                .value(a.map_or("", |a| a.content.body.as_str()))
                 .help("At most 20,000 characters. This is what an agent shares as text."),
         )
         .field(
@@ -150,29 +150,29 @@ fn form(action: String, csrf: &str, a: Option<&Article>) -> FormModel {
         .field(
             Field::text("language", "Language")
                 .required()
-                .value(a.map_or("en", |a| a.language.as_str()))
+                .value(a.map_or("en", |a| a.content.language.as_str()))
                 .help("A code like en or es-MX."),
         )
         .field(
             Field::select("state", "State", &states)
-                .value(a.map_or("draft", |a| a.state.as_str())),
+                .value(a.map_or("draft", |a| a.content.state.as_str())),
         )
         .field(
-            Field::checkbox("public", "Public page", a.is_some_and(|a| a.public)).help(
+            Field::checkbox("public", "Public page", a.is_some_and(|a| a.content.public)).help(
                 "Shown to anyone at /kb/ followed by the address name while published, and \
                  agents may share its link.",
             ),
         )
         .field(
             Field::text("slug", "Address name")
-                .value(a.map_or("", |a| a.slug.as_str()))
+                .value(a.map_or("", |a| a.content.slug.as_str()))
                 .help("Lower-case words joined by hyphens (return-policy). Left empty, it is made from the title."),
         )
         .cancel(BASE)
 }
 
 /// The submitted form as a draft, or the errors beside their fields.
-fn draft(f: &FormData) -> Result<ArticleDraft, FieldErrors> {
+fn draft(f: &FormData) -> Result<ArticleContent, FieldErrors> {
     let mut errors = FieldErrors::default();
     let title = ArticleTitle::parse(f.get("title"))
         .map_err(|e| errors.add("title", e.to_string()))
@@ -209,7 +209,7 @@ fn draft(f: &FormData) -> Result<ArticleDraft, FieldErrors> {
     };
     match (title, body, language, state, slug) {
         (Some(title), Some(body), Some(language), Some(state), Some(slug)) if errors.is_empty() => {
-            Ok(ArticleDraft {
+            Ok(ArticleContent {
                 slug,
                 title,
                 body,
@@ -257,7 +257,7 @@ fn edit_page(
     form: FormModel,
     notice: Option<Section>,
 ) -> Page {
-    let mut p = page(user, &format!("Article: {}", a.title));
+    let mut p = page(user, &format!("Article: {}", a.content.title));
     if let Some(n) = notice {
         p = p.with(n);
     }
@@ -319,7 +319,7 @@ async fn confirm_delete(
     )
     .danger()
     .cancel(&format!("{BASE}/{}", a.id.get()));
-    Ok(page(&user, &format!("Delete article {}?", a.title))
+    Ok(page(&user, &format!("Delete article {}?", a.content.title))
         .with(Section::Text(
             "Agents will no longer find it and its public page goes away. Messages that shared \
              it keep their text."

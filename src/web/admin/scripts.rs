@@ -250,19 +250,17 @@ async fn save(
     }
 }
 
-async fn shift(
+/// Applies the edit `make` builds for the step in the path, then shows the script again.
+async fn apply(
     f: CsrfForm,
     path: web::Path<(u64, u32)>,
     desk: web::Data<Desk>,
-    to: Move,
+    make: impl FnOnce(StepId) -> ScriptEdit,
 ) -> Result<HttpResponse, PageError> {
     Editor::check(&f.user)?;
     let (ws_id, step_id) = path.into_inner();
     let (ws, _) = load(&desk, ws_id).await?;
-    match desk
-        .edit_script(ws.id, ScriptEdit::Shift(StepId::new(step_id), to))
-        .await?
-    {
+    match desk.edit_script(ws.id, make(StepId::new(step_id))).await? {
         Ok(_) => Ok(redirect(&base(ws.id))),
         Err(ScriptRefusal::Script(_)) => Err(PageError::NotFound),
         Err(e) => Err(refused(&e)),
@@ -274,7 +272,7 @@ async fn up(
     path: web::Path<(u64, u32)>,
     desk: web::Data<Desk>,
 ) -> Result<HttpResponse, PageError> {
-    shift(f, path, desk, Move::Up).await
+    apply(f, path, desk, |id| ScriptEdit::Shift(id, Move::Up)).await
 }
 
 async fn down(
@@ -282,7 +280,7 @@ async fn down(
     path: web::Path<(u64, u32)>,
     desk: web::Data<Desk>,
 ) -> Result<HttpResponse, PageError> {
-    shift(f, path, desk, Move::Down).await
+    apply(f, path, desk, |id| ScriptEdit::Shift(id, Move::Down)).await
 }
 
 async fn confirm_delete(
@@ -308,15 +306,5 @@ async fn delete(
     path: web::Path<(u64, u32)>,
     desk: web::Data<Desk>,
 ) -> Result<HttpResponse, PageError> {
-    Editor::check(&f.user)?;
-    let (ws_id, step_id) = path.into_inner();
-    let (ws, _) = load(&desk, ws_id).await?;
-    match desk
-        .edit_script(ws.id, ScriptEdit::Remove(StepId::new(step_id)))
-        .await?
-    {
-        Ok(_) => Ok(redirect(&base(ws.id))),
-        Err(ScriptRefusal::Script(_)) => Err(PageError::NotFound),
-        Err(e) => Err(refused(&e)),
-    }
+    apply(f, path, desk, ScriptEdit::Remove).await
 }

@@ -111,14 +111,14 @@ pub fn may_write(user: &SignedIn, conv: &Conversation) -> bool {
 
 fn card(desk: &Desk, h: Hit) -> Card {
     let a = h.article;
-    let text = a.body.to_string();
+    let text = a.content.body.to_string();
     let mut excerpt: String = text.chars().take(EXCERPT_CHARS).collect();
     if excerpt.len() < text.len() {
         excerpt.push('…');
     }
     Card {
         id: a.id.get(),
-        title: a.title.to_string(),
+        title: a.content.title.to_string(),
         excerpt,
         link: desk.article_link(&a),
         draft: !a.is_published(),
