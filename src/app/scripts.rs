@@ -25,6 +25,16 @@ impl Desk {
         }
     }
 
+    /// Every workstream with how many steps its script has.
+    pub async fn scripts_overview(&self) -> Result<Vec<(Workstream, usize)>, StoreError> {
+        let mut out = Vec::new();
+        for w in self.store().workstreams().await? {
+            let steps = self.store().script(w.id).await?.steps.len();
+            out.push((w, steps));
+        }
+        Ok(out)
+    }
+
     /// The names of the users who ticked `ticks`.
     pub async fn tick_names(
         &self,

@@ -154,6 +154,12 @@ async fn bad_steps_are_refused_beside_the_field_and_store_nothing() {
 async fn supervisors_edit_scripts_and_agents_are_refused() {
     let app = spawn_app().await;
     let mut sup = app.signed_in(Role::Supervisor, "sup@example.com").await;
+    let list = sup.get("/admin/knowledge").await;
+    assert!(
+        list.body
+            .contains(&format!("href=\"{SCRIPT}\">WhatsApp support</a>")),
+        "the supervisor's way to the scripts"
+    );
     sup.get(SCRIPT).await;
     assert_eq!(
         add(&mut sup, "instruction", "Greet").await.status,

@@ -9,4 +9,5 @@ mod agent_flow;
 mod bot_hold;
 mod config_page;
 mod harness;
+mod knowledge_panel;
 mod routing_rules;

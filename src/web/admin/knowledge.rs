@@ -48,6 +48,7 @@ async fn list(
     desk: web::Data<Desk>,
 ) -> Result<HttpResponse, PageError> {
     let articles = desk.articles().await?;
+    let scripts = desk.scripts_overview().await?;
     let mut p = page(&user, "Knowledge articles");
     if let Some(n) = q.notice("Article") {
         p = p.with(n);
@@ -76,6 +77,23 @@ async fn list(
         .to_vec(),
         rows,
         empty: "No articles yet.".into(),
+    }))
+    .with(Section::Heading("Agent scripts".into()))
+    .with(Section::Table(Table {
+        columns: ["Workstream", "Steps"].map(String::from).to_vec(),
+        rows: scripts
+            .into_iter()
+            .map(|(w, steps)| {
+                vec![
+                    Cell::Link {
+                        href: format!("/admin/workstreams/{}/script", w.id.get()),
+                        text: w.name.to_string(),
+                    },
+                    Cell::Text(steps.to_string()),
+                ]
+            })
+            .collect(),
+        empty: "No workstreams yet.".into(),
     }))
     .ok())
 }
