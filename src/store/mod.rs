@@ -23,6 +23,7 @@ pub mod outbox;
 pub mod placement;
 pub mod queues;
 pub mod quick_replies;
+pub mod reads;
 pub mod records;
 mod reopen;
 pub mod retry;

@@ -194,7 +194,7 @@ pub const PROVIDERID_EARLYSTATUS: TableDefinition<(u64, &str), &[u8]> =
 pub const ARTICLE_RECORD: TableDefinition<u64, &[u8]> = TableDefinition::new("article_record");
 /// Article slug → article id: one article per public address.
 pub const SLUG_ARTICLE: TableDefinition<&str, u64> = TableDefinition::new("slug_article");
-/// Workstream id → `scripts::StoredScript`: its agent script.
+/// Workstream id → `domain::knowledge::script::Script`: its agent script.
 pub const WORKSTREAM_SCRIPT: TableDefinition<u64, &[u8]> =
     TableDefinition::new("workstream_script");
 /// (conversation id, script step id) → (user id, when in Unix ms): the script steps ticked off
@@ -203,6 +203,11 @@ pub const CONVERSATION_SCRIPTTICKS: TableDefinition<(u64, u32), (u64, i64)> =
     TableDefinition::new("conversation_scriptticks");
 
 // (more tables: add them above this line and to `create_all`)
+
+/// (user id, conversation id) → the seq of the last message that user has seen in it (the
+/// workspace's unread counts start after it).
+pub const USERCONVERSATION_READ: TableDefinition<(u64, u64), u64> =
+    TableDefinition::new("userconversation_read");
 
 /// Creates every table so read transactions never meet a missing one.
 pub fn create_all(tx: &redb::WriteTransaction) -> Result<(), redb::TableError> {
@@ -268,6 +273,7 @@ pub fn create_all(tx: &redb::WriteTransaction) -> Result<(), redb::TableError> {
     tx.open_table(SLUG_ARTICLE)?;
     tx.open_table(WORKSTREAM_SCRIPT)?;
     tx.open_table(CONVERSATION_SCRIPTTICKS)?;
+    tx.open_table(USERCONVERSATION_READ)?;
     // (more tables: open them above this line)
     Ok(())
 }

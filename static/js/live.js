@@ -144,6 +144,8 @@
       });
       if (!resp.ok || new URL(resp.url).pathname === "/login") return;
       const fresh = new DOMParser().parseFromString(await resp.text(), "text/html");
+      // The title may count what is unread.
+      if (fresh.title) document.title = fresh.title;
       for (const id of Array.from(pending)) {
         const region = document.getElementById(id);
         if (region === null) {

@@ -252,11 +252,11 @@ pub fn sms_form(sid: &str, body: &str) -> Vec<(String, String)> {
 
 /// Askama's escaping of `s`, to find a message in a page.
 pub fn escaped(s: &str) -> String {
-    s.replace('&', "&amp;")
+    s.replace('&', "&#38;")
         .replace('"', "&#34;")
         .replace('\'', "&#39;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
+        .replace('<', "&#60;")
+        .replace('>', "&#62;")
 }
 
 pub fn pairs(p: &[(&str, &str)]) -> Vec<(String, String)> {

@@ -55,3 +55,4 @@ mod storage_faults;
 // (test modules: add above this line)
 mod status;
 mod times;
+mod workspace;

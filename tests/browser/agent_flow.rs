@@ -1,158 +1,24 @@
 //! An agent works a WhatsApp conversation in a real browser: offer, accept, reply, delivery
 //! tick, the 24-hour switch to templates, a template send.
 
+use crate::desk::*;
 use crate::harness::*;
 use fantoccini::Locator;
-use omnidesk::clock::Clock;
-use omnidesk::config::Settings;
-use omnidesk::domain::account::AccountName;
-use omnidesk::domain::language::LanguageCode;
-use omnidesk::domain::template::TemplateText;
-use omnidesk::domain::template_name::TemplateName;
-use omnidesk::domain::user::{Email, Role};
-use omnidesk::domain::workstream::WorkstreamName;
-use omnidesk::domain::{AccountSid, Channel, ContentSid, PhoneNumber, Timestamp};
-use omnidesk::providers::twilio::signature;
-use omnidesk::secrets::SecretString;
-use omnidesk::startup::RunningApp;
-use omnidesk::store::records::{DistributionMode, NumberKind, ProviderKind};
-use omnidesk::store::setup::{NewAccount, NewNumber};
-use omnidesk::store::templates::TemplateDraft;
-use omnidesk::store::users::NewUser;
-use omnidesk::store::workstreams::WorkstreamDraft;
 use std::time::Duration;
-use wiremock::matchers::{method, path_regex};
-use wiremock::{Mock, MockServer, ResponseTemplate};
-
-const SID: &str = "AC0123456789abcdef0123456789abcdef";
-const TOKEN: &str = "agent-flow-token-0123456789";
-const AGENT: &str = "agnes@example.com";
-
-async fn post_signed(url: &str, form: &[(&str, &str)]) -> reqwest::StatusCode {
-    let pairs: Vec<(String, String)> = form
-        .iter()
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect();
-    reqwest::Client::new()
-        .post(url)
-        .header("X-Twilio-Signature", signature::compute(TOKEN, url, &pairs))
-        .form(&pairs)
-        .send()
-        .await
-        .unwrap()
-        .status()
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_agent_accepts_an_offer_replies_sees_delivery_and_sends_a_template_after_24_hours() {
     let Some(driver) = chromedriver() else { return };
-    let twilio = MockServer::start().await;
-    Mock::given(method("POST"))
-        .and(path_regex(r"/Messages\.json$"))
-        .respond_with(ResponseTemplate::new(201).set_body_json(
-            serde_json::json!({"sid": "SM11111111111111111111111111111111", "status": "queued"}),
-        ))
-        .mount(&twilio)
-        .await;
-    let dir = tempfile::tempdir().unwrap();
-    let mut s = Settings::for_data_dir(dir.path().to_owned());
-    s.listen = "127.0.0.1:0".parse().unwrap();
-    s.twilio_api_base = twilio.uri();
-    let clock = Clock::manual(Timestamp::from_millis(1_767_258_000_000));
-    let app = RunningApp::start(s, clock.clone()).expect("app starts");
-    let store = app.desk.store().clone();
-    let now = app.desk.now();
-    let account = store
-        .create_account(
-            NewAccount {
-                name: AccountName::parse("WhatsApp").unwrap(),
-                channel: Channel::WhatsApp,
-                provider: ProviderKind::Twilio,
-                sid: Some(AccountSid::parse(SID).unwrap()),
-                auth_token: Some(SecretString::new(TOKEN)),
-            },
-            now,
-        )
-        .await
-        .unwrap()
-        .unwrap();
-    let number = store
-        .add_number(NewNumber {
-            account_id: account.id,
-            number: PhoneNumber::parse("+14155550199").unwrap().into(),
-            kind: NumberKind::WhatsApp,
-            name: "Support".into(),
-            description: String::new(),
-        })
-        .await
-        .unwrap()
-        .unwrap();
-    let ws = store
-        .create_workstream(WorkstreamDraft {
-            name: WorkstreamName::parse("WhatsApp support").unwrap(),
-            channel: Channel::WhatsApp,
-            mode: DistributionMode::Push,
-            fallback_queue: None,
-            numbers: vec![number.id],
-        })
-        .await
-        .unwrap()
-        .unwrap();
-    store
-        .create_template(TemplateDraft {
-            name: TemplateName::parse("order_update").unwrap(),
-            language: LanguageCode::parse("en").unwrap(),
-            text: TemplateText::parse("Hi {{1}}, your order {{2}} has shipped.").unwrap(),
-            content_sid: Some(ContentSid::parse("HXb5b62575e6e4ff6129ad7c8efe1f983e").unwrap()),
-            variants: vec![],
-            workstreams: vec![ws.id],
-        })
-        .await
-        .unwrap()
-        .unwrap();
-    let agent = store
-        .add_user(
-            NewUser {
-                email: Email::parse(AGENT).unwrap(),
-                name: "Agnes".into(),
-                role: Role::Agent,
-                password_hash: omnidesk::auth::password::hash_now(ADMIN_PASSWORD).unwrap(),
-                capacity: 3,
-                languages: vec!["en".into()],
-            },
-            now,
-        )
-        .await
-        .unwrap()
-        .unwrap();
-    store.set_members(ws.id, vec![agent.id]).await.unwrap();
-    drop(store);
-
-    let client = browser(&driver).await;
-    let mut tour = Tour::new(client, app.address(), "agent-flow");
-    tour.visit("/login", "login").await;
-    tour.fill("email", AGENT).await;
-    tour.fill("password", ADMIN_PASSWORD).await;
-    tour.submit("dashboard-empty").await;
-
-    let inbound = format!(
-        "{}/webhooks/twilio/{}",
-        app.address(),
-        account.webhook_key.as_str()
-    );
-    let status = post_signed(
-        &inbound,
-        &[
-            ("MessageSid", "SM22222222222222222222222222222222"),
-            ("AccountSid", SID),
-            ("From", "whatsapp:+14155550123"),
-            ("To", "whatsapp:+14155550199"),
-            ("Body", "Hello, where is my order?"),
-            ("ProfileName", "Ana"),
-        ],
+    let desk = WhatsAppDesk::start().await;
+    let (app, twilio, clock, inbound) = (&desk.app, &desk.twilio, &desk.clock, &desk.inbound);
+    let mut tour = desk.agent_tour(browser(&driver).await, "agent-flow").await;
+    desk.customer_writes(
+        "SM22222222222222222222222222222222",
+        "+14155550123",
+        "Ana",
+        "Hello, where is my order?",
     )
     .await;
-    assert_eq!(status, 200);
     let mut offered = false;
     for _ in 0..50 {
         tour.client
@@ -196,7 +62,7 @@ async fn an_agent_accepts_an_offer_replies_sees_delivery_and_sends_a_template_af
         if app
             .desk
             .store()
-            .message_by_provider_id("SM11111111111111111111111111111111".into())
+            .message_by_provider_id(SENT_SID.into())
             .await
             .unwrap()
             .is_some()
@@ -209,10 +75,10 @@ async fn an_agent_accepts_an_offer_replies_sees_delivery_and_sends_a_template_af
     assert!(sent, "the reply reached the fake Twilio");
     let status_url = format!("{inbound}/status");
     assert_eq!(
-        post_signed(
+        desk.post_signed(
             &status_url,
             &[
-                ("MessageSid", "SM11111111111111111111111111111111"),
+                ("MessageSid", SENT_SID),
                 ("MessageStatus", "delivered"),
                 ("AccountSid", SID),
             ]
@@ -296,5 +162,5 @@ async fn an_agent_accepts_an_offer_replies_sees_delivery_and_sends_a_template_af
         "closed today lists the conversation: {dashboard}"
     );
     tour.client.close().await.unwrap();
-    app.stop().await;
+    desk.app.stop().await;
 }

@@ -8,6 +8,8 @@ mod admin_setup;
 mod agent_flow;
 mod bot_hold;
 mod config_page;
+mod desk;
 mod harness;
 mod knowledge_panel;
 mod routing_rules;
+mod workspace;

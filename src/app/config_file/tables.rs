@@ -83,6 +83,7 @@ pub const DATA_TABLES: &[&str] = &[
     "conversation_bot",
     "providerid_earlystatus",
     "conversation_scriptticks",
+    "userconversation_read",
 ];
 
 /// Settings tables the file does not carry yet, with why: a known gap the test keeps visible

@@ -249,7 +249,14 @@ async fn again(
     draft: Draft,
     status: StatusCode,
 ) -> Result<HttpResponse, PageError> {
-    let page = panel(desk, user, conv, draft).await?;
+    let page = panel(
+        desk,
+        user,
+        conv,
+        draft,
+        &super::worklist::ListQuery::default(),
+    )
+    .await?;
     Ok(render(&page, status))
 }
 

@@ -6,6 +6,7 @@
 use super::access;
 use super::composer::{self, Composer, Draft};
 use super::customer::{self, Summary};
+use super::worklist::{self, ListQuery, OfferItem, WorkList};
 use crate::app::Desk;
 use crate::domain::sentiment::Sentiment;
 use crate::domain::user::Role;
@@ -35,6 +36,13 @@ pub struct Panel {
     pub actions: Actions,
     pub retries: super::retry::Retries,
     pub routing: super::routing_panel::RoutingPanel,
+    /// The left column: the agent's conversations.
+    pub list: WorkList,
+    /// The offer banner.
+    pub offers: Vec<OfferItem>,
+    pub csrf: String,
+    /// Where Reject returns to: this page.
+    pub back: String,
     pub knowledge: super::knowledge::KnowledgePart,
     pub script: super::script::ScriptPart,
 }
@@ -126,10 +134,15 @@ pub fn render(page: &impl Template, status: StatusCode) -> HttpResponse {
 async fn show(
     user: SignedIn,
     path: web::Path<u64>,
+    q: web::Query<ListQuery>,
     desk: web::Data<Desk>,
 ) -> Result<HttpResponse, PageError> {
     let conv = access::open(&desk, &user, ConversationId::new(path.into_inner())).await?;
-    let panel = panel(&desk, &user, &conv, Draft::default()).await?;
+    let panel = panel(&desk, &user, &conv, Draft::default(), &q).await?;
+    // Shown is read: the thread is on the agent's screen up to its last message.
+    if let Some(last) = panel.thread.iter().filter_map(|i| i.seq).max() {
+        desk.store().mark_read(user.user.id, conv.id, last).await?;
+    }
     Ok(render(&panel, StatusCode::OK))
 }
 
@@ -139,6 +152,7 @@ pub async fn panel(
     user: &SignedIn,
     conv: &Conversation,
     draft: Draft,
+    view: &ListQuery,
 ) -> Result<Panel, PageError> {
     let store = desk.store();
     let messages = store.messages(conv.id).await?;
@@ -232,6 +246,10 @@ pub async fn panel(
         actions,
         retries: super::retry::Retries::load(desk, user, conv).await?,
         routing: super::routing_panel::load(desk, user, conv).await?,
+        list: worklist::load(desk, user.user.id, Some(conv.id), view).await?,
+        offers: worklist::offers(desk, user.user.id).await?,
+        csrf: user.csrf.clone(),
+        back: format!("/agent/conversations/{}", conv.id.get()),
         knowledge: super::knowledge::load(desk, user, conv, None).await?,
         script: super::script::load(desk, user, conv).await?,
     })

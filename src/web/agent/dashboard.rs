@@ -6,13 +6,11 @@ use crate::app::Desk;
 use crate::domain::sentiment::Sentiment;
 use crate::domain::user::Role;
 use crate::domain::{ConversationId, ConversationState, Timestamp, WorkstreamId};
-use crate::store::records::{Conversation, DistributionMode, Workstream};
+use crate::store::records::{Conversation, Workstream};
 use crate::web::session::SignedIn;
 use crate::web::ui::{Cell, Nav, Page, PageError, Section, Table, When};
 use actix_web::{HttpResponse, web};
 use std::collections::HashMap;
-
-const DAY_MS: i64 = 24 * 3600 * 1000;
 
 #[derive(serde::Deserialize)]
 pub struct SortQuery {
@@ -150,32 +148,17 @@ pub async fn show(
     let me = user.user.id;
     let sort = Sort::parse(q.sort.as_deref());
     let now = desk.now();
-    let today = Timestamp::from_millis(now.as_millis() - now.as_millis().rem_euclid(DAY_MS));
     let workstreams: Vec<Workstream> = desk.store().workstreams().await?;
     let names: HashMap<WorkstreamId, String> = workstreams
         .iter()
         .map(|w| (w.id, w.name.to_string()))
         .collect();
 
-    let mut mine = desk
-        .store()
-        .conversations_matching(move |c| {
-            c.agent == Some(me)
-                && matches!(
-                    c.state,
-                    ConversationState::Active
-                        | ConversationState::Waiting
-                        | ConversationState::WrapUp
-                )
-        })
-        .await?;
-    let mut closed = desk
-        .store()
-        .conversations_matching(move |c| {
-            c.agent == Some(me) && c.state.is_closed() && c.closed_at.is_some_and(|t| t >= today)
-        })
-        .await?;
-
+    let super::worklist::Lists {
+        mut mine,
+        mut open,
+        mut closed,
+    } = super::worklist::Lists::load(&desk, me).await?;
     let offers = desk.offers_of(me).await?;
     let mut offered = Vec::new();
     for (id, expires) in &offers {
@@ -184,20 +167,6 @@ pub async fn show(
         }
     }
 
-    let mut open = Vec::new();
-    for ws in workstreams
-        .iter()
-        .filter(|w| w.mode == DistributionMode::Pick)
-    {
-        if !desk.store().members(ws.id).await?.contains(&me) {
-            continue;
-        }
-        for id in desk.queue_of(ws.id).await? {
-            if let Some(c) = desk.store().conversation(id).await? {
-                open.push(c);
-            }
-        }
-    }
     for list in [&mut mine, &mut closed, &mut open] {
         sort.apply(list, &names);
     }

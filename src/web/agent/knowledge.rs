@@ -10,6 +10,7 @@
 use super::access;
 use super::composer::Draft;
 use super::conversation::{panel, render};
+use super::worklist::ListQuery;
 use crate::app::Desk;
 use crate::app::knowledge::{Audience, Hit, ShareAs};
 use crate::domain::ConversationId;
@@ -225,6 +226,17 @@ async fn share(
     } else {
         StatusCode::OK
     };
-    let page = panel(&desk, &user, &conv, draft).await?;
+    filled(&desk, &user, &conv, draft, status).await
+}
+
+/// The conversation panel again, its composer holding `draft` (what a Share or a Use put there).
+pub async fn filled(
+    desk: &Desk,
+    user: &SignedIn,
+    conv: &Conversation,
+    draft: Draft,
+    status: StatusCode,
+) -> Result<HttpResponse, PageError> {
+    let page = panel(desk, user, conv, draft, &ListQuery::default()).await?;
     Ok(render(&page, status))
 }

@@ -15,6 +15,7 @@ pub mod script;
 pub mod search;
 pub mod streams;
 pub mod work;
+pub mod worklist;
 // (agent areas: declare modules above this line)
 
 use actix_web::web;

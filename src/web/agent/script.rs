@@ -7,8 +7,7 @@
 
 use super::access;
 use super::composer::Draft;
-use super::conversation::{panel, render};
-use super::knowledge::may_write;
+use super::knowledge::{filled, may_write};
 use crate::app::Desk;
 use crate::domain::ConversationId;
 use crate::domain::knowledge::script::{StepId, StepKind};
@@ -141,6 +140,5 @@ async fn use_step(
         text: s.text.as_str().to_owned(),
         ..Draft::default()
     };
-    let page = panel(&desk, &user, &conv, draft).await?;
-    Ok(render(&page, StatusCode::OK))
+    filled(&desk, &user, &conv, draft, StatusCode::OK).await
 }

@@ -96,11 +96,18 @@ async fn reject(
     id: web::Path<u64>,
     desk: web::Data<Desk>,
 ) -> Result<HttpResponse, PageError> {
+    let Some(back) = return_path(f.form.get("back")) else {
+        return Ok(refused(
+            &f,
+            "The page to return to must be a path under /agent.",
+            StatusCode::BAD_REQUEST,
+        ));
+    };
     match desk
         .reject_offer(f.user.user.id, ConversationId::new(*id))
         .await
     {
-        Ok(()) => Ok(redirect("/agent")),
+        Ok(()) => Ok(redirect(back)),
         Err(e) => Ok(refused(&f, &e.to_string(), StatusCode::CONFLICT)),
     }
 }

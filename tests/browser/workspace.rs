@@ -1,0 +1,183 @@
+//! The one-screen workspace in a real browser: the thread opens at the newest message, a reply
+//! goes out without reloading the page and keeps the focus in the composer, an offer arriving
+//! while the agent is in another conversation shows in the banner and is accepted from there, the
+//! list updates and counts unread messages (also in the title) when a customer writes, drafts stay
+//! with their conversation, and at 390 px the page does not scroll sideways.
+
+use crate::desk::*;
+use crate::harness::*;
+use fantoccini::Locator;
+use fantoccini::key::Key;
+
+/// Marks the loaded page: a reload (or navigation) loses the mark.
+const MARK: &str = "window.__notReloaded = true; return true;";
+const STILL_MARKED: &str = "return window.__notReloaded === true;";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_agent_works_two_conversations_on_one_screen_without_reloads() {
+    let Some(driver) = chromedriver() else { return };
+    let desk = WhatsAppDesk::start().await;
+    let mut tour = desk.agent_tour(browser(&driver).await, "workspace").await;
+
+    // Ana writes a long conversation's worth; the agent accepts it from the dashboard.
+    desk.customer_writes(
+        "SM0000000000000000000000000000a001",
+        "+14155550123",
+        "Ana",
+        "Hello?",
+    )
+    .await;
+    // The dashboard shows the offer live (its live regions reload on the offer event).
+    until(
+        &tour,
+        "the offer on the dashboard",
+        "return document.body.innerText.includes('Incoming');",
+    )
+    .await;
+    click_button(&tour, "main", "Accept").await;
+    until(
+        &tour,
+        "the conversation page",
+        "return location.pathname.startsWith('/agent/conversations/');",
+    )
+    .await;
+    for i in 0..25 {
+        let sid = format!("SM0000000000000000000000000000b{i:03}");
+        desk.customer_writes(
+            &sid,
+            "+14155550123",
+            "Ana",
+            &format!("Line {i} of my story"),
+        )
+        .await;
+    }
+    tour.client.refresh().await.unwrap();
+    until(
+        &tour,
+        "the newest line",
+        "return document.body.innerText.includes('Line 24 of my story');",
+    )
+    .await;
+    tour.screenshot("opens-at-newest").await;
+    until(
+        &tour,
+        "the thread scrolled to its newest message",
+        "const p = document.querySelector('.conv-thread'); \
+         return p.scrollHeight > p.clientHeight && p.scrollHeight - p.scrollTop - p.clientHeight < 48;",
+    )
+    .await;
+
+    // A reply without a reload: shown at once as queued, the composer empty and focused.
+    tour.client.execute(MARK, vec![]).await.unwrap();
+    let composer = tour.client.find(Locator::Id("compose-body")).await.unwrap();
+    composer.click().await.unwrap();
+    composer
+        .send_keys("Thanks Ana, checking now.")
+        .await
+        .unwrap();
+    composer
+        .send_keys(&format!("{}{}", Key::Control, Key::Enter))
+        .await
+        .unwrap();
+    until(
+        &tour,
+        "the reply in the thread",
+        "return document.getElementById('thread').innerText.includes('Thanks Ana, checking now.');",
+    )
+    .await;
+    tour.screenshot("replied-without-reload").await;
+    until(&tour, "no reload", STILL_MARKED).await;
+    until(
+        &tour,
+        "the focus kept in an empty composer",
+        "const a = document.activeElement; return a && a.id === 'compose-body' && a.value === '';",
+    )
+    .await;
+
+    // A draft for Ana, then Bob writes: his offer shows in the banner on this page, live.
+    composer.send_keys("Draft for Ana").await.unwrap();
+    desk.customer_writes(
+        "SM0000000000000000000000000000c001",
+        "+14155550124",
+        "Bob",
+        "My parcel is late",
+    )
+    .await;
+    until(
+        &tour,
+        "Bob's offer in the banner",
+        "const o = document.querySelector('.offer-banner .offer'); \
+         return !!o && o.innerText.includes('My parcel is late');",
+    )
+    .await;
+    until(&tour, "still no reload", STILL_MARKED).await;
+    tour.screenshot("offer-banner").await;
+    click_button(&tour, ".offer-banner", "Accept").await;
+    until(
+        &tour,
+        "Bob's conversation",
+        "return document.querySelector('h1').innerText.includes('+14155550124');",
+    )
+    .await;
+    tour.client.execute(MARK, vec![]).await.unwrap();
+
+    // Ana writes again: her item counts one unread message, and so does the title, live.
+    desk.customer_writes(
+        "SM0000000000000000000000000000a002",
+        "+14155550123",
+        "Ana",
+        "Any news?",
+    )
+    .await;
+    until(
+        &tour,
+        "Ana's unread count",
+        "const i = Array.from(document.querySelectorAll('.wl-item')).find(e => e.innerText.includes('Any news?')); \
+         return !!i && i.querySelector('.unread-count') && i.querySelector('.unread-count').innerText.startsWith('1');",
+    )
+    .await;
+    until(
+        &tour,
+        "the title counts it",
+        "return document.title.startsWith('(1) ');",
+    )
+    .await;
+    until(&tour, "no reload for the list", STILL_MARKED).await;
+    tour.screenshot("list-live-unread").await;
+
+    // Back to Ana with the keyboard: her draft is still there.
+    tour.client
+        .find(Locator::Css("body"))
+        .await
+        .unwrap()
+        .send_keys(&format!("{}{}", Key::Alt, Key::Down))
+        .await
+        .unwrap();
+    until(
+        &tour,
+        "Ana's conversation with her draft",
+        "return document.querySelector('h1').innerText.includes('+14155550123') && \
+         document.getElementById('compose-body').value === 'Draft for Ana';",
+    )
+    .await;
+    until(
+        &tour,
+        "her unread count gone",
+        "return !document.querySelector('.wl-item.current .unread-count') && !document.title.startsWith('(');",
+    )
+    .await;
+    tour.screenshot("draft-kept").await;
+
+    // A phone: no sideways scroll; the views are a tap away.
+    tour.client.set_window_size(390, 844).await.unwrap();
+    tour.client.refresh().await.unwrap();
+    until(
+        &tour,
+        "no horizontal scroll at 390 px",
+        "return document.documentElement.scrollWidth <= window.innerWidth;",
+    )
+    .await;
+    tour.screenshot("phone-390").await;
+    tour.client.close().await.unwrap();
+    desk.app.stop().await;
+}
