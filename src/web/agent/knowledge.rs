@@ -8,9 +8,8 @@
 //! Reading needs what opening the conversation needs (`access`); sharing, what writing needs.
 
 use super::access;
-use super::composer::Draft;
-use super::conversation::{panel, render};
-use super::worklist::ListQuery;
+use super::composer::{Draft, again};
+use super::conversation::render;
 use crate::app::Desk;
 use crate::app::knowledge::{Audience, Hit, ShareAs};
 use crate::domain::ConversationId;
@@ -226,17 +225,5 @@ async fn share(
     } else {
         StatusCode::OK
     };
-    filled(&desk, &user, &conv, draft, status).await
-}
-
-/// The conversation panel again, its composer holding `draft` (what a Share or a Use put there).
-pub async fn filled(
-    desk: &Desk,
-    user: &SignedIn,
-    conv: &Conversation,
-    draft: Draft,
-    status: StatusCode,
-) -> Result<HttpResponse, PageError> {
-    let page = panel(desk, user, conv, draft, &ListQuery::default()).await?;
-    Ok(render(&page, status))
+    again(&desk, &user, &conv, draft, status).await
 }

@@ -6,8 +6,8 @@
 //! writing in it needs.
 
 use super::access;
-use super::composer::Draft;
-use super::knowledge::{filled, may_write};
+use super::composer::{Draft, again};
+use super::knowledge::may_write;
 use crate::app::Desk;
 use crate::domain::ConversationId;
 use crate::domain::knowledge::script::{StepId, StepKind};
@@ -140,5 +140,5 @@ async fn use_step(
         text: s.text.as_str().to_owned(),
         ..Draft::default()
     };
-    filled(&desk, &user, &conv, draft, StatusCode::OK).await
+    again(&desk, &user, &conv, draft, StatusCode::OK).await
 }
