@@ -62,6 +62,8 @@ pub struct Desk {
     ready: Arc<AtomicBool>,
     /// Each bot-held conversation's messages on their way to the bot, one at a time.
     bot_lanes: Arc<bot_lanes::BotLanes>,
+    /// The last article search index built, reused while no article changed.
+    knowledge_index: Arc<knowledge::IndexCache>,
 }
 
 impl Desk {
@@ -82,6 +84,7 @@ impl Desk {
             scheduler,
             ready: Arc::new(AtomicBool::new(false)),
             bot_lanes: Arc::default(),
+            knowledge_index: Arc::default(),
         }
     }
 

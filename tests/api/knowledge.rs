@@ -112,7 +112,7 @@ fn titles(html: &str, list_id: &str) -> Vec<String> {
     };
     let list = &html[start..];
     let list = &list[..list.find("</ol>").unwrap_or(list.len())];
-    list.split("<p class=\"kb-hit-title\">")
+    list.split("<p class=\"kb-hit-title\" lang=\"en\">")
         .skip(1)
         .map(|s| {
             let end = s.find(['<']).unwrap_or(s.len());
@@ -468,6 +468,21 @@ async fn agents_find_published_articles_in_rank_order_and_editors_find_drafts_to
     );
     let page = agent.get(&search(conv.id, "xylophone")).await;
     assert!(page.body.contains("No article matches."));
+    // An edit shows in the next search, even one made in the same millisecond as the last.
+    let shipping = stored(&app)
+        .await
+        .into_iter()
+        .find(|a| a.content.title.as_str() == "Shipping times")
+        .unwrap();
+    let mut content = shipping.content.clone();
+    content.keywords = parse_keywords("delivery, parcel, xylophone").unwrap();
+    app.desk()
+        .update_article(shipping.id, content)
+        .await
+        .unwrap()
+        .unwrap();
+    let page = agent.get(&search(conv.id, "xylophone")).await;
+    assert_eq!(titles(&page.body, "kb-results"), ["Shipping times"]);
     // The fragment is the part alone, for the page's script to swap in.
     let fragment = agent
         .get(&format!("{}&fragment=1", search(conv.id, "refund")))

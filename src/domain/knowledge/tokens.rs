@@ -94,13 +94,15 @@ const STOPWORDS: &[&str] = &[
 pub fn fold(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars().flat_map(char::to_lowercase) {
-        if ('\u{300}'..='\u{36f}').contains(&c) {
+        if c.is_ascii() {
+            out.push(c);
+        } else if ('\u{300}'..='\u{36f}').contains(&c) {
             // A combining mark of text typed decomposed (e + U+0301): the letter stays plain.
-            continue;
-        }
-        match FOLDS.iter().find(|(from, _)| *from == c) {
-            Some((_, to)) => out.push_str(to),
-            None => out.push(c),
+        } else {
+            match FOLDS.iter().find(|(from, _)| *from == c) {
+                Some((_, to)) => out.push_str(to),
+                None => out.push(c),
+            }
         }
     }
     out

@@ -60,6 +60,8 @@ pub struct Card {
     pub link: Option<String>,
     /// A draft (only those who write articles see one); it cannot be shared.
     pub draft: bool,
+    /// The article's language code, shown beside its title and set as its text's `lang`.
+    pub language: String,
 }
 
 impl KnowledgePart {
@@ -122,6 +124,7 @@ fn card(desk: &Desk, h: Hit) -> Card {
         excerpt,
         link: desk.article_link(&a),
         draft: !a.is_published(),
+        language: a.content.language.to_string(),
         text,
     }
 }
