@@ -6,6 +6,9 @@
 // as the textarea's value, never as markup.
 (() => {
   "use strict";
+  // Once per page, whatever brings this script in again.
+  if (window.omnideskKnowledge) return;
+  window.omnideskKnowledge = true;
 
   function composer() {
     const area = document.getElementById("compose-body");

@@ -163,4 +163,18 @@ async fn share_and_use_fill_the_reply_and_search_stays_on_the_page() {
         format!("{RETURNS} {GREETING}"),
         "the reply being typed is kept"
     );
+    // A result swapped in shares like the others, once.
+    tour.client
+        .find(Locator::Css("#kb-results button[value=\"link\"]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    tour.screenshot("shared-link").await;
+    let link = format!("{}/kb/shipping-times", app.desk.settings().public_url());
+    assert_eq!(
+        composer_text(&tour).await,
+        format!("{RETURNS} {GREETING} {link}")
+    );
 }
