@@ -38,6 +38,16 @@ async fn article(app: &RunningApp, title: &str, keywords: &str, body: &str) {
         .unwrap();
 }
 
+async fn click(tour: &Tour, css: &str) {
+    tour.client
+        .find(Locator::Css(css))
+        .await
+        .unwrap_or_else(|_| panic!("no {css}"))
+        .click()
+        .await
+        .unwrap();
+}
+
 async fn composer_text(tour: &Tour) -> String {
     tour.client
         .find(Locator::Id("compose-body"))
@@ -115,35 +125,17 @@ async fn share_and_use_fill_the_reply_and_search_stays_on_the_page() {
         .unwrap();
     assert_eq!(suggested, "Returning an order");
 
-    tour.client
-        .find(Locator::Css("#kb-suggestions button[value=\"text\"]"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(&tour, "#kb-suggestions button[value=\"text\"]").await;
     tour.screenshot("shared-text").await;
     assert_eq!(composer_text(&tour).await, RETURNS);
     assert!(tour.url().await.ends_with(&page), "no page load");
 
-    tour.client
-        .find(Locator::Css("#script button[data-fill]"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(&tour, "#script button[data-fill]").await;
     tour.screenshot("used-step").await;
     assert_eq!(composer_text(&tour).await, format!("{RETURNS} {GREETING}"));
 
     tour.fill("q", "parcel").await;
-    tour.client
-        .find(Locator::Css(".kb-search button"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(&tour, ".kb-search button").await;
     let results = tour
         .client
         .wait()
@@ -164,13 +156,7 @@ async fn share_and_use_fill_the_reply_and_search_stays_on_the_page() {
         "the reply being typed is kept"
     );
     // A result swapped in shares like the others, once.
-    tour.client
-        .find(Locator::Css("#kb-results button[value=\"link\"]"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(&tour, "#kb-results button[value=\"link\"]").await;
     tour.screenshot("shared-link").await;
     let link = format!("{}/kb/shipping-times", app.desk.settings().public_url());
     assert_eq!(
