@@ -13,6 +13,7 @@ use crate::domain::user::Role;
 use crate::domain::{ConversationId, UserId};
 use crate::store::StoreError;
 use crate::store::knowledge::{Article, ArticleContent, ArticleRefusal};
+use crate::store::outbox::MAX_OUTBOUND_CHARS;
 use std::hash::{DefaultHasher, Hash, Hasher};
 use std::sync::{Arc, Mutex};
 
@@ -67,6 +68,16 @@ pub enum ShareRefusal {
     NotShared,
     #[error("That article has no public page, so it has no link to share; share its text.")]
     NoLink,
+    #[error(
+        "That article is longer than one message can be ({MAX_OUTBOUND_CHARS} characters): share \
+         its link, or copy the part the customer needs."
+    )]
+    TooLong,
+}
+
+/// Whether an article's text fits in one message.
+pub fn fits_a_message(a: &Article) -> bool {
+    a.content.body.as_str().chars().count() <= MAX_OUTBOUND_CHARS
 }
 
 /// The articles an index was built from, each by id and a hash of what it says: equal
@@ -256,6 +267,7 @@ impl Desk {
             return Ok(Err(ShareRefusal::NotShared));
         };
         Ok(match how {
+            ShareAs::Text if !fits_a_message(&a) => Err(ShareRefusal::TooLong),
             ShareAs::Text => Ok(a.content.body.to_string()),
             ShareAs::Link => self.article_link(&a).ok_or(ShareRefusal::NoLink),
         })

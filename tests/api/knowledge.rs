@@ -679,6 +679,31 @@ async fn sharing_puts_the_articles_text_or_link_in_the_composer_and_sends_nothin
         .post(&share(internal.id.get()), &[("as", "text")])
         .await;
     assert_eq!(composer_text(&page.body), "Check the order first.");
+    // A text longer than one message can be is shared by its link only.
+    let long = article(
+        &app,
+        "Returns in full",
+        "return",
+        &"All the details. ".repeat(300),
+        ArticleState::Published,
+        true,
+    )
+    .await;
+    let page = agent.get(&search(conv.id, "details")).await;
+    assert!(
+        !page
+            .body
+            .contains("aria-label=\"Share the text of Returns in full\"")
+    );
+    assert!(
+        page.body
+            .contains("Too long for one message: share the link.")
+    );
+    let page = agent.post(&share(long.id.get()), &[("as", "text")]).await;
+    assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.body.contains("longer than one message can be"));
+    let page = agent.post(&share(long.id.get()), &[("as", "link")]).await;
+    assert_eq!(page.status, StatusCode::OK);
     let page = agent.post(&share(draft.id.get()), &[("as", "text")]).await;
     assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(page.body.contains("not published"));

@@ -11,7 +11,7 @@ use super::access;
 use super::composer::{Draft, again};
 use super::conversation::render;
 use crate::app::Desk;
-use crate::app::knowledge::{Audience, Hit, ShareAs};
+use crate::app::knowledge::{Audience, Hit, ShareAs, fits_a_message};
 use crate::domain::ConversationId;
 use crate::domain::ids::ArticleId;
 use crate::domain::user::Role;
@@ -62,6 +62,8 @@ pub struct Card {
     pub draft: bool,
     /// The article's language code, shown beside its title and set as its text's `lang`.
     pub language: String,
+    /// The text fits in one message: "Share text" is offered.
+    pub fits: bool,
 }
 
 impl KnowledgePart {
@@ -125,6 +127,7 @@ fn card(desk: &Desk, h: Hit) -> Card {
         link: desk.article_link(&a),
         draft: !a.is_published(),
         language: a.content.language.to_string(),
+        fits: fits_a_message(&a),
         text,
     }
 }
