@@ -55,6 +55,19 @@ pub fn check(
     Ok((ext, content_type(ext)))
 }
 
+/// The file picker's `accept` list for `channel`: `.jpg,.jpeg,…`.
+pub fn accept_list(channel: Channel) -> String {
+    let allowed = match channel {
+        Channel::WhatsApp => WHATSAPP,
+        Channel::Sms => SMS,
+    };
+    allowed
+        .iter()
+        .map(|e| format!(".{e}"))
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
 /// Whether a customer's file of media type `content_type` (parameters ignored) is one `channel`
 /// accepts (PRODUCT.md §6).
 pub fn accepts_media_type(channel: Channel, media_type: &str) -> bool {
@@ -89,6 +102,15 @@ pub fn content_type(ext: &str) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_file_picker_offers_what_the_channel_takes() {
+        assert_eq!(
+            accept_list(Channel::WhatsApp),
+            ".jpg,.jpeg,.png,.mp3,.oga,.ogg,.amr,.mp4,.pdf"
+        );
+        assert!(accept_list(Channel::Sms).ends_with(".pdf,.csv"));
+    }
 
     #[test]
     fn customer_media_types_follow_the_channel() {

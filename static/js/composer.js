@@ -1,12 +1,13 @@
 // Quick replies in the composer: typing "/q" in the message opens a searchable list of the quick
 // replies offered here (the options of the "Quick replies" select, already filled for this customer
-// and agent); the words typed after "/q" filter it. Arrow keys move, Enter or a click inserts,
+// and agent); the words typed after "/q" filter it, each word anywhere in a title or text
+// ("/q refund policy"). Arrow keys move, Enter or a click inserts,
 // Escape closes. Without this file the select and its "Insert" button do the same on the server.
 // Listeners are delegated from `document`, so a composer replaced by a live reload keeps working;
 // the list is built with textContent only, never markup.
 (() => {
   "use strict";
-  const TRIGGER = /(^|\s)\/q(\S*)$/;
+  const TRIGGER = /(^|\s)\/q((?:[ \t][^\n]*)?)$/;
   const MAX_SHOWN = 8;
   let popup = null;
   let items = [];
@@ -25,7 +26,8 @@
     const before = area.value.slice(0, area.selectionStart);
     const m = TRIGGER.exec(before);
     if (!m) return null;
-    return { start: before.length - m[2].length - 2, query: m[2].toLowerCase() };
+    const words = m[2].toLowerCase().split(/\s+/).filter(Boolean);
+    return { start: before.length - m[2].length - 2, words };
   }
 
   function close() {
@@ -81,7 +83,10 @@
     const t = token(area);
     if (!t) return close();
     items = options()
-      .filter((q) => (q.title + " " + q.text).toLowerCase().includes(t.query))
+      .filter((q) => {
+        const hay = (q.title + " " + q.text).toLowerCase();
+        return t.words.every((w) => hay.includes(w));
+      })
       .slice(0, MAX_SHOWN);
     active = Math.min(active, Math.max(items.length - 1, 0));
     render(area, items);

@@ -92,7 +92,7 @@
     body.textContent = text;
     const status = document.createElement("p");
     status.className = "msg-status status-queued";
-    status.textContent = "Status: queued";
+    status.textContent = "🕓 Queued";
     li.append(meta, body, status);
     const empty = t.querySelector("li.empty");
     if (empty) empty.remove();
@@ -233,4 +233,34 @@
   }
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
   else start();
+})();
+
+// Drag and drop: a file dropped on the conversation goes into the attachment form's file picker
+// (the agent then adds a caption and sends it), so the same checks apply as for a picked file.
+(() => {
+  "use strict";
+  const zone = document.getElementById("conversation");
+  if (!zone) return;
+  const input = () => document.getElementById("attach-file");
+  const has = (e) => e.dataTransfer && Array.from(e.dataTransfer.types || []).includes("Files");
+  zone.addEventListener("dragover", (e) => {
+    if (!has(e) || !input()) return;
+    e.preventDefault();
+    zone.classList.add("dropping");
+  });
+  zone.addEventListener("dragleave", (e) => {
+    if (e.target === zone) zone.classList.remove("dropping");
+  });
+  zone.addEventListener("drop", (e) => {
+    zone.classList.remove("dropping");
+    const picker = input();
+    if (!has(e) || !picker || e.dataTransfer.files.length === 0) return;
+    e.preventDefault();
+    const one = new DataTransfer();
+    one.items.add(e.dataTransfer.files[0]);
+    picker.files = one.files;
+    const caption = document.getElementById("attach-caption");
+    (caption || picker).focus();
+    picker.closest("form").scrollIntoView({ block: "nearest" });
+  });
 })();

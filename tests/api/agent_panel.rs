@@ -114,6 +114,9 @@ async fn the_panel_shows_the_thread_with_statuses_and_a_failed_messages_code_and
         "msg-agent",
         "status-delivered",
         "status-failed",
+        // Ticks with the words beside them: hidden for a delivery, shown for a failure.
+        "<span class=\"ticks\" aria-hidden=\"true\">✓✓</span> <span class=\"status-text visually-hidden\">Delivered</span>",
+        "<span class=\"ticks\" aria-hidden=\"true\">!</span> <span class=\"status-text\">Failed</span>",
         "Error 21211",
         "is not a valid phone number.",
         WA_BUSINESS,

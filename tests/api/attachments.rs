@@ -35,7 +35,7 @@ async fn assigned_to_agent(app: &TestApp) -> (Browser, omnidesk::domain::Convers
     (agent, conv.id)
 }
 
-async fn allow_agent_files(app: &TestApp) {
+pub(crate) async fn allow_agent_files(app: &TestApp) {
     let ws = app.desk().store().workstreams().await.unwrap()[0].id;
     app.desk()
         .store()

@@ -10,7 +10,7 @@ use wiremock::matchers::{method, path};
 use wiremock::{Mock, ResponseTemplate};
 
 /// An inbound WhatsApp message whose one photo is fetched and stored; returns its SID.
-async fn receive_photo(app: &TestApp) -> String {
+pub(crate) async fn receive_photo(app: &TestApp) -> String {
     Mock::given(method("GET"))
         .and(path("/m/photo"))
         .respond_with(ResponseTemplate::new(200).set_body_bytes(b"JPEGDATA".to_vec()))

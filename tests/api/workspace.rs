@@ -215,3 +215,44 @@ async fn a_list_of_two_thousand_open_conversations_renders_a_window_under_100_kb
     assert_eq!(more.body.matches("<li class=\"wl-item").count(), 100);
     app.stop().await;
 }
+
+#[tokio::test]
+async fn the_thread_shows_a_photo_inline_and_the_file_picker_offers_the_channel_s_types() {
+    let app = spawn_app().await;
+    let sid = crate::files_and_reads::receive_photo(&app).await;
+    crate::attachments::allow_agent_files(&app).await;
+    let msg = app.message_by_sid(&sid).await.unwrap();
+    let mut admin = app.admin().await;
+    let page = admin
+        .get(&format!(
+            "/agent/conversations/{}",
+            msg.conversation_id.get()
+        ))
+        .await;
+    let src = format!("/media/{}/{}/0", msg.conversation_id.get(), msg.seq);
+    assert!(
+        page.body.contains(&format!(
+            "<img src=\"{src}\" alt=\"Attachment 1 (image/jpeg)\" class=\"thumb\" loading=\"lazy\">"
+        )),
+        "a thumbnail that opens the photo"
+    );
+    assert!(
+        page.body
+            .contains(&format!("<a href=\"{src}\" target=\"_blank\""))
+    );
+    assert!(
+        page.body
+            .contains("accept=\".jpg,.jpeg,.png,.mp3,.oga,.ogg,.amr,.mp4,.pdf\"")
+    );
+    app.stop().await;
+}
+
+#[test]
+fn an_svg_is_never_shown_inline() {
+    use omnidesk::web::agent::conversation::MediaKind;
+    assert!(MediaKind::of_type("image/png").is_image());
+    assert!(!MediaKind::of_type("image/svg+xml").is_image());
+    assert!(MediaKind::of_type("audio/ogg; codecs=opus").is_audio());
+    assert!(MediaKind::of_type("video/mp4").is_video());
+    assert!(!MediaKind::of_type("application/pdf").is_image());
+}

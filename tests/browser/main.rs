@@ -3,6 +3,7 @@
 //! `target/browser-screenshots/<test>/`. `.ci/run` installs Debian's chromium and
 //! chromium-driver; elsewhere, without chromedriver, the tests say so and skip (in CI they fail).
 
+mod a11y;
 mod acs_account;
 mod admin_setup;
 mod agent_flow;

@@ -4,6 +4,7 @@
 //! list updates and counts unread messages (also in the title) when a customer writes, drafts stay
 //! with their conversation, and at 390 px the page does not scroll sideways.
 
+use crate::a11y::assert_accessible;
 use crate::desk::*;
 use crate::harness::*;
 use fantoccini::Locator;
@@ -34,6 +35,7 @@ async fn an_agent_works_two_conversations_on_one_screen_without_reloads() {
         "return document.body.innerText.includes('Incoming');",
     )
     .await;
+    assert_accessible(&tour, "the dashboard with an offer").await;
     click_button(&tour, "main", "Accept").await;
     until(
         &tour,
@@ -86,6 +88,7 @@ async fn an_agent_works_two_conversations_on_one_screen_without_reloads() {
     )
     .await;
     tour.screenshot("replied-without-reload").await;
+    assert_accessible(&tour, "the conversation page").await;
     until(&tour, "no reload", STILL_MARKED).await;
     until(
         &tour,
@@ -112,6 +115,7 @@ async fn an_agent_works_two_conversations_on_one_screen_without_reloads() {
     .await;
     until(&tour, "still no reload", STILL_MARKED).await;
     tour.screenshot("offer-banner").await;
+    assert_accessible(&tour, "the conversation page with the offer banner").await;
     click_button(&tour, ".offer-banner", "Accept").await;
     until(
         &tour,
@@ -178,6 +182,9 @@ async fn an_agent_works_two_conversations_on_one_screen_without_reloads() {
     )
     .await;
     tour.screenshot("phone-390").await;
+    assert_accessible(&tour, "the conversation page at 390 px").await;
+    tour.visit("/agent/search?q=story", "search").await;
+    assert_accessible(&tour, "the search page").await;
     tour.client.close().await.unwrap();
     desk.app.stop().await;
 }

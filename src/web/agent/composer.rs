@@ -65,6 +65,8 @@ pub struct Composer {
     pub note_max: usize,
     /// The workstream lets agents send file attachments.
     pub attachments: bool,
+    /// The file picker's accepted types for the channel.
+    pub accept: String,
 }
 
 impl Composer {
@@ -142,6 +144,7 @@ pub async fn build(
     };
     Ok(Composer {
         attachments,
+        accept: crate::domain::attachment::accept_list(conv.channel),
         id: conv.id.get(),
         csrf: user.csrf.clone(),
         read_only,

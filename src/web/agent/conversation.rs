@@ -10,7 +10,9 @@ use super::worklist::{self, ListQuery, OfferItem, WorkList};
 use crate::app::Desk;
 use crate::domain::sentiment::Sentiment;
 use crate::domain::user::Role;
-use crate::domain::{Channel, ConversationId, ConversationState, Direction, TemplateId, UserId};
+use crate::domain::{
+    Channel, ConversationId, ConversationState, Direction, MessageStatus, TemplateId, UserId,
+};
 use crate::store::records::{Conversation, DistributionMode, MediaState, Message, Workstream};
 use crate::web::session::SignedIn;
 use crate::web::ui::{ADMIN_SECTIONS, Nav, PageError, When};
@@ -79,8 +81,8 @@ pub struct Head {
     pub state: String,
     /// When the WhatsApp reply window closes (or closed).
     pub window: Option<When>,
-    /// The conversation of this customer before this one: (link, label).
-    pub previous: Option<(String, String)>,
+    /// The conversation of this customer before this one: (link, when it started).
+    pub previous: Option<(String, When)>,
     /// "With the bot (menu bot) since …" while the bot holds the conversation: its name, since.
     pub bot: Option<(String, When)>,
     /// How the customer's last messages read.
@@ -98,6 +100,8 @@ pub struct Item {
     pub body: String,
     /// Outbound messages: queued, sent, delivered, read, failed…
     pub status: Option<String>,
+    /// The status as ticks (🕓 ✓ ✓✓) and in words, for who cannot see them.
+    pub ticks: Ticks,
     pub failed: bool,
     /// The provider's error: code and text.
     pub failure: Option<String>,
@@ -108,7 +112,65 @@ pub struct Item {
     pub reply_to: Option<String>,
 }
 
+/// A delivery status drawn as WhatsApp does: a clock while queued, one tick sent, two delivered,
+/// two blue ticks read, "!" failed; `text` says it in words.
+pub struct Ticks {
+    pub marks: &'static str,
+    pub text: &'static str,
+}
+
+impl Ticks {
+    fn of(status: MessageStatus) -> Self {
+        let (marks, text) = match status {
+            MessageStatus::Received => ("", "Received"),
+            MessageStatus::Queued => ("🕓", "Queued"),
+            MessageStatus::Sending => ("🕓", "Sending"),
+            MessageStatus::Sent => ("✓", "Sent"),
+            MessageStatus::Delivered => ("✓✓", "Delivered"),
+            MessageStatus::Read => ("✓✓", "Read"),
+            MessageStatus::Undelivered => ("!", "Not delivered"),
+            MessageStatus::Failed => ("!", "Failed"),
+        };
+        Self { marks, text }
+    }
+}
+
+/// How a file is shown in the thread.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum MediaKind {
+    Image,
+    Audio,
+    Video,
+    File,
+}
+
+impl MediaKind {
+    pub fn of_type(content_type: &str) -> Self {
+        let main = content_type.split('/').next().unwrap_or_default();
+        match main.trim().to_ascii_lowercase().as_str() {
+            // SVG can carry scripts: a link, never inline.
+            "image" if !content_type.to_ascii_lowercase().contains("svg") => MediaKind::Image,
+            "audio" => MediaKind::Audio,
+            "video" => MediaKind::Video,
+            _ => MediaKind::File,
+        }
+    }
+
+    pub fn is_image(&self) -> bool {
+        *self == MediaKind::Image
+    }
+
+    pub fn is_audio(&self) -> bool {
+        *self == MediaKind::Audio
+    }
+
+    pub fn is_video(&self) -> bool {
+        *self == MediaKind::Video
+    }
+}
+
 pub struct MediaItem {
+    pub kind: MediaKind,
     pub label: String,
     /// Set once the file is stored.
     pub href: Option<String>,
@@ -195,12 +257,16 @@ pub async fn panel(
             i
         })
         .collect();
-    let previous = store.previous_conversation(conv.id).await?.map(|p| {
-        (
-            format!("/agent/conversations/{}", p.get()),
-            format!("Conversation #{}", p.get()),
-        )
-    });
+    // Named by when it started: ids are the desk's, not the agent's.
+    let previous = match store.previous_conversation(conv.id).await? {
+        Some(p) => store.conversation(p).await?.map(|c| {
+            (
+                format!("/agent/conversations/{}", p.get()),
+                When::of(c.created_at),
+            )
+        }),
+        None => None,
+    };
     let head = Head {
         id: conv.id.get(),
         customer: conv.customer.to_string(),
@@ -339,6 +405,7 @@ fn item(
         time: When::of(m.created_at),
         body: m.body.clone(),
         status: sent.then(|| m.status.to_string()),
+        ticks: Ticks::of(m.status),
         failed: sent && m.status.is_failure(),
         failure: if sent { failure } else { None },
         template: m
@@ -364,8 +431,10 @@ fn media_item(m: &Message, index: usize, content_type: &str, state: &MediaState)
     } else {
         format!("Attachment {} ({content_type})", index + 1)
     };
+    let kind = MediaKind::of_type(content_type);
     match state {
         MediaState::Stored { .. } => MediaItem {
+            kind,
             label,
             href: Some(format!(
                 "/media/{}/{}/{index}",
@@ -375,11 +444,13 @@ fn media_item(m: &Message, index: usize, content_type: &str, state: &MediaState)
             problem: None,
         },
         MediaState::Pending => MediaItem {
+            kind,
             label,
             href: None,
             problem: Some("Still being fetched.".into()),
         },
         MediaState::Failed { reason } => MediaItem {
+            kind,
             label,
             href: None,
             problem: Some(format!("Could not be fetched: {reason}")),

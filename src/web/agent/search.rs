@@ -46,6 +46,10 @@ pub struct SearchPage {
     pub prev: Option<String>,
     pub next: Option<String>,
     pub truncated: bool,
+    /// The offer banner, as on every workspace page.
+    pub offers: Vec<super::worklist::OfferItem>,
+    pub csrf: String,
+    pub back: String,
 }
 
 impl SearchPage {
@@ -95,6 +99,9 @@ async fn show(
         prev: None,
         next: None,
         truncated: false,
+        offers: super::worklist::offers(&desk, user.user.id).await?,
+        csrf: user.csrf.clone(),
+        back: "/agent/search".into(),
     };
     if q.chars().count() > MAX_QUERY_CHARS {
         view.problem = Some(format!("A search is at most {MAX_QUERY_CHARS} characters."));
