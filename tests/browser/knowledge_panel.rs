@@ -2,6 +2,7 @@
 //! suggests an article for what the customer wrote, "Share text" and a script step's "Use" fill
 //! the reply without leaving the page, and the article search swaps its results in place.
 
+use crate::a11y::assert_accessible;
 use crate::harness::*;
 use fantoccini::Locator;
 use omnidesk::domain::Channel;
@@ -115,6 +116,7 @@ async fn share_and_use_fill_the_reply_and_search_stays_on_the_page() {
 
     let page = format!("/agent/conversations/{}", conv.id.get());
     tour.visit(&page, "panel").await;
+    assert_accessible(&tour, "the conversation page with knowledge and a script").await;
     let suggested = tour
         .client
         .find(Locator::Css("#kb-suggestions .kb-hit-title"))
@@ -144,6 +146,7 @@ async fn share_and_use_fill_the_reply_and_search_stays_on_the_page() {
         .await
         .expect("the results swapped in");
     tour.screenshot("searched").await;
+    assert_accessible(&tour, "the conversation page with search results").await;
     let text = results.text().await.unwrap();
     assert!(text.contains("Shipping times"), "{text}");
     assert!(
@@ -163,4 +166,15 @@ async fn share_and_use_fill_the_reply_and_search_stays_on_the_page() {
         composer_text(&tour).await,
         format!("{RETURNS} {GREETING} {link}")
     );
+
+    // The article's public page, the knowledge list and its form.
+    tour.visit("/kb/shipping-times", "public-page").await;
+    assert_accessible(&tour, "the public article page").await;
+    tour.visit("/admin/knowledge", "knowledge-list").await;
+    assert_accessible(&tour, "the knowledge list").await;
+    tour.visit("/admin/knowledge/new", "new-article").await;
+    assert_accessible(&tour, "the new article form").await;
+    tour.visit(&format!("/admin/workstreams/{}/script", ws.get()), "script")
+        .await;
+    assert_accessible(&tour, "the script page").await;
 }
