@@ -31,6 +31,7 @@ mod files_and_reads;
 mod helpers;
 mod inbound;
 mod knowledge;
+mod knowledge_panel;
 mod layers;
 mod lifecycle;
 mod live_events;
