@@ -3,6 +3,7 @@
 
 use super::Desk;
 use crate::domain::knowledge::script::{Script, StepId};
+use crate::domain::quick_reply::Context;
 use crate::domain::{ConversationId, UserId, WorkstreamId};
 use crate::store::StoreError;
 use crate::store::records::{Conversation, Workstream};
@@ -33,6 +34,20 @@ impl Desk {
             out.push((w, steps));
         }
         Ok(out)
+    }
+
+    /// What a send-text step's slugs are filled from in `conv`, for `agent` (the viewer).
+    pub async fn script_context(
+        &self,
+        conv: &Conversation,
+        agent: &str,
+    ) -> Result<Context, StoreError> {
+        let contact = self.store().contact(conv.contact_id).await?;
+        Ok(Context {
+            customer_name: contact.and_then(|c| c.name),
+            customer_phone: Some(conv.customer.to_string()),
+            agent_name: Some(agent.to_owned()),
+        })
     }
 
     /// The names of the users who ticked `ticks`.

@@ -121,6 +121,18 @@ async fn bad_steps_are_refused_beside_the_field_and_store_nothing() {
         ),
         ("send_text", "bell \u{7}", "text", "control characters"),
         ("poem", "Hello", "kind", "Choose send text or instruction."),
+        (
+            "send_text",
+            "Hi {Nickname{Customer}}",
+            "text",
+            "is not a slug omnidesk knows",
+        ),
+        (
+            "send_text",
+            "Hi {FirstName{Customer}",
+            "text",
+            "The braces do not balance.",
+        ),
     ] {
         let page = add(&mut admin, kind, text).await;
         assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY, "{why}");
@@ -352,6 +364,12 @@ async fn use_puts_a_send_text_step_in_the_composer() {
     admin.get(SCRIPT).await;
     add(&mut admin, "send_text", "Thanks for waiting <3 & welcome").await;
     add(&mut admin, "instruction", "Look up the order").await;
+    add(
+        &mut admin,
+        "send_text",
+        "Hi {FirstName{Customer}}, this is {FirstName{Agent}}.",
+    )
+    .await;
     let panel = format!("/agent/conversations/{}", conv.id.get());
     let before = app.messages(conv.id).await.len();
     let page = agent.get(&panel).await;
@@ -369,6 +387,15 @@ async fn use_puts_a_send_text_step_in_the_composer() {
         "{}",
         used.body
     );
+    // Slugs are filled for the conversation and the agent, in the panel and by Use.
+    let page = agent.get(&panel).await;
+    assert!(
+        page.body.contains("data-fill=\"Hi Ana, this is Agent.\""),
+        "{}",
+        page.body
+    );
+    let used = agent.post(&format!("{panel}/script/3/use"), &[]).await;
+    assert!(used.body.contains("\">Hi Ana, this is Agent.</textarea>"));
     let page = agent.post(&format!("{panel}/script/2/use"), &[]).await;
     assert_eq!(
         page.status,

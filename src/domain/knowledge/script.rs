@@ -1,7 +1,10 @@
 //! Agent scripts: a workstream's ordered checklist for its conversations. A step is either text
 //! to send (the agent's "Use" puts it in the composer) or an instruction for the agent; each step
 //! keeps its id when steps are added, moved or removed, so what an agent ticked stays ticked.
+//! Step text may hold the quick replies' slugs (`{FirstName{Customer}}`), filled for each
+//! conversation.
 
+use crate::domain::quick_reply::{Context, QuickReplyText};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
@@ -61,6 +64,9 @@ pub enum StepError {
     TooLong,
     #[error("The text contains control characters that are not allowed.")]
     Characters,
+    /// A slug omnidesk does not know, or braces that do not make one (the quick replies' rule).
+    #[error("{0}")]
+    Slug(String),
 }
 
 /// A step's text: 1–2,000 characters, line breaks kept (LF).
@@ -89,12 +95,22 @@ impl StepText {
         {
             Err(StepError::Characters)
         } else {
+            QuickReplyText::parse(s).map_err(|e| StepError::Slug(e.to_string()))?;
             Ok(Self(s.to_owned()))
         }
     }
 
     pub fn as_str(&self) -> &str {
         &self.0
+    }
+
+    /// The text with its slugs filled for one conversation.
+    pub fn fill(&self, ctx: &Context) -> String {
+        match QuickReplyText::parse(&self.0) {
+            Ok(q) => q.fill(ctx),
+            // Checked by `parse` (also when read back): not reached, but never lose the text.
+            Err(_) => self.0.clone(),
+        }
     }
 }
 
@@ -205,6 +221,18 @@ mod tests {
     }
 
     #[test]
+    fn slugs_are_filled_for_the_conversation() {
+        let t = text("Hi {FirstName{Customer}}, I am {FullName{Agent}}.");
+        let ctx = Context {
+            customer_name: Some("Ana Lima".into()),
+            customer_phone: None,
+            agent_name: Some("Bo Chen".into()),
+        };
+        assert_eq!(t.fill(&ctx), "Hi Ana, I am Bo Chen.");
+        assert_eq!(text("No slugs").fill(&ctx), "No slugs");
+    }
+
+    #[test]
     fn a_script_is_bounded_and_step_text_checked() {
         let mut s = Script::default();
         for _ in 0..MAX_STEPS {
@@ -220,6 +248,11 @@ mod tests {
             StepText::parse(&"x".repeat(MAX_STEP_CHARS + 1)),
             Err(StepError::TooLong)
         );
+        assert!(matches!(
+            StepText::parse("Hi {Nickname{Customer}}"),
+            Err(StepError::Slug(_))
+        ));
+        assert!(matches!(StepText::parse("a } b"), Err(StepError::Slug(_))));
         assert_eq!(StepKind::parse("send_text"), Some(StepKind::SendText));
         assert_eq!(StepKind::parse("other"), None);
     }

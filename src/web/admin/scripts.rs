@@ -6,6 +6,7 @@ use super::editors::Editor;
 use crate::app::Desk;
 use crate::domain::WorkstreamId;
 use crate::domain::knowledge::script::{Move, Script, Step, StepId, StepKind, StepText};
+use crate::domain::quick_reply::Slug;
 use crate::store::records::Workstream;
 use crate::store::scripts::{ScriptEdit, ScriptRefusal};
 use crate::web::csrf::{CsrfForm, FormData};
@@ -81,7 +82,10 @@ fn step_form(action: String, csrf: &str, step: Option<&Step>) -> FormModel {
             Field::new("text", "Text", FieldKind::TextArea { rows: 4 })
                 .required()
                 .value(step.map_or("", |s| s.text.as_str()))
-                .help("At most 2,000 characters."),
+                .help(format!(
+                    "At most 2,000 characters. Slugs filled in for the agent: {}.",
+                    Slug::list()
+                )),
         )
 }
 

@@ -41,6 +41,7 @@ pub struct StepView {
     pub kind: String,
     /// A send-text step: "Use" puts it in the composer.
     pub send: bool,
+    /// With its slugs filled for this conversation and viewer.
     pub text: String,
     /// Who ticked it and when, if it is done.
     pub done: Option<(String, When)>,
@@ -53,6 +54,7 @@ pub async fn load(
 ) -> Result<ScriptPart, PageError> {
     let (script, ticks) = desk.conversation_script(conv).await?;
     let names = desk.tick_names(&ticks).await?;
+    let ctx = desk.script_context(conv, &user.user.name).await?;
     let steps = script
         .steps
         .into_iter()
@@ -60,7 +62,7 @@ pub async fn load(
             id: s.id.get(),
             kind: s.kind.to_string(),
             send: s.kind == StepKind::SendText,
-            text: s.text.as_str().to_owned(),
+            text: s.text.fill(&ctx),
             done: ticks.get(&s.id).map(|t| {
                 let who = names
                     .get(&t.by)
@@ -136,8 +138,9 @@ async fn use_step(
                 .into(),
         ));
     };
+    let ctx = desk.script_context(&conv, &user.user.name).await?;
     let draft = Draft {
-        text: s.text.as_str().to_owned(),
+        text: s.text.fill(&ctx),
         ..Draft::default()
     };
     again(&desk, &user, &conv, draft, StatusCode::OK).await
