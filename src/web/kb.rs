@@ -18,6 +18,8 @@ struct PublicArticle {
     /// Paragraphs (split at blank lines), each as its lines.
     paragraphs: Vec<Vec<String>>,
     updated: When,
+    /// The day it was last changed (a customer needs no more): `2026-12-01`.
+    updated_on: String,
 }
 
 /// The text's paragraphs: blocks between blank lines, each kept as its lines.
@@ -43,11 +45,13 @@ pub async fn show(
         .public_article(slug)
         .await?
         .ok_or(PageError::NotFound)?;
+    let updated = When::of(a.updated_at);
     let page = PublicArticle {
         title: a.content.title.to_string(),
         language: a.content.language.to_string(),
         paragraphs: paragraphs(a.content.body.as_str()),
-        updated: When::of(a.updated_at),
+        updated_on: updated.iso.get(..10).unwrap_or(&updated.iso).to_owned(),
+        updated,
     };
     Ok(render(&page, StatusCode::OK))
 }

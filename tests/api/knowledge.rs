@@ -373,6 +373,11 @@ async fn only_a_published_public_article_has_a_public_page() {
         page.body
     );
     assert!(page.body.contains("name=\"viewport\""), "phone-friendly");
+    assert!(
+        page.body.contains(">2026-01-01</time>"),
+        "the day it changed: {}",
+        page.body
+    );
     for path in [
         "/kb/public-draft",
         "/kb/internal-only",

@@ -177,4 +177,23 @@ async fn share_and_use_fill_the_reply_and_search_stays_on_the_page() {
     tour.visit(&format!("/admin/workstreams/{}/script", ws.get()), "script")
         .await;
     assert_accessible(&tour, "the script page").await;
+
+    // What a customer opens from a shared link, on a phone: no sideways scroll.
+    tour.client.set_window_size(390, 844).await.unwrap();
+    tour.visit("/kb/returning-an-order", "public-page-390")
+        .await;
+    let fits = tour
+        .client
+        .execute(
+            "return document.documentElement.scrollWidth <= window.innerWidth;",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        fits,
+        serde_json::Value::Bool(true),
+        "the public page fits 390 px"
+    );
+    assert_accessible(&tour, "the public article page at 390 px").await;
 }
