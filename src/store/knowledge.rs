@@ -179,3 +179,60 @@ impl Store {
         .await
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::knowledge::script::{Script, StepKind, StepText};
+    use crate::store::tables::{ARTICLE_RECORD, WORKSTREAM_SCRIPT};
+    use codec::Record;
+    use redb::TableHandle;
+
+    fn article() -> Article {
+        Article {
+            id: ArticleId::new(3),
+            content: ArticleContent {
+                slug: ArticleSlug::parse("returns").unwrap(),
+                title: ArticleTitle::parse("Returns").unwrap(),
+                body: ArticleBody::parse("Thirty days.").unwrap(),
+                keywords: vec![Keyword::parse("refund").unwrap()],
+                language: LanguageCode::english(),
+                state: ArticleState::Published,
+                public: true,
+            },
+            author: UserId::new(1),
+            created_at: Timestamp::from_millis(1),
+            updated_at: Timestamp::from_millis(2),
+        }
+    }
+
+    #[test]
+    fn articles_and_scripts_are_stored_in_their_tables() {
+        assert_eq!(Article::TABLE, ARTICLE_RECORD.name());
+        assert_eq!(Script::TABLE, WORKSTREAM_SCRIPT.name());
+    }
+
+    #[test]
+    fn records_round_trip_and_a_value_todays_rules_refuse_is_corrupt() {
+        let a = article();
+        let bytes = codec::encode(&a).unwrap();
+        assert_eq!(codec::decode_at::<Article>(3, &bytes).unwrap(), a);
+        // The same bytes with the slug's first letter upper-cased: no longer a slug.
+        let mut bad = bytes.clone();
+        let at = bad.windows(7).position(|w| w == b"returns").unwrap();
+        bad[at] = b'R';
+        assert!(matches!(
+            codec::decode_at::<Article>(3, &bad),
+            Err(StoreError::Corrupt {
+                table: "article_record",
+                ..
+            })
+        ));
+        let mut s = Script::default();
+        s.add(StepKind::SendText, StepText::parse("Hello").unwrap())
+            .unwrap();
+        let bytes = codec::encode(&s).unwrap();
+        assert_eq!(codec::decode_at::<Script>(1, &bytes).unwrap(), s);
+        assert!(codec::decode_at::<Script>(1, &bytes[..bytes.len() - 1]).is_err());
+    }
+}
