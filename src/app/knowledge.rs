@@ -188,7 +188,9 @@ impl Desk {
         draft: ArticleContent,
         author: UserId,
     ) -> Result<Result<Article, ArticleRefusal>, StoreError> {
-        self.store().create_article(draft, author, self.now()).await
+        self.store()
+            .create_article(draft, Some(author), self.now())
+            .await
     }
 
     pub async fn update_article(
@@ -303,7 +305,7 @@ mod tests {
                 state: ArticleState::Published,
                 public: false,
             },
-            author: UserId::new(1),
+            author: Some(UserId::new(1)),
             created_at: Timestamp::from_millis(0),
             updated_at: Timestamp::from_millis(0),
         }

@@ -15,8 +15,8 @@ use serde::{Deserialize, Serialize};
 pub struct Article {
     pub id: ArticleId,
     pub content: ArticleContent,
-    /// Who wrote it first.
-    pub author: UserId,
+    /// Who wrote it first; None for an article that came from a configuration file.
+    pub author: Option<UserId>,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
 }
@@ -36,16 +36,20 @@ impl Article {
     }
 }
 
-/// What an article says and how it is shown, as the form submits it, every part parsed.
+/// What an article says and how it is shown, as the form submits it, every part parsed; also
+/// an article of the configuration file's `knowledge` section, matched by its slug.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct ArticleContent {
     pub slug: ArticleSlug,
     pub title: ArticleTitle,
     pub body: ArticleBody,
+    #[serde(default)]
     pub keywords: Vec<Keyword>,
     pub language: LanguageCode,
     pub state: ArticleState,
     /// Shown to anyone at `/kb/{slug}` while published.
+    #[serde(default)]
     pub public: bool,
 }
 
@@ -106,7 +110,7 @@ impl Store {
     pub async fn create_article(
         &self,
         content: ArticleContent,
-        author: UserId,
+        author: Option<UserId>,
         now: Timestamp,
     ) -> Refusable<Article> {
         self.write(move |tx| {
@@ -200,7 +204,7 @@ mod tests {
                 state: ArticleState::Published,
                 public: true,
             },
-            author: UserId::new(1),
+            author: Some(UserId::new(1)),
             created_at: Timestamp::from_millis(1),
             updated_at: Timestamp::from_millis(2),
         }

@@ -427,3 +427,107 @@ async fn article_text_is_escaped_on_every_page() {
     }
     app.stop().await;
 }
+
+const KNOWLEDGE_FILE: &str = r#"
+[[knowledge]]
+slug = "returns"
+title = "Returns and refunds"
+body = "Thirty days."
+keywords = ["refund"]
+language = "en"
+state = "published"
+public = true
+
+[[knowledge]]
+slug = "shipping"
+title = "Shipping"
+body = "Two days."
+language = "en"
+state = "draft"
+"#;
+
+#[tokio::test]
+async fn articles_travel_in_the_configuration_file() {
+    use crate::operations::omnidesk;
+    let app = spawn_app().await;
+    app.admin().await;
+    article(
+        &app,
+        "Returns",
+        "refund",
+        "Thirty days.",
+        ArticleState::Published,
+        true,
+    )
+    .await;
+    article(
+        &app,
+        "Old news",
+        "",
+        "Gone soon.",
+        ArticleState::Draft,
+        false,
+    )
+    .await;
+    let dir = app.stop().await;
+    let (ok, text, err) = omnidesk(dir.path(), &["config", "export"], "");
+    assert!(ok, "{err}");
+    for expected in [
+        "[[knowledge]]",
+        "slug = \"returns\"",
+        "state = \"published\"",
+        "public = true",
+        "slug = \"old-news\"",
+    ] {
+        assert!(text.contains(expected), "{expected} missing from:\n{text}");
+    }
+    let file = dir.path().join("knowledge.toml");
+    std::fs::write(&file, &text).unwrap();
+    let path = file.to_str().unwrap();
+    let (ok, out, err) = omnidesk(dir.path(), &["config", "import", path], "");
+    assert!(ok, "{err}");
+    assert!(out.contains("knowledge articles: no changes"), "{out}");
+
+    std::fs::write(&file, KNOWLEDGE_FILE).unwrap();
+    let (ok, out, err) = omnidesk(dir.path(), &["config", "import", path, "--dry-run"], "");
+    assert!(ok, "{err}");
+    for expected in [
+        "add Shipping (/kb/shipping)",
+        "change Returns and refunds (/kb/returns)",
+        "remove Old news (/kb/old-news)",
+    ] {
+        assert!(out.contains(expected), "{expected}: {out}");
+    }
+    let (ok, out, err) = omnidesk(dir.path(), &["config", "import", path], "");
+    assert!(ok, "{out}\n{err}");
+    assert!(out.contains("Applied."), "{out}");
+    let (_, text, _) = omnidesk(dir.path(), &["config", "export"], "");
+    assert!(text.contains("title = \"Returns and refunds\""), "{text}");
+    assert!(text.contains("slug = \"shipping\""));
+    assert!(!text.contains("old-news"));
+
+    // One slug twice, or one today's rules refuse: nothing changes.
+    let twice = format!(
+        "{KNOWLEDGE_FILE}{}",
+        &KNOWLEDGE_FILE[KNOWLEDGE_FILE
+            .find("[[knowledge]]\nslug = \"shipping\"")
+            .unwrap()..]
+    );
+    for (bad, says) in [
+        (twice.as_str(), "this article appears twice"),
+        (
+            &*KNOWLEDGE_FILE.replace("\"shipping\"", "\"Not A Slug\""),
+            "address name",
+        ),
+    ] {
+        std::fs::write(&file, bad).unwrap();
+        let (ok, out, err) = omnidesk(dir.path(), &["config", "import", path], "");
+        assert!(!ok, "{out}");
+        assert!(
+            err.contains(says) || out.contains(says),
+            "{says}: {out}{err}"
+        );
+    }
+    let (_, after, _) = omnidesk(dir.path(), &["config", "export"], "");
+    assert_eq!(after, text, "a refused file changed nothing");
+}

@@ -186,6 +186,14 @@ pub async fn export(store: &Store) -> Result<ConfigFile, StoreError> {
         templates: Some(templates),
         quick_replies: Some(quick_replies),
         automated: Some(automated_doc(store, &names).await?),
+        knowledge: Some(
+            store
+                .articles()
+                .await?
+                .into_iter()
+                .map(|a| a.content)
+                .collect(),
+        ),
     })
 }
 

@@ -47,6 +47,9 @@ pub struct ConfigFile {
     pub quick_replies: Option<Vec<QuickReplyDoc>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub automated: Option<AutomatedDoc>,
+    /// Knowledge articles, matched by their slug.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub knowledge: Option<Vec<crate::store::knowledge::ArticleContent>>,
 }
 
 /// A messaging account, matched by name. Its auth token (or ACS connection string) is never in

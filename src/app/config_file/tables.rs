@@ -43,6 +43,8 @@ pub const SETTINGS_TABLES: &[(&str, &str)] = &[
         "workstream_contextvariables",
         "workstreams.context_variables",
     ),
+    ("article_record", "knowledge"),
+    ("slug_article", "knowledge (by slug)"),
     (
         "workstream_bot",
         "workstreams.menu_bot, workstreams.external_bot (a new secret is made)",
@@ -88,20 +90,10 @@ pub const DATA_TABLES: &[&str] = &[
 
 /// Settings tables the file does not carry yet, with why: a known gap the test keeps visible
 /// (it fails once a table here is exported and not moved to `SETTINGS_TABLES`, or vanishes).
-pub const NOT_YET_EXPORTED: &[(&str, &str)] = &[
-    (
-        "article_record",
-        "knowledge articles are written on the knowledge pages; the file does not carry them yet",
-    ),
-    (
-        "slug_article",
-        "knowledge articles (their public addresses)",
-    ),
-    (
-        "workstream_script",
-        "agent scripts are edited on each workstream's script page; the file does not carry them yet",
-    ),
-];
+pub const NOT_YET_EXPORTED: &[(&str, &str)] = &[(
+    "workstream_script",
+    "agent scripts are edited on each workstream's script page; the file does not carry them yet",
+)];
 
 #[cfg(test)]
 mod tests {

@@ -192,8 +192,10 @@ pub fn parse_keywords(s: &str) -> Result<Vec<Keyword>, ArticleError> {
     Ok(out)
 }
 
-/// Whether agents may find and share an article.
+/// Whether agents may find and share an article. (Named in lower case in a configuration file;
+/// stored records hold the variant's index.)
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum ArticleState {
     /// Being written: only admins and supervisors see it.
     Draft,

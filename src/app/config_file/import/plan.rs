@@ -148,6 +148,15 @@ pub(super) fn changes(file: &ConfigFile, current: &ConfigFile) -> Report {
             |q| format!("{} ({})", q.title, q.locale),
         ));
     }
+    if let Some(l) = &file.knowledge {
+        sections.push(diff(
+            "knowledge articles",
+            &cur(&current.knowledge),
+            l,
+            |a: &crate::store::knowledge::ArticleContent| a.slug.to_string(),
+            |a| format!("{} (/kb/{})", a.title, a.slug),
+        ));
+    }
     if let Some(a) = &file.automated {
         let empty = AutomatedDoc {
             whatsapp_optout_keywords: Vec::new(),
