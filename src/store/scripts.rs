@@ -35,6 +35,8 @@ pub enum ScriptEdit {
     Edit(StepId, StepKind, StepText),
     Remove(StepId),
     Shift(StepId, Move),
+    /// Every step at once (a configuration file's), keeping the ids of unchanged ones.
+    Replace(Vec<(StepKind, StepText)>),
 }
 
 /// Who ticked a step and when.
@@ -82,6 +84,7 @@ impl Store {
                 ScriptEdit::Edit(id, kind, text) => script.edit(id, kind, text),
                 ScriptEdit::Remove(id) => script.remove(id).map(|_| ()),
                 ScriptEdit::Shift(id, to) => script.shift(id, to),
+                ScriptEdit::Replace(steps) => script.replace(steps),
             };
             if let Err(e) = applied {
                 return Ok(Err(e.into()));

@@ -33,6 +33,21 @@ async fn step_ids(app: &TestApp) -> Vec<u32> {
     s.steps.iter().map(|s| s.id.get()).collect()
 }
 
+/// Two steps, stored directly: "Hello!" to send (id 1), then "Verify the address" (id 2).
+async fn greet_and_verify(app: &TestApp) {
+    for (kind, text) in [
+        (StepKind::SendText, "Hello!"),
+        (StepKind::Instruction, "Verify the address"),
+    ] {
+        let text = omnidesk::domain::knowledge::script::StepText::parse(text).unwrap();
+        app.desk()
+            .edit_script(ws(), omnidesk::store::scripts::ScriptEdit::Add(kind, text))
+            .await
+            .unwrap()
+            .unwrap();
+    }
+}
+
 async fn add(b: &mut Browser, kind: &str, text: &str) -> crate::signin::Page {
     b.post(
         &format!("{SCRIPT}/steps"),
@@ -241,17 +256,7 @@ async fn steps_are_ticked_off_per_conversation() {
     let other = convs[0].clone();
     assert_ne!(other.id, conv.id);
     assert_eq!(other.workstream_id, conv.workstream_id);
-    for (kind, text) in [
-        (StepKind::SendText, "Hello!"),
-        (StepKind::Instruction, "Verify the address"),
-    ] {
-        let text = omnidesk::domain::knowledge::script::StepText::parse(text).unwrap();
-        app.desk()
-            .edit_script(ws(), omnidesk::store::scripts::ScriptEdit::Add(kind, text))
-            .await
-            .unwrap()
-            .unwrap();
-    }
+    greet_and_verify(&app).await;
     let panel = format!("/agent/conversations/{}", conv.id.get());
     let page = agent.get(&panel).await;
     assert!(page.body.contains("<section class=\"script\""));
@@ -407,5 +412,97 @@ async fn use_puts_a_send_text_step_in_the_composer() {
         before,
         "using a step sends nothing"
     );
+    app.stop().await;
+}
+
+/// `omnidesk` against the running app's data directory (through its control socket).
+async fn cli(app: &TestApp, args: &[&str]) -> (bool, String, String) {
+    let dir = app.dir.path().to_owned();
+    let args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
+    tokio::task::spawn_blocking(move || {
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        crate::operations::omnidesk(&dir, &args, "")
+    })
+    .await
+    .unwrap()
+}
+
+#[tokio::test]
+async fn a_script_travels_in_the_configuration_file_and_keeps_its_ticks() {
+    let app = spawn_app().await;
+    let (conv, _agent) = assigned_conversation(&app, "Hello").await;
+    greet_and_verify(&app).await;
+    let someone = app.desk().store().users().await.unwrap()[0].id;
+    let hello = omnidesk::domain::knowledge::script::StepId::new(1);
+    app.desk()
+        .tick_script_step(conv.id, hello, someone, true)
+        .await
+        .unwrap()
+        .unwrap();
+
+    let (ok, text, err) = cli(&app, &["config", "export"]).await;
+    assert!(ok, "{err}");
+    for expected in [
+        "[[workstreams.script]]",
+        "kind = \"send_text\"",
+        "text = \"Hello!\"",
+        "kind = \"instruction\"",
+    ] {
+        assert!(text.contains(expected), "{expected} missing from:\n{text}");
+    }
+    let file = app.dir.path().join("script.toml");
+    let path = file.to_str().unwrap().to_owned();
+    let block = "[[workstreams.script]]\nkind = \"instruction\"\ntext = \"Verify the address\"\n";
+    assert!(text.contains(block), "{text}");
+    let changed = text.replace(
+        block,
+        "[[workstreams.script]]\nkind = \"instruction\"\ntext = \"Verify the address and the order\"\n",
+    );
+    std::fs::write(&file, &changed).unwrap();
+    let (ok, out, err) = cli(&app, &["config", "import", &path, "--dry-run"]).await;
+    assert!(ok, "{err}");
+    for expected in [
+        "script of WhatsApp support:",
+        "add the step \"Verify the address and the order\"",
+        "remove the step \"Verify the address\"",
+    ] {
+        assert!(out.contains(expected), "{expected}: {out}");
+    }
+    let (ok, out, err) = cli(&app, &["config", "import", &path]).await;
+    assert!(ok, "{out}\n{err}");
+    assert_eq!(
+        steps(&app).await,
+        [
+            (StepKind::SendText, "Hello!".to_owned()),
+            (
+                StepKind::Instruction,
+                "Verify the address and the order".to_owned()
+            ),
+        ]
+    );
+    assert_eq!(
+        step_ids(&app).await,
+        [1, 3],
+        "the unchanged step kept its id"
+    );
+    let ticks = app.desk().store().script_ticks(conv.id).await.unwrap();
+    assert!(ticks.contains_key(&hello), "and its tick");
+    let (_, out, _) = cli(&app, &["config", "import", &path]).await;
+    assert!(
+        out.contains("script of WhatsApp support: no changes"),
+        "{out}"
+    );
+
+    // More steps than a script holds: the file is refused and nothing changes.
+    let many = changed.replace(block.replace("Verify the address", "Verify the address and the order").as_str(), &"[[workstreams.script]]\nkind = \"instruction\"\ntext = \"Verify the address and the order\"\n".repeat(51));
+    std::fs::write(&file, &many).unwrap();
+    let (ok, out, err) = cli(&app, &["config", "import", &path]).await;
+    assert!(!ok, "{out}");
+    assert!(
+        err.contains("a script has at most 50 steps")
+            || out.contains("a script has at most 50 steps"),
+        "{out}{err}"
+    );
+    assert_eq!(step_ids(&app).await, [1, 3]);
     app.stop().await;
 }

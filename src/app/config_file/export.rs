@@ -287,6 +287,16 @@ async fn workstream_doc(
         context_variables,
         menu_bot,
         external_bot,
+        script: store
+            .script(ws.id)
+            .await?
+            .steps
+            .into_iter()
+            .map(|s| super::ScriptStepDoc {
+                kind: s.kind,
+                text: s.text,
+            })
+            .collect(),
     })
 }
 

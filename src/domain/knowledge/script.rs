@@ -24,7 +24,9 @@ impl StepId {
     }
 }
 
+/// Written `send_text` or `instruction` in a configuration file (stored records hold the index).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum StepKind {
     /// Text the agent sends to the customer.
     SendText,
@@ -176,6 +178,26 @@ impl Script {
         Ok(self.steps.remove(at))
     }
 
+    /// Makes the steps `wanted`, in that order. A wanted step equal to a current one (kind and
+    /// text) keeps its id, so what was ticked in conversations stays ticked; others get new ids.
+    pub fn replace(&mut self, wanted: Vec<(StepKind, StepText)>) -> Result<(), ScriptError> {
+        if wanted.len() > MAX_STEPS {
+            return Err(ScriptError::Full);
+        }
+        let mut old = std::mem::take(&mut self.steps);
+        for (kind, text) in wanted {
+            let id = match old.iter().position(|s| s.kind == kind && s.text == text) {
+                Some(at) => old.remove(at).id,
+                None => {
+                    self.next_id = self.next_id.saturating_add(1);
+                    StepId(self.next_id)
+                }
+            };
+            self.steps.push(Step { id, kind, text });
+        }
+        Ok(())
+    }
+
     /// Moves a step one place; the first step moving up (or the last down) stays where it is.
     pub fn shift(&mut self, id: StepId, to: Move) -> Result<(), ScriptError> {
         let at = self.position(id)?;
@@ -230,6 +252,23 @@ mod tests {
         };
         assert_eq!(t.fill(&ctx), "Hi Ana, I am Bo Chen.");
         assert_eq!(text("No slugs").fill(&ctx), "No slugs");
+    }
+
+    #[test]
+    fn replacing_the_steps_keeps_the_ids_of_the_unchanged_ones() {
+        let mut s = Script::default();
+        s.add(StepKind::SendText, text("Hello")).unwrap();
+        s.add(StepKind::Instruction, text("Check")).unwrap();
+        s.replace(vec![
+            (StepKind::Instruction, text("Check")),
+            (StepKind::SendText, text("Bye")),
+            (StepKind::SendText, text("Hello")),
+        ])
+        .unwrap();
+        assert_eq!(order(&s), [2, 3, 1]);
+        let too_many = vec![(StepKind::Instruction, text("x")); MAX_STEPS + 1];
+        assert_eq!(s.replace(too_many), Err(ScriptError::Full));
+        assert_eq!(order(&s), [2, 3, 1], "nothing changed");
     }
 
     #[test]

@@ -40,6 +40,7 @@ pub(super) fn own(w: &WorkstreamDoc) -> WorkstreamDoc {
         context_variables: Vec::new(),
         menu_bot: None,
         external_bot: None,
+        script: Vec::new(),
         ..w.clone()
     }
 }
@@ -128,6 +129,7 @@ pub(super) fn changes(file: &ConfigFile, current: &ConfigFile) -> Report {
                 |v| v.name.to_string(),
             ));
             sections.push(bot_changes(name, o, w));
+            sections.push(script_changes(name, o, w));
         }
     }
     if let Some(l) = &file.templates {
