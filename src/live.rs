@@ -51,6 +51,13 @@ pub enum LiveEvent {
         conversation: ConversationId,
         workstream: WorkstreamId,
     },
+    /// A consult on the conversation started or ended: `consultant` may now open it, or not.
+    ConsultChanged {
+        conversation: ConversationId,
+        consultant: UserId,
+        /// Started (true) or ended.
+        started: bool,
+    },
     /// A user's profile changed (capacity, role, disabled): their streams re-check the session.
     UserChanged { user: UserId },
     /// An agent's presence as others see it changed.

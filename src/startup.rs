@@ -123,6 +123,13 @@ impl Application {
                 .app_data(limits.clone())
                 .app_data(slots.clone())
                 .app_data(webhook_throttle.clone())
+                // Times on the page in the viewer's chosen zone (`/account/time-zone`).
+                .wrap_fn(|req, srv| {
+                    use actix_web::dev::Service;
+                    let zone = crate::web::auth::time_zone::of_request(req.request());
+                    let fut = srv.call(req);
+                    crate::web::ui::when::in_zone(zone, fut)
+                })
                 .wrap(actix_web::middleware::from_fn(crate::web::limits::guard))
                 .wrap(crate::web::security_headers(https))
                 .configure(crate::web::routes)

@@ -22,8 +22,9 @@ impl Desk {
         };
         let name = self
             .store()
-            .contact(conv.contact_id)
+            .shown_contact(&conv)
             .await?
+            .into_contact()
             .and_then(|c| c.name);
         let latest = self
             .store()

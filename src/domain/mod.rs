@@ -7,6 +7,7 @@ pub mod acs;
 pub mod attachment;
 pub mod automated;
 pub mod bot;
+pub mod contact;
 pub mod conversation;
 pub mod form;
 pub mod guid;

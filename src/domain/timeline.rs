@@ -63,6 +63,25 @@ pub enum StateChange {
     },
     /// An automated message for the agent (e.g. "outside allowed timeframe"), its text filled in.
     ForAgent(String),
+    /// `by` linked the conversation to the contact `contact` (its name or number).
+    ContactLinked {
+        by: String,
+        contact: String,
+    },
+    /// `by` unlinked the conversation from any contact.
+    ContactUnlinked {
+        by: String,
+    },
+    /// The agent `by` invited `consultant` to consult.
+    ConsultStarted {
+        by: String,
+        consultant: String,
+    },
+    /// `consultant`'s consult ended, ended by `by` (the agent or the consultant).
+    ConsultEnded {
+        by: String,
+        consultant: String,
+    },
 }
 
 /// What an overflow rule did.
@@ -109,11 +128,9 @@ impl StateChange {
             Self::ReturnedToQueue { agent, why } => {
                 format!("Back in the queue: {agent} {why}.")
             }
-            Self::Continues { previous } => {
-                format!(
-                    "The customer wrote again after conversation #{} ended.",
-                    previous.get()
-                )
+            // The panel links the previous conversation; its id means nothing to an agent.
+            Self::Continues { .. } => {
+                "The customer wrote again after their previous conversation ended.".to_owned()
             }
             Self::Overflowed {
                 queue,
@@ -128,6 +145,21 @@ impl StateChange {
                 format!("Overflow in {queue} ({condition}): {what}.")
             }
             Self::ForAgent(text) => text.clone(),
+            Self::ContactLinked { by, contact } => {
+                format!("{by} linked the conversation to the contact {contact}.")
+            }
+            Self::ContactUnlinked { by } => {
+                format!("{by} unlinked the conversation from its contact.")
+            }
+            Self::ConsultStarted { by, consultant } => {
+                format!("{by} invited {consultant} to consult; their notes are for the team only.")
+            }
+            Self::ConsultEnded { by, consultant } if by == consultant => {
+                format!("{consultant} left the consult.")
+            }
+            Self::ConsultEnded { by, consultant } => {
+                format!("{by} ended {consultant}'s consult.")
+            }
         }
     }
 }

@@ -258,6 +258,8 @@ fn upsert_contact(
                 opted_out_whatsapp: false,
                 created_at: now,
                 updated_at: now,
+                notes: String::new(),
+                saved: None,
             }
         }
     };

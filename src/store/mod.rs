@@ -7,6 +7,8 @@ pub mod assignment;
 pub mod automated;
 pub mod bots;
 pub mod codec;
+pub mod consults;
+pub mod contacts;
 pub mod context;
 pub mod conversations;
 pub mod devices;

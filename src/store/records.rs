@@ -187,6 +187,16 @@ pub struct Contact {
     pub opted_out_whatsapp: bool,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
+    /// An agent's notes about the customer (empty until one writes some).
+    pub notes: String,
+    /// Who saved the customer as a contact, and when; None for a contact known only from messages.
+    pub saved: Option<SavedBy>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SavedBy {
+    pub by: UserId,
+    pub at: Timestamp,
 }
 
 impl Contact {
@@ -307,10 +317,6 @@ pub struct OutboxJob {
 // Records still at their first layout. `Account`, `Workstream`, `Template`, `SenderNumber`,
 // `Message` and `OutboxJob` are in `layouts`; the records
 // of `users`, `hours`, `quick_replies` and `automated` sit beside their types.
-
-impl Record for Contact {
-    const TABLE: &'static str = "contact_record";
-}
 
 impl Record for Conversation {
     const TABLE: &'static str = "conversation_record";

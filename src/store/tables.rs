@@ -209,6 +209,19 @@ pub const CONVERSATION_SCRIPTTICKS: TableDefinition<(u64, u32), (u64, i64)> =
 pub const USERCONVERSATION_READ: TableDefinition<(u64, u64), u64> =
     TableDefinition::new("userconversation_read");
 
+/// Conversation id → the contact an agent linked it to (encoded `contacts::ContactLink`); absent:
+/// the contact of the conversation's own phone number.
+pub const CONVERSATION_CONTACTLINK: TableDefinition<u64, &[u8]> =
+    TableDefinition::new("conversation_contactlink");
+
+/// User id → the IANA time zone the user chose for pages shown without JavaScript.
+pub const USER_TIMEZONE: TableDefinition<u64, &str> = TableDefinition::new("user_timezone");
+
+/// (conversation id, user id) → when (ms) that user was invited to consult on it; removed when
+/// the consult ends. Consultants also stay in `conversation_participants`.
+pub const CONVERSATION_CONSULTS: TableDefinition<(u64, u64), u64> =
+    TableDefinition::new("conversation_consults");
+
 /// Creates every table so read transactions never meet a missing one.
 pub fn create_all(tx: &redb::WriteTransaction) -> Result<(), redb::TableError> {
     tx.open_table(META_COUNTER)?;
@@ -274,6 +287,9 @@ pub fn create_all(tx: &redb::WriteTransaction) -> Result<(), redb::TableError> {
     tx.open_table(WORKSTREAM_SCRIPT)?;
     tx.open_table(CONVERSATION_SCRIPTTICKS)?;
     tx.open_table(USERCONVERSATION_READ)?;
+    tx.open_table(CONVERSATION_CONTACTLINK)?;
+    tx.open_table(USER_TIMEZONE)?;
+    tx.open_table(CONVERSATION_CONSULTS)?;
     // (more tables: open them above this line)
     Ok(())
 }

@@ -344,3 +344,39 @@ impl Store {
         .await
     }
 }
+
+impl Store {
+    /// The time zone `user` chose for pages (None: the browser's, or UTC without JavaScript).
+    pub async fn time_zone(
+        &self,
+        user: UserId,
+    ) -> Result<Option<crate::domain::hours::ZoneName>, StoreError> {
+        self.read(move |rtx| {
+            let t = rtx.open_table(super::tables::USER_TIMEZONE)?;
+            Ok(t.get(user.get())?
+                .and_then(|v| crate::domain::hours::ZoneName::parse(v.value()).ok()))
+        })
+        .await
+    }
+
+    /// Stores (or, with None, forgets) the time zone `user` chose.
+    pub async fn set_time_zone(
+        &self,
+        user: UserId,
+        zone: Option<crate::domain::hours::ZoneName>,
+    ) -> Result<(), StoreError> {
+        self.write(move |tx| {
+            let mut t = tx.open_table(super::tables::USER_TIMEZONE)?;
+            match &zone {
+                Some(z) => {
+                    t.insert(user.get(), z.as_str())?;
+                }
+                None => {
+                    t.remove(user.get())?;
+                }
+            }
+            Ok(())
+        })
+        .await
+    }
+}

@@ -73,6 +73,11 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     .route("/setup", web::post().to(auth::setup::submit))
     .route("/account/password", web::get().to(auth::password::show))
     .route("/account/password", web::post().to(auth::password::submit))
+    .route("/account/time-zone", web::get().to(auth::time_zone::show))
+    .route(
+        "/account/time-zone",
+        web::post().to(auth::time_zone::submit),
+    )
     .route(
         "/account/sign-out-everywhere",
         web::post().to(auth::password::sign_out_everywhere),

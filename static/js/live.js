@@ -19,6 +19,7 @@
 //   omnidesk:presence            {agent, presence}        available, busy, busy-dnd, away, offline,
 //                                inactive
 //   omnidesk:flagged             {conversation, workstream}  nobody takes it / its agent was away
+//   omnidesk:consult             {conversation, consultant, started}  a consult started or ended
 //   omnidesk:resync              {missed} or {reconnected: true}
 //                                events were lost (the stream fell behind, or was down): reload
 //                                whatever the page shows
@@ -40,7 +41,7 @@
   const URL_EVENTS = "/agent/events";
   const KINDS = [
     "ready", "message", "status", "window_expired", "conversation_opened", "assigned",
-    "offer", "offer_withdrawn", "presence", "resync", "flagged",
+    "offer", "offer_withdrawn", "presence", "resync", "flagged", "consult",
   ];
   const QUIET = new Set(["ready", "presence", "connection"]);
   const BACKOFF_FIRST_MS = 1000;

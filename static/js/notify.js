@@ -79,4 +79,17 @@
       n.close();
     };
   });
+  document.addEventListener("omnidesk:consult", (e) => {
+    const d = e.detail || {};
+    if (Notification.permission !== "granted" || !d.started || String(d.consultant) !== me) return;
+    const n = new Notification("You are asked to consult", {
+      body: "A colleague wants your help on a conversation: open it from Consulting in your list.",
+      tag: "omnidesk-consult-" + d.conversation,
+    });
+    n.onclick = () => {
+      window.focus();
+      window.location.href = "/agent/conversations/" + Number(d.conversation);
+      n.close();
+    };
+  });
 })();

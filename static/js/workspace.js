@@ -92,7 +92,7 @@
     body.textContent = text;
     const status = document.createElement("p");
     status.className = "msg-status status-queued";
-    status.textContent = "🕓 Queued";
+    status.textContent = "… Queued";
     li.append(meta, body, status);
     const empty = t.querySelector("li.empty");
     if (empty) empty.remove();

@@ -95,10 +95,7 @@ async fn a_customer_who_writes_during_wrap_up_reaches_an_agent_in_a_new_linked_c
     );
     assert_eq!(
         app.system_lines(second.id).await,
-        vec![format!(
-            "The customer wrote again after conversation #{} ended.",
-            first.id.get()
-        )]
+        vec!["The customer wrote again after their previous conversation ended.".to_owned()]
     );
     accept(&mut b_browser, second.id).await;
     let panel = b_browser

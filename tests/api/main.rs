@@ -22,6 +22,8 @@ mod bot_edges;
 mod config_accounts;
 mod config_file;
 mod config_users;
+mod consult;
+mod contacts;
 mod crash;
 mod disk_full;
 mod distribution;

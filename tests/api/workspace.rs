@@ -12,8 +12,8 @@ use omnidesk::store::records::{Conversation, DistributionMode};
 use omnidesk::store::workstreams::WorkstreamDraft;
 use reqwest::StatusCode;
 
-/// WhatsApp customer `n` writes `body`.
-async fn writes(app: &TestApp, n: u32, body: &str) -> Conversation {
+/// WhatsApp customer `n` (+1415556nnnn) writes `body`.
+pub(crate) async fn writes(app: &TestApp, n: u32, body: &str) -> Conversation {
     let sid = new_sid();
     let form = with(
         wa_form(&sid, body),

@@ -87,6 +87,9 @@ pub const DATA_TABLES: &[&str] = &[
     "providerid_earlystatus",
     "conversation_scriptticks",
     "userconversation_read",
+    "conversation_contactlink",
+    "user_timezone",
+    "conversation_consults",
 ];
 
 /// Settings tables the file does not carry yet, with why: a known gap the test keeps visible

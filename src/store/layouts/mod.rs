@@ -3,6 +3,7 @@
 //! their first layout implement `Record` beside their type.
 
 mod account;
+mod contact;
 mod message;
 mod outbox_job;
 mod sender;

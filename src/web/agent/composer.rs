@@ -67,6 +67,8 @@ pub struct Composer {
     pub attachments: bool,
     /// The file picker's accepted types for the channel.
     pub accept: String,
+    /// The viewer may add internal notes (the agent, a supervisor, or a consultant).
+    pub notes_allowed: bool,
 }
 
 impl Composer {
@@ -100,9 +102,14 @@ pub struct QuickOption {
 }
 
 /// Why `user` may read but not write in `conv`, if so.
-fn read_only_reason(user: &SignedIn, conv: &Conversation) -> Option<String> {
+fn read_only_reason(user: &SignedIn, conv: &Conversation, consulting: bool) -> Option<String> {
     if conv.state.is_closed() {
         return Some("This conversation is closed: this is its transcript.".into());
+    }
+    if consulting && conv.agent != Some(user.user.id) {
+        return Some(
+            "You are consulting: write internal notes below; the customer never sees them.".into(),
+        );
     }
     if user.user.role == Role::Agent && conv.agent != Some(user.user.id) {
         return Some("This conversation is not assigned to you: accept it to reply.".into());
@@ -119,7 +126,9 @@ pub async fn build(
     window_closed: bool,
     draft: Draft,
 ) -> Result<Composer, PageError> {
-    let read_only = read_only_reason(user, conv);
+    let consulting = desk.store().is_consulting(conv.id, user.user.id).await?;
+    let read_only = read_only_reason(user, conv, consulting);
+    let notes_allowed = !conv.state.is_closed() && (read_only.is_none() || consulting);
     let mut forms = Vec::new();
     let mut quick = Vec::new();
     if read_only.is_none() {
@@ -145,6 +154,7 @@ pub async fn build(
     Ok(Composer {
         attachments,
         accept: crate::domain::attachment::accept_list(conv.channel),
+        notes_allowed,
         id: conv.id.get(),
         csrf: user.csrf.clone(),
         read_only,
@@ -231,6 +241,16 @@ fn primary(code: &str) -> String {
 async fn writable(desk: &Desk, user: &SignedIn, id: u64) -> Result<Conversation, PageError> {
     let conv = access::open(desk, user, ConversationId::new(id)).await?;
     if user.user.role == Role::Agent && conv.agent != Some(user.user.id) {
+        return Err(PageError::Forbidden);
+    }
+    Ok(conv)
+}
+
+/// `writable`, or a consultant of it: they write internal notes, never to the customer.
+async fn notable(desk: &Desk, user: &SignedIn, id: u64) -> Result<Conversation, PageError> {
+    let conv = access::open(desk, user, ConversationId::new(id)).await?;
+    let consulting = desk.store().is_consulting(conv.id, user.user.id).await?;
+    if user.user.role == Role::Agent && conv.agent != Some(user.user.id) && !consulting {
         return Err(PageError::Forbidden);
     }
     Ok(conv)
@@ -342,7 +362,7 @@ async fn add_note(
     path: web::Path<u64>,
     desk: web::Data<Desk>,
 ) -> Result<HttpResponse, PageError> {
-    let conv = writable(&desk, &user, path.into_inner()).await?;
+    let conv = notable(&desk, &user, path.into_inner()).await?;
     let note = text_of(&form, "note");
     let stored = desk.add_note(conv.id, user.user.id, note.clone()).await?;
     match stored {

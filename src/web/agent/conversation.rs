@@ -42,6 +42,10 @@ pub struct Panel {
     pub list: WorkList,
     /// The offer banner.
     pub offers: Vec<OfferItem>,
+    /// The customer panel's contact card.
+    pub contact: super::contact::ContactCard,
+    /// Who consults on it, and the agent's invitation form.
+    pub consult: super::consult::ConsultPanel,
     pub csrf: String,
     /// Where Reject returns to: this page.
     pub back: String,
@@ -100,7 +104,7 @@ pub struct Item {
     pub body: String,
     /// Outbound messages: queued, sent, delivered, read, failed…
     pub status: Option<String>,
-    /// The status as ticks (🕓 ✓ ✓✓) and in words, for who cannot see them.
+    /// The status as ticks (… ✓ ✓✓) and in words, for who cannot see them.
     pub ticks: Ticks,
     pub failed: bool,
     /// The provider's error: code and text.
@@ -112,7 +116,7 @@ pub struct Item {
     pub reply_to: Option<String>,
 }
 
-/// A delivery status drawn as WhatsApp does: a clock while queued, one tick sent, two delivered,
+/// A delivery status drawn as WhatsApp does: an ellipsis while queued, one tick sent, two delivered,
 /// two blue ticks read, "!" failed; `text` says it in words.
 pub struct Ticks {
     pub marks: &'static str,
@@ -123,8 +127,8 @@ impl Ticks {
     fn of(status: MessageStatus) -> Self {
         let (marks, text) = match status {
             MessageStatus::Received => ("", "Received"),
-            MessageStatus::Queued => ("🕓", "Queued"),
-            MessageStatus::Sending => ("🕓", "Sending"),
+            MessageStatus::Queued => ("…", "Queued"),
+            MessageStatus::Sending => ("…", "Sending"),
             MessageStatus::Sent => ("✓", "Sent"),
             MessageStatus::Delivered => ("✓✓", "Delivered"),
             MessageStatus::Read => ("✓✓", "Read"),
@@ -218,7 +222,10 @@ pub async fn panel(
 ) -> Result<Panel, PageError> {
     let store = desk.store();
     let messages = store.messages(conv.id).await?;
-    let contact = store.contact(conv.contact_id).await?;
+    // Whom the conversation is about: its number's contact, or the one an agent linked.
+    let shown = desk.shown_contact(conv).await?;
+    let card = super::contact::ContactCard::load(desk, conv, &shown).await?;
+    let contact = shown.into_contact();
     let number = store.number(conv.number_id).await?;
     let workstream = match conv.workstream_id {
         Some(ws) => store.workstream(ws).await?,
@@ -314,6 +321,8 @@ pub async fn panel(
         routing: super::routing_panel::load(desk, user, conv).await?,
         list: worklist::load(desk, user.user.id, Some(conv.id), view).await?,
         offers: worklist::offers(desk, user.user.id).await?,
+        contact: card,
+        consult: super::consult::ConsultPanel::load(desk, user, conv).await?,
         csrf: user.csrf.clone(),
         back: format!("/agent/conversations/{}", conv.id.get()),
         knowledge: super::knowledge::load(desk, user, conv, None).await?,

@@ -158,6 +158,7 @@ pub async fn show(
         mut mine,
         mut open,
         mut closed,
+        ..
     } = super::worklist::Lists::load(&desk, me).await?;
     let offers = desk.offers_of(me).await?;
     let mut offered = Vec::new();

@@ -265,6 +265,15 @@ impl Feed {
                 self.decisions.forget(*conversation);
                 *agent == me
             }
+            // The consultant is told (who may open it changed); so is everyone who may open it.
+            LiveEvent::ConsultChanged {
+                conversation,
+                consultant,
+                ..
+            } => {
+                self.decisions.forget(*conversation);
+                *consultant == me || self.decide(*conversation, now).await
+            }
             LiveEvent::PresenceChanged { agent, .. } => *agent == me,
             // Members of the queue are told that nobody takes it.
             LiveEvent::ConversationFlagged { workstream, .. } => self
@@ -364,6 +373,8 @@ mod tests {
                 r#"offer {"agent":5,"conversation":1,"expires_at":9}"#),
             (OfferWithdrawn { conversation: c, agent: a },
                 r#"offer_withdrawn {"agent":5,"conversation":1}"#),
+            (ConsultChanged { conversation: c, consultant: a, started: true },
+                r#"consult {"consultant":5,"conversation":1,"started":true}"#),
             (PresenceChanged { agent: a, presence: Presence::BusyDnd },
                 r#"presence {"agent":5,"presence":"busy-dnd"}"#),
         ];

@@ -100,6 +100,18 @@ impl Frame {
                 "offer_withdrawn",
                 json!({ "conversation": conversation.get(), "agent": agent.get() }),
             ),
+            LiveEvent::ConsultChanged {
+                conversation,
+                consultant,
+                started,
+            } => (
+                "consult",
+                json!({
+                    "conversation": conversation.get(),
+                    "consultant": consultant.get(),
+                    "started": started,
+                }),
+            ),
             LiveEvent::PresenceChanged { agent, presence } => (
                 "presence",
                 json!({ "agent": agent.get(), "presence": presence.slug() }),

@@ -3,6 +3,8 @@
 pub mod access;
 pub mod attachments;
 pub mod composer;
+pub mod consult;
+pub mod contact;
 pub mod conversation;
 pub mod customer;
 pub mod dashboard;
@@ -30,5 +32,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.configure(retry::routes);
     cfg.configure(knowledge::routes);
     cfg.configure(script::routes);
+    cfg.configure(contact::routes);
+    cfg.configure(consult::routes);
     // (agent areas: add `cfg.configure(area::routes);` lines above this one)
 }

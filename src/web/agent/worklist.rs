@@ -28,15 +28,22 @@ pub struct ListQuery {
 pub enum Filter {
     Mine,
     Open,
+    Consulting,
     Closed,
 }
 
 impl Filter {
-    const ALL: [Filter; 3] = [Filter::Mine, Filter::Open, Filter::Closed];
+    const ALL: [Filter; 4] = [
+        Filter::Mine,
+        Filter::Open,
+        Filter::Consulting,
+        Filter::Closed,
+    ];
 
     fn parse(s: Option<&str>) -> Filter {
         match s {
             Some("open") => Filter::Open,
+            Some("consulting") => Filter::Consulting,
             Some("closed") => Filter::Closed,
             _ => Filter::Mine,
         }
@@ -46,6 +53,7 @@ impl Filter {
         match self {
             Filter::Mine => "mine",
             Filter::Open => "open",
+            Filter::Consulting => "consulting",
             Filter::Closed => "closed",
         }
     }
@@ -54,6 +62,7 @@ impl Filter {
         match self {
             Filter::Mine => "Mine",
             Filter::Open => "Open",
+            Filter::Consulting => "Consulting",
             Filter::Closed => "Closed today",
         }
     }
@@ -102,6 +111,8 @@ pub struct Lists {
     pub open: Vec<Conversation>,
     /// The agent's, closed since midnight (UTC).
     pub closed: Vec<Conversation>,
+    /// Others' conversations the agent was invited to consult on (not closed).
+    pub consulting: Vec<Conversation>,
 }
 
 impl Lists {
@@ -138,13 +149,27 @@ impl Lists {
                 }
             }
         }
-        Ok(Self { mine, open, closed })
+        let mut consulting = Vec::new();
+        for id in store.consulting(me).await? {
+            if let Some(c) = store.conversation(id).await?
+                && !c.state.is_closed()
+            {
+                consulting.push(c);
+            }
+        }
+        Ok(Self {
+            mine,
+            open,
+            closed,
+            consulting,
+        })
     }
 
     fn of(&self, f: Filter) -> &[Conversation] {
         match f {
             Filter::Mine => &self.mine,
             Filter::Open => &self.open,
+            Filter::Consulting => &self.consulting,
             Filter::Closed => &self.closed,
         }
     }
@@ -253,7 +278,11 @@ pub async fn load(
     // Names first: sorting by customer sorts what the agent reads.
     let mut named = Vec::with_capacity(convs.len());
     for c in convs.drain(..) {
-        let name = store.contact(c.contact_id).await?.and_then(|k| k.name);
+        let name = desk
+            .shown_contact(&c)
+            .await?
+            .into_contact()
+            .and_then(|k| k.name);
         named.push((c, name));
     }
     match sort {
@@ -331,6 +360,7 @@ pub async fn load(
         empty: match filter {
             Filter::Mine => "Nothing assigned to you right now.",
             Filter::Open => "No conversation is waiting in your pick queues.",
+            Filter::Consulting => "Nobody has asked you to consult.",
             Filter::Closed => "None closed today.",
         },
         more: (left_out > 0)

@@ -122,6 +122,10 @@ pub async fn submit(
         .max_age(actix_web::cookie::time::Duration::days(365))
         .finish();
     let _ = resp.add_cookie(&device);
+    // This browser shows times in the zone the user chose, from the first page on.
+    if let Some(zone) = desk.time_zone(user.id).await? {
+        let _ = resp.add_cookie(&super::time_zone::cookie(&auth, Some(&zone)));
+    }
     Ok(resp)
 }
 

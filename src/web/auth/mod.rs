@@ -3,6 +3,7 @@
 pub mod login;
 pub mod password;
 pub mod setup;
+pub mod time_zone;
 
 use crate::domain::user::Role;
 use crate::web::session::SignedIn;
