@@ -18,12 +18,14 @@ pub mod consult;
 pub mod contacts;
 pub mod devices;
 pub mod inbound;
+pub mod knowledge;
 pub mod onboarding;
 pub mod outbound;
 pub mod preview;
 pub mod profile;
 pub mod queues;
 pub mod routing;
+pub mod scripts;
 pub mod sentiment;
 pub mod simulated;
 pub mod staff;
@@ -63,6 +65,8 @@ pub struct Desk {
     ready: Arc<AtomicBool>,
     /// Each bot-held conversation's messages on their way to the bot, one at a time.
     bot_lanes: Arc<bot_lanes::BotLanes>,
+    /// The last article search index built, reused while no article changed.
+    knowledge_index: Arc<knowledge::IndexCache>,
 }
 
 impl Desk {
@@ -83,6 +87,7 @@ impl Desk {
             scheduler,
             ready: Arc::new(AtomicBool::new(false)),
             bot_lanes: Arc::default(),
+            knowledge_index: Arc::default(),
         }
     }
 

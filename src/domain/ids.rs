@@ -53,3 +53,5 @@ id_type!(/// A skill agents have with a proficiency, that routing rules may requ
     SkillId, "skill-");
 id_type!(/// A work classification (routing) rule of a workstream.
     RuleId, "rule-");
+id_type!(/// A knowledge article.
+    ArticleId, "article-");

@@ -14,6 +14,7 @@ pub mod guid;
 pub mod hours;
 pub mod ids;
 pub mod inbound;
+pub mod knowledge;
 pub mod language;
 pub mod lifecycle;
 pub mod media_origin;

@@ -190,6 +190,18 @@ pub const CONVERSATION_BOT: TableDefinition<u64, &[u8]> = TableDefinition::new("
 pub const PROVIDERID_EARLYSTATUS: TableDefinition<(u64, &str), &[u8]> =
     TableDefinition::new("providerid_earlystatus");
 
+/// Article id → `knowledge::Article`.
+pub const ARTICLE_RECORD: TableDefinition<u64, &[u8]> = TableDefinition::new("article_record");
+/// Article slug → article id: one article per public address.
+pub const SLUG_ARTICLE: TableDefinition<&str, u64> = TableDefinition::new("slug_article");
+/// Workstream id → `domain::knowledge::script::Script`: its agent script.
+pub const WORKSTREAM_SCRIPT: TableDefinition<u64, &[u8]> =
+    TableDefinition::new("workstream_script");
+/// (conversation id, script step id) → (user id, when in Unix ms): the script steps ticked off
+/// in a conversation, by whom and when. Unticking removes the row.
+pub const CONVERSATION_SCRIPTTICKS: TableDefinition<(u64, u32), (u64, i64)> =
+    TableDefinition::new("conversation_scriptticks");
+
 // (more tables: add them above this line and to `create_all`)
 
 /// (user id, conversation id) → the seq of the last message that user has seen in it (the
@@ -270,6 +282,10 @@ pub fn create_all(tx: &redb::WriteTransaction) -> Result<(), redb::TableError> {
     tx.open_table(WORKSTREAM_BOT)?;
     tx.open_table(CONVERSATION_BOT)?;
     tx.open_table(PROVIDERID_EARLYSTATUS)?;
+    tx.open_table(ARTICLE_RECORD)?;
+    tx.open_table(SLUG_ARTICLE)?;
+    tx.open_table(WORKSTREAM_SCRIPT)?;
+    tx.open_table(CONVERSATION_SCRIPTTICKS)?;
     tx.open_table(USERCONVERSATION_READ)?;
     tx.open_table(CONVERSATION_CONTACTLINK)?;
     tx.open_table(USER_TIMEZONE)?;

@@ -308,6 +308,7 @@ impl Store {
             // dead id (ids are never reused) so a reply linked only to it does not turn global.
             super::automated::remove_overrides_of(tx, id)?;
             super::queues::remove_queues_of(tx, id)?;
+            super::scripts::remove_script_of(tx, id)?;
             Ok(Ok(ws))
         })
         .await

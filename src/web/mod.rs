@@ -8,6 +8,7 @@ pub mod auth;
 pub mod connections;
 pub mod csrf;
 pub mod health;
+pub mod kb;
 pub mod limits;
 pub mod media;
 pub mod session;
@@ -87,6 +88,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         "/media/{conversation}/{seq}/{index}",
         web::get().to(media::serve),
     )
+    .route("/kb/{slug}", web::get().to(kb::show))
+    .configure(admin::editors::routes)
     .service(
         web::scope("/admin")
             .wrap(actix_web::middleware::from_fn(admin::require_admin))

@@ -11,5 +11,6 @@ mod bot_hold;
 mod config_page;
 mod desk;
 mod harness;
+mod knowledge_panel;
 mod routing_rules;
 mod workspace;

@@ -187,6 +187,14 @@ pub async fn export(store: &Store) -> Result<ConfigFile, StoreError> {
         templates: Some(templates),
         quick_replies: Some(quick_replies),
         automated: Some(automated_doc(store, &names).await?),
+        knowledge: Some(
+            store
+                .articles()
+                .await?
+                .into_iter()
+                .map(|a| a.content)
+                .collect(),
+        ),
     })
 }
 
@@ -280,6 +288,16 @@ async fn workstream_doc(
         context_variables,
         menu_bot,
         external_bot,
+        script: store
+            .script(ws.id)
+            .await?
+            .steps
+            .into_iter()
+            .map(|s| super::ScriptStepDoc {
+                kind: s.kind,
+                text: s.text,
+            })
+            .collect(),
     })
 }
 

@@ -47,6 +47,9 @@ pub struct ConfigFile {
     pub quick_replies: Option<Vec<QuickReplyDoc>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub automated: Option<AutomatedDoc>,
+    /// Knowledge articles, matched by their slug.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub knowledge: Option<Vec<crate::store::knowledge::ArticleContent>>,
 }
 
 /// A messaging account, matched by name. Its auth token (or ACS connection string) is never in
@@ -163,6 +166,17 @@ pub struct WorkstreamDoc {
     /// An external bot; its signing secret is never in the file.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub external_bot: Option<ExternalBotDoc>,
+    /// The agent script, in order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub script: Vec<ScriptStepDoc>,
+}
+
+/// One step of a workstream's agent script.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScriptStepDoc {
+    pub kind: crate::domain::knowledge::script::StepKind,
+    pub text: crate::domain::knowledge::script::StepText,
 }
 
 /// The menu bot of a workstream.

@@ -43,6 +43,9 @@ pub const SETTINGS_TABLES: &[(&str, &str)] = &[
         "workstream_contextvariables",
         "workstreams.context_variables",
     ),
+    ("article_record", "knowledge"),
+    ("workstream_script", "workstreams.script"),
+    ("slug_article", "knowledge (by slug)"),
     (
         "workstream_bot",
         "workstreams.menu_bot, workstreams.external_bot (a new secret is made)",
@@ -82,6 +85,7 @@ pub const DATA_TABLES: &[&str] = &[
     "conversation_routing",
     "conversation_bot",
     "providerid_earlystatus",
+    "conversation_scriptticks",
     "userconversation_read",
     "conversation_contactlink",
     "user_timezone",

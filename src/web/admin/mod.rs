@@ -10,13 +10,16 @@ pub mod bot;
 mod common;
 pub mod config;
 pub mod context_variables;
+pub mod editors;
 pub mod home;
 pub mod hours;
+pub mod knowledge;
 pub mod numbers;
 pub mod queues;
 pub mod quick_replies;
 pub mod routing;
 mod routing_form;
+pub mod scripts;
 pub mod skills;
 pub mod templates;
 pub mod users;
@@ -35,12 +38,21 @@ use actix_web::middleware::Next;
 use actix_web::{ResponseError, web};
 
 pub async fn require_admin(
-    mut req: ServiceRequest,
+    req: ServiceRequest,
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, actix_web::Error> {
+    guard(req, next, |u| u.require(Role::Admin)).await
+}
+
+/// Lets the request through when `allow` accepts its signed-in user; otherwise answers with the
+/// refusal (sign in first, or 403).
+pub async fn guard<B: MessageBody>(
+    mut req: ServiceRequest,
+    next: Next<B>,
+    allow: fn(&SignedIn) -> Result<(), PageError>,
+) -> Result<ServiceResponse<EitherBody<B>>, actix_web::Error> {
     let refusal = match req.extract::<SignedIn>().await {
-        Ok(u) if u.user.role == Role::Admin => None,
-        Ok(_) => Some(PageError::Forbidden.error_response()),
+        Ok(u) => allow(&u).err().map(|e| e.error_response()),
         Err(e) => Some(e.error_response()),
     };
     match refusal {

@@ -269,6 +269,10 @@ fn show_page(admin: &SignedIn, ws: &Workstream, r: &Related, edit: FormModel) ->
                 text: "Bot".into(),
             },
             Link {
+                href: href(ws.id, "/script"),
+                text: "Agent script".into(),
+            },
+            Link {
                 href: href(ws.id, "/delete"),
                 text: "Delete…".into(),
             },

@@ -275,7 +275,8 @@ fn back(conv: &Conversation) -> HttpResponse {
     redirect(&format!("/agent/conversations/{}#composer", conv.id.get()))
 }
 
-async fn again(
+/// The panel again with `draft` in the composer (a refusal, or text put there for the agent).
+pub(super) async fn again(
     desk: &Desk,
     user: &SignedIn,
     conv: &Conversation,

@@ -49,6 +49,8 @@ pub struct Panel {
     pub csrf: String,
     /// Where Reject returns to: this page.
     pub back: String,
+    pub knowledge: super::knowledge::KnowledgePart,
+    pub script: super::script::ScriptPart,
 }
 
 impl Panel {
@@ -323,6 +325,8 @@ pub async fn panel(
         consult: super::consult::ConsultPanel::load(desk, user, conv).await?,
         csrf: user.csrf.clone(),
         back: format!("/agent/conversations/{}", conv.id.get()),
+        knowledge: super::knowledge::load(desk, user, conv, None).await?,
+        script: super::script::load(desk, user, conv).await?,
     })
 }
 

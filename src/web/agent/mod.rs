@@ -10,8 +10,10 @@ pub mod customer;
 pub mod dashboard;
 pub mod events;
 mod frames;
+pub mod knowledge;
 pub mod retry;
 pub mod routing_panel;
+pub mod script;
 pub mod search;
 pub mod streams;
 pub mod work;
@@ -28,6 +30,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.configure(work::routes);
     cfg.configure(attachments::routes);
     cfg.configure(retry::routes);
+    cfg.configure(knowledge::routes);
+    cfg.configure(script::routes);
     cfg.configure(contact::routes);
     cfg.configure(consult::routes);
     // (agent areas: add `cfg.configure(area::routes);` lines above this one)

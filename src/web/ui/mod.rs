@@ -64,14 +64,20 @@ impl Nav {
     pub fn is_admin(&self) -> bool {
         self.role == Role::Admin
     }
+
+    /// A supervisor: writes knowledge articles and scripts without the admin sections.
+    pub fn is_supervisor(&self) -> bool {
+        self.role == Role::Supervisor
+    }
 }
 
 /// Admin navigation: (section key, label, href).
-pub const ADMIN_SECTIONS: [(&str, &str, &str); 9] = [
+pub const ADMIN_SECTIONS: [(&str, &str, &str); 10] = [
     ("accounts", "Accounts", "/admin/accounts"),
     ("workstreams", "Workstreams", "/admin/workstreams"),
     ("templates", "Templates", "/admin/templates"),
     ("quick-replies", "Quick replies", "/admin/quick-replies"),
+    ("knowledge", "Knowledge", "/admin/knowledge"),
     ("hours", "Operating hours", "/admin/hours"),
     (
         "automated",

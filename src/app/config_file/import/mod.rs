@@ -50,6 +50,7 @@ macro_rules! stage {
 mod accounts;
 mod bots;
 mod ids;
+mod knowledge;
 mod location;
 mod messages;
 mod people;
@@ -62,6 +63,7 @@ mod workstreams;
 use accounts::*;
 use bots::*;
 use ids::*;
+use knowledge::*;
 use location::*;
 use messages::*;
 use people::*;
@@ -359,6 +361,7 @@ fn check(
     check_users(&scope, out);
     check_workstreams(&scope, out);
     check_messages(&scope, out);
+    check_knowledge(&scope, out);
 }
 
 fn cur<T: Clone>(c: &Option<Vec<T>>) -> Vec<T> {
@@ -403,6 +406,9 @@ async fn apply(
     }
     if let Some(a) = &file.automated {
         stage!(apply_automated(store, &ids, a, current, now));
+    }
+    if let Some(list) = &file.knowledge {
+        stage!(apply_knowledge(store, list, now));
     }
     // Removals last, dependents first.
     if let Some(list) = &file.workstreams {

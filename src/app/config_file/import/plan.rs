@@ -40,6 +40,7 @@ pub(super) fn own(w: &WorkstreamDoc) -> WorkstreamDoc {
         context_variables: Vec::new(),
         menu_bot: None,
         external_bot: None,
+        script: Vec::new(),
         ..w.clone()
     }
 }
@@ -128,6 +129,7 @@ pub(super) fn changes(file: &ConfigFile, current: &ConfigFile) -> Report {
                 |v| v.name.to_string(),
             ));
             sections.push(bot_changes(name, o, w));
+            sections.push(script_changes(name, o, w));
         }
     }
     if let Some(l) = &file.templates {
@@ -146,6 +148,15 @@ pub(super) fn changes(file: &ConfigFile, current: &ConfigFile) -> Report {
             l,
             |q: &QuickReplyDoc| format!("{}|{}", key(&q.title), q.locale.key()),
             |q| format!("{} ({})", q.title, q.locale),
+        ));
+    }
+    if let Some(l) = &file.knowledge {
+        sections.push(diff(
+            "knowledge articles",
+            &cur(&current.knowledge),
+            l,
+            |a: &crate::store::knowledge::ArticleContent| a.slug.to_string(),
+            |a| format!("{} (/kb/{})", a.title, a.slug),
         ));
     }
     if let Some(a) = &file.automated {

@@ -153,6 +153,7 @@ pub(super) async fn apply_workstream(
         }
     }
     *ids = Ids::read(store).await?;
+    stage!(apply_script(store, id, w, old));
     // Queues: new ones first, then every queue in full (overflow may name a new queue).
     for q in &w.queues {
         if !ids.queues.contains_key(&(id, key(&q.name)))
