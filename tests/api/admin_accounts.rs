@@ -80,10 +80,11 @@ async fn create_via_wizard(b: &mut Browser, channel: &str, provider: &str) -> (P
     (created, seen)
 }
 
-/// The trimmed contents of every table cell of a page.
+/// The trimmed contents of every table cell of a page (cells carry their column's name).
 fn cells(body: &str) -> Vec<&str> {
-    body.split("<td>")
+    body.split("<td data-label=\"")
         .skip(1)
+        .filter_map(|c| c.split_once("\">").map(|(_, rest)| rest))
         .filter_map(|c| c.split("</td>").next())
         .map(str::trim)
         .collect()

@@ -188,3 +188,119 @@ async fn an_agent_works_two_conversations_on_one_screen_without_reloads() {
     tour.client.close().await.unwrap();
     desk.app.stop().await;
 }
+
+/// Presses Tab (from whatever has the focus) until the focused element is the button `label`.
+async fn tab_to(tour: &Tour, label: &str) {
+    for _ in 0..120 {
+        let focused = tour.client.active_element().await.unwrap();
+        let text = focused.text().await.unwrap_or_default();
+        let tag = focused.tag_name().await.unwrap_or_default();
+        if tag == "button" && text.trim() == label {
+            return;
+        }
+        focused.send_keys(&Key::Tab.to_string()).await.unwrap();
+    }
+    panic!(
+        "Tab never reached the button {label:?} on {}",
+        tour.url().await
+    );
+}
+
+/// Presses Enter on the focused element.
+async fn enter(tour: &Tour) {
+    let focused = tour.client.active_element().await.unwrap();
+    focused.send_keys(&Key::Enter.to_string()).await.unwrap();
+}
+
+const NO_SIDEWAYS: &str = "return document.documentElement.scrollWidth <= window.innerWidth;";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn on_a_phone_an_agent_accepts_replies_ends_and_closes_with_the_keyboard_only() {
+    let Some(driver) = chromedriver() else { return };
+    let desk = WhatsAppDesk::start().await;
+    let client = browser(&driver).await;
+    client.set_window_size(390, 844).await.unwrap();
+    let mut tour = desk.agent_tour(client, "keyboard-phone").await;
+    until(&tour, "no sideways scroll on the dashboard", NO_SIDEWAYS).await;
+    desk.customer_writes(
+        "SM0000000000000000000000000000d001",
+        "+14155550123",
+        "Ana",
+        "Is my order late?",
+    )
+    .await;
+    until(
+        &tour,
+        "the offer on the dashboard",
+        "return document.body.innerText.includes('Incoming');",
+    )
+    .await;
+    tour.screenshot("offer").await;
+    until(
+        &tour,
+        "Accept and Reject within the phone's width",
+        "return Array.from(document.querySelectorAll('button')).filter(b => ['Accept', 'Reject'].includes(b.innerText.trim()))            .every(b => b.getBoundingClientRect().right <= window.innerWidth && b.getBoundingClientRect().width > 0);",
+    )
+    .await;
+    tab_to(&tour, "Accept").await;
+    enter(&tour).await;
+    until(
+        &tour,
+        "the conversation page",
+        "return location.pathname.startsWith('/agent/conversations/');",
+    )
+    .await;
+    until(&tour, "no sideways scroll on the conversation", NO_SIDEWAYS).await;
+    tour.screenshot("accepted").await;
+
+    // Alt+C to the composer, type, Ctrl+Enter.
+    tour.client
+        .active_element()
+        .await
+        .unwrap()
+        .send_keys(&format!("{}c", Key::Alt))
+        .await
+        .unwrap();
+    until(
+        &tour,
+        "the composer focused",
+        "return document.activeElement && document.activeElement.id === 'compose-body';",
+    )
+    .await;
+    let composer = tour.client.active_element().await.unwrap();
+    composer.send_keys("Let me look, Ana.").await.unwrap();
+    composer
+        .send_keys(&format!("{}{}", Key::Control, Key::Enter))
+        .await
+        .unwrap();
+    until(
+        &tour,
+        "the reply in the thread",
+        "return document.getElementById('thread').innerText.includes('Let me look, Ana.');",
+    )
+    .await;
+    tour.screenshot("replied").await;
+
+    tab_to(&tour, "End conversation").await;
+    enter(&tour).await;
+    until(
+        &tour,
+        "wrap-up",
+        "return document.body.innerText.includes('ended the conversation; wrap-up.');",
+    )
+    .await;
+    until(&tour, "no sideways scroll in wrap-up", NO_SIDEWAYS).await;
+    tour.screenshot("wrap-up").await;
+    tab_to(&tour, "Close").await;
+    enter(&tour).await;
+    until(
+        &tour,
+        "closed today",
+        "return (document.body.innerText.split('Closed work items')[1] || '').includes('+14155550123');",
+    )
+    .await;
+    tour.screenshot("closed").await;
+    assert_accessible(&tour, "the dashboard at 390 px").await;
+    tour.client.close().await.unwrap();
+    desk.app.stop().await;
+}

@@ -120,6 +120,14 @@ pub struct Table {
     pub empty: String,
 }
 
+impl Table {
+    /// The name of column `i` ("" past the last), which phone-width pages show above each cell.
+    /// (The template hands the index over by reference, as askama binds it.)
+    pub fn column(&self, i: &usize) -> &str {
+        self.columns.get(*i).map_or("", String::as_str)
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct InfoRow {
     pub label: String,
