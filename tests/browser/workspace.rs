@@ -73,20 +73,7 @@ async fn an_agent_works_two_conversations_on_one_screen_without_reloads() {
     tour.client.execute(MARK, vec![]).await.unwrap();
     let composer = tour.client.find(Locator::Id("compose-body")).await.unwrap();
     composer.click().await.unwrap();
-    composer
-        .send_keys("Thanks Ana, checking now.")
-        .await
-        .unwrap();
-    composer
-        .send_keys(&format!("{}{}", Key::Control, Key::Enter))
-        .await
-        .unwrap();
-    until(
-        &tour,
-        "the reply in the thread",
-        "return document.getElementById('thread').innerText.includes('Thanks Ana, checking now.');",
-    )
-    .await;
+    send_with_keys(&tour, &composer, "Thanks Ana, checking now.").await;
     tour.screenshot("replied-without-reload").await;
     assert_accessible(&tour, "the conversation page").await;
     until(&tour, "no reload", STILL_MARKED).await;
@@ -189,6 +176,20 @@ async fn an_agent_works_two_conversations_on_one_screen_without_reloads() {
     desk.app.stop().await;
 }
 
+/// Types `text` into the composer, sends it with Ctrl+Enter and waits for it in the thread.
+async fn send_with_keys(tour: &Tour, composer: &fantoccini::elements::Element, text: &str) {
+    composer.send_keys(text).await.unwrap();
+    composer
+        .send_keys(&format!("{}{}", Key::Control, Key::Enter))
+        .await
+        .unwrap();
+    let check = format!(
+        "return document.getElementById('thread').innerText.includes({});",
+        serde_json::to_string(text).unwrap()
+    );
+    until(tour, "the reply in the thread", &check).await;
+}
+
 /// Presses Tab (from whatever has the focus) until the focused element is the button `label`.
 async fn tab_to(tour: &Tour, label: &str) {
     for _ in 0..120 {
@@ -268,17 +269,7 @@ async fn on_a_phone_an_agent_accepts_replies_ends_and_closes_with_the_keyboard_o
     )
     .await;
     let composer = tour.client.active_element().await.unwrap();
-    composer.send_keys("Let me look, Ana.").await.unwrap();
-    composer
-        .send_keys(&format!("{}{}", Key::Control, Key::Enter))
-        .await
-        .unwrap();
-    until(
-        &tour,
-        "the reply in the thread",
-        "return document.getElementById('thread').innerText.includes('Let me look, Ana.');",
-    )
-    .await;
+    send_with_keys(&tour, &composer, "Let me look, Ana.").await;
     tour.screenshot("replied").await;
 
     tab_to(&tour, "End conversation").await;
