@@ -30,7 +30,6 @@ use actix::Actor;
 use actix_web::dev::{Server, ServerHandle};
 use actix_web::{App, HttpServer, web};
 use anyhow::Context as _;
-use std::net::TcpListener;
 use std::sync::Arc;
 
 /// A client has this long to send its request line and headers (actix's default, kept explicit).
@@ -47,8 +46,8 @@ impl Application {
     /// Must run inside an actix `System` (the binary's main, or `spawn_in_thread`).
     pub async fn build(settings: Settings, clock: Clock) -> anyhow::Result<Self> {
         settings.validate().map_err(anyhow::Error::msg)?;
-        let listener =
-            bind(settings.listen).with_context(|| format!("binding {}", settings.listen))?;
+        let listener = crate::web::connections::bind(settings.listen)
+            .with_context(|| format!("binding {}", settings.listen))?;
         let bound = listener.local_addr()?;
         let mut settings = settings;
         if settings.public_url.is_none() {
@@ -123,13 +122,9 @@ impl Application {
                 .app_data(limits.clone())
                 .app_data(slots.clone())
                 .app_data(webhook_throttle.clone())
-                // Times on the page in the viewer's chosen zone (`/account/time-zone`).
-                .wrap_fn(|req, srv| {
-                    use actix_web::dev::Service;
-                    let zone = crate::web::auth::time_zone::of_request(req.request());
-                    let fut = srv.call(req);
-                    crate::web::ui::when::in_zone(zone, fut)
-                })
+                .wrap(actix_web::middleware::from_fn(
+                    crate::web::auth::time_zone::scope,
+                ))
                 .wrap(actix_web::middleware::from_fn(crate::web::limits::guard))
                 .wrap(crate::web::security_headers(https))
                 .configure(crate::web::routes)
@@ -169,20 +164,6 @@ impl Application {
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         self.server.await
     }
-}
-
-/// Connections the kernel queues before they are accepted. std's `bind` asks for 128: a burst of
-/// connects (or a flood of them) then drops SYNs, which clients retry only after a second.
-const LISTEN_BACKLOG: i32 = 4_096;
-
-/// Binds the listener with `LISTEN_BACKLOG` (the kernel caps it at `net.core.somaxconn`).
-fn bind(addr: std::net::SocketAddr) -> std::io::Result<TcpListener> {
-    use socket2::{Domain, Socket, Type};
-    let socket = Socket::new(Domain::for_address(addr), Type::STREAM, None)?;
-    socket.set_reuse_address(true)?;
-    socket.bind(&addr.into())?;
-    socket.listen(LISTEN_BACKLOG)?;
-    Ok(socket.into())
 }
 
 /// Rebuilds the live parts from the store: outbox jobs, conversation actors with their window

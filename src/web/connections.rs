@@ -1,7 +1,8 @@
 //! Connections per client address, bounded when they are accepted: a connection over its
 //! address's bound is shut down before a byte is read, so one client (or a few) cannot hold the
 //! descriptors every other client needs. Behind a reverse proxy every client shares its address;
-//! the bound is a setting (`--max-connections-per-address`, 0 for none).
+//! the bound is a setting (`--max-connections-per-address`, 0 for none). The listener itself is
+//! bound here too, with a deep accept backlog.
 
 use actix_web::dev::Extensions;
 use std::any::Any;
@@ -85,6 +86,20 @@ impl Drop for Admitted {
             }
         }
     }
+}
+
+/// Connections the kernel queues before they are accepted. std's `bind` asks for 128: a burst of
+/// connects (or a flood of them) then drops SYNs, which clients retry only after a second.
+const LISTEN_BACKLOG: i32 = 4_096;
+
+/// Binds the listener with `LISTEN_BACKLOG` (the kernel caps it at `net.core.somaxconn`).
+pub fn bind(addr: std::net::SocketAddr) -> std::io::Result<std::net::TcpListener> {
+    use socket2::{Domain, Socket, Type};
+    let socket = Socket::new(Domain::for_address(addr), Type::STREAM, None)?;
+    socket.set_reuse_address(true)?;
+    socket.bind(&addr.into())?;
+    socket.listen(LISTEN_BACKLOG)?;
+    Ok(socket.into())
 }
 
 #[cfg(test)]

@@ -105,3 +105,12 @@ pub fn of_request(req: &actix_web::HttpRequest) -> Option<jiff::tz::TimeZone> {
     let name = ZoneName::parse(c.value()).ok()?;
     jiff::tz::TimeZone::get(name.as_str()).ok()
 }
+
+/// Middleware: the request is answered with times in the zone its cookie names.
+pub async fn scope(
+    req: actix_web::dev::ServiceRequest,
+    next: actix_web::middleware::Next<impl actix_web::body::MessageBody + 'static>,
+) -> Result<actix_web::dev::ServiceResponse<impl actix_web::body::MessageBody>, actix_web::Error> {
+    let zone = of_request(req.request());
+    crate::web::ui::when::in_zone(zone, next.call(req)).await
+}
