@@ -262,6 +262,19 @@ fn snippet(latest: Option<&Latest>) -> String {
     }
 }
 
+/// Each conversation with the name of the contact it is about, if known.
+async fn with_names(
+    desk: &Desk,
+    convs: Vec<Conversation>,
+) -> Result<Vec<(Conversation, Option<String>)>, PageError> {
+    let mut named = Vec::with_capacity(convs.len());
+    for c in convs {
+        let contact = desk.shown_contact(&c).await?.into_contact();
+        named.push((c, contact.and_then(|k| k.name)));
+    }
+    Ok(named)
+}
+
 /// The list for `user`, with `current` marked, as `q` asks.
 pub async fn load(
     desk: &Desk,
@@ -275,28 +288,29 @@ pub async fn load(
     let lists = Lists::load(desk, me).await?;
     let mut convs = lists.of(filter).to_vec();
     let store = desk.store();
-    // Names first: sorting by customer sorts what the agent reads.
-    let mut named = Vec::with_capacity(convs.len());
-    for c in convs.drain(..) {
-        let name = desk
-            .shown_contact(&c)
-            .await?
-            .into_contact()
-            .and_then(|k| k.name);
-        named.push((c, name));
-    }
-    match sort {
-        Sort::Recent => named.sort_by_key(|(c, _)| std::cmp::Reverse(c.updated_at)),
-        Sort::Created => named.sort_by_key(|(c, _)| std::cmp::Reverse(c.created_at)),
-        Sort::Customer => named.sort_by_cached_key(|(c, n)| {
-            n.clone()
-                .unwrap_or_else(|| c.customer.to_string())
-                .to_lowercase()
-        }),
-    }
     let shown = WINDOW + more;
-    let left_out = named.len().saturating_sub(shown);
-    named.truncate(shown);
+    let left_out = convs.len().saturating_sub(shown);
+    // Names are read for the window only, except when they are the sort order.
+    let named = match sort {
+        Sort::Recent | Sort::Created => {
+            match sort {
+                Sort::Created => convs.sort_by_key(|c| std::cmp::Reverse(c.created_at)),
+                _ => convs.sort_by_key(|c| std::cmp::Reverse(c.updated_at)),
+            }
+            convs.truncate(shown);
+            with_names(desk, convs).await?
+        }
+        Sort::Customer => {
+            let mut named = with_names(desk, convs).await?;
+            named.sort_by_cached_key(|(c, n)| {
+                n.clone()
+                    .unwrap_or_else(|| c.customer.to_string())
+                    .to_lowercase()
+            });
+            named.truncate(shown);
+            named
+        }
+    };
     let ids: Vec<ConversationId> = named.iter().map(|(c, _)| c.id).collect();
     let mut summaries = store.read_summaries(me, ids.clone()).await?;
     let sentiments = desk.sentiments(ids).await?;
