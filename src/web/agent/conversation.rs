@@ -309,6 +309,10 @@ pub async fn panel(
     )
     .await?;
     let summary = customer::summary(desk, user, &conv.customer, contact, Some(conv.id)).await?;
+    let mut knowledge = super::knowledge::load(desk, user, conv, None).await?;
+    knowledge.into_composer = composer.has_reply_form();
+    let mut script = super::script::load(desk, user, conv).await?;
+    script.into_composer = composer.has_reply_form();
     Ok(Panel {
         title: format!("Conversation with {}", conv.customer),
         nav: Nav::for_user(user, "workspace").with_presence(desk.presence_view(user.user.id).await),
@@ -325,8 +329,8 @@ pub async fn panel(
         consult: super::consult::ConsultPanel::load(desk, user, conv).await?,
         csrf: user.csrf.clone(),
         back: format!("/agent/conversations/{}", conv.id.get()),
-        knowledge: super::knowledge::load(desk, user, conv, None).await?,
-        script: super::script::load(desk, user, conv).await?,
+        knowledge,
+        script,
     })
 }
 
