@@ -171,11 +171,19 @@ impl MediaKind {
     pub fn is_video(&self) -> bool {
         *self == MediaKind::Video
     }
+
+    /// Neither shown nor played in the page: its link downloads it under a name.
+    pub fn is_file(&self) -> bool {
+        *self == MediaKind::File
+    }
 }
 
 pub struct MediaItem {
     pub kind: MediaKind,
+    /// What the file is, with its size once stored: "PDF document (34 KB)".
     pub label: String,
+    /// The name a document downloads under: `pdf-document-7-1.pdf`.
+    pub download: String,
     /// Set once the file is stored.
     pub href: Option<String>,
     pub problem: Option<String>,
@@ -439,16 +447,31 @@ fn item(
 }
 
 fn media_item(m: &Message, index: usize, content_type: &str, state: &MediaState) -> MediaItem {
-    let label = if content_type.is_empty() {
-        format!("Attachment {}", index + 1)
+    let (name, ext) = crate::domain::attachment::describe(content_type);
+    let number = if m.media.len() > 1 {
+        format!(" {}", index + 1)
     } else {
-        format!("Attachment {} ({content_type})", index + 1)
+        String::new()
     };
+    let label = match state {
+        MediaState::Stored { bytes, .. } => format!(
+            "{name}{number} ({})",
+            crate::domain::attachment::size_text(*bytes)
+        ),
+        _ => format!("{name}{number}"),
+    };
+    let download = format!(
+        "{}-{}-{}.{ext}",
+        name.to_ascii_lowercase().replace(' ', "-"),
+        m.seq,
+        index + 1
+    );
     let kind = MediaKind::of_type(content_type);
     match state {
         MediaState::Stored { .. } => MediaItem {
             kind,
             label,
+            download,
             href: Some(format!(
                 "/media/{}/{}/{index}",
                 m.conversation_id.get(),
@@ -459,12 +482,14 @@ fn media_item(m: &Message, index: usize, content_type: &str, state: &MediaState)
         MediaState::Pending => MediaItem {
             kind,
             label,
+            download,
             href: None,
             problem: Some("Still being fetched.".into()),
         },
         MediaState::Failed { reason } => MediaItem {
             kind,
             label,
+            download,
             href: None,
             problem: Some(format!("Could not be fetched: {reason}")),
         },
