@@ -13,7 +13,9 @@ use crate::domain::user::Role;
 use crate::domain::{
     Channel, ConversationId, ConversationState, Direction, MessageStatus, TemplateId, UserId,
 };
-use crate::store::records::{Conversation, DistributionMode, MediaState, Message, Workstream};
+use crate::store::records::{
+    Contact, Conversation, DistributionMode, MediaState, Message, Workstream,
+};
 use crate::web::session::SignedIn;
 use crate::web::ui::{ADMIN_SECTIONS, Nav, PageError, When};
 use actix_web::http::StatusCode;
@@ -78,7 +80,8 @@ pub struct Head {
     pub customer: String,
     pub contact_name: Option<String>,
     /// The contact record has a name or a WhatsApp id.
-    pub authenticated: bool,
+    /// The customer is a saved contact ("Known contact"), else "New customer".
+    pub known: bool,
     pub channel: String,
     pub business: String,
     pub workstream: String,
@@ -286,9 +289,7 @@ pub async fn panel(
         id: conv.id.get(),
         customer: conv.customer.to_string(),
         contact_name: contact.as_ref().and_then(|c| c.name.clone()),
-        authenticated: contact
-            .as_ref()
-            .is_some_and(|c| c.name.is_some() || c.wa_id.is_some()),
+        known: contact.as_ref().is_some_and(Contact::is_known),
         channel: conv.channel.to_string(),
         business: number.map_or_else(
             || "(deleted number)".to_owned(),
