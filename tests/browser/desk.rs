@@ -175,9 +175,36 @@ impl WhatsAppDesk {
 
     /// Signs the agent in with a browser.
     pub async fn agent_tour(&self, client: Client, test: &str) -> Tour {
+        self.tour_as(client, test, AGENT).await
+    }
+
+    /// Adds another agent (named `name`, not a member of the workstream) who signs in with the
+    /// same password.
+    pub async fn add_agent(&self, email: &str, name: &str) -> omnidesk::domain::UserId {
+        let store = self.app.desk.store();
+        store
+            .add_user(
+                NewUser {
+                    email: Email::parse(email).unwrap(),
+                    name: name.into(),
+                    role: Role::Agent,
+                    password_hash: omnidesk::auth::password::hash_now(ADMIN_PASSWORD).unwrap(),
+                    capacity: 3,
+                    languages: vec!["en".into()],
+                },
+                self.app.desk.now(),
+            )
+            .await
+            .unwrap()
+            .unwrap()
+            .id
+    }
+
+    /// Signs `email` in with a browser.
+    pub async fn tour_as(&self, client: Client, test: &str, email: &str) -> Tour {
         let mut tour = Tour::new(client, self.app.address(), test);
         tour.visit("/login", "login").await;
-        tour.fill("email", AGENT).await;
+        tour.fill("email", email).await;
         tour.fill("password", ADMIN_PASSWORD).await;
         tour.submit("dashboard-empty").await;
         tour

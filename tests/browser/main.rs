@@ -9,6 +9,7 @@ mod admin_setup;
 mod agent_flow;
 mod bot_hold;
 mod config_page;
+mod consult;
 mod desk;
 mod harness;
 mod knowledge_panel;

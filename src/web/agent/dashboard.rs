@@ -1,6 +1,6 @@
 //! `/agent`: the dashboard. Offers waiting for Accept/Reject with their countdown, My work items,
-//! Open work items (pick queues the agent belongs to, with "Assign to me") and Closed work items
-//! (today); sortable by created, modified, customer or workstream; kept fresh over the live stream.
+//! Open work items (pick queues the agent belongs to, with "Assign to me"), conversations the
+//! agent was asked to consult on, and Closed work items (today); sortable by created, modified, customer or workstream; kept fresh over the live stream.
 
 use crate::app::Desk;
 use crate::domain::offer_card::OfferField;
@@ -159,6 +159,7 @@ pub async fn show(
         mut mine,
         mut open,
         mut closed,
+        mut consulting,
         ..
     } = super::worklist::Lists::load(&desk, me).await?;
     let offers = desk.offers_of(me).await?;
@@ -169,7 +170,7 @@ pub async fn show(
         }
     }
 
-    for list in [&mut mine, &mut closed, &mut open] {
+    for list in [&mut mine, &mut closed, &mut open, &mut consulting] {
         sort.apply(list, &names);
     }
 
@@ -177,6 +178,7 @@ pub async fn show(
         .iter()
         .chain(&closed)
         .chain(&open)
+        .chain(&consulting)
         .map(|c| c.id)
         .collect();
     let sentiments = desk.sentiments(ids).await?;
@@ -207,6 +209,12 @@ pub async fn show(
         for (c, expires) in &offered {
             page = page.with(offer_section(&desk, c, *expires, &names, &user.csrf, now).await?);
         }
+    }
+    if !consulting.is_empty() {
+        // A colleague asked for help: the conversation opens read-only with internal notes.
+        page = page
+            .with(Section::Heading("Asked to consult".into()))
+            .with(rows.table(&consulting, None, ""));
     }
     let attention = attention(&desk, &user, &rows).await?;
     if let Some(table) = attention {
