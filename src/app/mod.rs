@@ -29,6 +29,7 @@ pub mod scripts;
 pub mod sentiment;
 pub mod simulated;
 pub mod staff;
+pub mod survey;
 pub mod unrouted;
 
 use crate::actors::Shared;

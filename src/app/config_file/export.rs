@@ -280,7 +280,7 @@ async fn workstream_doc(
         operation_hours: ws.operation_hours.map(|h| name_of(&names.hours, &h)),
         skill_match: store.skill_match_mode(ws.id).await?,
         position_minutes: Some(store.position_minutes(ws.id).await?),
-        survey: ws.survey,
+        survey: ws.survey.as_ref().map(super::SurveyDoc::of),
         attachments: ws.attachments,
         distribution: ws.distribution,
         queues,
