@@ -557,3 +557,32 @@ async fn the_page_speaks_the_workstreams_language() {
     assert!(done.body.contains("Gracias"), "{}", done.body);
     app.stop().await;
 }
+
+#[tokio::test]
+async fn a_survey_whose_message_is_refused_is_discarded() {
+    let app = spawn_app().await;
+    twilio_accepts(&app.twilio).await;
+    let ws = wa_workstream(&app).await;
+    use_built_in_survey(&app, ws, "", "").await;
+    let (mut b, a) = member(&app, ws).await;
+    let conv = app.customer_writes_wa("hello").await;
+    accept(&app, &mut b, a, &conv).await;
+    // The customer opts out: nothing free-form may reach them, the goodbye included.
+    let stop = app.customer_writes_wa("STOP").await;
+    assert_eq!(stop.id, conv.id);
+    let ended = end(&mut b, conv.id).await;
+    assert!(
+        !ended.location.unwrap().contains("notice"),
+        "not a window matter"
+    );
+    assert!(
+        app.desk()
+            .store()
+            .conversation_survey(conv.id)
+            .await
+            .unwrap()
+            .is_none(),
+        "no survey is left behind"
+    );
+    app.stop().await;
+}
