@@ -113,6 +113,8 @@ impl Application {
             streams::PER_SESSION,
         ));
         let webhook_throttle = web::Data::new(WebhookThrottle::default());
+        let survey_throttle =
+            web::Data::new(crate::web::survey::throttle::SurveyThrottle::default());
         let https = settings.public_url().starts_with("https://");
         let per_address = PerAddress::new(settings.max_connections_per_address);
         let server = HttpServer::new(move || {
@@ -122,6 +124,7 @@ impl Application {
                 .app_data(limits.clone())
                 .app_data(slots.clone())
                 .app_data(webhook_throttle.clone())
+                .app_data(survey_throttle.clone())
                 .wrap(actix_web::middleware::from_fn(
                     crate::web::auth::time_zone::scope,
                 ))

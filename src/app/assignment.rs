@@ -6,9 +6,8 @@
 use crate::actors::messages::{Accept, AssignToMe, OffersOf, PumpAll, Reject, Supervisor, Track};
 use crate::actors::roster::{Release, Reserve, SetPresence, Status};
 use crate::actors::workstream::DistributionError;
-use crate::app::automated::Fill;
+use crate::app::survey::EndSurvey;
 use crate::app::{Desk, DeskError};
-use crate::domain::automated::Trigger;
 use crate::domain::presence::Presence;
 use crate::domain::workstream::WrapUp;
 use crate::domain::{ConversationId, Timestamp, UserId};
@@ -181,6 +180,18 @@ impl Desk {
         agent: &User,
         id: ConversationId,
     ) -> Result<Result<Conversation, AssignRefusal>, DeskError> {
+        Ok(self
+            .end_conversation_with_survey(agent, id)
+            .await?
+            .map(|(conv, _)| conv))
+    }
+
+    /// `end_conversation`, also saying what became of the built-in survey.
+    pub async fn end_conversation_with_survey(
+        &self,
+        agent: &User,
+        id: ConversationId,
+    ) -> Result<Result<(Conversation, EndSurvey), AssignRefusal>, DeskError> {
         let Some(before) = self.store().conversation(id).await? else {
             return Ok(Err(AssignRefusal::Unknown));
         };
@@ -204,29 +215,9 @@ impl Desk {
             conversation: id,
             agent: conv.agent,
         });
-        self.say_goodbye(&conv, ws.as_ref(), agent).await;
-        Ok(Ok(conv))
+        let survey = self.say_goodbye(&conv, ws.as_ref(), agent).await;
+        Ok(Ok((conv, survey)))
     }
-    /// The "agent ended" automated message, with the survey link when the workstream has one. A
-    /// refusal (e.g. the WhatsApp window closed) only skips the message.
-    async fn say_goodbye(&self, conv: &Conversation, ws: Option<&Workstream>, agent: &User) {
-        let survey = ws.and_then(|w| w.survey.as_ref()).map(|s| {
-            let intro = if s.message.is_empty() {
-                "Tell us how we did:"
-            } else {
-                s.message.as_str()
-            };
-            format!("{intro} {}", s.link.as_str())
-        });
-        let fill = Fill::agent(agent.name.clone());
-        if let Err(e) = self
-            .send_automated_with(conv, Trigger::AgentEnded, &fill, survey)
-            .await
-        {
-            tracing::warn!(conversation = %conv.id, error = %e, "the agent-ended message failed");
-        }
-    }
-
     /// The agent finishes wrap-up ("Close"): the conversation closes, and capacity still blocked
     /// for wrap-up is given back.
     pub async fn finish_wrap_up(

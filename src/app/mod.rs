@@ -30,6 +30,7 @@ pub mod scripts;
 pub mod sentiment;
 pub mod simulated;
 pub mod staff;
+pub mod survey;
 pub mod unrouted;
 
 use crate::actors::Shared;

@@ -34,6 +34,7 @@ pub mod routing;
 pub mod sender;
 pub mod sentiment;
 pub mod sid;
+pub mod survey;
 pub mod template;
 pub mod template_name;
 pub mod template_variable;

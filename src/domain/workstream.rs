@@ -1,17 +1,20 @@
 //! Workstream settings as the admin pages submit them: names and the work distribution settings
 //! (capacity, allowed presences, auto-close, wrap-up, screen pop) here, the channel setup (steps,
-//! numbers, survey, attachments) in `channel`. Pure parsing with the ranges users know; the store
-//! keeps the parsed values in `records::Workstream`, the web layer shows the messages.
+//! numbers, attachments) in `channel`, the post-conversation survey in `survey`. Pure parsing
+//! with the ranges users know; the store keeps the parsed values in `records::Workstream`, the
+//! web layer shows the messages.
 
 use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::ops::RangeInclusive;
 
 mod channel;
+mod survey;
 
-pub use channel::{
-    Attachments, MAX_SURVEY_LINK_CHARS, MAX_SURVEY_MESSAGE_CHARS, SetupProgress, SetupStep, Survey,
-    SurveyLink, parse_number_ids, parse_survey_message,
+pub use channel::{Attachments, SetupProgress, SetupStep, parse_number_ids};
+pub use survey::{
+    MAX_SURVEY_LINK_CHARS, MAX_SURVEY_MESSAGE_CHARS, MAX_SURVEY_QUESTION_CHARS, Survey, SurveyKind,
+    SurveyLink, parse_survey_message, parse_survey_question,
 };
 
 /// Longest workstream or queue name.
@@ -65,6 +68,16 @@ pub enum SettingError {
     BadSurveyMessage,
     #[error("Enter the survey link, or clear the survey message.")]
     SurveyMessageWithoutLink,
+    #[error("Enter the survey link, or choose another survey.")]
+    NoSurveyLink,
+    #[error("Choose a survey from the list.")]
+    SurveyChoice,
+    #[error("The built-in survey makes its own link: remove the link, or use kind \"link\".")]
+    BuiltInSurveyLink,
+    #[error("The survey question is at most 300 characters.")]
+    LongSurveyQuestion,
+    #[error("The survey question is one line without control characters.")]
+    BadSurveyQuestion,
     #[error("Choose numbers from the list.")]
     UnknownNumber,
     #[error("Choose at least one number.")]

@@ -38,6 +38,7 @@ pub mod setup;
 pub mod simulator;
 pub mod skills;
 pub mod status;
+pub mod surveys;
 pub mod tables;
 pub mod templates;
 pub mod timeline;

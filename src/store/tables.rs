@@ -225,6 +225,13 @@ pub const USER_TIMEZONE: TableDefinition<u64, &str> = TableDefinition::new("user
 pub const CONVERSATION_CONSULTS: TableDefinition<(u64, u64), u64> =
     TableDefinition::new("conversation_consults");
 
+/// Hex SHA-256 of a built-in survey link's token → `surveys::SurveyRecord`. The token itself is
+/// never stored.
+pub const TOKENHASH_SURVEY: TableDefinition<&str, &[u8]> = TableDefinition::new("tokenhash_survey");
+/// Conversation id → the token hash of the survey sent when it ended.
+pub const CONVERSATION_SURVEY: TableDefinition<u64, &str> =
+    TableDefinition::new("conversation_survey");
+
 /// Creates every table so read transactions never meet a missing one.
 pub fn create_all(tx: &redb::WriteTransaction) -> Result<(), redb::TableError> {
     tx.open_table(META_COUNTER)?;
@@ -293,6 +300,8 @@ pub fn create_all(tx: &redb::WriteTransaction) -> Result<(), redb::TableError> {
     tx.open_table(CONVERSATION_CONTACTLINK)?;
     tx.open_table(USER_TIMEZONE)?;
     tx.open_table(CONVERSATION_CONSULTS)?;
+    tx.open_table(TOKENHASH_SURVEY)?;
+    tx.open_table(CONVERSATION_SURVEY)?;
     tx.open_table(WORKSTREAM_OFFERCARD)?;
     // (more tables: open them above this line)
     Ok(())

@@ -13,6 +13,7 @@ pub mod limits;
 pub mod media;
 pub mod session;
 pub mod simulator;
+pub mod survey;
 pub mod ui;
 pub mod webhooks;
 
@@ -89,6 +90,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         web::get().to(media::serve),
     )
     .route("/kb/{slug}", web::get().to(kb::show))
+    .configure(survey::routes)
     .configure(admin::editors::routes)
     .service(
         web::scope("/admin")

@@ -342,9 +342,11 @@ async fn the_channel_setup_saves_each_step_resumes_where_it_stopped_and_finishes
     let ws = stored(&app, id).await;
     assert_eq!(ws.language.map(|l| l.to_string()), Some("es-MX".into()));
     assert_eq!(ws.operation_hours, Some(hours.id));
-    let survey = ws.survey.expect("survey");
-    assert_eq!(survey.link.as_str(), "https://example.com/survey?c=1");
-    assert_eq!(survey.message, "How did we do?");
+    let Some(omnidesk::domain::workstream::Survey::Link { link, message }) = ws.survey else {
+        panic!("an external survey: {:?}", ws.survey);
+    };
+    assert_eq!(link.as_str(), "https://example.com/survey?c=1");
+    assert_eq!(message, "How did we do?");
     assert_eq!(
         ws.attachments,
         Attachments {

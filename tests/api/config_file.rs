@@ -256,13 +256,13 @@ async fn seed_bots(app: &TestApp) {
 
 const BOT_SECRET: &str = "bot-secret-0123456789abcdef";
 
-fn export(dir: &Path) -> String {
+pub(crate) fn export(dir: &Path) -> String {
     let (ok, out, err) = omnidesk(dir, &["config", "export"], "");
     assert!(ok, "{err}");
     out
 }
 
-fn import(dir: &Path, file: &Path, dry_run: bool) -> (bool, String, String) {
+pub(crate) fn import(dir: &Path, file: &Path, dry_run: bool) -> (bool, String, String) {
     let file = file.to_str().unwrap();
     let args: &[&str] = if dry_run {
         &["config", "import", file, "--dry-run"]

@@ -571,7 +571,7 @@ async fn ending_sends_the_agent_ended_message_with_the_survey_link() {
             ws,
             SetupChange::Behaviors {
                 operation_hours: None,
-                survey: Some(Survey {
+                survey: Some(Survey::Link {
                     link: SurveyLink::parse("https://survey.example/s/1").unwrap(),
                     message: "How did we do?".into(),
                 }),

@@ -56,6 +56,8 @@ mod signin;
 mod simulator;
 mod ssrf;
 mod storage_faults;
+mod survey;
+mod survey_settings;
 // (test modules: add above this line)
 mod status;
 mod template_variables;

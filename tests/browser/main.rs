@@ -14,4 +14,5 @@ mod desk;
 mod harness;
 mod knowledge_panel;
 mod routing_rules;
+mod survey;
 mod workspace;

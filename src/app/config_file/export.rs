@@ -281,7 +281,7 @@ async fn workstream_doc(
         skill_match: store.skill_match_mode(ws.id).await?,
         offer_card: Some(store.offer_card(ws.id).await?),
         position_minutes: Some(store.position_minutes(ws.id).await?),
-        survey: ws.survey,
+        survey: ws.survey.as_ref().map(super::SurveyDoc::of),
         attachments: ws.attachments,
         distribution: ws.distribution,
         queues,

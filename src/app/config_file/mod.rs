@@ -20,7 +20,9 @@ use crate::domain::routing::skills::{MatchMode, Proficiency, SkillName};
 use crate::domain::template::TemplateText;
 use crate::domain::template_name::TemplateName;
 use crate::domain::user::Role;
-use crate::domain::workstream::{Attachments, Distribution, Survey};
+use crate::domain::workstream::{
+    self as ws_rules, Attachments, Distribution, SettingError, Survey, SurveyKind, SurveyLink,
+};
 use crate::store::records::{DistributionMode, NumberKind, ProviderKind, TemplateVariant};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -153,7 +155,7 @@ pub struct WorkstreamDoc {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub position_minutes: Option<u32>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub survey: Option<Survey>,
+    pub survey: Option<SurveyDoc>,
     pub attachments: Attachments,
     pub distribution: Distribution,
     #[serde(default)]
@@ -172,6 +174,56 @@ pub struct WorkstreamDoc {
     /// The agent script, in order.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub script: Vec<ScriptStepDoc>,
+}
+
+/// A workstream's post-conversation survey. `kind` is `link` (the default, as in files written
+/// before the built-in survey), `built-in` or `none`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SurveyDoc {
+    #[serde(default)]
+    pub kind: SurveyKind,
+    /// An external survey's link.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub link: Option<String>,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub message: String,
+    /// The built-in survey's question.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub question: String,
+}
+
+impl SurveyDoc {
+    pub fn of(s: &Survey) -> Self {
+        match s {
+            Survey::Link { link, message } => Self {
+                kind: SurveyKind::Link,
+                link: Some(link.as_str().to_owned()),
+                message: message.clone(),
+                question: String::new(),
+            },
+            Survey::BuiltIn { message, question } => Self {
+                kind: SurveyKind::BuiltIn,
+                link: None,
+                message: message.clone(),
+                question: question.clone(),
+            },
+        }
+    }
+
+    /// The survey the section describes, checked as the settings form checks it.
+    pub fn to_survey(&self) -> Result<Option<Survey>, SettingError> {
+        if self.kind == SurveyKind::BuiltIn && self.link.is_some() {
+            return Err(SettingError::BuiltInSurveyLink);
+        }
+        let link = self.link.as_deref().map(SurveyLink::parse).transpose()?;
+        Survey::from_parts(
+            Some(self.kind),
+            link,
+            ws_rules::parse_survey_message(&self.message)?,
+            ws_rules::parse_survey_question(&self.question)?,
+        )
+    }
 }
 
 /// One step of a workstream's agent script.

@@ -91,6 +91,8 @@ pub const DATA_TABLES: &[&str] = &[
     "conversation_contactlink",
     "user_timezone",
     "conversation_consults",
+    "tokenhash_survey",
+    "conversation_survey",
 ];
 
 /// Settings tables the file does not carry yet, with why: a known gap the test keeps visible

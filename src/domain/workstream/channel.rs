@@ -1,97 +1,9 @@
 //! The channel-setup part of a workstream's settings: the steps of "Set up the channel", the
-//! numbers chosen, the post-conversation survey and the file-attachment toggles.
+//! numbers chosen and the file-attachment toggles (the post-conversation survey is in `survey`).
 
 use super::SettingError;
 use crate::domain::NumberId;
 use serde::{Deserialize, Serialize};
-
-pub const MAX_SURVEY_LINK_CHARS: usize = 2_000;
-pub const MAX_SURVEY_MESSAGE_CHARS: usize = 1_000;
-
-/// The https link of a post-conversation survey.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct SurveyLink(String);
-
-impl SurveyLink {
-    /// `https://host[:port][/path…]`: no spaces, quotes or angle brackets, no user part (a link
-    /// like `https://bank.example@evil.example` would mislead customers).
-    pub fn parse(s: &str) -> Result<Self, SettingError> {
-        let s = s.trim();
-        if s.chars().count() > MAX_SURVEY_LINK_CHARS {
-            return Err(SettingError::LongSurveyLink);
-        }
-        let scheme_ok = s
-            .get(..8)
-            .is_some_and(|p| p.eq_ignore_ascii_case("https://"));
-        if !scheme_ok {
-            return Err(SettingError::SurveyLink);
-        }
-        let rest = &s[8..];
-        let host_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
-        let (host, port) = match rest[..host_end].split_once(':') {
-            Some((h, p)) => (h, Some(p)),
-            None => (&rest[..host_end], None),
-        };
-        let host_ok = !host.is_empty()
-            && host.split('.').all(|label| {
-                !label.is_empty()
-                    && label.len() <= 63
-                    && label
-                        .bytes()
-                        .all(|b| b.is_ascii_alphanumeric() || b == b'-')
-            });
-        let port_ok = port.is_none_or(|p| p.parse::<u16>().is_ok_and(|n| n > 0));
-        let chars_ok = !s
-            .chars()
-            .any(|c| c.is_whitespace() || c.is_control() || "\"<>\\`{}|^".contains(c));
-        if host_ok && port_ok && chars_ok {
-            Ok(Self(s.to_owned()))
-        } else {
-            Err(SettingError::SurveyLink)
-        }
-    }
-
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
-
-/// The post-conversation survey: a link sent in a message when the conversation ends.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Survey {
-    pub link: SurveyLink,
-    /// The text before the link; empty means the automated default.
-    pub message: String,
-}
-
-/// The survey message: at most 1,000 characters; line breaks and tabs allowed.
-pub fn parse_survey_message(s: &str) -> Result<String, SettingError> {
-    let s = s.trim();
-    if s.chars().count() > MAX_SURVEY_MESSAGE_CHARS {
-        Err(SettingError::LongSurveyMessage)
-    } else if s
-        .chars()
-        .any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
-    {
-        Err(SettingError::BadSurveyMessage)
-    } else {
-        Ok(s.to_owned())
-    }
-}
-
-impl Survey {
-    /// No link and no message: no survey. A message needs a link.
-    pub fn from_parts(
-        link: Option<SurveyLink>,
-        message: String,
-    ) -> Result<Option<Self>, SettingError> {
-        match link {
-            Some(link) => Ok(Some(Self { link, message })),
-            None if message.is_empty() => Ok(None),
-            None => Err(SettingError::SurveyMessageWithoutLink),
-        }
-    }
-}
 
 /// "File attachments": who may send files in this workstream's conversations.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -227,65 +139,6 @@ impl SetupProgress {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn survey_links_are_https_with_a_host() {
-        for ok in [
-            "https://example.com",
-            "HTTPS://example.com/survey?id=1&x=%20#top",
-            "https://survey.example.com:8443/a",
-        ] {
-            assert!(SurveyLink::parse(ok).is_ok(), "{ok}");
-        }
-        let long = format!("https://example.com/{}", "a".repeat(2_000));
-        let cases = [
-            ("http://example.com", SettingError::SurveyLink, "not https"),
-            ("example.com", SettingError::SurveyLink, "no scheme"),
-            ("https://", SettingError::SurveyLink, "no host"),
-            ("https:///path", SettingError::SurveyLink, "empty host"),
-            ("https://a..b", SettingError::SurveyLink, "empty label"),
-            ("https://a b.com", SettingError::SurveyLink, "space"),
-            ("https://x.com/<script>", SettingError::SurveyLink, "markup"),
-            (
-                "https://bank.com@evil.com",
-                SettingError::SurveyLink,
-                "user part",
-            ),
-            ("https://x.com:99999", SettingError::SurveyLink, "bad port"),
-            ("javascript:alert(1)", SettingError::SurveyLink, "script"),
-            (
-                &*long,
-                SettingError::LongSurveyLink,
-                "over 2,000 characters",
-            ),
-        ];
-        for (input, err, why) in cases {
-            assert_eq!(SurveyLink::parse(input), Err(err), "{why}");
-        }
-    }
-
-    #[test]
-    fn a_survey_message_needs_a_link() {
-        let link = SurveyLink::parse("https://example.com").ok();
-        assert_eq!(Survey::from_parts(None, String::new()), Ok(None));
-        assert_eq!(
-            Survey::from_parts(None, "Rate us".into()),
-            Err(SettingError::SurveyMessageWithoutLink)
-        );
-        assert!(matches!(
-            Survey::from_parts(link, String::new()),
-            Ok(Some(_))
-        ));
-        assert_eq!(
-            parse_survey_message(&"m".repeat(1_001)),
-            Err(SettingError::LongSurveyMessage)
-        );
-        assert_eq!(
-            parse_survey_message("a\u{7}b"),
-            Err(SettingError::BadSurveyMessage)
-        );
-        assert_eq!(parse_survey_message("a\nb"), Ok("a\nb".into()));
-    }
 
     #[test]
     fn attachments_and_numbers_accept_only_listed_values() {

@@ -1,27 +1,81 @@
 //! `Workstream` layouts. Layout 1 was written in two shapes behind the same version byte: first
 //! without the settings (the record ends after `fallback_queue`), later with the channel setup and
-//! distribution settings appended. Layout 2 is the second shape with the names checked.
+//! distribution settings appended. Layout 2 is the second shape with the names checked. Layout 3
+//! makes the survey a choice (an external link or the built-in survey): an earlier survey was
+//! always a link.
 
 use super::checked;
 use crate::domain::language::LanguageCode;
 use crate::domain::workstream::{
-    Attachments, Distribution, QueueName, SetupProgress, Survey, WorkstreamName,
+    Attachments, Distribution, QueueName, SetupProgress, Survey, SurveyLink, WorkstreamName,
 };
 use crate::domain::{Channel, HoursId, NumberId, WorkstreamId};
-use crate::store::codec::{DecodeError, Record, grown, unknown};
+use crate::store::codec::{DecodeError, Record, exact, grown, unknown};
 use crate::store::records::{DistributionMode, Workstream};
 use serde::Deserialize;
 
 impl Record for Workstream {
     const TABLE: &'static str = "workstream_record";
-    const VERSION: u8 = 2;
+    const VERSION: u8 = 3;
 
     fn decode_earlier(version: u8, body: &[u8]) -> Result<Self, DecodeError> {
         match version {
             1 => v1(body),
+            2 => v2(body),
             _ => Err(unknown::<Self>(version)),
         }
     }
+}
+
+/// The survey of layouts 1 and 2: always an external link.
+#[derive(Deserialize)]
+struct LinkSurvey {
+    link: SurveyLink,
+    message: String,
+}
+
+impl From<LinkSurvey> for Survey {
+    fn from(s: LinkSurvey) -> Self {
+        Survey::Link {
+            link: s.link,
+            message: s.message,
+        }
+    }
+}
+
+/// Layout 2: today's fields with the survey a link.
+#[derive(Deserialize)]
+struct V2 {
+    id: WorkstreamId,
+    name: WorkstreamName,
+    channel: Channel,
+    numbers: Vec<NumberId>,
+    mode: DistributionMode,
+    fallback_queue: QueueName,
+    language: Option<LanguageCode>,
+    operation_hours: Option<HoursId>,
+    survey: Option<LinkSurvey>,
+    attachments: Attachments,
+    distribution: Distribution,
+    setup: SetupProgress,
+}
+
+fn v2(body: &[u8]) -> Result<Workstream, DecodeError> {
+    let w: V2 = exact(2, body)?;
+    Ok(Workstream {
+        id: w.id,
+        name: w.name,
+        channel: w.channel,
+        numbers: w.numbers,
+        mode: w.mode,
+        fallback_queue: w.fallback_queue,
+        language: w.language,
+        operation_hours: w.operation_hours,
+        survey: w.survey.map(Survey::from),
+        attachments: w.attachments,
+        distribution: w.distribution,
+        setup: w.setup,
+    })
 }
 
 /// What every layout-1 record starts with.
@@ -40,7 +94,7 @@ struct V1Head {
 struct V1Settings {
     language: Option<LanguageCode>,
     operation_hours: Option<HoursId>,
-    survey: Option<Survey>,
+    survey: Option<LinkSurvey>,
     attachments: Attachments,
     distribution: Distribution,
     setup: SetupProgress,
@@ -56,7 +110,7 @@ fn v1(body: &[u8]) -> Result<Workstream, DecodeError> {
     if let Some(s) = settings {
         ws.language = s.language;
         ws.operation_hours = s.operation_hours;
-        ws.survey = s.survey;
+        ws.survey = s.survey.map(Survey::from);
         ws.attachments = s.attachments;
         ws.distribution = s.distribution;
         ws.setup = s.setup;
@@ -67,7 +121,7 @@ fn v1(body: &[u8]) -> Result<Workstream, DecodeError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::workstream::{Presence, SetupStep, SurveyLink, WrapUp};
+    use crate::domain::workstream::{Presence, SetupStep, WrapUp};
     use crate::store::StoreError;
     use crate::store::codec::{decode_at, encode};
 
@@ -86,6 +140,9 @@ mod tests {
         117, 195, 169, 32, 116, 97, 108, 63, 0, 1, 1, 2, 0, 3, 0, 160, 11, 2, 5, 120, 4, 0,
     ];
 
+    /// Where the survey starts in `V1_WITH_SETTINGS` (its `Some` byte).
+    const SURVEY_AT: usize = 36;
+
     fn name(s: &str) -> WorkstreamName {
         WorkstreamName::parse(s).unwrap()
     }
@@ -100,7 +157,7 @@ mod tests {
         ws.numbers = vec![NumberId::new(7)];
         ws.language = LanguageCode::parse("es").ok();
         ws.operation_hours = Some(HoursId::new(2));
-        ws.survey = Some(Survey {
+        ws.survey = Some(Survey::Link {
             link: SurveyLink::parse("https://example.com/s").unwrap(),
             message: "¿Qué tal?".into(),
         });
@@ -143,10 +200,37 @@ mod tests {
     #[test]
     fn layout_2_is_layout_1_with_settings_under_a_new_version_byte() {
         // The newtypes encode as their strings, so only the version byte tells them apart.
-        let bytes = encode(&spanish_sales()).unwrap();
-        assert_eq!(bytes[0], 2);
-        assert_eq!(&bytes[1..], &V1_WITH_SETTINGS[1..]);
+        let mut bytes = V1_WITH_SETTINGS.to_vec();
+        bytes[0] = 2;
         assert_eq!(decode_at::<Workstream>(4, &bytes).unwrap(), spanish_sales());
+    }
+
+    #[test]
+    fn layout_3_tells_the_survey_kind_and_keeps_the_built_in_texts() {
+        // The survey's enum variant (0: link) sits where layout 2's survey began.
+        let bytes = encode(&spanish_sales()).unwrap();
+        assert_eq!(bytes[0], 3);
+        let at = SURVEY_AT;
+        assert_eq!(&bytes[1..at], &V1_WITH_SETTINGS[1..at]);
+        assert_eq!(&bytes[at..at + 2], &[1, 0], "Some, variant 0");
+        assert_eq!(&bytes[at + 2..], &V1_WITH_SETTINGS[at + 1..]);
+        assert_eq!(decode_at::<Workstream>(4, &bytes).unwrap(), spanish_sales());
+        let mut built_in = spanish_sales();
+        built_in.survey = Some(Survey::BuiltIn {
+            message: "¿Cómo lo hicimos?".into(),
+            question: String::new(),
+        });
+        let bytes = encode(&built_in).unwrap();
+        assert_eq!(decode_at::<Workstream>(4, &bytes).unwrap(), built_in);
+    }
+
+    #[test]
+    fn layout_2_without_a_survey_reads_without_one() {
+        let mut ws = spanish_sales();
+        ws.survey = None;
+        let mut bytes = encode(&ws).unwrap();
+        bytes[0] = 2;
+        assert_eq!(decode_at::<Workstream>(4, &bytes).unwrap(), ws);
     }
 
     #[test]
@@ -189,12 +273,12 @@ mod tests {
     #[test]
     fn future_versions_are_refused() {
         let mut bytes = encode(&spanish_sales()).unwrap();
-        bytes[0] = 3;
+        bytes[0] = 4;
         assert_eq!(
             corrupt_reason(&bytes),
             DecodeError::UnknownVersion {
-                found: 3,
-                current: 2
+                found: 4,
+                current: 3
             }
         );
     }

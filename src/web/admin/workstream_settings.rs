@@ -7,7 +7,7 @@ use crate::app::Desk;
 use crate::domain::language::LanguageCode;
 use crate::domain::user::Role;
 use crate::domain::workstream::{
-    self as rules, AUTO_CLOSE_MINUTES, CAPACITY, Distribution, Presence, SCREEN_POP_SECS,
+    self as rules, AUTO_CLOSE_MINUTES, CAPACITY, Distribution, Presence, SCREEN_POP_SECS, Survey,
     WRAP_UP_MINUTES, WrapUp,
 };
 use crate::domain::{Channel, NumberId};
@@ -103,13 +103,17 @@ pub(super) fn summary(ws: &Workstream, r: &Related) -> Vec<InfoRow> {
             None => "On (the record was deleted)".to_owned(),
         },
     };
-    let survey = ws.survey.as_ref().map_or("None".to_owned(), |s| {
-        if s.message.is_empty() {
-            s.link.as_str().to_owned()
-        } else {
-            format!("{} — {}", s.link.as_str(), s.message)
+    let survey = match &ws.survey {
+        None => "None".to_owned(),
+        Some(Survey::Link { link, message }) if message.is_empty() => link.as_str().to_owned(),
+        Some(Survey::Link { link, message }) => format!("{} — {message}", link.as_str()),
+        Some(Survey::BuiltIn { question, .. }) if question.is_empty() => {
+            "omnidesk's one-question survey".to_owned()
         }
-    });
+        Some(Survey::BuiltIn { question, .. }) => {
+            format!("omnidesk's one-question survey — {question}")
+        }
+    };
     let d = &ws.distribution;
     let mut rows = vec![
         row("Channel", ws.channel.to_string()),

@@ -9,7 +9,7 @@ use crate::app::Desk;
 use crate::domain::language::LanguageCode;
 use crate::domain::user::Role;
 use crate::domain::workstream::{
-    self as rules, Attachments, SettingError, SetupStep, Survey, SurveyLink,
+    self as rules, Attachments, SettingError, SetupStep, Survey, SurveyKind, SurveyLink,
 };
 use crate::domain::{Channel, HoursId};
 use crate::store::records::Workstream;
@@ -26,8 +26,16 @@ const HOURS_HELP: &str =
     "Required when Channel operation hours is on; records are kept under Operating hours.";
 const HOURS_MISSING: &str =
     "Choose an operating-hours record from the list, or turn Channel operation hours off.";
-const SURVEY_LINK_HELP: &str =
-    "Optional: an https link sent when the conversation ends (at most 2,000 characters).";
+const SURVEY_HELP: &str = "Sent with the \"agent ended\" message when an agent ends the \
+    conversation. omnidesk's own survey sends a single-use link (valid 7 days) to a page asking \
+    for a rating from 1 to 5 and a comment; answers show on the conversation. It is never sent \
+    once the WhatsApp window has closed.";
+const SURVEY_LINK_HELP: &str = "For an external survey: an https link (at most 2,000 characters).";
+const SURVEY_MESSAGE_HELP: &str = "Optional text before the link, in the workstream's language \
+    (at most 1,000 characters). Empty: \"Tell us how we did:\" for a link, a default in the \
+    workstream's language for omnidesk's survey.";
+const SURVEY_QUESTION_HELP: &str = "For omnidesk's survey: the question above the rating, in the \
+    workstream's language (one line, at most 300 characters). Empty: a default question.";
 const AUTOMATED_TEXT: &str = "Custom automated messages (greeting, agent assigned, out of \
     hours…) are kept per channel and language, and can be overridden for this workstream.";
 
@@ -111,12 +119,19 @@ fn behaviors_form(f: FormModel, ws: &Workstream, r: &Related) -> FormModel {
             .iter()
             .map(|h| (h.id.get().to_string(), h.name.clone())),
     );
-    let (link, message) = ws
-        .survey
-        .as_ref()
-        .map_or((String::new(), String::new()), |s| {
-            (s.link.as_str().to_owned(), s.message.clone())
-        });
+    let (link, message, question) = match &ws.survey {
+        None => (String::new(), String::new(), String::new()),
+        Some(Survey::Link { link, message }) => {
+            (link.as_str().to_owned(), message.clone(), String::new())
+        }
+        Some(Survey::BuiltIn { message, question }) => {
+            (String::new(), message.clone(), question.clone())
+        }
+    };
+    let kinds = SurveyKind::CHOICES
+        .iter()
+        .map(|(v, l)| (v.to_string(), l.to_string()))
+        .collect();
     f.field(Field::checkbox(
         "hours_on",
         "Channel operation hours",
@@ -136,6 +151,15 @@ fn behaviors_form(f: FormModel, ws: &Workstream, r: &Related) -> FormModel {
         .help(HOURS_HELP),
     )
     .field(
+        Field::new(
+            "survey",
+            "Post-conversation survey",
+            FieldKind::Select { options: kinds },
+        )
+        .value(SurveyKind::of(ws.survey.as_ref()).as_str())
+        .help(SURVEY_HELP),
+    )
+    .field(
         Field::text("survey_link", "Post-conversation survey link")
             .value(link)
             .help(SURVEY_LINK_HELP),
@@ -147,7 +171,12 @@ fn behaviors_form(f: FormModel, ws: &Workstream, r: &Related) -> FormModel {
             FieldKind::TextArea { rows: 3 },
         )
         .value(message)
-        .help("Optional text before the link (at most 1,000 characters)."),
+        .help(SURVEY_MESSAGE_HELP),
+    )
+    .field(
+        Field::text("survey_question", "Survey question")
+            .value(question)
+            .help(SURVEY_QUESTION_HELP),
     )
 }
 
@@ -291,8 +320,23 @@ fn parse_behaviors(f: &FormData, r: &Related, errors: &mut FieldErrors) -> Optio
     } else {
         None
     };
+    let survey = parse_survey(f, errors);
+    Some(SetupChange::Behaviors {
+        operation_hours,
+        survey: survey?,
+    })
+}
+
+/// The survey fields; a form without the choice (from before the built-in survey) is read as
+/// before: a link means an external survey.
+fn parse_survey(f: &FormData, errors: &mut FieldErrors) -> Option<Option<Survey>> {
+    let kind = match f.get("survey") {
+        "" => Some(None),
+        v => check(errors, "survey", SurveyKind::parse(v)).map(Some),
+    };
     let link = f.get("survey_link");
-    let link = if link.trim().is_empty() {
+    // The built-in survey makes its own link: whatever the field holds is not used.
+    let link = if link.trim().is_empty() || kind == Some(Some(SurveyKind::BuiltIn)) {
         Some(None)
     } else {
         check(errors, "survey_link", SurveyLink::parse(link)).map(Some)
@@ -302,16 +346,17 @@ fn parse_behaviors(f: &FormData, r: &Related, errors: &mut FieldErrors) -> Optio
         "survey_message",
         rules::parse_survey_message(f.get("survey_message")),
     );
-    let survey = match (link, message) {
-        (Some(link), Some(message)) => {
-            check(errors, "survey_link", Survey::from_parts(link, message))
-        }
-        _ => None,
-    };
-    Some(SetupChange::Behaviors {
-        operation_hours,
-        survey: survey?,
-    })
+    let question = check(
+        errors,
+        "survey_question",
+        rules::parse_survey_question(f.get("survey_question")),
+    );
+    let (kind, link, message, question) = (kind?, link?, message?, question?);
+    check(
+        errors,
+        "survey_link",
+        Survey::from_parts(kind, link, message, question),
+    )
 }
 
 /// Which field a store refusal belongs beside.

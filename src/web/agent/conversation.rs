@@ -23,6 +23,24 @@ use actix_web::{HttpResponse, web};
 use askama::Template;
 use std::collections::HashMap;
 
+/// The query the End action adds when the survey could not be sent (`work::step`).
+pub const SURVEY_NOTICE: &str = "notice=survey-window";
+
+/// A one-time notice named in the address; only known names show anything.
+#[derive(serde::Deserialize)]
+pub struct NoticeQuery {
+    notice: Option<String>,
+}
+
+impl NoticeQuery {
+    fn text(&self) -> Option<&'static str> {
+        match self.notice.as_deref() {
+            Some("survey-window") => Some(crate::domain::survey::NOT_SENT_WINDOW),
+            _ => None,
+        }
+    }
+}
+
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/conversations/{id}", web::get().to(show));
     composer::routes(cfg);
@@ -53,6 +71,10 @@ pub struct Panel {
     pub back: String,
     pub knowledge: super::knowledge::KnowledgePart,
     pub script: super::script::ScriptPart,
+    /// The built-in survey's fate or answer ("Customer rated 4/5 — …").
+    pub survey: Option<String>,
+    /// A notice after an action (e.g. the survey could not be sent).
+    pub notice: Option<&'static str>,
 }
 
 impl Panel {
@@ -212,10 +234,12 @@ async fn show(
     user: SignedIn,
     path: web::Path<u64>,
     q: web::Query<ListQuery>,
+    notice: web::Query<NoticeQuery>,
     desk: web::Data<Desk>,
 ) -> Result<HttpResponse, PageError> {
     let conv = access::open(&desk, &user, ConversationId::new(path.into_inner())).await?;
-    let panel = panel(&desk, &user, &conv, Draft::default(), &q).await?;
+    let mut panel = panel(&desk, &user, &conv, Draft::default(), &q).await?;
+    panel.notice = notice.text();
     // Shown is read: the thread is on the agent's screen up to its last message.
     if let Some(last) = panel.thread.iter().filter_map(|i| i.seq).max() {
         desk.store().mark_read(user.user.id, conv.id, last).await?;
@@ -340,6 +364,8 @@ pub async fn panel(
         back: format!("/agent/conversations/{}", conv.id.get()),
         knowledge,
         script,
+        survey: desk.survey_line(conv.id).await?,
+        notice: None,
     })
 }
 
@@ -425,7 +451,7 @@ fn item(
         kind,
         who,
         time: When::of(m.created_at),
-        body: m.body.clone(),
+        body: crate::domain::survey::hide_tokens(&m.body),
         status: sent.then(|| m.status.to_string()),
         ticks: Ticks::of(m.status),
         failed: sent && m.status.is_failure(),

@@ -137,12 +137,20 @@ async fn step(f: CsrfForm, id: u64, desk: &Desk, step: Step) -> Result<HttpRespo
     access::open(desk, &f.user, id).await?;
     let user = &f.user.user;
     let outcome = match step {
-        Step::End => desk.end_conversation(user, id).await?,
+        Step::End => {
+            return match desk.end_conversation_with_survey(user, id).await? {
+                // The survey's fate is told once, on the page the agent lands on.
+                Ok((_, survey)) => Ok(redirect(&match survey.notice() {
+                    Some(_) => format!("{}?{}", panel(id), super::conversation::SURVEY_NOTICE),
+                    None => panel(id),
+                })),
+                Err(r) => Ok(refused(&f, &r.to_string(), StatusCode::CONFLICT)),
+            };
+        }
         Step::FinishWrapUp => desk.finish_wrap_up(user, id).await?,
         Step::CloseSession => desk.close_session(user, id).await?,
     };
     match outcome {
-        Ok(_) if step == Step::End => Ok(redirect(&panel(id))),
         Ok(_) => Ok(redirect("/agent")),
         Err(r) => Ok(refused(&f, &r.to_string(), StatusCode::CONFLICT)),
     }

@@ -245,7 +245,8 @@ fn snippet(latest: Option<&Latest>) -> String {
     let Some(l) = latest else {
         return "No messages yet.".into();
     };
-    let mut text: String = l.body.split_whitespace().collect::<Vec<_>>().join(" ");
+    let body = crate::domain::survey::hide_tokens(&l.body);
+    let mut text: String = body.split_whitespace().collect::<Vec<_>>().join(" ");
     if text.is_empty() && l.files > 0 {
         text = if l.files == 1 {
             "A file".into()

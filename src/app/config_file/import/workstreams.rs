@@ -52,7 +52,7 @@ pub(super) fn check_workstreams(s: &Scope, out: &mut Problems) {
                 );
             }
             if let Some(s) = &w.survey
-                && let Err(e) = crate::domain::workstream::SurveyLink::parse(s.link.as_str())
+                && let Err(e) = s.to_survey()
             {
                 err(out, p.key("survey"), e.to_string());
             }
@@ -136,7 +136,8 @@ pub(super) async fn apply_workstream(
                 .operation_hours
                 .as_ref()
                 .and_then(|h| ids.hours.get(&key(h)).copied()),
-            survey: w.survey.clone(),
+            // Checked with the rest of the file before anything was applied.
+            survey: w.survey.as_ref().and_then(|s| s.to_survey().ok().flatten()),
         };
         step!(what.clone(), store.save_workstream_setup(id, behaviors));
         step!(
