@@ -90,6 +90,8 @@ pub const DATA_TABLES: &[&str] = &[
     "conversation_contactlink",
     "user_timezone",
     "conversation_consults",
+    "openedconversation_facts",
+    "meta_facts",
 ];
 
 /// Settings tables the file does not carry yet, with why: a known gap the test keeps visible
