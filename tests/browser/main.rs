@@ -12,5 +12,6 @@ mod config_page;
 mod desk;
 mod harness;
 mod knowledge_panel;
+mod reports;
 mod routing_rules;
 mod workspace;

@@ -102,6 +102,8 @@ pub struct ConversationFact {
     pub closed_at: Option<Timestamp>,
     /// The sum of its finished stays in queues, across transfers.
     pub queued_ms: u64,
+    /// How many stays in queues ended (assigned, closed or moved on).
+    pub queue_stays: u32,
     /// Transfers by agents and by overflow rules.
     pub transfers: u32,
     pub bot_handoff: bool,
@@ -162,6 +164,7 @@ impl ConversationFact {
             ended_at: None,
             closed_at: None,
             queued_ms: 0,
+            queue_stays: 0,
             transfers: 0,
             bot_handoff: false,
             ever_assigned: false,
@@ -235,6 +238,7 @@ impl ConversationFact {
             self.queues.push(q);
         }
         self.queued_ms = queued;
+        self.queue_stays = u32::try_from(s.stays.len()).unwrap_or(u32::MAX);
     }
 
     /// Closed without ever being assigned to an agent.

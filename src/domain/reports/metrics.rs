@@ -40,7 +40,7 @@ pub const DEFINITIONS: [(&str, &str); 9] = [
     ),
     (
         "Time in queue",
-        "The sum of the conversation's stays in queues, across transfers, of the conversations that waited.",
+        "The sum of the conversation's stays in queues, across transfers, of the conversations whose stay ended (assigned, closed or moved on).",
     ),
     (
         "CSAT",
@@ -184,7 +184,7 @@ impl Report {
             frt.extend(r);
             handle.extend(f.handle_ms());
             wrap.extend(f.wrap_up_ms());
-            if f.queued_ms > 0 {
+            if f.queue_stays > 0 {
                 queue.push(f.queued_ms);
             }
             if let Some((day, hour)) = range.local(f.opened_at) {
@@ -296,6 +296,7 @@ mod tests {
         f.closed_at = t(closed);
         f.state = ConversationState::Closed;
         f.queued_ms = 60_000;
+        f.queue_stays = 1;
         f
     }
 
