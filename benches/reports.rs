@@ -37,7 +37,7 @@ fn fact(i: u64, n: u64) -> ConversationFact {
     let s = Snapshot {
         conversation: ConversationId::new(i + 1),
         workstream: Some(WorkstreamId::new(ws)),
-        channel: if i % 3 == 0 {
+        channel: if i.is_multiple_of(3) {
             Channel::Sms
         } else {
             Channel::WhatsApp
@@ -51,12 +51,19 @@ fn fact(i: u64, n: u64) -> ConversationFact {
         waiting_in: None,
         agents: vec![],
     };
-    let mut f = ConversationFact::new(&s, if i % 5 == 0 { Via::Acs } else { Via::Twilio });
+    let mut f = ConversationFact::new(
+        &s,
+        if i.is_multiple_of(5) {
+            Via::Acs
+        } else {
+            Via::Twilio
+        },
+    );
     f.queues = vec![QueueId::new(i % 8 + 1)];
     f.first_customer_at = t(0);
     f.queued_ms = (i % 300) * 1000;
     f.queue_stays = 1;
-    if i % 10 != 0 {
+    if !i.is_multiple_of(10) {
         let agent = UserId::new(i % 20 + 1);
         f.agents = vec![agent];
         f.agent = Some(agent);
@@ -65,8 +72,8 @@ fn fact(i: u64, n: u64) -> ConversationFact {
         f.accepted_at = f.first_assigned_at;
         f.first_agent_at = t((i % 300) as i64 + 20 + (i % 90) as i64);
         f.ended_at = t(900 + (i % 600) as i64);
-        f.transfers = u32::from(i % 17 == 0);
-        if i % 4 == 0 {
+        f.transfers = u32::from(i.is_multiple_of(17));
+        if i.is_multiple_of(4) {
             f.survey_sent_at = f.ended_at;
             f.csat = Csat::parse((i % 5 + 1) as u8).ok();
         }

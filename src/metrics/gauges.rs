@@ -22,6 +22,9 @@ pub struct Gauges {
     pub presence: Vec<(&'static str, u64)>,
 }
 
+/// Reads one gauge of a queue.
+type Reading = fn(&QueueGauge) -> u64;
+
 /// A label value in the exposition format: backslash, quote and newline escaped.
 fn label(s: &str) -> String {
     s.replace('\\', "\\\\")
@@ -32,7 +35,7 @@ fn label(s: &str) -> String {
 impl Gauges {
     pub fn render(&self) -> String {
         let mut out = String::new();
-        let per_queue: [(&str, &str, fn(&QueueGauge) -> u64); 3] = [
+        let per_queue: [(&str, &str, Reading); 3] = [
             (
                 "omnidesk_queue_waiting",
                 "Conversations waiting in the queue now.",
