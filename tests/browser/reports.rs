@@ -1,7 +1,7 @@
 //! A supervisor's report in a real browser: customers write at different hours of the day, an
 //! admin opens `/reports` for that day and sees the numbers, the charts and their tables.
 
-use crate::desk::WhatsAppDesk;
+use crate::desk::{AGENT, WhatsAppDesk};
 use crate::harness::*;
 use std::time::Duration;
 
@@ -27,14 +27,47 @@ async fn an_admin_reads_the_days_report_with_its_charts() {
         .await
         .unwrap()
         .unwrap();
-    // 09:00 UTC onwards: 1, 2, 3 … customers in successive hours.
-    let mut n = 0;
+    let store = desk.app.desk.store().clone();
+    let agnes = store
+        .user_by_email(omnidesk::domain::user::Email::parse(AGENT).unwrap())
+        .await
+        .unwrap()
+        .unwrap()
+        .id;
+    // 09:00 UTC onwards: 1, 2, 3 … customers in successive hours; Agnes takes every other one
+    // after a minute, answers, and closes it; the customers rate some.
+    let mut n = 0u64;
     for hour in 0..5u64 {
         for _ in 0..=hour {
             n += 1;
+            let sid = format!("SM{n:032x}");
             let from = format!("+1415555{:04}", 1000 + n);
-            desk.customer_writes(&format!("SM{n:032x}"), &from, "Customer", "Hello")
-                .await;
+            desk.customer_writes(&sid, &from, "Customer", "Hello").await;
+            let conv = store
+                .message_by_provider_id(sid)
+                .await
+                .unwrap()
+                .unwrap()
+                .conversation_id;
+            if n % 2 == 0 {
+                desk.clock.advance(Duration::from_secs(30 + 10 * n));
+                let now = desk.app.desk.now();
+                store.assign(conv, agnes, 1, now).await.unwrap().unwrap();
+                store
+                    .close_conversation(
+                        conv,
+                        Some(agnes),
+                        now.saturating_add(Duration::from_secs(60 * n)),
+                    )
+                    .await
+                    .unwrap()
+                    .unwrap();
+                store
+                    .record_survey_answer(conv, (n % 5 + 1) as u8, now)
+                    .await
+                    .unwrap()
+                    .unwrap();
+            }
         }
         desk.clock.advance(Duration::from_secs(3600));
     }
@@ -58,4 +91,17 @@ async fn an_admin_reads_the_days_report_with_its_charts() {
         "{text}"
     );
     assert!(text.contains("Definitions"));
+    for (section, name) in [
+        ("t-hours", "reports-by-hour"),
+        ("t-agents", "reports-agents"),
+    ] {
+        tour.client
+            .execute(
+                &format!("document.getElementById('{section}').scrollIntoView()"),
+                vec![],
+            )
+            .await
+            .unwrap();
+        tour.screenshot(name).await;
+    }
 }
