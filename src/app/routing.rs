@@ -123,7 +123,7 @@ pub(crate) async fn classify_in(
         first_message: first_message.to_owned(),
         language: ws.language.as_ref().map(|l| l.as_str().to_owned()),
         contact: contact.map_or_else(ContactFacts::default, |k| ContactFacts {
-            known: k.name.is_some() || k.wa_id.is_some(),
+            known: k.is_known(),
             opted_in: !k.opted_out(c.channel),
             name_set: k.name.as_deref().is_some_and(|n| !n.trim().is_empty()),
         }),

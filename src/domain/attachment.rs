@@ -99,9 +99,79 @@ pub fn content_type(ext: &str) -> &'static str {
     }
 }
 
+/// What a file of media type `media_type` (parameters ignored) is called in the thread, and the
+/// extension its download gets: "PDF document" and `pdf`. Customers' files carry no name, so the
+/// thread names them by what they are.
+pub fn describe(media_type: &str) -> (&'static str, &'static str) {
+    let base = media_type
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
+    let ext = match base.as_str() {
+        "image/jpeg" => "jpg",
+        "image/png" => "png",
+        "image/gif" => "gif",
+        "image/webp" => "webp",
+        "audio/mpeg" => "mp3",
+        "audio/ogg" => "ogg",
+        "audio/amr" => "amr",
+        "video/mp4" => "mp4",
+        "application/pdf" => "pdf",
+        "text/csv" => "csv",
+        "text/vcard" | "text/x-vcard" => "vcf",
+        _ => "bin",
+    };
+    let name = match (base.split('/').next().unwrap_or(""), ext) {
+        (_, "pdf") => "PDF document",
+        (_, "csv") => "CSV file",
+        (_, "vcf") => "Contact card",
+        ("image", _) => "Photo",
+        ("audio", _) => "Voice or audio message",
+        ("video", _) => "Video",
+        _ => "File",
+    };
+    (name, ext)
+}
+
+/// A file size as people read it: "820 bytes", "34 KB", "1.2 MB".
+pub fn size_text(bytes: u64) -> String {
+    const KB: u64 = 1024;
+    const MB: u64 = 1024 * KB;
+    if bytes < KB {
+        format!("{bytes} bytes")
+    } else if bytes < MB {
+        format!("{} KB", bytes.div_ceil(KB))
+    } else {
+        let tenths = (bytes * 10).div_ceil(MB);
+        format!("{}.{} MB", tenths / 10, tenths % 10)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn files_are_named_by_what_they_are_and_sized_as_people_read_it() {
+        assert_eq!(describe("application/pdf"), ("PDF document", "pdf"));
+        assert_eq!(describe("TEXT/CSV; charset=utf-8"), ("CSV file", "csv"));
+        assert_eq!(describe("image/jpeg"), ("Photo", "jpg"));
+        assert_eq!(
+            describe("audio/ogg; codecs=opus"),
+            ("Voice or audio message", "ogg")
+        );
+        assert_eq!(describe("video/mp4"), ("Video", "mp4"));
+        assert_eq!(describe("text/vcard"), ("Contact card", "vcf"));
+        assert_eq!(describe("application/zip"), ("File", "bin"));
+        assert_eq!(describe(""), ("File", "bin"));
+        assert_eq!(size_text(820), "820 bytes");
+        assert_eq!(size_text(34 * 1024 - 10), "34 KB");
+        assert_eq!(size_text(1024 * 1024), "1.0 MB");
+        assert_eq!(size_text(5 * 1024 * 1024 - 1), "5.0 MB");
+        assert_eq!(size_text(1_300_000), "1.3 MB");
+    }
 
     #[test]
     fn the_file_picker_offers_what_the_channel_takes() {

@@ -203,6 +203,12 @@ pub struct SavedBy {
 }
 
 impl Contact {
+    /// A known contact: an agent saved this customer. A WhatsApp profile name or id alone makes
+    /// no one known: anyone can choose any profile name.
+    pub fn is_known(&self) -> bool {
+        self.saved.is_some()
+    }
+
     pub fn opted_out(&self, channel: Channel) -> bool {
         match channel {
             Channel::Sms => self.opted_out_sms,

@@ -121,7 +121,7 @@ async fn the_panel_shows_the_thread_with_statuses_and_a_failed_messages_code_and
         "is not a valid phone number.",
         WA_BUSINESS,
         "WhatsApp support",
-        "Authenticated",
+        "New customer",
         "Ana",
     ] {
         assert!(body.contains(expected), "panel lacks {expected:?}:\n{body}");

@@ -37,7 +37,16 @@ async fn an_agent_saves_the_customer_as_a_contact_and_bad_input_changes_nothing(
     app.desk().store().set_members(ws, vec![a]).await.unwrap();
     let conv = holds(&app, &mut b, a, 1).await;
     let path = format!("/agent/conversations/{}", conv.get());
-    b.get(&path).await;
+    let page = b.get(&path).await;
+    // A WhatsApp profile name makes no one known: only a saved contact is.
+    assert!(
+        contact_of(&app, conv).await.name.is_some() || contact_of(&app, conv).await.wa_id.is_some()
+    );
+    assert!(
+        page.body
+            .contains("<span class=\"badge badge-unauth\">New customer</span>")
+    );
+    assert!(!page.body.contains("Known contact"));
 
     for (fields, why) in [
         (
@@ -80,6 +89,11 @@ async fn an_agent_saves_the_customer_as_a_contact_and_bad_input_changes_nothing(
     assert_eq!(contact.saved.map(|s| s.by), Some(a));
     let page = b.get(&path).await;
     assert!(page.body.contains("Saved as a contact by agnes"));
+    assert!(
+        page.body
+            .contains("<span class=\"badge badge-auth\">Known contact</span>")
+    );
+    assert!(!page.body.contains("New customer"));
     assert!(page.body.contains(&escaped("Ana Gómez <VIP>")));
     assert!(!page.body.contains("<VIP>"), "escaped");
     assert!(

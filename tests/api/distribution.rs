@@ -422,11 +422,7 @@ async fn the_dashboard_shows_the_offer_then_the_work_item_and_the_presence_selec
     offered_to(&app, a, conv.id).await;
     let page = a_browser.get("/agent").await;
     assert!(page.body.contains("Incoming"));
-    assert!(
-        page.body.contains("Ana (authenticated: known contact)"),
-        "{}",
-        page.body
-    );
+    assert!(page.body.contains("Ana (new customer)"), "{}", page.body);
     assert!(
         page.body
             .contains("My parcel &#60;b&#62;never&#60;/b&#62; came"),

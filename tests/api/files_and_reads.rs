@@ -11,17 +11,28 @@ use wiremock::{Mock, ResponseTemplate};
 
 /// An inbound WhatsApp message whose one photo is fetched and stored; returns its SID.
 pub(crate) async fn receive_photo(app: &TestApp) -> String {
+    receive_file(app, "/m/photo", "image/jpeg", b"JPEGDATA").await
+}
+
+/// A customer's WhatsApp message carrying one file of `content_type`, fetched from the fake
+/// Twilio at `at` and stored.
+pub(crate) async fn receive_file(
+    app: &TestApp,
+    at: &str,
+    content_type: &str,
+    bytes: &[u8],
+) -> String {
     Mock::given(method("GET"))
-        .and(path("/m/photo"))
-        .respond_with(ResponseTemplate::new(200).set_body_bytes(b"JPEGDATA".to_vec()))
+        .and(path(at))
+        .respond_with(ResponseTemplate::new(200).set_body_bytes(bytes.to_vec()))
         .mount(&app.twilio)
         .await;
     let sid = new_sid();
     let mut form = with(wa_form(&sid, ""), "NumMedia", "1");
-    form.push(("MediaUrl0".into(), format!("{}/m/photo", app.twilio.uri())));
-    form.push(("MediaContentType0".into(), "image/jpeg".into()));
+    form.push(("MediaUrl0".into(), format!("{}{at}", app.twilio.uri())));
+    form.push(("MediaContentType0".into(), content_type.into()));
     assert_eq!(app.post_inbound_wa(&form).await.status(), 200);
-    eventually("the photo is stored", || async {
+    eventually("the file is stored", || async {
         let m = app.message_by_sid(&sid).await?;
         matches!(m.media.first()?.state, MediaState::Stored { .. }).then_some(())
     })

@@ -281,6 +281,39 @@ async fn sharing_puts_the_articles_text_or_link_in_the_composer_and_sends_nothin
         composer_text(&page.body),
         html(public.content.body.as_str())
     );
+    // Without JavaScript, Share posts the reply form: what the agent had typed stays in front.
+    assert!(
+        page.body.contains(&format!(
+            "form=\"compose-form\" formaction=\"{}\"",
+            share(public.id.get())
+        )),
+        "Share posts the reply form"
+    );
+    let page = agent
+        .post(
+            &share(public.id.get()),
+            &[("as", "text"), ("body", "Hello <b>Ana</b>,")],
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    assert_eq!(
+        composer_text(&page.body),
+        html(&format!(
+            "Hello <b>Ana</b>, {}",
+            public.content.body.as_str()
+        ))
+    );
+    let page = agent
+        .post(
+            &share(internal.id.get()),
+            &[("as", "link"), ("body", "Kept")],
+        )
+        .await;
+    assert_eq!(
+        composer_text(&page.body),
+        "Kept",
+        "a refusal keeps what was typed"
+    );
     let page = agent.post(&share(public.id.get()), &[("as", "link")]).await;
     assert_eq!(page.status, StatusCode::OK);
     assert_eq!(

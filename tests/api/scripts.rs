@@ -401,6 +401,19 @@ async fn use_puts_a_send_text_step_in_the_composer() {
     );
     let used = agent.post(&format!("{panel}/script/3/use"), &[]).await;
     assert!(used.body.contains("\">Hi Ana, this is Agent.</textarea>"));
+    // Without JavaScript, Use posts the reply form: the text goes after what was typed.
+    assert!(page.body.contains(&format!(
+        "form=\"compose-form\" formaction=\"{panel}/script/3/use\""
+    )));
+    let used = agent
+        .post(&format!("{panel}/script/3/use"), &[("body", "Hello.\n")])
+        .await;
+    assert!(
+        used.body
+            .contains("\">Hello.\nHi Ana, this is Agent.</textarea>"),
+        "{}",
+        used.body
+    );
     let page = agent.post(&format!("{panel}/script/2/use"), &[]).await;
     assert_eq!(
         page.status,

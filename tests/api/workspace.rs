@@ -232,7 +232,7 @@ async fn the_thread_shows_a_photo_inline_and_the_file_picker_offers_the_channel_
     let src = format!("/media/{}/{}/0", msg.conversation_id.get(), msg.seq);
     assert!(
         page.body.contains(&format!(
-            "<img src=\"{src}\" alt=\"Attachment 1 (image/jpeg)\" class=\"thumb\" loading=\"lazy\">"
+            "<img src=\"{src}\" alt=\"Photo (8 bytes)\" class=\"thumb\" loading=\"lazy\">"
         )),
         "a thumbnail that opens the photo"
     );
@@ -243,6 +243,36 @@ async fn the_thread_shows_a_photo_inline_and_the_file_picker_offers_the_channel_
     assert!(
         page.body
             .contains("accept=\".jpg,.jpeg,.png,.mp3,.oga,.ogg,.amr,.mp4,.pdf\"")
+    );
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_customer_s_document_is_a_link_named_by_what_it_is_and_its_size() {
+    let app = spawn_app().await;
+    let sid = crate::files_and_reads::receive_file(
+        &app,
+        "/m/invoice",
+        "application/pdf",
+        &vec![b'%'; 3 * 1024 + 1],
+    )
+    .await;
+    let msg = app.message_by_sid(&sid).await.unwrap();
+    let mut admin = app.admin().await;
+    let page = admin
+        .get(&format!(
+            "/agent/conversations/{}",
+            msg.conversation_id.get()
+        ))
+        .await;
+    let src = format!("/media/{}/{}/0", msg.conversation_id.get(), msg.seq);
+    assert!(
+        page.body.contains(&format!(
+            "<a href=\"{src}\" class=\"media-link\" download=\"pdf-document-{}-1.pdf\">PDF document (4 KB)</a>",
+            msg.seq
+        )),
+        "{}",
+        page.body
     );
     app.stop().await;
 }

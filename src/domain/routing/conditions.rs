@@ -173,7 +173,7 @@ fn unspaced_script(c: char) -> bool {
 /// What is known about the customer's contact record.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum ContactField {
-    /// A contact with a name or a WhatsApp id: an authenticated customer.
+    /// A saved contact (an agent saved the customer): a known, authenticated customer.
     Known,
     /// Not opted out on the conversation's channel.
     OptedIn,

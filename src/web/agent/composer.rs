@@ -275,6 +275,25 @@ fn back(conv: &Conversation) -> HttpResponse {
     redirect(&format!("/agent/conversations/{}#composer", conv.id.get()))
 }
 
+/// What the agent had typed with `text` added after it, as the composer's script adds it: a space
+/// between them unless the typed text is empty or already ends in white space.
+pub fn typed_then(typed: &str, text: &str) -> String {
+    let glue = if typed.is_empty() || typed.ends_with(char::is_whitespace) {
+        ""
+    } else {
+        " "
+    };
+    format!("{typed}{glue}{text}")
+}
+
+impl Composer {
+    /// The reply form is on the page: buttons elsewhere on it (Share, Use) can post it, so what
+    /// was typed travels with them even without JavaScript.
+    pub fn has_reply_form(&self) -> bool {
+        self.read_only.is_none() && !self.window_closed
+    }
+}
+
 /// The panel again with `draft` in the composer (a refusal, or text put there for the agent).
 pub(super) async fn again(
     desk: &Desk,

@@ -13,7 +13,9 @@ use crate::domain::user::Role;
 use crate::domain::{
     Channel, ConversationId, ConversationState, Direction, MessageStatus, TemplateId, UserId,
 };
-use crate::store::records::{Conversation, DistributionMode, MediaState, Message, Workstream};
+use crate::store::records::{
+    Contact, Conversation, DistributionMode, MediaState, Message, Workstream,
+};
 use crate::web::session::SignedIn;
 use crate::web::ui::{ADMIN_SECTIONS, Nav, PageError, When};
 use actix_web::http::StatusCode;
@@ -78,7 +80,8 @@ pub struct Head {
     pub customer: String,
     pub contact_name: Option<String>,
     /// The contact record has a name or a WhatsApp id.
-    pub authenticated: bool,
+    /// The customer is a saved contact ("Known contact"), else "New customer".
+    pub known: bool,
     pub channel: String,
     pub business: String,
     pub workstream: String,
@@ -171,11 +174,19 @@ impl MediaKind {
     pub fn is_video(&self) -> bool {
         *self == MediaKind::Video
     }
+
+    /// Neither shown nor played in the page: its link downloads it under a name.
+    pub fn is_file(&self) -> bool {
+        *self == MediaKind::File
+    }
 }
 
 pub struct MediaItem {
     pub kind: MediaKind,
+    /// What the file is, with its size once stored: "PDF document (34 KB)".
     pub label: String,
+    /// The name a document downloads under: `pdf-document-7-1.pdf`.
+    pub download: String,
     /// Set once the file is stored.
     pub href: Option<String>,
     pub problem: Option<String>,
@@ -278,9 +289,7 @@ pub async fn panel(
         id: conv.id.get(),
         customer: conv.customer.to_string(),
         contact_name: contact.as_ref().and_then(|c| c.name.clone()),
-        authenticated: contact
-            .as_ref()
-            .is_some_and(|c| c.name.is_some() || c.wa_id.is_some()),
+        known: contact.as_ref().is_some_and(Contact::is_known),
         channel: conv.channel.to_string(),
         business: number.map_or_else(
             || "(deleted number)".to_owned(),
@@ -309,6 +318,10 @@ pub async fn panel(
     )
     .await?;
     let summary = customer::summary(desk, user, &conv.customer, contact, Some(conv.id)).await?;
+    let mut knowledge = super::knowledge::load(desk, user, conv, None).await?;
+    knowledge.into_composer = composer.has_reply_form();
+    let mut script = super::script::load(desk, user, conv).await?;
+    script.into_composer = composer.has_reply_form();
     Ok(Panel {
         title: format!("Conversation with {}", conv.customer),
         nav: Nav::for_user(user, "workspace").with_presence(desk.presence_view(user.user.id).await),
@@ -325,8 +338,8 @@ pub async fn panel(
         consult: super::consult::ConsultPanel::load(desk, user, conv).await?,
         csrf: user.csrf.clone(),
         back: format!("/agent/conversations/{}", conv.id.get()),
-        knowledge: super::knowledge::load(desk, user, conv, None).await?,
-        script: super::script::load(desk, user, conv).await?,
+        knowledge,
+        script,
     })
 }
 
@@ -435,16 +448,31 @@ fn item(
 }
 
 fn media_item(m: &Message, index: usize, content_type: &str, state: &MediaState) -> MediaItem {
-    let label = if content_type.is_empty() {
-        format!("Attachment {}", index + 1)
+    let (name, ext) = crate::domain::attachment::describe(content_type);
+    let number = if m.media.len() > 1 {
+        format!(" {}", index + 1)
     } else {
-        format!("Attachment {} ({content_type})", index + 1)
+        String::new()
     };
+    let label = match state {
+        MediaState::Stored { bytes, .. } => format!(
+            "{name}{number} ({})",
+            crate::domain::attachment::size_text(*bytes)
+        ),
+        _ => format!("{name}{number}"),
+    };
+    let download = format!(
+        "{}-{}-{}.{ext}",
+        name.to_ascii_lowercase().replace(' ', "-"),
+        m.seq,
+        index + 1
+    );
     let kind = MediaKind::of_type(content_type);
     match state {
         MediaState::Stored { .. } => MediaItem {
             kind,
             label,
+            download,
             href: Some(format!(
                 "/media/{}/{}/{index}",
                 m.conversation_id.get(),
@@ -455,12 +483,14 @@ fn media_item(m: &Message, index: usize, content_type: &str, state: &MediaState)
         MediaState::Pending => MediaItem {
             kind,
             label,
+            download,
             href: None,
             problem: Some("Still being fetched.".into()),
         },
         MediaState::Failed { reason } => MediaItem {
             kind,
             label,
+            download,
             href: None,
             problem: Some(format!("Could not be fetched: {reason}")),
         },

@@ -19,7 +19,8 @@ pub struct Summary {
     pub phone: String,
     pub href: String,
     pub name: Option<String>,
-    pub authenticated: bool,
+    /// The customer is a saved contact ("Known contact"), else "New customer".
+    pub known: bool,
     /// The channels the customer opted out of, as a sentence.
     pub opted_out: Option<String>,
     /// Newest first, without the conversation on screen.
@@ -96,9 +97,7 @@ async fn summarise(
         phone: phone.to_string(),
         href: format!("/agent/customers/{phone}"),
         name: contact.as_ref().and_then(|c| c.name.clone()),
-        authenticated: contact
-            .as_ref()
-            .is_some_and(|c| c.name.is_some() || c.wa_id.is_some()),
+        known: contact.as_ref().is_some_and(Contact::is_known),
         opted_out: (!opted_out.is_empty())
             .then(|| format!("Opted out of {}.", opted_out.join(" and "))),
         previous,
@@ -118,10 +117,10 @@ async fn show(
     };
     let contact = desk.store().contact(newest.contact_id).await?;
     let s = summarise(&desk, &phone, contact, None, visible).await?;
-    let status = if s.authenticated {
-        "Authenticated (known contact)"
+    let status = if s.known {
+        "Known contact"
     } else {
-        "Unauthenticated"
+        "New customer"
     };
     let mut info = vec![
         row("Phone number", &s.phone),

@@ -295,9 +295,16 @@ async fn offer_section(
     now: Timestamp,
 ) -> Result<Section, PageError> {
     let contact = desk.store().contact(c.contact_id).await?;
-    let who = match contact.as_ref().and_then(|k| k.name.clone()) {
-        Some(name) => format!("{name} (authenticated: known contact)"),
-        None => "Unauthenticated customer".to_owned(),
+    let who = match contact.as_ref() {
+        Some(k) if k.is_known() => format!(
+            "{} (known contact)",
+            k.name.as_deref().unwrap_or(k.phone.as_str())
+        ),
+        Some(k) => match &k.name {
+            Some(name) => format!("{name} (new customer)"),
+            None => "New customer".to_owned(),
+        },
+        None => "New customer".to_owned(),
     };
     // The customer may have written more while the conversation waited: the latest counts.
     let latest = desk

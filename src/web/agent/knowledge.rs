@@ -8,7 +8,7 @@
 //! Reading needs what opening the conversation needs (`access`); sharing, what writing needs.
 
 use super::access;
-use super::composer::{Draft, again};
+use super::composer::{Draft, again, typed_then};
 use super::conversation::render;
 use crate::app::Desk;
 use crate::app::knowledge::{Audience, Hit, ShareAs, fits_a_message};
@@ -47,6 +47,8 @@ pub struct KnowledgePart {
     pub suggestions: Vec<Card>,
     /// The user may write here: results carry Share buttons.
     pub can_share: bool,
+    /// The reply form is on the same page: Share posts it, so what was typed is kept.
+    pub into_composer: bool,
 }
 
 /// One article as the panel lists it.
@@ -163,6 +165,7 @@ pub async fn load(
         results,
         suggestions,
         can_share: may_write(user, conv),
+        into_composer: false,
     })
 }
 
@@ -202,6 +205,7 @@ async fn share(
     path: web::Path<(u64, u64)>,
     desk: web::Data<Desk>,
 ) -> Result<HttpResponse, PageError> {
+    let typed = form.get("body").to_owned();
     let (conv_id, article) = path.into_inner();
     let conv = access::open(&desk, &user, ConversationId::new(conv_id)).await?;
     if !may_write(&user, &conv) {
@@ -218,10 +222,11 @@ async fn share(
     };
     let draft = match desk.shared_article(ArticleId::new(article), how).await? {
         Ok(text) => Draft {
-            text,
+            text: typed_then(&typed, &text),
             ..Draft::default()
         },
         Err(refusal) => Draft {
+            text: typed,
             error: Some(refusal.to_string()),
             ..Draft::default()
         },

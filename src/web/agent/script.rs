@@ -6,7 +6,7 @@
 //! writing in it needs.
 
 use super::access;
-use super::composer::{Draft, again};
+use super::composer::{Draft, again, typed_then};
 use super::knowledge::may_write;
 use crate::app::Desk;
 use crate::domain::ConversationId;
@@ -34,6 +34,8 @@ pub struct ScriptPart {
     pub steps: Vec<StepView>,
     /// The user may write here: tick forms and "Use" show.
     pub can_write: bool,
+    /// The reply form is on the same page: Use posts it, so what was typed is kept.
+    pub into_composer: bool,
 }
 
 pub struct StepView {
@@ -77,6 +79,7 @@ pub async fn load(
         csrf: user.csrf.clone(),
         steps,
         can_write: may_write(user, conv),
+        into_composer: false,
     })
 }
 
@@ -122,7 +125,7 @@ async fn tick(
 }
 
 async fn use_step(
-    CsrfForm { user, .. }: CsrfForm,
+    CsrfForm { user, form }: CsrfForm,
     path: web::Path<(u64, u32)>,
     desk: web::Data<Desk>,
 ) -> Result<HttpResponse, PageError> {
@@ -140,7 +143,7 @@ async fn use_step(
     };
     let ctx = desk.script_context(&conv, &user.user.name).await?;
     let draft = Draft {
-        text: s.text.fill(&ctx),
+        text: typed_then(form.get("body"), &s.text.fill(&ctx)),
         ..Draft::default()
     };
     again(&desk, &user, &conv, draft, StatusCode::OK).await
