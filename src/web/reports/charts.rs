@@ -43,22 +43,28 @@ pub struct BarChart {
     pub ticks: Vec<Tick>,
 }
 
-/// A round top for the axis: 1, 2 or 5 times a power of ten, at least `max`.
-fn nice(max: u64) -> u64 {
-    let mut step = 1u64;
+/// The step between the axis's five ticks (0 and four above): 1, 2 or 5 times a power of ten,
+/// so that four steps reach at least `max` and every tick is a whole, round number.
+fn tick_step(max: u64) -> u64 {
+    let need = max.div_ceil(TICKS).max(1);
+    let mut power = 1u64;
     loop {
         for m in [1, 2, 5] {
-            if step * m >= max {
-                return step * m;
+            if power.saturating_mul(m) >= need {
+                return power.saturating_mul(m);
             }
         }
-        step = step.saturating_mul(10);
+        power = power.saturating_mul(10);
     }
 }
 
+/// Ticks above zero.
+const TICKS: u64 = 4;
+
 impl BarChart {
     pub fn new(id: &'static str, title: &str, unit: &str, points: &[(String, u64)]) -> Self {
-        let top = nice(points.iter().map(|p| p.1).max().unwrap_or(0).max(1));
+        let step = tick_step(points.iter().map(|p| p.1).max().unwrap_or(0));
+        let top = step * TICKS;
         let plot_h = HEIGHT - TOP - BOTTOM;
         let plot_w = WIDTH - LEFT - 8;
         let n = points.len().max(1) as u32;
@@ -84,10 +90,10 @@ impl BarChart {
                 }
             })
             .collect();
-        let ticks = (0..=4)
+        let ticks = (0..=TICKS as u32)
             .map(|k| Tick {
-                y: baseline - plot_h * k / 4,
-                value: top * u64::from(k) / 4,
+                y: baseline - plot_h * k / TICKS as u32,
+                value: step * u64::from(k),
             })
             .collect();
         let total: u64 = points.iter().map(|p| p.1).sum();
@@ -124,8 +130,11 @@ mod tests {
             ("02:00".into(), 0),
         ];
         let c = BarChart::new("by-hour", "Opened by hour", "conversations", &pts);
-        assert_eq!(c.ticks.last().map(|t| t.value), Some(10));
-        assert_eq!(c.bars[1].height, (HEIGHT - TOP - BOTTOM) * 7 / 10);
+        assert_eq!(
+            c.ticks.iter().map(|t| t.value).collect::<Vec<_>>(),
+            [0, 2, 4, 6, 8]
+        );
+        assert_eq!(c.bars[1].height, (HEIGHT - TOP - BOTTOM) * 7 / 8);
         assert_eq!(c.bars[2].height, 0);
         assert!(c.bars.iter().all(|b| b.y + b.height == c.baseline));
         assert!(
@@ -134,8 +143,31 @@ mod tests {
             "{}",
             c.desc
         );
-        assert_eq!(nice(0), 1);
-        assert_eq!(nice(11), 20);
-        assert_eq!(nice(4999), 5000);
+        assert_eq!(tick_step(0), 1);
+        assert_eq!(tick_step(5), 2);
+        assert_eq!(tick_step(15), 5);
+        assert_eq!(tick_step(4999), 2000);
+    }
+
+    #[test]
+    fn every_tick_sits_where_its_value_is_and_a_bar_reaches_its_value() {
+        let plot_h = u64::from(HEIGHT - TOP - BOTTOM);
+        for max in [1u64, 3, 5, 7, 9, 13, 15, 99, 101, 12_345] {
+            let pts = vec![("a".to_owned(), max), ("b".to_owned(), 1)];
+            let c = BarChart::new("x", "X", "things", &pts);
+            let top = c.ticks.last().map(|t| t.value).unwrap();
+            assert!(top >= max, "{max}");
+            for t in &c.ticks {
+                let from_base = u64::from(c.baseline - t.y);
+                assert_eq!(
+                    from_base * top,
+                    t.value * plot_h,
+                    "tick {} of max {max}",
+                    t.value
+                );
+            }
+            // A bar of `max` rises to max/top of the plot (to the unit, rounded down).
+            assert_eq!(u64::from(c.bars[0].height), max * plot_h / top, "{max}");
+        }
     }
 }
