@@ -49,7 +49,7 @@ async fn an_admin_reads_the_days_report_with_its_charts() {
                 .unwrap()
                 .unwrap()
                 .conversation_id;
-            if n % 2 == 0 {
+            if n.is_multiple_of(2) {
                 desk.clock.advance(Duration::from_secs(30 + 10 * n));
                 let now = desk.app.desk.now();
                 store.assign(conv, agnes, 1, now).await.unwrap().unwrap();
