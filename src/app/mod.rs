@@ -19,6 +19,7 @@ pub mod contacts;
 pub mod devices;
 pub mod inbound;
 pub mod knowledge;
+pub mod offer_card;
 pub mod onboarding;
 pub mod outbound;
 pub mod preview;

@@ -21,6 +21,7 @@ pub mod media_origin;
 pub mod media_type;
 pub mod message;
 pub mod message_key;
+pub mod offer_card;
 pub mod optout;
 pub mod participant;
 pub mod phone;

@@ -22,6 +22,7 @@ pub mod knowledge;
 mod layouts;
 pub mod members;
 pub mod notes;
+pub mod offer_cards;
 pub mod outbox;
 pub mod placement;
 pub mod queues;

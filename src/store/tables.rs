@@ -197,6 +197,9 @@ pub const SLUG_ARTICLE: TableDefinition<&str, u64> = TableDefinition::new("slug_
 /// Workstream id → `domain::knowledge::script::Script`: its agent script.
 pub const WORKSTREAM_SCRIPT: TableDefinition<u64, &[u8]> =
     TableDefinition::new("workstream_script");
+/// Workstream id → `domain::offer_card::OfferCard` flags: what its offers show the agent.
+pub const WORKSTREAM_OFFERCARD: TableDefinition<u64, u8> =
+    TableDefinition::new("workstream_offercard");
 /// (conversation id, script step id) → (user id, when in Unix ms): the script steps ticked off
 /// in a conversation, by whom and when. Unticking removes the row.
 pub const CONVERSATION_SCRIPTTICKS: TableDefinition<(u64, u32), (u64, i64)> =
@@ -301,6 +304,7 @@ pub fn create_all(tx: &redb::WriteTransaction) -> Result<(), redb::TableError> {
     tx.open_table(CONVERSATION_CONSULTS)?;
     tx.open_table(CONVERSATION_FACTS)?;
     tx.open_table(META_FACTS)?;
+    tx.open_table(WORKSTREAM_OFFERCARD)?;
     // (more tables: open them above this line)
     Ok(())
 }

@@ -281,6 +281,7 @@ impl Store {
             table.insert(copy.id.get(), codec::encode(&copy)?.as_slice())?;
             drop(table);
             super::queues::ensure_fallback(tx, &copy, &[])?;
+            super::offer_cards::copy_card(tx, id, copy.id)?;
             Ok(Ok(copy))
         })
         .await
@@ -309,6 +310,7 @@ impl Store {
             super::automated::remove_overrides_of(tx, id)?;
             super::queues::remove_queues_of(tx, id)?;
             super::scripts::remove_script_of(tx, id)?;
+            super::offer_cards::remove_card_of(tx, id)?;
             Ok(Ok(ws))
         })
         .await

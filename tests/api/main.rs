@@ -38,6 +38,7 @@ mod layers;
 mod lifecycle;
 mod live_events;
 mod media;
+mod offer_card;
 mod onboarding;
 mod operations;
 mod outbound;

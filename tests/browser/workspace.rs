@@ -190,13 +190,14 @@ async fn send_with_keys(tour: &Tour, composer: &fantoccini::elements::Element, t
     until(tour, "the reply in the thread", &check).await;
 }
 
-/// Presses Tab (from whatever has the focus) until the focused element is the button `label`.
+/// Presses Tab (from whatever has the focus) until the focused element is the button (or link)
+/// `label`.
 async fn tab_to(tour: &Tour, label: &str) {
     for _ in 0..120 {
         let focused = tour.client.active_element().await.unwrap();
         let text = focused.text().await.unwrap_or_default();
         let tag = focused.tag_name().await.unwrap_or_default();
-        if tag == "button" && text.trim() == label {
+        if (tag == "button" || tag == "a") && text.trim() == label {
             return;
         }
         focused.send_keys(&Key::Tab.to_string()).await.unwrap();
@@ -209,8 +210,13 @@ async fn tab_to(tour: &Tour, label: &str) {
 
 /// Presses Enter on the focused element.
 async fn enter(tour: &Tour) {
+    press(tour, Key::Enter).await;
+}
+
+/// Presses `key` on the focused element.
+async fn press(tour: &Tour, key: Key) {
     let focused = tour.client.active_element().await.unwrap();
-    focused.send_keys(&Key::Enter.to_string()).await.unwrap();
+    focused.send_keys(&key.to_string()).await.unwrap();
 }
 
 const NO_SIDEWAYS: &str = "return document.documentElement.scrollWidth <= window.innerWidth;";
@@ -253,6 +259,33 @@ async fn on_a_phone_an_agent_accepts_replies_ends_and_closes_with_the_keyboard_o
     .await;
     until(&tour, "no sideways scroll on the conversation", NO_SIDEWAYS).await;
     tour.screenshot("accepted").await;
+
+    // The list, the thread and the customer are tabs: one view at a time, arrows switch.
+    let shown = |id: &str| {
+        format!(
+            "const e = document.getElementById('{id}'); return !!e && e.getBoundingClientRect().height > 0;"
+        )
+    };
+    until(&tour, "the thread is the view shown", &shown("thread")).await;
+    until(
+        &tour,
+        "the list is hidden behind its tab",
+        "return document.getElementById('worklist').getBoundingClientRect().height === 0;",
+    )
+    .await;
+    tab_to(&tour, "Thread").await;
+    press(&tour, Key::Right).await;
+    until(&tour, "the customer view", &shown("customer-summary")).await;
+    until(
+        &tour,
+        "the customer tab selected and focused",
+        "const t = document.activeElement; return t.getAttribute('role') === 'tab' && t.getAttribute('aria-selected') === 'true' && t.dataset.view === 'customer' && document.getElementById('thread').getBoundingClientRect().height === 0;",
+    )
+    .await;
+    tour.screenshot("customer-view").await;
+    assert_accessible(&tour, "the customer view at 390 px").await;
+    press(&tour, Key::Left).await;
+    until(&tour, "back on the thread", &shown("thread")).await;
 
     // Alt+C to the composer, type, Ctrl+Enter.
     tour.client

@@ -279,6 +279,7 @@ async fn workstream_doc(
         language: ws.language,
         operation_hours: ws.operation_hours.map(|h| name_of(&names.hours, &h)),
         skill_match: store.skill_match_mode(ws.id).await?,
+        offer_card: Some(store.offer_card(ws.id).await?),
         position_minutes: Some(store.position_minutes(ws.id).await?),
         survey: ws.survey,
         attachments: ws.attachments,

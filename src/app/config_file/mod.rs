@@ -146,6 +146,9 @@ pub struct WorkstreamDoc {
     pub operation_hours: Option<String>,
     #[serde(default)]
     pub skill_match: MatchMode,
+    /// What the workstream's offers show the agent (the default when absent).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub offer_card: Option<crate::domain::offer_card::OfferCard>,
     /// Minutes between two position-in-queue messages to one customer.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub position_minutes: Option<u32>,

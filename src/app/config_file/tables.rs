@@ -45,6 +45,7 @@ pub const SETTINGS_TABLES: &[(&str, &str)] = &[
     ),
     ("article_record", "knowledge"),
     ("workstream_script", "workstreams.script"),
+    ("workstream_offercard", "workstreams.offer_card"),
     ("slug_article", "knowledge (by slug)"),
     (
         "workstream_bot",

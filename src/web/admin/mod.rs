@@ -15,6 +15,7 @@ pub mod home;
 pub mod hours;
 pub mod knowledge;
 pub mod numbers;
+pub mod offer_card;
 pub mod queues;
 pub mod quick_replies;
 pub mod routing;
@@ -80,6 +81,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.configure(skills::routes);
     cfg.configure(context_variables::routes);
     cfg.configure(bot::routes);
+    cfg.configure(offer_card::routes);
     cfg.configure(account_token::routes);
     cfg.configure(config::routes);
     // (admin areas: add `cfg.configure(area::routes);` lines above this one)

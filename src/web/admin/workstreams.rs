@@ -273,6 +273,10 @@ fn show_page(admin: &SignedIn, ws: &Workstream, r: &Related, edit: FormModel) ->
                 text: "Agent script".into(),
             },
             Link {
+                href: href(ws.id, "/notification"),
+                text: "Agent notification".into(),
+            },
+            Link {
                 href: href(ws.id, "/delete"),
                 text: "Delete…".into(),
             },

@@ -3,6 +3,7 @@
 //! (today); sortable by created, modified, customer or workstream; kept fresh over the live stream.
 
 use crate::app::Desk;
+use crate::domain::offer_card::OfferField;
 use crate::domain::sentiment::Sentiment;
 use crate::domain::user::Role;
 use crate::domain::{ConversationId, ConversationState, Timestamp, WorkstreamId};
@@ -324,22 +325,35 @@ async fn offer_section(
         .and_then(|w| names.get(&w))
         .cloned()
         .unwrap_or_default();
-    let queue = match desk.waiting_queue_name(c).await? {
-        Some(q) => format!("{q} ({workstream})"),
-        None => workstream,
-    };
+    let facts = desk.offer_facts(c).await?;
     let seconds = now.until(expires).as_secs();
-    let skills = desk.required_skills(c.id).await?;
-    let cells = vec![
-        Cell::Text(who),
-        Cell::Text(format!("{} · {} · {}", c.customer, c.channel, number)),
-        Cell::Text(queue),
-        Cell::Text(if skills.is_empty() {
-            "—".to_owned()
-        } else {
-            skills.join(", ")
-        }),
-        Cell::Text(latest),
+    // The workstream's notification template chooses the columns; Accept and Reject are always.
+    let mut columns = Vec::new();
+    let mut cells = Vec::new();
+    for field in facts.card.fields() {
+        let text = match field {
+            OfferField::Customer => who.clone(),
+            OfferField::Channel => format!("{} · {} · {}", c.customer, c.channel, number),
+            OfferField::Queue => match &facts.queue {
+                Some(q) => format!("{q} ({workstream})"),
+                None => workstream.clone(),
+            },
+            OfferField::LatestMessage => latest.clone(),
+            OfferField::Skills => dash_if_empty(facts.skills.join(", ")),
+            OfferField::ContextVariables => dash_if_empty(
+                facts
+                    .context
+                    .iter()
+                    .map(|(name, value)| format!("{name}: {value}"))
+                    .collect::<Vec<_>>()
+                    .join("; "),
+            ),
+        };
+        columns.push(field.label().to_owned());
+        cells.push(Cell::Text(text));
+    }
+    columns.extend(["Countdown", "", ""].map(String::from));
+    cells.extend([
         Cell::Countdown(seconds),
         Cell::Post {
             action: format!("/agent/offers/{}/accept", c.id.get()),
@@ -351,21 +365,18 @@ async fn offer_section(
             label: "Reject".into(),
             csrf: csrf.to_owned(),
         },
-    ];
+    ]);
     Ok(Section::Table(Table {
-        columns: [
-            "Customer",
-            "Channel and number",
-            "Queue",
-            "Required skills",
-            "Latest message",
-            "Countdown",
-            "",
-            "",
-        ]
-        .map(String::from)
-        .to_vec(),
+        columns,
         rows: vec![cells],
         empty: String::new(),
     }))
+}
+
+fn dash_if_empty(text: String) -> String {
+    if text.is_empty() {
+        "—".to_owned()
+    } else {
+        text
+    }
 }

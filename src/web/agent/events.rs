@@ -223,7 +223,7 @@ impl Feed {
     /// notification; read when the stream sends it (the user may see the conversation).
     async fn described(&self, mut frame: Frame, event: &LiveEvent) -> Frame {
         if let LiveEvent::OfferMade { conversation, .. } = event {
-            match self.desk.preview(*conversation).await {
+            match self.desk.offer_notice(*conversation).await {
                 Ok(Some(p)) => frame.describe(&p.customer, &p.snippet),
                 Ok(None) => {}
                 Err(e) => {

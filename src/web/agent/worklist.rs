@@ -4,6 +4,7 @@
 //! The dashboard's tables read the same lists (`Lists`).
 
 use crate::app::Desk;
+use crate::domain::offer_card::OfferField;
 use crate::domain::sentiment::Sentiment;
 use crate::domain::{ConversationId, ConversationState, Direction, Timestamp, UserId};
 use crate::store::reads::{Latest, UNREAD_CAP};
@@ -386,13 +387,17 @@ pub async fn load(
 /// An offer in the banner.
 pub struct OfferItem {
     pub id: u64,
-    pub customer: String,
-    pub channel: String,
-    pub snippet: String,
+    /// Each of these is None (or empty) when the workstream's notification template hides it.
+    pub customer: Option<String>,
+    pub channel: Option<String>,
+    pub queue: Option<String>,
+    pub snippet: Option<String>,
+    pub skills: String,
+    pub context: Vec<(String, String)>,
     pub seconds: u64,
 }
 
-/// The offers `me` holds, newest expiry last.
+/// The offers `me` holds, newest expiry last, showing what each workstream's template chooses.
 pub async fn offers(desk: &Desk, me: UserId) -> Result<Vec<OfferItem>, PageError> {
     let now = desk.now();
     let mut out = Vec::new();
@@ -403,11 +408,18 @@ pub async fn offers(desk: &Desk, me: UserId) -> Result<Vec<OfferItem>, PageError
         let Some(preview) = desk.preview(id).await? else {
             continue;
         };
+        let facts = desk.offer_facts(&c).await?;
+        let shows = |f: OfferField| facts.card.shows(f);
         out.push(OfferItem {
             id: id.get(),
-            customer: preview.customer,
-            channel: c.channel.to_string(),
-            snippet: preview.snippet,
+            customer: shows(OfferField::Customer).then_some(preview.customer),
+            channel: shows(OfferField::Channel).then(|| c.channel.to_string()),
+            queue: facts.queue,
+            snippet: shows(OfferField::LatestMessage)
+                .then_some(preview.snippet)
+                .filter(|s| !s.is_empty()),
+            skills: facts.skills.join(", "),
+            context: facts.context,
             seconds: now.until(expires).as_secs(),
         });
     }

@@ -148,6 +148,9 @@ pub(super) async fn apply_workstream(
             store.set_workstream_distribution(id, w.distribution.clone())
         );
         store.set_skill_match_mode(id, w.skill_match).await?;
+        if let Some(card) = w.offer_card {
+            store.set_offer_card(id, card).await?;
+        }
         if let Some(m) = w.position_minutes {
             store.set_position_minutes(id, m).await?;
         }
