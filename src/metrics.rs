@@ -1,6 +1,8 @@
 //! Counters for `GET /metrics` in the Prometheus text format. Plain atomics: every increment is a
 //! single relaxed add, cheap enough for the inbound hot path.
 
+pub mod gauges;
+
 use std::fmt::Write;
 use std::sync::atomic::{AtomicU64, Ordering};
 

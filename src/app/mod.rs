@@ -25,6 +25,7 @@ pub mod outbound;
 pub mod preview;
 pub mod profile;
 pub mod queues;
+pub mod reports;
 pub mod routing;
 pub mod scripts;
 pub mod sentiment;

@@ -130,7 +130,18 @@ impl Desk {
             return EndSurvey::NoBuiltIn;
         };
         match sent {
-            Ok(Automated::Sent(_)) => EndSurvey::Sent,
+            Ok(Automated::Sent(_)) => {
+                match self.store().record_survey_sent(conv.id, self.now()).await {
+                    Ok(Ok(())) => {}
+                    Ok(Err(r)) => {
+                        tracing::warn!(conversation = %conv.id, refusal = ?r, "the survey's sending was not noted for reports")
+                    }
+                    Err(e) => {
+                        tracing::warn!(conversation = %conv.id, error = %e, "the survey's sending was not noted for reports")
+                    }
+                }
+                EndSurvey::Sent
+            }
             other => {
                 if let Err(e) = self.store().discard_survey(hash).await {
                     tracing::warn!(conversation = %conv.id, error = %e, "an unsent survey could not be discarded");

@@ -30,6 +30,7 @@ pub mod presence;
 pub mod public_url;
 pub mod queue;
 pub mod quick_reply;
+pub mod reports;
 pub mod routing;
 pub mod sender;
 pub mod sentiment;

@@ -96,6 +96,7 @@ fn update(
         append_line(tx, &mut c, &text, step.author, now)?;
     }
     convs.insert(id.get(), codec::encode(&c)?.as_slice())?;
+    super::facts::refresh(tx, &c)?;
     drop(convs);
     if c.state.is_closed() {
         tx.open_table(NUMBERCUSTOMER_OPENCONVERSATION)?

@@ -239,6 +239,7 @@ impl Store {
                 append_line(tx, &mut c, &StateChange::ForAgent(line.clone()), None, now)?;
                 c.updated_at = now;
                 convs.insert(c.id.get(), codec::encode(&c)?.as_slice())?;
+                super::facts::refresh(tx, &c)?;
             }
             Ok(Some((hold, c)))
         })

@@ -164,6 +164,7 @@ fn ingest_in(
             tx.open_table(CONVERSATION_FLAG)?.remove(old.id.get())?;
             tx.open_table(CONVERSATION_RECORD)?
                 .insert(old.id.get(), codec::encode(&old)?.as_slice())?;
+            super::facts::refresh(tx, &old)?;
             closed = Some(old);
         }
     }
@@ -217,6 +218,7 @@ fn ingest_in(
     };
     tx.open_table(CONVERSATION_MESSAGES)?
         .insert((conv.id.get(), seq), codec::encode(&message)?.as_slice())?;
+    super::facts::refresh(tx, &conv)?;
     provider_ids.insert(m.provider_id.as_str(), (conv.id.get(), seq))?;
     if !message.media.is_empty() {
         tx.open_table(PENDING_MEDIA)?

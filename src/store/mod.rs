@@ -13,6 +13,7 @@ pub mod context;
 pub mod conversations;
 pub mod devices;
 mod disk;
+pub mod facts;
 pub mod faults;
 pub mod flags;
 pub mod hours;
@@ -165,6 +166,7 @@ impl Store {
         tables::create_all(&tx)?;
         queues::migrate(&tx)?;
         tx.commit()?;
+        facts::backfill(&*disk.current()?)?;
         let (queue, handle) =
             writer::spawn(disk.clone(), metrics).map_err(|e| StoreError::Storage(e.to_string()))?;
         Ok(Self {

@@ -351,6 +351,7 @@ fn enqueue_in(
     };
     tx.open_table(CONVERSATION_MESSAGES)?
         .insert((conv.id.get(), seq), codec::encode(&message)?.as_slice())?;
+    super::facts::refresh(tx, &conv)?;
     let job = new_job(tx, &conv, seq, &number, now)?;
     Ok(Ok(Queued { message, job }))
 }

@@ -76,6 +76,7 @@ impl Store {
             leave_queue(tx, c, now)?;
             tx.open_table(CONVERSATION_QUEUE)?
                 .insert(c.get(), (queue.get(), now.as_millis(), hops))?;
+            super::facts::refresh_id(tx, c)?;
             Ok(Placement {
                 queue,
                 entered_at: now,
@@ -109,6 +110,7 @@ impl Store {
             append_line(tx, &mut conv, &line, None, now)?;
             conv.updated_at = now;
             convs.insert(c.get(), codec::encode(&conv)?.as_slice())?;
+            super::facts::refresh(tx, &conv)?;
             Ok(true)
         })
         .await

@@ -60,6 +60,21 @@ fn survey_in(tx: &WriteTransaction, hash: &str) -> Result<Option<SurveyRecord>, 
     }
 }
 
+/// The survey of conversation `conv`, inside a write transaction (the facts' back-fill).
+pub(crate) fn survey_of(
+    tx: &WriteTransaction,
+    conv: ConversationId,
+) -> Result<Option<SurveyRecord>, StoreError> {
+    let hash = tx
+        .open_table(CONVERSATION_SURVEY)?
+        .get(conv.get())?
+        .map(|g| g.value().to_owned());
+    match hash {
+        Some(h) => survey_in(tx, &h),
+        None => Ok(None),
+    }
+}
+
 impl Store {
     /// Stores a new survey under its token's hash, as the conversation's survey.
     pub async fn create_survey(
@@ -166,6 +181,15 @@ impl Store {
                 }
                 None => None,
             };
+            drop(convs);
+            // The reports' facts learn the rating in the same commit (a conversation whose
+            // facts are gone is rebuilt from this survey by the back-fill).
+            let _ = super::facts::note_survey_answer(
+                tx,
+                survey.conversation,
+                answer.rating.get(),
+                now,
+            )?;
             Ok(Ok((survey, line)))
         })
         .await

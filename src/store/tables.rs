@@ -205,6 +205,15 @@ pub const WORKSTREAM_OFFERCARD: TableDefinition<u64, u8> =
 pub const CONVERSATION_SCRIPTTICKS: TableDefinition<(u64, u32), (u64, i64)> =
     TableDefinition::new("conversation_scriptticks");
 
+/// (opened at in Unix ms, conversation id) → `domain::reports::ConversationFact`: what reports
+/// read, kept up to date by every write that changes the conversation (`facts::refresh`). Keyed
+/// by opening time so a report's date range is one range scan.
+pub const CONVERSATION_FACTS: TableDefinition<(i64, u64), &[u8]> =
+    TableDefinition::new("openedconversation_facts");
+/// "built" → the layout version (`facts::FACTS_VERSION`) the facts were built at; absent: the
+/// store was written before facts were kept, and start-up builds them.
+pub const META_FACTS: TableDefinition<&str, u32> = TableDefinition::new("meta_facts");
+
 // (more tables: add them above this line and to `create_all`)
 
 /// (user id, conversation id) → the seq of the last message that user has seen in it (the
@@ -302,6 +311,8 @@ pub fn create_all(tx: &redb::WriteTransaction) -> Result<(), redb::TableError> {
     tx.open_table(CONVERSATION_CONSULTS)?;
     tx.open_table(TOKENHASH_SURVEY)?;
     tx.open_table(CONVERSATION_SURVEY)?;
+    tx.open_table(CONVERSATION_FACTS)?;
+    tx.open_table(META_FACTS)?;
     tx.open_table(WORKSTREAM_OFFERCARD)?;
     // (more tables: open them above this line)
     Ok(())

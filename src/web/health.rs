@@ -21,8 +21,14 @@ pub async fn healthz(desk: web::Data<Desk>) -> HttpResponse {
     }
 }
 
+/// The counters, then the gauges read now; a gauge that cannot be read leaves the counters.
 pub async fn metrics(desk: web::Data<Desk>) -> HttpResponse {
+    let mut body = desk.metrics().render();
+    match desk.gauges().await {
+        Ok(g) => body.push_str(&g.render()),
+        Err(e) => tracing::warn!(error = %e, "the queue and presence gauges could not be read"),
+    }
     HttpResponse::Ok()
         .content_type("text/plain; version=0.0.4")
-        .body(desk.metrics().render())
+        .body(body)
 }

@@ -11,6 +11,7 @@ pub mod health;
 pub mod kb;
 pub mod limits;
 pub mod media;
+pub mod reports;
 pub mod session;
 pub mod simulator;
 pub mod survey;
@@ -97,6 +98,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .wrap(actix_web::middleware::from_fn(admin::require_admin))
             .configure(admin::routes),
     )
+    .configure(reports::routes)
     .configure(simulator::routes)
     .route("/metrics", web::get().to(health::metrics));
 }

@@ -45,6 +45,7 @@ mod outbound;
 mod pacing;
 mod queues;
 mod records;
+mod reports;
 mod restart;
 mod retry;
 mod routing_rules;

@@ -586,3 +586,42 @@ async fn a_survey_whose_message_is_refused_is_discarded() {
     );
     app.stop().await;
 }
+
+#[tokio::test]
+async fn a_survey_sent_and_answered_counts_in_the_reports_even_after_the_facts_are_rebuilt() {
+    let mut app = spawn_app().await;
+    let (_agent, conv, token) = ended_with_survey(&app).await;
+    let fact = |app: &TestApp| {
+        let store = app.desk().store().clone();
+        async move { store.conversation_fact(conv.id).await.unwrap().unwrap() }
+    };
+    let sent = fact(&app).await;
+    assert!(sent.survey_sent_at.is_some(), "{sent:?}");
+    assert_eq!(sent.csat, None);
+    let (mut phone, _) = open(&app, &token).await;
+    answer(&mut phone, &token, "4", "").await;
+    let answered = fact(&app).await;
+    assert_eq!(answered.csat.map(|c| c.get()), Some(4));
+    app.restart(|s| {
+        // The facts lost: they are rebuilt from the threads, and the survey from its record.
+        let db = redb::Database::open(s.data_dir.join("omnidesk.redb")).unwrap();
+        let tx = db.begin_write().unwrap();
+        assert!(
+            tx.delete_table(omnidesk::store::tables::CONVERSATION_FACTS)
+                .unwrap()
+        );
+        assert!(
+            tx.delete_table(omnidesk::store::tables::META_FACTS)
+                .unwrap()
+        );
+        tx.commit().unwrap();
+    })
+    .await;
+    let rebuilt = fact(&app).await;
+    assert_eq!(rebuilt.csat.map(|c| c.get()), Some(4));
+    assert_eq!(
+        rebuilt.survey_sent_at,
+        Some(stored(&app, conv.id).await.sent_at)
+    );
+    app.stop().await;
+}

@@ -13,6 +13,7 @@ mod consult;
 mod desk;
 mod harness;
 mod knowledge_panel;
+mod reports;
 mod routing_rules;
 mod survey;
 mod workspace;

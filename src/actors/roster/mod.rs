@@ -426,3 +426,16 @@ impl Handler<Status> for AgentRoster {
         self.agents.get(&m.0).copied()
     }
 }
+
+/// Every known agent's presence as others see it, for the `/metrics` gauges.
+#[derive(Message)]
+#[rtype(result = "Vec<Presence>")]
+pub struct Census;
+
+impl Handler<Census> for AgentRoster {
+    type Result = MessageResult<Census>;
+
+    fn handle(&mut self, _: Census, _: &mut Self::Context) -> Self::Result {
+        MessageResult(self.agents.values().map(AgentState::effective).collect())
+    }
+}

@@ -93,6 +93,8 @@ pub const DATA_TABLES: &[&str] = &[
     "conversation_consults",
     "tokenhash_survey",
     "conversation_survey",
+    "openedconversation_facts",
+    "meta_facts",
 ];
 
 /// Settings tables the file does not carry yet, with why: a known gap the test keeps visible

@@ -20,6 +20,13 @@ pub async fn in_zone<F: std::future::Future>(zone: Option<TimeZone>, f: F) -> F:
     }
 }
 
+/// The viewer's time zone for the request being answered (UTC when they chose none).
+pub fn viewer_zone() -> TimeZone {
+    VIEWER_ZONE
+        .try_with(TimeZone::clone)
+        .unwrap_or(TimeZone::UTC)
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct When {
     /// RFC 3339 in UTC, for the `datetime` attribute.
