@@ -16,6 +16,7 @@ pub mod routing_panel;
 pub mod script;
 pub mod search;
 pub mod streams;
+mod thread_media;
 pub mod work;
 pub mod worklist;
 // (agent areas: declare modules above this line)
