@@ -345,18 +345,5 @@ impl MediaFetcher {
 
 /// A file extension for a media type; unknown types are stored as `.bin`.
 fn extension(content_type: &str) -> &'static str {
-    match content_type.split(';').next().unwrap_or("").trim() {
-        "image/jpeg" => "jpg",
-        "image/png" => "png",
-        "image/gif" => "gif",
-        "image/webp" => "webp",
-        "audio/mpeg" => "mp3",
-        "audio/ogg" => "ogg",
-        "audio/amr" => "amr",
-        "video/mp4" => "mp4",
-        "application/pdf" => "pdf",
-        "text/csv" => "csv",
-        "text/vcard" => "vcf",
-        _ => "bin",
-    }
+    crate::domain::attachment::describe(content_type).1
 }
